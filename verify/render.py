@@ -1,0 +1,141 @@
+"""Human-readable text for results: compact sections with aligned fields."""
+
+from __future__ import annotations
+
+import click
+
+from verify.inspection import Inspection
+from verify.metadata import StreamInfo
+from verify.timestamps import format_utc
+
+LABEL_WIDTH = 12
+_SEVERITY_STYLE = {"warning": "red", "notice": "yellow", "info": "cyan"}
+
+
+def _field(label: str, value: str) -> str:
+    return f"  {label:<{LABEL_WIDTH}}{value}"
+
+
+def _level(stream: StreamInfo) -> str | None:
+    if stream.level is None or stream.level < 0:
+        return None
+    if stream.codec == "h264":
+        return f"{stream.level / 10:.1f}"
+    if stream.codec == "hevc":
+        return f"{stream.level / 30:.1f}"
+    return str(stream.level)
+
+
+def _stream_line(stream: StreamInfo) -> str:
+    codec = stream.codec or "?"
+    detail = ", ".join(
+        x for x in (stream.profile, _level(stream) and f"level {_level(stream)}") if x
+    )
+    parts = [f"{codec} ({detail})" if detail else codec]
+    if stream.kind == "video":
+        parts.append(f"{stream.width}x{stream.height}")
+        if stream.sample_aspect_ratio and stream.sample_aspect_ratio not in {"1:1", "0:1"}:
+            parts.append(f"SAR {stream.sample_aspect_ratio}")
+        if stream.display_aspect_ratio and stream.display_aspect_ratio != "0:1":
+            parts.append(f"DAR {stream.display_aspect_ratio}")
+        if stream.pixel_format:
+            parts.append(stream.pixel_format)
+        if stream.frame_rate:
+            mode = f" {stream.frame_rate_mode}" if stream.frame_rate_mode else ""
+            parts.append(f"{stream.frame_rate:.3g} fps{mode}")
+        if stream.rotation:
+            parts.append(f"rotation {stream.rotation:g}°")
+    elif stream.kind == "audio":
+        if stream.sample_rate:
+            parts.append(f"{stream.sample_rate} Hz")
+        if stream.channel_layout or stream.channels:
+            parts.append(stream.channel_layout or f"{stream.channels} ch")
+    if stream.duration:
+        parts.append(f"{stream.duration:.3f} s")
+    return " · ".join(parts)
+
+
+def render_inspection(result: Inspection, *, show_tags: bool = False) -> str:
+    """The `verify inspect` summary of one file."""
+    lines = [click.style(result.path, bold=True), "File"]
+    digest, filetype = result.digest, result.filetype
+    lines += [
+        _field("size", f"{digest.size:,} bytes"),
+        _field("sha256", digest.sha256),
+        _field("md5", digest.md5),
+        _field("modified", f"{format_utc(result.mtime)} (on this disk)"),
+    ]
+    brand = f" (brand {filetype.brand.strip()})" if filetype.brand else ""
+    match = {True: "matches", False: "DOES NOT MATCH", None: "unknown"}[filetype.extension_matches]
+    lines.append(
+        _field("content", f"{filetype.kind}{brand}; extension {filetype.extension or '-'} {match}")
+    )
+
+    lines.append("Media")
+    if result.container:
+        c = result.container
+        bits = [c.format_long_name or c.format_name]
+        if c.duration:
+            bits.append(f"{c.duration:.3f} s")
+        if c.bit_rate:
+            bits.append(f"{c.bit_rate / 1000:.0f} kb/s")
+        lines.append(_field("container", " · ".join(bits)))
+    for stream in result.streams:
+        lines.append(_field(f"{stream.kind} #{stream.index}", _stream_line(stream)))
+
+    capture = result.capture
+    lines.append("Capture")
+    created = capture.creation_time
+    if created:
+        utc = created.utc_iso or "zone unknown"
+        zone = f", zone {created.zone}" if created.zone else ""
+        assumed = ", UTC by format" if created.assumed_utc else ""
+        lines.append(
+            _field("created", f'{utc}  ("{created.original}" in {created.source}{zone}{assumed})')
+        )
+    else:
+        lines.append(_field("created", "-"))
+    for other in capture.other_times:
+        lines.append(
+            _field(
+                "also", f'{other.utc_iso or other.local}  ("{other.original}" in {other.source})'
+            )
+        )
+    device = capture.device
+    device_text = " · ".join(
+        x
+        for x in (device.make, device.model, device.software and f"software {device.software}")
+        if x
+    )
+    lines.append(_field("device", device_text or "-"))
+    if capture.location:
+        loc = capture.location
+        alt = f", {loc.altitude:g} m" if loc.altitude is not None else ""
+        lines.append(
+            _field("location", f"{loc.latitude:.6f}, {loc.longitude:.6f}{alt}  ({loc.source})")
+        )
+    else:
+        lines.append(_field("location", "-"))
+    for where, value in capture.encoders:
+        lines.append(_field("written by", f"{value}  ({where})"))
+
+    lines.append(f"Flags ({len(result.flags)})" if result.flags else "Flags: none")
+    for flag in result.flags:
+        label = click.style(f"{flag.severity.upper():<8}", fg=_SEVERITY_STYLE[flag.severity])
+        lines.append(f"  {label}{flag.code}: {flag.message}")
+        lines.append(f"  {'':<8}evidence: {flag.evidence}")
+
+    if show_tags:
+        tags = dict(result.container.tags) if result.container else {}
+        for stream in result.streams:
+            tags.update({f"#{stream.index} {k}": v for k, v in stream.tags.items()})
+        tags.update(result.exif)
+        lines.append(f"Tags ({len(tags)})")
+        width = min(max((len(k) for k in tags), default=0) + 2, 44)
+        lines += [f"  {k:<{width}}{_one_line(v)}" for k, v in tags.items()]
+    return "\n".join(lines)
+
+
+def _one_line(value: str, limit: int = 120) -> str:
+    flat = " ".join(value.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
