@@ -141,7 +141,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 @main.command(epilog=EXIT_CODES_HELP)
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=str, readable=False))
 @json_option
 @timeout_option
 @click.option(

@@ -34,6 +34,11 @@ SCHEMA_VERSION = "1.0"
 # mov/mp4 demuxer options that make ffprobe report more: XMP packets and
 # atoms it does not otherwise interpret (as tags).
 _ISO_DEMUXER_OPTIONS = {"export_xmp": "1", "export_all": "1"}
+# ffprobe's score for a format chosen from the file name alone (libavformat's
+# AVPROBE_SCORE_EXTENSION); content matches score higher.
+_EXTENSION_ONLY_SCORE = 50
+# Demuxers for terminal and text art that accept any bytes at all.
+_TEXT_ART_FORMATS = {"tty", "bin", "adf", "idf"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,7 +149,15 @@ def inspect_file(
         raise UnreadableMedia(_explain_probe_failure(exc.message, filetype, layout), path) from None
     container = parse_container(doc)
     streams = tuple(parse_streams(doc))
-    if not any(s.kind in {"video", "audio"} for s in streams) or container.format_name == "tty":
+    if container.format_name in _TEXT_ART_FORMATS or (
+        filetype.kind == "unknown" and (container.probe_score or 0) <= _EXTENSION_ONLY_SCORE
+    ):
+        raise UnreadableMedia(
+            f"not a recognisable media file (ffprobe only guessed {container.format_name!r} "
+            "from the name, not the content)",
+            path,
+        )
+    if not any(s.kind in {"video", "audio"} for s in streams):
         raise UnreadableMedia(
             f"no audio or video streams (ffprobe read it as {container.format_name})", path
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import click
 
 from verify.inspection import Inspection
@@ -26,7 +28,7 @@ def _level(stream: StreamInfo) -> str | None:
     return str(stream.level)
 
 
-def _stream_line(stream: StreamInfo) -> str:
+def _stream_line(stream: StreamInfo, *, still: bool = False) -> str:
     codec = stream.codec or "?"
     detail = ", ".join(
         x for x in (stream.profile, _level(stream) and f"level {_level(stream)}") if x
@@ -40,7 +42,7 @@ def _stream_line(stream: StreamInfo) -> str:
             parts.append(f"DAR {stream.display_aspect_ratio}")
         if stream.pixel_format:
             parts.append(stream.pixel_format)
-        if stream.frame_rate:
+        if stream.frame_rate and not still:
             mode = f" {stream.frame_rate_mode}" if stream.frame_rate_mode else ""
             parts.append(f"{stream.frame_rate:.3g} fps{mode}")
         if stream.rotation:
@@ -50,7 +52,7 @@ def _stream_line(stream: StreamInfo) -> str:
             parts.append(f"{stream.sample_rate} Hz")
         if stream.channel_layout or stream.channels:
             parts.append(stream.channel_layout or f"{stream.channels} ch")
-    if stream.duration:
+    if stream.duration and not still:
         parts.append(f"{stream.duration:.3f} s")
     return " · ".join(parts)
 
@@ -75,13 +77,14 @@ def render_inspection(result: Inspection, *, show_tags: bool = False) -> str:
     if result.container:
         c = result.container
         bits = [c.format_long_name or c.format_name]
-        if c.duration:
+        if c.duration and result.media_kind != "image":
             bits.append(f"{c.duration:.3f} s")
-        if c.bit_rate:
+        if c.bit_rate and result.media_kind != "image":
             bits.append(f"{c.bit_rate / 1000:.0f} kb/s")
         lines.append(_field("container", " · ".join(bits)))
     for stream in result.streams:
-        lines.append(_field(f"{stream.kind} #{stream.index}", _stream_line(stream)))
+        line = _stream_line(stream, still=result.media_kind == "image")
+        lines.append(_field(f"{stream.kind} #{stream.index}", line))
 
     capture = result.capture
     lines.append("Capture")
@@ -117,13 +120,14 @@ def render_inspection(result: Inspection, *, show_tags: bool = False) -> str:
     else:
         lines.append(_field("location", "-"))
     for where, value in capture.encoders:
-        lines.append(_field("written by", f"{value}  ({where})"))
+        lines.append(_field("writer", f"{_one_line(value, 90)}  ({where})"))
 
     lines.append(f"Flags ({len(result.flags)})" if result.flags else "Flags: none")
     for flag in result.flags:
         label = click.style(f"{flag.severity.upper():<8}", fg=_SEVERITY_STYLE[flag.severity])
-        lines.append(f"  {label}{flag.code}: {flag.message}")
-        lines.append(f"  {'':<8}evidence: {flag.evidence}")
+        lines.append(f"  {label}{flag.code}")
+        lines += _wrapped(flag.message, indent=10)
+        lines += _wrapped(f"evidence: {flag.evidence}", indent=10)
 
     if show_tags:
         tags = dict(result.container.tags) if result.container else {}
@@ -134,6 +138,10 @@ def render_inspection(result: Inspection, *, show_tags: bool = False) -> str:
         width = min(max((len(k) for k in tags), default=0) + 2, 44)
         lines += [f"  {k:<{width}}{_one_line(v)}" for k, v in tags.items()]
     return "\n".join(lines)
+
+
+def _wrapped(text: str, indent: int, width: int = 100) -> list[str]:
+    return textwrap.wrap(text, width, initial_indent=" " * indent, subsequent_indent=" " * indent)
 
 
 def _one_line(value: str, limit: int = 120) -> str:

@@ -1,0 +1,76 @@
+"""Shared fixtures: the committed samples, generated media, the CLI runner."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from verify.cli import main
+from verify.ffmpeg_tools import find_tool
+from verify.schemas import load_schema
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+
+
+@pytest.fixture(scope="session")
+def samples() -> Path:
+    return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def ffmpeg() -> str:
+    return find_tool("ffmpeg").path
+
+
+@pytest.fixture
+def run_cli() -> Callable[..., object]:
+    """Invoke the real CLI in-process; stdout and stderr kept apart."""
+
+    def invoke(*args: str, env: dict[str, str] | None = None):
+        return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+    return invoke
+
+
+def validate(document: object, kind: str) -> None:
+    """Fail the test unless ``document`` follows the repo's schema for ``kind``."""
+    jsonschema.validate(document, load_schema(kind))
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="session")
+def media(tmp_path_factory: pytest.TempPathFactory, ffmpeg: str) -> Callable[..., Path]:
+    """Generate a clip once per session: ``media(name, *ffmpeg_output_args, src=...)``.
+
+    ``src`` are ffmpeg input arguments (default: 4 s of testsrc2 and a sine).
+    """
+    folder = tmp_path_factory.mktemp("media")
+    default_src = (
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=320x240:rate=25:duration=4",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:duration=4",
+    )
+
+    def make(name: str, *out_args: str, src: tuple[str, ...] = default_src) -> Path:
+        target = folder / name
+        if not target.exists():
+            cmd = [ffmpeg, "-v", "error", "-y", *src, *out_args, str(target)]
+            subprocess.run(cmd, check=True, capture_output=True)
+        return target
+
+    return make
