@@ -166,3 +166,37 @@ def test_png_without_exif(media, run_cli):
     validate(document, "inspect")
     assert document["media_kind"] == "image"
     assert "capture_metadata_absent" in {f["code"] for f in document["flags"]}
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "kind"),
+    [
+        ("clip.mkv", ("-c:v", "libx264", "-c:a", "aac"), "matroska"),
+        ("clip.webm", ("-c:v", "libvpx", "-b:v", "200k", "-c:a", "libopus"), "webm"),
+        ("clip.avi", ("-c:v", "mpeg4", "-c:a", "mp3"), "avi"),
+        ("clip.3gp", ("-c:v", "libx264", "-c:a", "aac", "-ar", "16000"), "3gp"),
+        ("clip.ts", ("-c:v", "libx264", "-c:a", "aac"), "mpegts"),
+        ("clip.m4v", ("-c:v", "libx264", "-c:a", "aac"), "mp4"),
+    ],
+)
+def test_every_video_container(media, run_cli, name, args, kind):
+    clip = media(name, "-t", "2", *args)
+    result = run_cli("inspect", "--json", str(clip))
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    validate(document, "inspect")
+    assert document["media_kind"] == "video"
+    assert document["file"]["detected"] == kind
+    assert document["file"]["extension_matches"] is True
+    assert document["container"]["duration"] == pytest.approx(2.0, abs=0.2)
+
+
+@pytest.mark.parametrize("name", ["frame.webp", "frame.jpg"])
+def test_other_stills(media, run_cli, name):
+    still = media(name, "-frames:v", "1", src=("-f", "lavfi", "-i", "testsrc2=size=320x240"))
+    result = run_cli("inspect", "--json", str(still))
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    validate(document, "inspect")
+    assert document["media_kind"] == "image"
+    assert document["streams"][0]["width"] == 320

