@@ -19,8 +19,11 @@ from verify import __version__, defaults
 from verify.environment import describe_environment
 from verify.errors import ExitCode, ToolMissing, VerifyError
 from verify.ffmpeg_tools import find_tool
+from verify.fingerprint import fingerprint_video
+from verify.frames import Sampling
 from verify.inspection import error_entry, inspect_file
-from verify.render import render_inspection
+from verify.keyframes import export_keyframes, timestamp_label
+from verify.render import render_fingerprint, render_inspection
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -97,6 +100,58 @@ def timeout_option(func: F) -> F:
     )(func)
 
 
+def _parse_sampling(_ctx: click.Context, _param: click.Parameter, value: str) -> Sampling:
+    try:
+        return Sampling.parse(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def _sample_option(default: str) -> Callable[[F], F]:
+    return click.option(
+        "--sample",
+        default=default,
+        show_default=True,
+        callback=_parse_sampling,
+        help="Which frames: keyframes, fps=N (N per second) or scenes (one per shot).",
+    )
+
+
+sample_option = _sample_option(defaults.DEFAULT_SAMPLING)
+sample_option_keyframes = _sample_option("keyframes")
+
+
+def for_each_file(
+    files: tuple[str, ...],
+    work: Callable[[str], Any],
+    render: Callable[[Any], str],
+    *,
+    as_json: bool,
+) -> None:
+    """Run ``work`` on each file; a failure becomes an error line (and entry), not a stop."""
+    documents: list[dict[str, Any]] = []
+    failures: list[VerifyError] = []
+    for index, path in enumerate(files):
+        try:
+            result = work(path)
+        except ToolMissing:
+            raise
+        except VerifyError as error:
+            report_error(error)
+            failures.append(error)
+            documents.append(error_entry(path, error))
+            continue
+        if as_json:
+            documents.append(result.to_dict())
+        else:
+            if index:
+                click.echo()
+            click.echo(render(result))
+    if as_json:
+        emit_json(documents[0] if len(files) == 1 else documents)
+    finish(failures, len(files))
+
+
 def emit_json(document: Any) -> None:
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
@@ -154,27 +209,75 @@ def inspect(files: tuple[str, ...], as_json: bool, timeout: float, show_tags: bo
     heic, webp). A file that cannot be read gets one line on stderr (and an
     error entry under --json); the others are still reported.
     """
-    documents: list[dict[str, Any]] = []
-    failures: list[VerifyError] = []
-    for index, path in enumerate(files):
-        try:
-            result = inspect_file(path, timeout=timeout)
-        except ToolMissing:
-            raise
-        except VerifyError as error:
-            report_error(error)
-            failures.append(error)
-            documents.append(error_entry(path, error))
-            continue
-        if as_json:
-            documents.append(result.to_dict())
-        else:
-            if index:
-                click.echo()
-            click.echo(render_inspection(result, show_tags=show_tags))
+    for_each_file(
+        files,
+        lambda path: inspect_file(path, timeout=timeout),
+        lambda result: render_inspection(result, show_tags=show_tags),
+        as_json=as_json,
+    )
+
+
+@main.command("hash", epilog=EXIT_CODES_HELP)
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=str, readable=False))
+@sample_option
+@json_option
+@timeout_option
+def hash_command(files: tuple[str, ...], sample: Sampling, as_json: bool, timeout: float) -> None:
+    """Perceptual hashes (pHash, dHash) of sampled frames, with timestamps.
+
+    Frames are taken by --sample: the coded keyframes, N frames per second
+    (fps=N), or one frame per shot (scenes). Black or blurred bars are cropped
+    before hashing; near-uniform frames (black, fades) are marked "uniform"
+    and never count as match evidence.
+    """
+    for_each_file(
+        files,
+        lambda path: fingerprint_video(path, sample, timeout=timeout),
+        render_fingerprint,
+        as_json=as_json,
+    )
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("file", type=click.Path(path_type=str, readable=False))
+@click.option(
+    "-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=str),
+    help="Folder for the frame images (created if missing).",
+)  # fmt: skip
+@click.option(
+    "--sheet", type=click.Path(dir_okay=False, path_type=str),
+    help="Also write a contact sheet (JPEG) of all frames with their times.",
+)  # fmt: skip
+@sample_option_keyframes
+@json_option
+@timeout_option
+def keyframes(
+    file: str, out_dir: str, sheet: str | None, sample: Sampling, as_json: bool, timeout: float
+) -> None:
+    """Save FILE's keyframes as JPEGs named by timestamp, for reverse image search.
+
+    Frames are written at full display size (rotation applied) as
+    NAME_HH-MM-SS.mmm.jpg in the --out folder.
+    """
+    fingerprint, exported = export_keyframes(
+        file, out_dir, sampling=sample, sheet=sheet, timeout=timeout
+    )
     if as_json:
-        emit_json(documents[0] if len(files) == 1 else documents)
-    finish(failures, len(files))
+        emit_json(
+            {
+                "schema_version": "1.0",
+                "path": fingerprint.path,
+                "sampling": fingerprint.sampling,
+                "frames": [e.to_dict() for e in exported],
+                "sheet": sheet,
+            }
+        )
+        return
+    for item in exported:
+        click.echo(f"{timestamp_label(item.time)}  {item.path}")
+    if sheet:
+        click.echo(f"contact sheet: {sheet}")
+    click.echo(f"{len(exported)} frame(s) written to {out_dir}", err=True)
 
 
 @main.command(epilog=EXIT_CODES_HELP)

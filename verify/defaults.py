@@ -28,3 +28,51 @@ AV_DURATION_TOLERANCE_S = 1.0
 # Two creation times in one file (container vs QuickTime key) further apart
 # than this are flagged; zone mix-ups stay within 14 hours.
 CREATION_TIMES_DISAGREE_S = 15 * 3600
+
+# --- frames and perceptual hashes -------------------------------------------
+
+# Long side, in pixels, of the grey frames ffmpeg hands to Python. pHash works
+# on a 32x32 reduction, so 160 leaves room to crop bars (a vertical video in a
+# 16:9 frame keeps ~50 px of width) while keeping the pipe small.
+WORKING_LONG_SIDE = 160
+
+# Default `--sample`: frames per second for dense sampling. Chosen from the
+# measurements in bench/bench_hash.py (see README): dense enough that a
+# re-encode whose keyframes fall elsewhere still has a frame within 0.25 s of
+# every reference frame.
+DEFAULT_SAMPLING = "fps=2"
+
+# `scenes` mode scans this many frames per second for cuts; a shot boundary
+# is then known to 1/10 s.
+SCENE_SCAN_FPS = 10.0
+# A cut: the mean absolute difference between consecutive scanned frames
+# (0..255) exceeds CUT_MIN_DIFFERENCE, and either the 32-bin grey histograms
+# differ by more than CUT_MIN_HISTOGRAM (L1, 0..2) or the difference exceeds
+# CUT_RELATIVE x the shot's median so far. Within-shot histogram changes on
+# the samples stay under 0.3; cuts between shots measure 1.2 and more.
+CUT_MIN_DIFFERENCE = 20.0
+CUT_MIN_HISTOGRAM = 0.5
+CUT_RELATIVE = 3.0
+# Shots shorter than this merge into the next (flashes, dissolves).
+MIN_SHOT_SECONDS = 0.5
+
+# Bars: edge rows/columns whose mean detail is below this fraction of the
+# picture's (90th percentile) are bars; a bar must be at least BAR_MIN_FRACTION
+# of the side, and at least BAR_MIN_REMAINING of the side must remain.
+BAR_DETAIL_FRACTION = 0.15
+BAR_MIN_FRACTION = 0.03
+BAR_MIN_REMAINING = 0.25
+# The smaller bar of a pair must be at least this fraction of the larger.
+BAR_SYMMETRY = 0.5
+
+# Near-uniform frames (black, fades, flat colour): grey standard deviation
+# below UNIFORM_STD (0..255) or mean absolute Laplacian below UNIFORM_DETAIL.
+UNIFORM_STD = 6.0
+UNIFORM_DETAIL = 1.0
+
+# Two frames "look the same" when their 64-bit pHashes differ in at most this
+# many bits. Measured on the samples (bench/bench_hash.py, tests): a
+# Telegram-like re-encode, a 50 % downscale and a letterboxed copy stay within
+# 6 bits of the original frame at the same time, while frames of different
+# shots differ by 20 bits or more; 10 sits between with margin on both sides.
+MATCH_DISTANCE = 10

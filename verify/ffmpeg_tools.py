@@ -177,10 +177,15 @@ def run_tool(
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
+def signal_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL a process started with ``start_new_session`` and its children."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
 def kill_group(proc: subprocess.Popen[bytes]) -> None:
     """Kill a process started with ``start_new_session`` and reap it."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
+    signal_group(proc)
     proc.communicate()
 
 

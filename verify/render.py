@@ -6,7 +6,9 @@ import textwrap
 
 import click
 
+from verify.fingerprint import VideoFingerprint
 from verify.inspection import Inspection
+from verify.keyframes import timestamp_label
 from verify.metadata import StreamInfo
 from verify.timestamps import format_utc
 
@@ -147,3 +149,30 @@ def _wrapped(text: str, indent: int, width: int = 100) -> list[str]:
 def _one_line(value: str, limit: int = 120) -> str:
     flat = " ".join(value.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def render_fingerprint(result: VideoFingerprint) -> str:
+    """The `verify hash` listing of one video: a line per sampled frame."""
+    crop = result.crop
+    crop_text = (
+        f"bars cropped to x={crop['x']:.3f} y={crop['y']:.3f} w={crop['width']:.3f} "
+        f"h={crop['height']:.3f}"
+        if crop
+        else "no bars"
+    )
+    lines = [
+        click.style(result.path, bold=True),
+        f"  sha256 {result.sha256}",
+        f"  {result.width}x{result.height} · sampling {result.sampling} · "
+        f"{len(result.frames)} frames ({len(result.usable_frames)} usable) · {crop_text}",
+    ]
+    lines += [f"  note: {note}" for note in result.notes]
+    lines.append(f"  {'time':<14}{'phash':<18}{'dhash':<18}")
+    for frame in result.frames:
+        marks = " ".join(
+            m for m in ("key" if frame.keyframe else "", "uniform" if frame.uniform else "") if m
+        )
+        lines.append(
+            f"  {timestamp_label(frame.time):<14}{frame.phash!s:<18}{frame.dhash!s:<18}{marks}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,252 @@
+"""`fingerprint_video`: timestamps and perceptual hashes of a video's frames.
+
+This is the core the bank and the matcher stand on: one decoder run per
+file (see `verify.frames`), bars cropped and uniform frames marked (see
+`verify.normalise`), then a pHash and a dHash per frame.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import hashlib
+import itertools
+import math
+import os
+from collections.abc import Callable
+from typing import Any
+
+import cv2
+import numpy as np
+
+from verify import defaults
+from verify.errors import UnreadableMedia, display_path
+from verify.ffmpeg_tools import ffprobe_json
+from verify.frames import DecodedFrame, FrameSize, Sampling, decode_frames, working_size
+from verify.inspection import check_readable_file
+from verify.metadata import StreamInfo, parse_container, parse_streams
+from verify.normalise import CropBox, detect_bars, is_uniform
+from verify.perceptual import FrameHash, dhash, phash
+from verify.scenes import ShotDetector
+
+SCHEMA_VERSION = "1.0"
+# Decoders and displays top out well below this; larger is a corrupt header.
+MAX_DIMENSION = 16384
+
+ExportSink = Callable[[float, np.ndarray], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class HashedFrame:
+    """One sampled frame: its time in seconds and its hashes."""
+
+    time: float
+    phash: FrameHash
+    dhash: FrameHash
+    uniform: bool  # near-uniform (black, fade): never used as match evidence
+    keyframe: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "time": round(self.time, 4),
+            "phash": str(self.phash),
+            "dhash": str(self.dhash),
+            "uniform": self.uniform,
+            "keyframe": self.keyframe,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> HashedFrame:
+        return cls(
+            float(data["time"]),
+            FrameHash.from_hex(data["phash"]),
+            FrameHash.from_hex(data["dhash"]),
+            bool(data["uniform"]),
+            bool(data["keyframe"]),
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class VideoFingerprint:
+    """All hashed frames of one video and how they were taken."""
+
+    path: str
+    sha256: str
+    size: int
+    duration: float | None
+    sampling: str
+    width: int  # display size, after rotation
+    height: int
+    crop: dict[str, float] | None  # picture area as fractions, None if no bars
+    frames: tuple[HashedFrame, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def usable_frames(self) -> tuple[HashedFrame, ...]:
+        return tuple(f for f in self.frames if not f.uniform)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "path": self.path,
+            "ok": True,
+            "sha256": self.sha256,
+            "size": self.size,
+            "duration": self.duration,
+            "sampling": self.sampling,
+            "width": self.width,
+            "height": self.height,
+            "crop": self.crop,
+            "frames": [f.to_dict() for f in self.frames],
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> VideoFingerprint:
+        return cls(
+            data["path"], data["sha256"], data["size"], data["duration"], data["sampling"],
+            data["width"], data["height"], data["crop"],
+            tuple(HashedFrame.from_dict(f) for f in data["frames"]), tuple(data["notes"]),
+        )  # fmt: skip
+
+
+def video_stream(
+    path: str | os.PathLike[str] | bytes, timeout: float
+) -> tuple[StreamInfo, float | None]:
+    """The first real video stream and the container duration; errors for anything else."""
+    check_readable_file(path)
+    doc = ffprobe_json(path, timeout=timeout)
+    streams = [s for s in parse_streams(doc) if s.kind == "video" and not s.attached_picture]
+    if not streams:
+        kinds = sorted({s.kind for s in parse_streams(doc)}) or ["none"]
+        raise UnreadableMedia(f"no video stream (streams: {', '.join(kinds)})", path)
+    stream = streams[0]
+    size = stream.display_size
+    if size is None or min(size) <= 0:
+        raise UnreadableMedia("the video stream has no picture size (0x0)", path)
+    if max(size) > MAX_DIMENSION:
+        raise UnreadableMedia(f"implausible picture size {size[0]}x{size[1]}", path)
+    return stream, parse_container(doc).duration
+
+
+def _display_size(stream: StreamInfo) -> tuple[int, int]:
+    width, height = stream.display_size
+    # Anamorphic video: apply the sample aspect ratio, as players do.
+    sar = stream.sample_aspect_ratio
+    if sar and ":" in sar:
+        num, den = (int(x) for x in sar.split(":"))
+        if num > 0 and den > 0 and num != den:
+            if round(stream.rotation or 0) % 180 == 90:
+                height = round(height * num / den)
+            else:
+                width = round(width * num / den)
+    return width, height
+
+
+def _sha256(path: str | os.PathLike[str] | bytes) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(defaults.HASH_CHUNK_BYTES):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def fingerprint_video(
+    path: str | os.PathLike[str] | bytes,
+    sampling: Sampling | str = defaults.DEFAULT_SAMPLING,
+    *,
+    timeout: float = defaults.PROBE_TIMEOUT_S,
+    export: ExportSink | None = None,
+) -> VideoFingerprint:
+    """Sample, normalise and hash the frames of one video.
+
+    ``export``, if given, receives each selected frame at full display size
+    (BGR) with its time, e.g. to write keyframe images.
+    """
+    sampling = Sampling.parse(sampling) if isinstance(sampling, str) else sampling
+    stream, duration = video_stream(path, timeout)
+    display = _display_size(stream)
+    work = working_size(*display, defaults.WORKING_LONG_SIDE)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        # SHA-256 runs beside the decoder (hashlib releases the GIL).
+        digest = pool.submit(_sha256, path)
+        selected, scanned = _collect(path, sampling, work, display, timeout, export)
+        sha256, size = digest.result()
+    notes: list[str] = []
+    if not selected:
+        notes.append("no frames could be decoded from the video stream")
+    times = _repair_times([f.time for f in selected], stream.frame_rate, notes)
+    crop = detect_bars(scanned) if scanned else CropBox(0, 0, work.width, work.height)
+    bars = (crop.width, crop.height) != (work.width, work.height)
+    frames = []
+    for time, frame in zip(times, selected, strict=True):
+        picture = crop.apply(frame.pixels)
+        frames.append(
+            HashedFrame(time, phash(picture), dhash(picture), is_uniform(picture), frame.keyframe)
+        )
+    return VideoFingerprint(
+        path=display_path(path), sha256=sha256, size=size, duration=duration,
+        sampling=str(sampling), width=display[0], height=display[1],
+        crop=crop.relative(work.width, work.height) if bars else None,
+        frames=tuple(frames), notes=tuple(notes),
+    )  # fmt: skip
+
+
+def _collect(
+    path: str | os.PathLike[str] | bytes,
+    sampling: Sampling,
+    work: FrameSize,
+    display: tuple[int, int],
+    timeout: float,
+    export: ExportSink | None,
+) -> tuple[list[DecodedFrame], list[np.ndarray]]:
+    """Decode; return the selected frames (grey, working size) and every scanned frame."""
+    colour = export is not None
+    size = FrameSize(display[0] - display[0] % 2, display[1] - display[1] % 2) if colour else work
+    detector = ShotDetector() if sampling.mode == "scenes" else None
+    scan_rate = defaults.SCENE_SCAN_FPS if detector else None
+    scanned: list[DecodedFrame] = []
+    pending: tuple[float, np.ndarray] | None = None  # best full frame of the open shot
+    frames = decode_frames(
+        path, sampling, size, colour=colour, dense_rate=scan_rate, stall_timeout=timeout
+    )
+    for frame in frames:
+        grey = _working_grey(frame.pixels, work) if colour else frame.pixels
+        scanned.append(DecodedFrame(frame.index, frame.time, frame.keyframe, grey))
+        if detector is None:
+            if export is not None:
+                export(frame.time, frame.pixels)
+            continue
+        if detector.add(frame.time, grey) and pending is not None and export is not None:
+            export(*pending)  # the previous shot just closed
+        if export is not None and detector.latest_is_best:
+            pending = (frame.time, frame.pixels)
+    if detector is None:
+        return scanned, [f.pixels for f in scanned]
+    if pending is not None and export is not None:
+        export(*pending)
+    selected = [scanned[shot.best_index] for shot in detector.finish()]
+    return selected, [f.pixels for f in scanned]
+
+
+def _working_grey(bgr: np.ndarray, work: FrameSize) -> np.ndarray:
+    small = cv2.resize(bgr, (work.width, work.height), interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+
+
+def _repair_times(times: list[float], rate: float | None, notes: list[str]) -> list[float]:
+    """Fill frames the stream left without a timestamp; note what was done."""
+    missing = [i for i, t in enumerate(times) if math.isnan(t)]
+    if missing:
+        step = 1.0 / rate if rate else 1.0 / 25
+        repaired = list(times)
+        for i in missing:
+            previous = repaired[i - 1] if i else -step
+            repaired[i] = previous + step
+        notes.append(f"{len(missing)} frame(s) had no timestamp in the stream; times estimated")
+        times = repaired
+    if any(b < a for a, b in itertools.pairwise(times)):
+        notes.append("timestamps go backwards in the stream: times are as the stream gives them")
+    return times

@@ -1,0 +1,239 @@
+"""Decode the frames that identify a video: one ffmpeg run per file.
+
+ffmpeg (driven through ffmpeg-python) selects the frames, applies the display
+rotation, scales them down and converts them to grey before they reach
+Python, so only small frames cross the pipe unless an export asks for full
+size. Each frame's presentation time is read from the stream (via the
+``showinfo`` filter), never computed as frame number x frame rate, so it is
+right on variable-frame-rate phone footage.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import queue
+import re
+import subprocess
+import threading
+from collections.abc import Iterator
+
+import ffmpeg
+import numpy as np
+
+from verify import defaults
+from verify.errors import ProbeTimeout, UnreadableMedia, VerifyError
+from verify.ffmpeg_tools import find_tool, kill_group, media_arg, signal_group
+
+_SHOWINFO_RE = re.compile(rb"\bn:\s*(\d+)\s+pts:\s*(\S+)\s+pts_time:(\S+).*?\biskey:(\d)")
+_SAMPLING_RE = re.compile(r"^(keyframes|scenes|fps=(\d+(?:\.\d+)?))$")
+
+
+@dataclasses.dataclass(frozen=True)
+class Sampling:
+    """Which frames to take: coded keyframes, N per second, or one per shot."""
+
+    mode: str  # "keyframes", "fps" or "scenes"
+    rate: float | None = None  # frames per second for "fps"
+
+    @classmethod
+    def parse(cls, text: str) -> Sampling:
+        """Parse ``keyframes``, ``scenes`` or ``fps=N`` (N > 0, at most 60)."""
+        match = _SAMPLING_RE.match(text.strip())
+        if not match:
+            raise ValueError(f"unknown sampling {text!r}: use keyframes, scenes or fps=N")
+        if match.group(2) is None:
+            return cls(match.group(1))
+        rate = float(match.group(2))
+        if not 0 < rate <= 60:
+            raise ValueError(f"fps must be between 0 and 60, not {rate:g}")
+        return cls("fps", rate)
+
+    def __str__(self) -> str:
+        return f"fps={self.rate:g}" if self.mode == "fps" else self.mode
+
+
+@dataclasses.dataclass(frozen=True)
+class DecodedFrame:
+    """One frame as it left the decoder: time in seconds and its pixels."""
+
+    index: int
+    time: float
+    keyframe: bool
+    pixels: np.ndarray  # (h, w) uint8 grey, or (h, w, 3) uint8 BGR for exports
+
+
+@dataclasses.dataclass(frozen=True)
+class FrameSize:
+    width: int
+    height: int
+
+
+def working_size(display_width: int, display_height: int, long_side: int) -> FrameSize:
+    """Scale a display size so its long side is ``long_side``; even numbers."""
+    scale = long_side / max(display_width, display_height)
+    width = max(2, round(display_width * scale / 2) * 2)
+    height = max(2, round(display_height * scale / 2) * 2)
+    return FrameSize(width, height)
+
+
+def build_command(
+    path: str | os.PathLike[str] | bytes,
+    sampling: Sampling,
+    size: FrameSize,
+    *,
+    colour: bool = False,
+    dense_rate: float | None = None,
+) -> list[str | bytes]:
+    """The ffmpeg command line for one decoder run (built with ffmpeg-python).
+
+    ``dense_rate`` overrides the rate for ``scenes``, which scans frames at a
+    fixed rate and picks representatives in Python.
+    """
+    input_options: dict[str, str] = {}
+    rate = sampling.rate if sampling.mode == "fps" else dense_rate
+    if sampling.mode == "keyframes":
+        # Skip non-key frames inside the decoder: they are never decoded.
+        input_options["skip_frame:v"] = "nokey"
+    else:
+        # Frames we will not keep need not be exact: skipping the in-loop
+        # deblocking filter and frames nothing references makes decoding
+        # markedly cheaper, and the small grey frames we hash cannot show the
+        # difference. Kept frames still carry their own stream timestamps.
+        input_options["skip_loop_filter:v"] = "all"
+        input_options["skip_frame:v"] = "noref"
+    stream = ffmpeg.input("INPUT", **input_options).video
+    if rate:
+        # The first frame in each 1/rate-second bin, keeping its true time.
+        step = f"{rate:g}"
+        stream = stream.filter(
+            "select", f"isnan(prev_selected_t)+gt(floor(t*{step}),floor(prev_selected_t*{step}))"
+        )
+    stream = stream.filter("scale", size.width, size.height, flags="area")
+    stream = stream.filter("format", "bgr24" if colour else "gray").filter("showinfo")
+    out = ffmpeg.output(stream, "pipe:", format="rawvideo", fps_mode="passthrough", an=None)
+    args = out.compile(cmd=find_tool("ffmpeg").path)
+    # ffmpeg-python quotes nothing; swap our placeholder for the real input
+    # argument (bytes, so non-UTF-8 names survive) and keep logs to showinfo.
+    args = [media_arg(path) if a == "INPUT" else a for a in args]
+    return [args[0], "-hide_banner", "-nostats", "-nostdin", "-loglevel", "info", *args[1:]]
+
+
+def decode_frames(
+    path: str | os.PathLike[str] | bytes,
+    sampling: Sampling,
+    size: FrameSize,
+    *,
+    colour: bool = False,
+    dense_rate: float | None = None,
+    stall_timeout: float = defaults.PROBE_TIMEOUT_S,
+) -> Iterator[DecodedFrame]:
+    """Yield frames with stream timestamps from one ffmpeg run.
+
+    ``stall_timeout`` bounds how long ffmpeg may go without producing a frame
+    or a log line; a hung decoder is killed and reported as `ProbeTimeout`.
+    """
+    args = build_command(path, sampling, size, colour=colour, dense_rate=dense_rate)
+    frame_bytes = size.width * size.height * (3 if colour else 1)
+    proc = subprocess.Popen(
+        args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True, bufsize=0,
+    )  # fmt: skip
+    stamps: queue.Queue[tuple[int, float | None, bool] | None] = queue.Queue()
+    errors: list[str] = []
+    activity = threading.Event()
+    reader = threading.Thread(target=_read_log, args=(proc, stamps, errors, activity), daemon=True)
+    reader.start()
+    watchdog = _Watchdog(proc, activity, stall_timeout)
+    watchdog.start()
+    try:
+        count = 0
+        while True:
+            data = _read_exact(proc.stdout, frame_bytes)
+            if data is None:
+                break
+            activity.set()
+            stamp = stamps.get(timeout=stall_timeout + 5)
+            if stamp is None:
+                break
+            _, pts_time, key = stamp
+            shape = (size.height, size.width, 3) if colour else (size.height, size.width)
+            pixels = np.frombuffer(data, np.uint8).reshape(shape)
+            yield DecodedFrame(
+                count, pts_time if pts_time is not None else float("nan"), key, pixels
+            )
+            count += 1
+        proc.wait()
+        reader.join(timeout=5)
+        if watchdog.fired:
+            raise ProbeTimeout(
+                f"ffmpeg produced nothing for {stall_timeout:g} s while decoding (raise --timeout "
+                "for very slow files)",
+                path,
+            )
+        if proc.returncode != 0 and count == 0:
+            reason = errors[-1] if errors else f"exit code {proc.returncode}"
+            raise UnreadableMedia(f"ffmpeg cannot decode it: {reason}", path)
+    except queue.Empty:
+        raise VerifyError("frame timestamps missing from ffmpeg's log", path) from None
+    finally:
+        watchdog.stop()
+        if proc.poll() is None:
+            kill_group(proc)
+        else:
+            proc.stdout.close()
+
+
+def _read_exact(pipe, count: int) -> bytes | None:
+    chunks = []
+    remaining = count
+    while remaining:
+        chunk = pipe.read(remaining)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read_log(proc, stamps: queue.Queue, errors: list[str], activity: threading.Event) -> None:
+    """Parse showinfo lines into (n, pts_time, key) and keep other lines as errors."""
+    for line in proc.stderr:
+        activity.set()
+        match = _SHOWINFO_RE.search(line)
+        if match:
+            raw_time = match.group(3)
+            try:
+                pts_time = float(raw_time)
+            except ValueError:  # NOPTS: the stream has no timestamp for it
+                pts_time = None
+            stamps.put((int(match.group(1)), pts_time, match.group(4) == b"1"))
+        elif b"showinfo" not in line:
+            text = line.decode("utf-8", "replace").strip()
+            if text and not text.startswith(("Input #", "Output #", "Stream", "  ")):
+                errors.append(text)
+    stamps.put(None)
+
+
+class _Watchdog(threading.Thread):
+    """Kill the decoder when it has shown no activity for ``limit`` seconds."""
+
+    def __init__(self, proc, activity: threading.Event, limit: float) -> None:
+        super().__init__(daemon=True)
+        self.proc, self.activity, self.limit = proc, activity, limit
+        self.fired = False
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            if not self.activity.wait(self.limit):
+                if self._stop_event.is_set() or self.proc.poll() is not None:
+                    return
+                self.fired = True
+                signal_group(self.proc)
+                return
+            self.activity.clear()
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.activity.set()

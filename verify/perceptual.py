@@ -1,0 +1,64 @@
+"""Perceptual hashes of frames: 64-bit pHash for matching, dHash alongside.
+
+A hash is a value: ``str()`` gives 16 hex digits, `FrameHash.from_hex` reads
+them back, and ``a - b`` is the Hamming distance (the number of differing
+bits, 0..64), as with imagehash's own ``ImageHash``. We keep the bits in an
+int so hashes store compactly in SQLite and compare with one XOR.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import imagehash
+import numpy as np
+from PIL import Image
+
+HASH_BITS = 64
+
+
+@dataclasses.dataclass(frozen=True, order=True)
+class FrameHash:
+    """A 64-bit perceptual hash."""
+
+    value: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.value < 1 << HASH_BITS:
+            raise ValueError(f"a frame hash has {HASH_BITS} bits: {self.value!r}")
+
+    @classmethod
+    def from_hex(cls, text: str) -> FrameHash:
+        if len(text) != HASH_BITS // 4:
+            raise ValueError(f"expected {HASH_BITS // 4} hex digits, got {text!r}")
+        return cls(int(text, 16))
+
+    @classmethod
+    def from_image_hash(cls, image_hash: imagehash.ImageHash) -> FrameHash:
+        bits = image_hash.hash.flatten()
+        return cls(int("".join("1" if b else "0" for b in bits), 2))
+
+    def __str__(self) -> str:
+        return f"{self.value:016x}"
+
+    def __sub__(self, other: FrameHash) -> int:
+        return (self.value ^ other.value).bit_count()
+
+    @property
+    def signed(self) -> int:
+        """The bits as a signed 64-bit integer, the form SQLite stores."""
+        return self.value - (1 << HASH_BITS) if self.value >= 1 << (HASH_BITS - 1) else self.value
+
+    @classmethod
+    def from_signed(cls, number: int) -> FrameHash:
+        return cls(number + (1 << HASH_BITS) if number < 0 else number)
+
+
+def phash(grey: np.ndarray) -> FrameHash:
+    """pHash (DCT of a 32x32 reduction) of a 2-D uint8 grey image."""
+    return FrameHash.from_image_hash(imagehash.phash(Image.fromarray(grey)))
+
+
+def dhash(grey: np.ndarray) -> FrameHash:
+    """dHash (horizontal gradient signs of a 9x8 reduction) of a grey image."""
+    return FrameHash.from_image_hash(imagehash.dhash(Image.fromarray(grey)))
