@@ -172,9 +172,15 @@ def fingerprint_video(
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         # SHA-256 runs beside the decoder (hashlib releases the GIL).
         digest = pool.submit(_sha256, path)
-        selected, scanned = _collect(path, sampling, work, display, timeout, export)
+        decode_errors: list[str] = []
+        selected, scanned = _collect(path, sampling, work, display, timeout, export, decode_errors)
         sha256, size = digest.result()
     notes: list[str] = []
+    if decode_errors:
+        notes.append(
+            f"the decoder reported {len(decode_errors)} error(s) (first: {decode_errors[0]}): "
+            "the video data is damaged and some frames may be missing"
+        )
     if not selected:
         notes.append("no frames could be decoded from the video stream")
     times = _repair_times([f.time for f in selected], stream.frame_rate, notes)
@@ -201,6 +207,7 @@ def _collect(
     display: tuple[int, int],
     timeout: float,
     export: ExportSink | None,
+    decode_errors: list[str],
 ) -> tuple[list[DecodedFrame], list[np.ndarray]]:
     """Decode; return the selected frames (grey, working size) and every scanned frame."""
     colour = export is not None
@@ -210,8 +217,9 @@ def _collect(
     scanned: list[DecodedFrame] = []
     pending: tuple[float, np.ndarray] | None = None  # best full frame of the open shot
     frames = decode_frames(
-        path, sampling, size, colour=colour, dense_rate=scan_rate, stall_timeout=timeout
-    )
+        path, sampling, size, colour=colour, dense_rate=scan_rate, stall_timeout=timeout,
+        errors=decode_errors,
+    )  # fmt: skip
     for frame in frames:
         grey = _working_grey(frame.pixels, work) if colour else frame.pixels
         scanned.append(DecodedFrame(frame.index, frame.time, frame.keyframe, grey))

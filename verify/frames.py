@@ -26,6 +26,7 @@ from verify.errors import ProbeTimeout, UnreadableMedia, VerifyError
 from verify.ffmpeg_tools import find_tool, kill_group, media_arg, signal_group
 
 _SHOWINFO_RE = re.compile(rb"\bn:\s*(\d+)\s+pts:\s*(\S+)\s+pts_time:(\S+).*?\biskey:(\d)")
+_LEVEL_RE = re.compile(rb"\[(?:error|fatal|panic)\] (.*)")
 _SAMPLING_RE = re.compile(r"^(keyframes|scenes|fps=(\d+(?:\.\d+)?))$")
 
 
@@ -116,7 +117,9 @@ def build_command(
     # ffmpeg-python quotes nothing; swap our placeholder for the real input
     # argument (bytes, so non-UTF-8 names survive) and keep logs to showinfo.
     args = [media_arg(path) if a == "INPUT" else a for a in args]
-    return [args[0], "-hide_banner", "-nostats", "-nostdin", "-loglevel", "info", *args[1:]]
+    # "level+info" prefixes each log line with its level, so decoder errors
+    # can be told apart from the showinfo lines that carry the timestamps.
+    return [args[0], "-hide_banner", "-nostats", "-nostdin", "-loglevel", "level+info", *args[1:]]
 
 
 def decode_frames(
@@ -127,11 +130,14 @@ def decode_frames(
     colour: bool = False,
     dense_rate: float | None = None,
     stall_timeout: float = defaults.PROBE_TIMEOUT_S,
+    errors: list[str] | None = None,
 ) -> Iterator[DecodedFrame]:
     """Yield frames with stream timestamps from one ffmpeg run.
 
     ``stall_timeout`` bounds how long ffmpeg may go without producing a frame
     or a log line; a hung decoder is killed and reported as `ProbeTimeout`.
+    ``errors``, if given, receives the error lines ffmpeg logged (damaged
+    data it skipped), complete once the iterator is exhausted.
     """
     args = build_command(path, sampling, size, colour=colour, dense_rate=dense_rate)
     frame_bytes = size.width * size.height * (3 if colour else 1)
@@ -140,7 +146,7 @@ def decode_frames(
         start_new_session=True, bufsize=0,
     )  # fmt: skip
     stamps: queue.Queue[tuple[int, float | None, bool] | None] = queue.Queue()
-    errors: list[str] = []
+    errors = [] if errors is None else errors
     activity = threading.Event()
     reader = threading.Thread(target=_read_log, args=(proc, stamps, errors, activity), daemon=True)
     reader.start()
@@ -197,7 +203,7 @@ def _read_exact(pipe, count: int) -> bytes | None:
 
 
 def _read_log(proc, stamps: queue.Queue, errors: list[str], activity: threading.Event) -> None:
-    """Parse showinfo lines into (n, pts_time, key) and keep other lines as errors."""
+    """Parse showinfo lines into (n, pts_time, key); keep error-level lines."""
     for line in proc.stderr:
         activity.set()
         match = _SHOWINFO_RE.search(line)
@@ -208,10 +214,10 @@ def _read_log(proc, stamps: queue.Queue, errors: list[str], activity: threading.
             except ValueError:  # NOPTS: the stream has no timestamp for it
                 pts_time = None
             stamps.put((int(match.group(1)), pts_time, match.group(4) == b"1"))
-        elif b"showinfo" not in line:
-            text = line.decode("utf-8", "replace").strip()
-            if text and not text.startswith(("Input #", "Output #", "Stream", "  ")):
-                errors.append(text)
+        else:
+            level = _LEVEL_RE.search(line)
+            if level:
+                errors.append(level.group(1).decode("utf-8", "replace").strip())
     stamps.put(None)
 
 
