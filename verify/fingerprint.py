@@ -26,7 +26,7 @@ from verify.frames import DecodedFrame, FrameSize, Sampling, decode_frames, work
 from verify.inspection import check_readable_file
 from verify.metadata import StreamInfo, parse_container, parse_streams
 from verify.normalise import CropBox, detect_bars, is_uniform
-from verify.perceptual import FrameHash, dhash, phash
+from verify.perceptual import VARIANTS, FrameHash, dhash, hash_variants, phash
 from verify.scenes import ShotDetector
 
 SCHEMA_VERSION = "1.0"
@@ -45,6 +45,7 @@ class HashedFrame:
     dhash: FrameHash
     uniform: bool  # near-uniform (black, fade): never used as match evidence
     keyframe: bool
+    variants: dict[str, FrameHash]  # see verify.perceptual.VARIANTS
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -53,6 +54,7 @@ class HashedFrame:
             "dhash": str(self.dhash),
             "uniform": self.uniform,
             "keyframe": self.keyframe,
+            "variants": {name: str(self.variants[name]) for name in VARIANTS},
         }
 
     @classmethod
@@ -63,6 +65,7 @@ class HashedFrame:
             FrameHash.from_hex(data["dhash"]),
             bool(data["uniform"]),
             bool(data["keyframe"]),
+            {name: FrameHash.from_hex(data["variants"][name]) for name in VARIANTS},
         )
 
 
@@ -190,7 +193,14 @@ def fingerprint_video(
     for time, frame in zip(times, selected, strict=True):
         picture = crop.apply(frame.pixels)
         frames.append(
-            HashedFrame(time, phash(picture), dhash(picture), is_uniform(picture), frame.keyframe)
+            HashedFrame(
+                time,
+                phash(picture),
+                dhash(picture),
+                is_uniform(picture),
+                frame.keyframe,
+                hash_variants(picture),
+            )
         )
     return VideoFingerprint(
         path=display_path(path), sha256=sha256, size=size, duration=duration,

@@ -62,3 +62,32 @@ def phash(grey: np.ndarray) -> FrameHash:
 def dhash(grey: np.ndarray) -> FrameHash:
     """dHash (horizontal gradient signs of a 9x8 reduction) of a grey image."""
     return FrameHash.from_image_hash(imagehash.dhash(Image.fromarray(grey)))
+
+
+# Extra pHashes of each frame that make matching survive common edits:
+# - centre85: a copy cropped by up to ~15 % shows what the original's centre
+#   85 % shows, so a cropped copy's full-frame hash meets this one;
+# - centre70: logos, captions and tickers sit at the edges; the centre 70 %
+#   of a branded copy still equals the original's centre 70 %;
+# - mirror, mirror_centre70: re-uploaders flip footage horizontally to dodge
+#   matching; comparing the mirrored hash undoes that.
+VARIANTS = ("centre85", "centre70", "mirror", "mirror_centre70")
+
+
+def centre_crop(grey: np.ndarray, fraction: float) -> np.ndarray:
+    """The central ``fraction`` of an image in both dimensions."""
+    height, width = grey.shape[:2]
+    keep_h, keep_w = max(1, round(height * fraction)), max(1, round(width * fraction))
+    top, left = (height - keep_h) // 2, (width - keep_w) // 2
+    return grey[top : top + keep_h, left : left + keep_w]
+
+
+def hash_variants(grey: np.ndarray) -> dict[str, FrameHash]:
+    """pHashes of the centre crops and the mirror image of a grey frame."""
+    mirrored = np.ascontiguousarray(grey[:, ::-1])
+    return {
+        "centre85": phash(np.ascontiguousarray(centre_crop(grey, 0.85))),
+        "centre70": phash(np.ascontiguousarray(centre_crop(grey, 0.70))),
+        "mirror": phash(mirrored),
+        "mirror_centre70": phash(np.ascontiguousarray(centre_crop(mirrored, 0.70))),
+    }
