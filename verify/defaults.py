@@ -76,3 +76,20 @@ UNIFORM_DETAIL = 1.0
 # 6 bits of the original frame at the same time, while frames of different
 # shots differ by 20 bits or more; 10 sits between with margin on both sides.
 MATCH_DISTANCE = 10
+
+# --- the bank and matching ------------------------------------------------------
+
+# Candidate videos must share at least this many hash-slice postings with the
+# clip, and at most this many are compared frame by frame.
+MIN_CANDIDATE_VOTES = 2
+MAX_CANDIDATES = 200
+# Time offsets are voted on in bins of this width (a quarter of the default
+# 0.5 s sampling interval); pairs within the tolerance of the winning offset
+# belong to it (frames of two copies are sampled up to one interval apart).
+OFFSET_BIN_SECONDS = 0.25
+OFFSET_TOLERANCE_SECONDS = 0.6
+# A segment needs this many matching frames spanning this many seconds;
+# matched frames further apart than the gap start a new segment.
+MIN_SEGMENT_FRAMES = 3
+MIN_SEGMENT_SECONDS = 1.0
+MAX_SEGMENT_GAP_SECONDS = 2.0

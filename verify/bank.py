@@ -1,0 +1,406 @@
+"""The bank of known copies: one SQLite file of videos and their frame hashes.
+
+Each known video is a row with its SHA-256 (unique: adding the same bytes
+twice changes nothing), where it was added from, a metadata summary, and its
+frame hashes packed in a blob. A posting table maps 16-bit slices of frame
+pHashes to videos (multi-index hashing): two hashes within a few bits share
+at least one slice with high probability, so a query looks up its own slices
+instead of scanning every stored hash. Candidates found that way are then
+compared frame by frame by `verify.matching`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import json
+import os
+import sqlite3
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from verify.errors import BankError
+from verify.fingerprint import VideoFingerprint
+from verify.perceptual import VARIANTS
+from verify.timestamps import format_utc
+
+SCHEMA_VERSION = 1
+APPLICATION_ID = 0x76657269  # "veri": marks the SQLite file as a verify bank
+# Seconds a writer waits for another process's transaction to finish.
+BUSY_TIMEOUT_S = 60.0
+
+# Frames are stored as packed rows: time, the matching hashes, flags.
+FRAME_DTYPE = np.dtype(
+    [("time", "<f8"), ("phash", "<u8"), ("dhash", "<u8")]
+    + [(name, "<u8") for name in VARIANTS]
+    + [("flags", "u1")]
+)
+FLAG_UNIFORM, FLAG_KEYFRAME = 1, 2
+# Hash forms entered in the posting table: the full frame, and its centre
+# 85 % so that a cropped copy (whose full frame shows that centre) is found.
+INDEXED_FORMS = ("phash", "centre85")
+SLICES = 4  # 64-bit hash = 4 slices of 16 bits
+
+
+def slice_keys(hashes: Iterable[int]) -> set[int]:
+    """Posting keys of 64-bit hashes: (slice position << 16) | slice value."""
+    keys = set()
+    for value in hashes:
+        for position in range(SLICES):
+            keys.add((position << 16) | ((value >> (16 * position)) & 0xFFFF))
+    return keys
+
+
+def default_bank_path() -> Path:
+    """``VERIFY_DB``, else the per-user data folder (XDG on Linux)."""
+    override = os.environ.get("VERIFY_DB")
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "verify" / "bank.sqlite"
+
+
+@dataclasses.dataclass(frozen=True)
+class KnownVideo:
+    """A video in the bank (without its frames)."""
+
+    id: int
+    sha256: str
+    path: str
+    size: int
+    duration: float | None
+    width: int | None
+    height: int | None
+    sampling: str
+    added_at: str
+    source: str | None
+    posted_at: str | None
+    url: str | None
+    summary: dict[str, Any]
+    frame_count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data.pop("id")
+        return data
+
+
+@dataclasses.dataclass(frozen=True)
+class AddResult:
+    video: KnownVideo
+    added: bool  # False if these bytes were already in the bank
+
+
+def pack_frames(fingerprint: VideoFingerprint) -> bytes:
+    rows = np.zeros(len(fingerprint.frames), FRAME_DTYPE)
+    for i, frame in enumerate(fingerprint.frames):
+        rows[i]["time"] = frame.time
+        rows[i]["phash"] = frame.phash.value
+        rows[i]["dhash"] = frame.dhash.value
+        for name in VARIANTS:
+            rows[i][name] = frame.variants[name].value
+        rows[i]["flags"] = (FLAG_UNIFORM if frame.uniform else 0) | (
+            FLAG_KEYFRAME if frame.keyframe else 0
+        )
+    return rows.tobytes()
+
+
+def unpack_frames(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, FRAME_DTYPE)
+
+
+def _index_keys(frames: np.ndarray) -> set[int]:
+    usable = frames[(frames["flags"] & FLAG_UNIFORM) == 0]
+    return slice_keys(int(v) for form in INDEXED_FORMS for v in usable[form])
+
+
+_SCHEMA = """
+CREATE TABLE videos (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,
+    path TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    duration REAL,
+    width INTEGER,
+    height INTEGER,
+    sampling TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    source TEXT,
+    posted_at TEXT,
+    url TEXT,
+    summary TEXT NOT NULL,
+    frame_count INTEGER NOT NULL,
+    frames BLOB NOT NULL
+);
+CREATE TABLE postings (
+    key INTEGER NOT NULL,
+    video_id INTEGER NOT NULL,
+    PRIMARY KEY (key, video_id)
+) WITHOUT ROWID;
+"""
+
+# Migrations: MIGRATIONS[n] upgrades a bank from schema n to n + 1.
+MIGRATIONS: dict[int, str] = {}
+
+_COLUMNS = ("id, sha256, path, size, duration, width, height, sampling, added_at, source, "
+            "posted_at, url, summary, frame_count")  # fmt: skip
+
+
+class Bank:
+    """An open bank file. Use as a context manager, or call `close`."""
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, create: bool = True, readonly: bool = False
+    ):
+        self.path = Path(path)
+        self.readonly = readonly
+        self._db = self._connect(create)
+        try:
+            self._prepare(create)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise self._error(exc) from None
+
+    # --- opening ------------------------------------------------------------
+
+    def _connect(self, create: bool) -> sqlite3.Connection:
+        if self.path.is_dir():
+            raise BankError("is a folder; give a file name for the bank", self.path)
+        if not self.path.parent.is_dir():
+            raise BankError(f"the folder {self.path.parent} does not exist", self.path)
+        exists = self.path.exists()
+        if not exists and (self.readonly or not create):
+            raise BankError("no bank here yet; add videos with `verify index add`", self.path)
+        if exists and not self.readonly and not os.access(self.path, os.W_OK):
+            raise BankError("the bank file is read-only; it was left unchanged", self.path)
+        uri = self.path.resolve().as_uri() + ("?mode=ro" if self.readonly else "")
+        try:
+            db = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise BankError(f"cannot open the bank: {exc}", self.path) from None
+        return db
+
+    def _prepare(self, create: bool) -> None:
+        db = self._db
+        app_id = db.execute("PRAGMA application_id").fetchone()[0]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        has_tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+        if has_tables and app_id != APPLICATION_ID:
+            raise BankError(
+                "this SQLite file is not a verify bank; it was left unchanged", self.path
+            )
+        if version > SCHEMA_VERSION:
+            raise BankError(
+                f"the bank uses schema {version}, newer than this verify understands "
+                f"({SCHEMA_VERSION}); upgrade verify. The bank was left unchanged",
+                self.path,
+            )
+        if not self.readonly:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+        if not has_tables:
+            if self.readonly:
+                raise BankError("the bank is empty", self.path)
+            with self._write():
+                _run_script(db, _SCHEMA)
+                db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+                db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            return
+        if version < SCHEMA_VERSION:
+            if self.readonly:
+                raise BankError("the bank needs an upgrade; open it writable once", self.path)
+            with self._write():
+                for step in range(version, SCHEMA_VERSION):
+                    _run_script(db, MIGRATIONS[step])
+                db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def _error(self, exc: sqlite3.Error) -> BankError:
+        text = str(exc)
+        if "not a database" in text or "malformed" in text:
+            return BankError(
+                "not a verify bank (not an SQLite database); it was left unchanged", self.path
+            )
+        if "readonly" in text or "read-only" in text:
+            return BankError("the bank is read-only; it was left unchanged", self.path)
+        if "locked" in text or "busy" in text:
+            return BankError("the bank is busy (another verify is writing); try again", self.path)
+        return BankError(f"bank error: {text}", self.path)
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction that takes the lock at once (no upgrade deadlocks)."""
+        if self.readonly:
+            raise BankError("opened read-only", self.path)
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._db.execute("ROLLBACK")
+            raise self._error(exc) from None
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Bank:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- reading ------------------------------------------------------------
+
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
+        try:
+            return self._db.execute(sql, tuple(params)).fetchall()
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
+
+    @staticmethod
+    def _video(row: tuple) -> KnownVideo:
+        values = list(row)
+        values[12] = json.loads(values[12])
+        return KnownVideo(*values)
+
+    def has(self, sha256: str) -> bool:
+        return bool(self._query("SELECT 1 FROM videos WHERE sha256 = ?", (sha256,)))
+
+    def find(self, key: str) -> KnownVideo:
+        """A video by SHA-256 (or a unique prefix of at least 8 hex digits) or stored path."""
+        rows = self._query(
+            f"SELECT {_COLUMNS} FROM videos WHERE sha256 = ? OR path = ?", (key, key)
+        )
+        if not rows and len(key) >= 8:
+            rows = self._query(
+                f"SELECT {_COLUMNS} FROM videos WHERE sha256 LIKE ? LIMIT 2", (key.lower() + "%",)
+            )
+        if not rows:
+            raise BankError(f"no video {key!r} in the bank", self.path)
+        if len(rows) > 1:
+            raise BankError(f"{key!r} matches several videos; give more of the SHA-256", self.path)
+        return self._video(rows[0])
+
+    def videos(self) -> list[KnownVideo]:
+        return [self._video(r) for r in self._query(f"SELECT {_COLUMNS} FROM videos ORDER BY id")]
+
+    def frames(self, video_id: int) -> np.ndarray:
+        rows = self._query("SELECT frames FROM videos WHERE id = ?", (video_id,))
+        return unpack_frames(rows[0][0]) if rows else np.zeros(0, FRAME_DTYPE)
+
+    def video_by_id(self, video_id: int) -> KnownVideo:
+        return self._video(
+            self._query(f"SELECT {_COLUMNS} FROM videos WHERE id = ?", (video_id,))[0]
+        )
+
+    def candidates(
+        self, hashes: Iterable[int], *, min_votes: int, limit: int
+    ) -> list[tuple[int, int]]:
+        """Videos sharing posting keys with ``hashes``: (video id, votes), most votes first."""
+        keys = sorted(slice_keys(hashes))
+        if not keys:
+            return []
+        try:
+            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS probe (key INTEGER PRIMARY KEY)")
+            self._db.execute("DELETE FROM temp.probe")
+            self._db.executemany(
+                "INSERT OR IGNORE INTO temp.probe VALUES (?)", ((k,) for k in keys)
+            )
+            return self._db.execute(
+                "SELECT p.video_id, count(*) AS votes FROM temp.probe AS q "
+                "JOIN postings AS p ON p.key = q.key GROUP BY p.video_id "
+                "HAVING votes >= ? ORDER BY votes DESC LIMIT ?",
+                (min_votes, limit),
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
+
+    def stats(self) -> dict[str, Any]:
+        videos, frames, seconds = self._query(
+            "SELECT count(*), coalesce(sum(frame_count), 0), coalesce(sum(duration), 0) FROM videos"
+        )[0]
+        postings = self._query("SELECT count(*) FROM postings")[0][0]
+        return {
+            "path": str(self.path),
+            "schema_version": SCHEMA_VERSION,
+            "videos": videos,
+            "frames": frames,
+            "hours": round(seconds / 3600, 3),
+            "postings": postings,
+            "file_bytes": self.path.stat().st_size,
+        }
+
+    # --- writing ------------------------------------------------------------
+
+    def add_video(
+        self,
+        fingerprint: VideoFingerprint,
+        *,
+        summary: dict[str, Any] | None = None,
+        source: str | None = None,
+        posted_at: str | None = None,
+        url: str | None = None,
+        path: str | None = None,
+    ) -> AddResult:
+        """Store a fingerprinted video; return the existing row if its SHA-256 is known."""
+        blob = pack_frames(fingerprint)
+        keys = _index_keys(unpack_frames(blob))
+        added_at = format_utc(dt.datetime.now(dt.timezone.utc))
+        with self._write() as db:
+            existing = db.execute(
+                f"SELECT {_COLUMNS} FROM videos WHERE sha256 = ?", (fingerprint.sha256,)
+            ).fetchone()
+            if existing:
+                return AddResult(self._video(existing), added=False)
+            cursor = db.execute(
+                "INSERT INTO videos (sha256, path, size, duration, width, height, sampling, "
+                "added_at, source, posted_at, url, summary, frame_count, frames) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    fingerprint.sha256, path or fingerprint.path, fingerprint.size,
+                    fingerprint.duration, fingerprint.width, fingerprint.height,
+                    fingerprint.sampling, added_at, source, posted_at, url,
+                    json.dumps(summary or {}, ensure_ascii=False), len(fingerprint.frames), blob,
+                ),
+            )  # fmt: skip
+            video_id = cursor.lastrowid
+            db.executemany(
+                "INSERT OR IGNORE INTO postings (key, video_id) VALUES (?, ?)",
+                ((key, video_id) for key in keys),
+            )
+        return AddResult(self.video_by_id(video_id), added=True)
+
+    def remove(self, key: str) -> KnownVideo:
+        """Remove a video (by SHA-256, prefix or path) and its postings."""
+        video = self.find(key)
+        frames = self.frames(video.id)
+        with self._write() as db:
+            db.executemany(
+                "DELETE FROM postings WHERE key = ? AND video_id = ?",
+                ((k, video.id) for k in _index_keys(frames)),
+            )
+            db.execute("DELETE FROM videos WHERE id = ?", (video.id,))
+        return video
+
+
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    """Run statements one by one: executescript would commit the open transaction."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)

@@ -1,0 +1,276 @@
+"""Match a clip against the bank: which known videos it copies, and where.
+
+Candidates come from the bank's hash-slice postings; each candidate is then
+compared frame by frame. A frame pair counts when one of its hash pairings
+is within `MATCH_DISTANCE` bits: full frame to full frame, full frame to the
+known video's centre 85 % (a cropped copy), centre 70 % to centre 70 %
+(logos and captions at the edges), and the same with the clip mirrored.
+Pairs are then required to line up in time: a real copy's matching frames
+share one time offset, so offsets are voted on and each well-supported
+offset yields segments ("clip seconds a-b are known seconds c-d"). A bag of
+similar frames at random offsets is not a match.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from verify import defaults
+from verify.bank import FLAG_UNIFORM, Bank, KnownVideo
+from verify.fingerprint import VideoFingerprint
+
+SCHEMA_VERSION = "1.0"
+
+
+@dataclasses.dataclass(frozen=True)
+class Segment:
+    """Clip seconds [query_start, query_end] show known seconds [ref_start, ref_end]."""
+
+    query_start: float
+    query_end: float
+    ref_start: float
+    ref_end: float
+    frames: int  # matched frame pairs supporting it
+    mean_distance: float
+
+    @property
+    def query_length(self) -> float:
+        return self.query_end - self.query_start
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query_start": round(self.query_start, 3),
+            "query_end": round(self.query_end, 3),
+            "ref_start": round(self.ref_start, 3),
+            "ref_end": round(self.ref_end, 3),
+            "frames": self.frames,
+            "mean_distance": round(self.mean_distance, 2),
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Match:
+    """One known video the clip copies."""
+
+    video: KnownVideo
+    score: float
+    mirrored: bool
+    segments: tuple[Segment, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        video = self.video
+        return {
+            "path": video.path,
+            "sha256": video.sha256,
+            "score": round(self.score, 4),
+            "mirrored": self.mirrored,
+            "duration": video.duration,
+            "source": video.source,
+            "posted_at": video.posted_at,
+            "url": video.url,
+            "added_at": video.added_at,
+            "segments": [s.to_dict() for s in self.segments],
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class MatchReport:
+    """Everything `verify match` found for one clip."""
+
+    query: VideoFingerprint
+    bank: str
+    matches: tuple[Match, ...]
+    candidates: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "path": self.query.path,
+            "sha256": self.query.sha256,
+            "duration": self.query.duration,
+            "sampling": self.query.sampling,
+            "bank": self.bank,
+            "candidates": self.candidates,
+            "matches": [m.to_dict() for m in self.matches],
+        }
+
+
+def _hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise bit distances between two uint64 vectors (len(a) x len(b))."""
+    return np.bitwise_count(np.bitwise_xor.outer(a, b)).astype(np.int16)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Frames:
+    """Times, hash forms and usability of one side's frames as arrays."""
+
+    time: np.ndarray
+    forms: dict[str, np.ndarray]
+    usable: np.ndarray
+
+    @classmethod
+    def of_query(cls, query: VideoFingerprint) -> _Frames:
+        frames = query.frames
+        forms = {"phash": np.array([f.phash.value for f in frames], np.uint64)}
+        for name in ("centre70", "mirror", "mirror_centre70"):
+            forms[name] = np.array([f.variants[name].value for f in frames], np.uint64)
+        return cls(
+            np.array([f.time for f in frames], np.float64),
+            forms,
+            np.array([not f.uniform for f in frames], bool),
+        )
+
+    @classmethod
+    def of_known(cls, rows: np.ndarray) -> _Frames:
+        forms = {name: rows[name].astype(np.uint64) for name in ("phash", "centre85", "centre70")}
+        return cls(rows["time"].astype(np.float64), forms, (rows["flags"] & FLAG_UNIFORM) == 0)
+
+
+def frame_distances(query: _Frames, known: _Frames, *, mirrored: bool) -> np.ndarray:
+    """Best pairing distance for every (clip frame, known frame); 64 where unusable."""
+    full = "mirror" if mirrored else "phash"
+    centre = "mirror_centre70" if mirrored else "centre70"
+    distances = np.minimum.reduce([
+        _hamming(query.forms[full], known.forms["phash"]),
+        _hamming(query.forms[full], known.forms["centre85"]),
+        _hamming(query.forms[centre], known.forms["centre70"]),
+    ])  # fmt: skip
+    distances[~query.usable, :] = 64
+    distances[:, ~known.usable] = 64
+    return distances
+
+
+def align_segments(
+    query: _Frames, known: _Frames, distances: np.ndarray, *, query_duration: float,
+    known_duration: float,
+) -> list[Segment]:  # fmt: skip
+    """Segments where matching frames line up along one time offset each."""
+    threshold = defaults.MATCH_DISTANCE
+    qi, ki = np.nonzero(distances <= threshold)
+    if qi.size < defaults.MIN_SEGMENT_FRAMES:
+        return []
+    offsets = known.time[ki] - query.time[qi]
+    weights = 1.0 - distances[qi, ki] / (threshold + 1)
+    free = np.ones(query.time.size, bool)  # clip frames not yet in a segment
+    segments: list[Segment] = []
+    while True:
+        active = free[qi]
+        if active.sum() < defaults.MIN_SEGMENT_FRAMES:
+            break
+        peak = _offset_peak(offsets[active], weights[active])
+        chosen = _pairs_at_offset(qi, ki, offsets, distances, free, peak)
+        found = _runs(query, known, chosen, distances, query_duration, known_duration)
+        if not found:
+            # The strongest offset is no real alignment: nothing weaker is either.
+            break
+        for segment, members in found:
+            segments.append(segment)
+            free[members] = False
+    return sorted(segments, key=lambda s: s.query_start)
+
+
+def _offset_peak(offsets: np.ndarray, weights: np.ndarray) -> float:
+    """The time offset most frame pairs agree on (weighted vote, smoothed bins)."""
+    width = defaults.OFFSET_BIN_SECONDS
+    bins = np.round(offsets / width).astype(np.int64)
+    low = bins.min()
+    votes = np.bincount(bins - low, weights=weights)
+    smoothed = np.convolve(votes, [0.5, 1.0, 0.5], mode="same")
+    best = int(np.argmax(smoothed))
+    near = np.abs(bins - low - best) <= 1
+    return float(np.average(offsets[near], weights=weights[near]))
+
+
+def _pairs_at_offset(
+    qi: np.ndarray, ki: np.ndarray, offsets: np.ndarray, distances: np.ndarray,
+    free: np.ndarray, peak: float,
+) -> dict[int, tuple[int, float]]:  # fmt: skip
+    """For each free clip frame, its best known frame near ``peak``: {q: (k, offset)}."""
+    tolerance = defaults.OFFSET_TOLERANCE_SECONDS
+    best: dict[int, tuple[tuple[float, int], int, float]] = {}
+    for q, k, offset in zip(qi.tolist(), ki.tolist(), offsets.tolist(), strict=True):
+        if not free[q] or abs(offset - peak) > tolerance:
+            continue
+        rank = (abs(offset - peak), int(distances[q, k]))  # closest in time, then in bits
+        if q not in best or rank < best[q][0]:
+            best[q] = (rank, k, offset)
+    return {q: (k, offset) for q, (_, k, offset) in best.items()}
+
+
+def _runs(
+    query: _Frames, known: _Frames, chosen: dict[int, tuple[int, float]], distances: np.ndarray,
+    query_duration: float, known_duration: float,
+) -> list[tuple[Segment, list[int]]]:  # fmt: skip
+    """Split the chosen clip frames into time runs and turn good runs into segments."""
+    order = sorted(chosen, key=lambda q: query.time[q])
+    runs: list[list[int]] = []
+    for q in order:
+        if runs and query.time[q] - query.time[runs[-1][-1]] <= defaults.MAX_SEGMENT_GAP_SECONDS:
+            runs[-1].append(q)
+        else:
+            runs.append([q])
+    results = []
+    all_times = np.sort(query.time)
+    for run in runs:
+        span = query.time[run[-1]] - query.time[run[0]]
+        if len(run) < defaults.MIN_SEGMENT_FRAMES or span < defaults.MIN_SEGMENT_SECONDS:
+            continue
+        offset = float(np.median([chosen[q][1] for q in run]))
+        start = _edge(all_times, query.time[run[0]], before=True, limit=0.0)
+        end = _edge(all_times, query.time[run[-1]], before=False, limit=query_duration)
+        mean_distance = float(np.mean([distances[q, chosen[q][0]] for q in run]))
+        ref_start = max(0.0, start + offset)
+        ref_end = min(known_duration, end + offset) if known_duration else end + offset
+        segment = Segment(start, end, ref_start, ref_end, len(run), mean_distance)
+        results.append((segment, run))
+    return results
+
+
+def _edge(times: np.ndarray, t: float, *, before: bool, limit: float) -> float:
+    """Halfway to the neighbouring sample: the best estimate of a segment edge."""
+    if before:
+        earlier = times[times < t - 1e-6]
+        return float((earlier[-1] + t) / 2) if earlier.size else limit
+    later = times[times > t + 1e-6]
+    return float((later[0] + t) / 2) if later.size else max(limit, t)
+
+
+def match_clip(query: VideoFingerprint, bank: Bank) -> MatchReport:
+    """Every known video in ``bank`` that ``query`` copies, best first."""
+    clip = _Frames.of_query(query)
+    usable = clip.usable
+    probes = [int(v) for form in ("phash", "mirror") for v in clip.forms[form][usable]]
+    candidates = bank.candidates(
+        probes, min_votes=defaults.MIN_CANDIDATE_VOTES, limit=defaults.MAX_CANDIDATES
+    )
+    duration = query.duration or (float(clip.time.max()) if clip.time.size else 0.0)
+    matches = []
+    for video_id, _votes in candidates:
+        rows = bank.frames(video_id)
+        if rows.size == 0:
+            continue
+        known = _Frames.of_known(rows)
+        video = bank.video_by_id(video_id)
+        known_duration = video.duration or float(known.time.max())
+        best: tuple[float, bool, list[Segment]] | None = None
+        for mirrored in (False, True):
+            distances = frame_distances(clip, known, mirrored=mirrored)
+            segments = align_segments(
+                clip, known, distances, query_duration=duration, known_duration=known_duration
+            )
+            if not segments:
+                continue
+            covered = sum(s.query_length for s in segments)
+            mean_distance = np.average(
+                [s.mean_distance for s in segments], weights=[s.frames for s in segments]
+            )
+            score = min(1.0, covered / duration if duration else 0.0) * (1 - mean_distance / 64)
+            if best is None or score > best[0]:
+                best = (float(score), mirrored, segments)
+        if best is not None:
+            matches.append(Match(video, best[0], best[1], tuple(best[2])))
+    matches.sort(key=lambda m: m.score, reverse=True)
+    return MatchReport(query, str(bank.path), tuple(matches), len(candidates))
