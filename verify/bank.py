@@ -41,9 +41,10 @@ FRAME_DTYPE = np.dtype(
     + [("flags", "u1")]
 )
 FLAG_UNIFORM, FLAG_KEYFRAME = 1, 2
-# Hash forms entered in the posting table: the full frame, and its centre
-# 85 % so that a cropped copy (whose full frame shows that centre) is found.
-INDEXED_FORMS = ("phash", "centre85")
+# Hash forms entered in the posting table: the full frame, its centre 85 %
+# (a cropped copy's full frame shows that centre) and a picture-in-picture
+# window (the same keys as the full frame when there is none).
+INDEXED_FORMS = ("phash", "centre85", "inset")
 SLICES = 4  # 64-bit hash = 4 slices of 16 bits
 
 

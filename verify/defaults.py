@@ -70,6 +70,18 @@ BAR_SYMMETRY = 0.5
 UNIFORM_STD = 6.0
 UNIFORM_DETAIL = 1.0
 
+# Picture-in-picture: a window of change (mean absolute difference between
+# consecutive samples above INSET_MIN_ACTIVITY grey levels) covering between
+# INSET_MIN_SHARE and INSET_MAX_SHARE of the frame, filled at least
+# INSET_MIN_FILL, with the rest of the frame still (median change at most
+# INSET_MAX_OUTSIDE_ACTIVITY: graphics and studio backgrounds barely move).
+INSET_MIN_FRAMES = 4
+INSET_MIN_ACTIVITY = 4.0
+INSET_MIN_SHARE = 0.1
+INSET_MAX_SHARE = 0.8
+INSET_MIN_FILL = 0.6
+INSET_MAX_OUTSIDE_ACTIVITY = 1.0
+
 # Two frames "look the same" when their 64-bit pHashes differ in at most this
 # many bits. Measured on the samples (bench/bench_hash.py, tests): a
 # Telegram-like re-encode, a 50 % downscale and a letterboxed copy stay within

@@ -25,7 +25,7 @@ from verify.ffmpeg_tools import ffprobe_json
 from verify.frames import DecodedFrame, FrameSize, Sampling, decode_frames, working_size
 from verify.inspection import check_readable_file
 from verify.metadata import StreamInfo, parse_container, parse_streams
-from verify.normalise import CropBox, detect_bars, is_uniform
+from verify.normalise import CropBox, detect_bars, detect_inset, is_uniform
 from verify.perceptual import VARIANTS, FrameHash, dhash, hash_variants, phash
 from verify.scenes import ShotDetector
 
@@ -83,6 +83,7 @@ class VideoFingerprint:
     crop: dict[str, float] | None  # picture area as fractions, None if no bars
     frames: tuple[HashedFrame, ...]
     notes: tuple[str, ...] = ()
+    inset: dict[str, float] | None = None  # picture-in-picture window within the crop
 
     @property
     def usable_frames(self) -> tuple[HashedFrame, ...]:
@@ -100,6 +101,7 @@ class VideoFingerprint:
             "width": self.width,
             "height": self.height,
             "crop": self.crop,
+            "inset": self.inset,
             "frames": [f.to_dict() for f in self.frames],
             "notes": list(self.notes),
         }
@@ -110,6 +112,7 @@ class VideoFingerprint:
             data["path"], data["sha256"], data["size"], data["duration"], data["sampling"],
             data["width"], data["height"], data["crop"],
             tuple(HashedFrame.from_dict(f) for f in data["frames"]), tuple(data["notes"]),
+            data["inset"],
         )  # fmt: skip
 
 
@@ -189,6 +192,7 @@ def fingerprint_video(
     times = _repair_times([f.time for f in selected], stream.frame_rate, notes)
     crop = detect_bars(scanned) if scanned else CropBox(0, 0, work.width, work.height)
     bars = (crop.width, crop.height) != (work.width, work.height)
+    inset = detect_inset([crop.apply(f) for f in scanned])
     frames = []
     for time, frame in zip(times, selected, strict=True):
         picture = crop.apply(frame.pixels)
@@ -199,7 +203,7 @@ def fingerprint_video(
                 dhash(picture),
                 is_uniform(picture),
                 frame.keyframe,
-                hash_variants(picture),
+                hash_variants(picture, inset.apply(picture) if inset else None),
             )
         )
     return VideoFingerprint(
@@ -207,6 +211,7 @@ def fingerprint_video(
         sampling=str(sampling), width=display[0], height=display[1],
         crop=crop.relative(work.width, work.height) if bars else None,
         frames=tuple(frames), notes=tuple(notes),
+        inset=inset.relative(crop.width, crop.height) if inset else None,
     )  # fmt: skip
 
 

@@ -4,7 +4,8 @@ Candidates come from the bank's hash-slice postings; each candidate is then
 compared frame by frame. A frame pair counts when one of its hash pairings
 is within `MATCH_DISTANCE` bits: full frame to full frame, full frame to the
 known video's centre 85 % (a cropped copy), centre 70 % to centre 70 %
-(logos and captions at the edges), and the same with the clip mirrored.
+(logos and captions at the edges), the same with the clip mirrored, and a
+picture-in-picture window to the other side's full frame.
 Pairs are then required to line up in time: a real copy's matching frames
 share one time offset, so offsets are voted on and each well-supported
 offset yields segments ("clip seconds a-b are known seconds c-d"). A bag of
@@ -115,7 +116,7 @@ class _Frames:
     def of_query(cls, query: VideoFingerprint) -> _Frames:
         frames = query.frames
         forms = {"phash": np.array([f.phash.value for f in frames], np.uint64)}
-        for name in ("centre70", "mirror", "mirror_centre70"):
+        for name in ("centre70", "mirror", "mirror_centre70", "inset"):
             forms[name] = np.array([f.variants[name].value for f in frames], np.uint64)
         return cls(
             np.array([f.time for f in frames], np.float64),
@@ -125,7 +126,8 @@ class _Frames:
 
     @classmethod
     def of_known(cls, rows: np.ndarray) -> _Frames:
-        forms = {name: rows[name].astype(np.uint64) for name in ("phash", "centre85", "centre70")}
+        names = ("phash", "centre85", "centre70", "inset")
+        forms = {name: rows[name].astype(np.uint64) for name in names}
         return cls(rows["time"].astype(np.float64), forms, (rows["flags"] & FLAG_UNIFORM) == 0)
 
 
@@ -133,11 +135,16 @@ def frame_distances(query: _Frames, known: _Frames, *, mirrored: bool) -> np.nda
     """Best pairing distance for every (clip frame, known frame); 64 where unusable."""
     full = "mirror" if mirrored else "phash"
     centre = "mirror_centre70" if mirrored else "centre70"
-    distances = np.minimum.reduce([
+    pairings = [
         _hamming(query.forms[full], known.forms["phash"]),
         _hamming(query.forms[full], known.forms["centre85"]),
         _hamming(query.forms[centre], known.forms["centre70"]),
-    ])  # fmt: skip
+    ]
+    if not mirrored:
+        # Picture-in-picture, either way round.
+        pairings.append(_hamming(query.forms["inset"], known.forms["phash"]))
+        pairings.append(_hamming(query.forms["phash"], known.forms["inset"]))
+    distances = np.minimum.reduce(pairings)
     distances[~query.usable, :] = 64
     distances[:, ~known.usable] = 64
     return distances
@@ -242,7 +249,7 @@ def match_clip(query: VideoFingerprint, bank: Bank) -> MatchReport:
     """Every known video in ``bank`` that ``query`` copies, best first."""
     clip = _Frames.of_query(query)
     usable = clip.usable
-    probes = [int(v) for form in ("phash", "mirror") for v in clip.forms[form][usable]]
+    probes = [int(v) for form in ("phash", "mirror", "inset") for v in clip.forms[form][usable]]
     candidates = bank.candidates(
         probes, min_votes=defaults.MIN_CANDIDATE_VOTES, limit=defaults.MAX_CANDIDATES
     )

@@ -10,6 +10,7 @@ Display rotation is applied earlier, by ffmpeg while decoding.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Sequence
 
 import cv2
@@ -102,3 +103,40 @@ def is_uniform(frame: np.ndarray) -> bool:
         float(frame.std()) < defaults.UNIFORM_STD
         or float(detail_map(frame).mean()) < defaults.UNIFORM_DETAIL
     )
+
+
+def detect_inset(frames: Sequence[np.ndarray]) -> CropBox | None:
+    """The moving picture inside a static frame (picture-in-picture), if any.
+
+    News programmes show footage in a window surrounded by static graphics.
+    Over the sampled frames the window changes and the graphics do not, so
+    the largest compact region of temporal change, surrounded by stillness,
+    is taken as the footage. Returns None when no such window stands out.
+    """
+    if len(frames) < defaults.INSET_MIN_FRAMES:
+        return None
+    height, width = frames[0].shape[:2]
+    activity = np.zeros((height, width), np.float64)
+    for before, after in itertools.pairwise(frames):
+        activity += np.abs(after.astype(np.int16) - before.astype(np.int16))
+    activity /= len(frames) - 1
+    peak = float(np.percentile(activity, 99))
+    if peak < defaults.INSET_MIN_ACTIVITY:
+        return None
+    mask = (activity > max(defaults.INSET_MIN_ACTIVITY, 0.2 * peak)).astype(np.uint8)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    count, _labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count < 2:
+        return None
+    best = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    x, y, w, h, area = (int(v) for v in stats[best])
+    share = (w * h) / (width * height)
+    if not defaults.INSET_MIN_SHARE <= share <= defaults.INSET_MAX_SHARE:
+        return None
+    if area < defaults.INSET_MIN_FILL * w * h:
+        return None
+    outside = np.ones((height, width), bool)
+    outside[y : y + h, x : x + w] = False
+    if float(np.median(activity[outside])) > defaults.INSET_MAX_OUTSIDE_ACTIVITY:
+        return None
+    return CropBox(x, y, w, h)

@@ -70,8 +70,11 @@ def dhash(grey: np.ndarray) -> FrameHash:
 # - centre70: logos, captions and tickers sit at the edges; the centre 70 %
 #   of a branded copy still equals the original's centre 70 %;
 # - mirror, mirror_centre70: re-uploaders flip footage horizontally to dodge
-#   matching; comparing the mirrored hash undoes that.
-VARIANTS = ("centre85", "centre70", "mirror", "mirror_centre70")
+#   matching; comparing the mirrored hash undoes that;
+# - inset: the footage window of a picture-in-picture frame (a news programme
+#   showing the video in part of the screen); equal to the full-frame hash
+#   when the video has no such window.
+VARIANTS = ("centre85", "centre70", "mirror", "mirror_centre70", "inset")
 
 
 def centre_crop(grey: np.ndarray, fraction: float) -> np.ndarray:
@@ -82,10 +85,12 @@ def centre_crop(grey: np.ndarray, fraction: float) -> np.ndarray:
     return grey[top : top + keep_h, left : left + keep_w]
 
 
-def hash_variants(grey: np.ndarray) -> dict[str, FrameHash]:
-    """pHashes of the centre crops and the mirror image of a grey frame."""
+def hash_variants(grey: np.ndarray, inset: np.ndarray | None = None) -> dict[str, FrameHash]:
+    """pHashes of the centre crops, the mirror image and the inset of a grey frame."""
     mirrored = np.ascontiguousarray(grey[:, ::-1])
+    full = phash(grey)
     return {
+        "inset": phash(np.ascontiguousarray(inset)) if inset is not None else full,
         "centre85": phash(np.ascontiguousarray(centre_crop(grey, 0.85))),
         "centre70": phash(np.ascontiguousarray(centre_crop(grey, 0.70))),
         "mirror": phash(mirrored),
