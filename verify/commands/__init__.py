@@ -1,0 +1,1 @@
+"""One module per group of `verify` subcommands; `verify.cli` registers them."""

@@ -1,0 +1,126 @@
+"""Pieces every command shares: output flags, per-file loops, exit codes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from verify import defaults
+from verify.errors import ExitCode, ToolMissing, VerifyError
+from verify.frames import Sampling
+from verify.inspection import error_entry
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_CODES_HELP = "\b\nExit codes:\n" + "\n".join(
+    f"  {code.value}  {text}"
+    for code, text in (
+        (ExitCode.OK, "success"),
+        (ExitCode.ERROR, "internal error (a bug; rerun with --debug and report it)"),
+        (ExitCode.USAGE, "bad command line"),
+        (ExitCode.INPUT, "input missing, a directory, unreadable or empty"),
+        (ExitCode.MEDIA, "input is not readable media (corrupt, truncated, timeout)"),
+        (ExitCode.PARTIAL, "several inputs: some succeeded, some failed"),
+        (ExitCode.TOOL_MISSING, "ffmpeg/ffprobe not found or not working"),
+        (ExitCode.BANK, "the bank of known copies is unusable"),
+        (ExitCode.NO_MATCH, "match --fail-on-no-match found no match"),
+        (ExitCode.OUTPUT, "an output file could not be written"),
+    )
+)
+
+
+def report_error(error: VerifyError) -> None:
+    """The one-line stderr message for a library error."""
+    click.echo(f"verify: error: {error}", err=True)
+
+
+def json_option(func: F) -> F:
+    """The ``--json`` flag, spelled the same on every command that reports."""
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print one JSON document on stdout instead of text."
+    )(func)
+
+
+def timeout_option(func: F) -> F:
+    return click.option(
+        "--timeout",
+        type=click.FloatRange(min=0.1),
+        default=defaults.PROBE_TIMEOUT_S,
+        show_default=True,
+        envvar="VERIFY_TIMEOUT",
+        help="Seconds ffprobe/ffmpeg may spend on one file (env VERIFY_TIMEOUT).",
+    )(func)
+
+
+def _parse_sampling(_ctx: click.Context, _param: click.Parameter, value: str) -> Sampling:
+    try:
+        return Sampling.parse(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def _sample_option(default: str) -> Callable[[F], F]:
+    return click.option(
+        "--sample",
+        default=default,
+        show_default=True,
+        callback=_parse_sampling,
+        help="Which frames: keyframes, fps=N (N per second) or scenes (one per shot).",
+    )
+
+
+sample_option = _sample_option(defaults.DEFAULT_SAMPLING)
+sample_option_keyframes = _sample_option("keyframes")
+
+
+def for_each_file(
+    files: tuple[str, ...],
+    work: Callable[[str], Any],
+    render: Callable[[Any], str],
+    *,
+    as_json: bool,
+) -> None:
+    """Run ``work`` on each file; a failure becomes an error line (and entry), not a stop."""
+    documents: list[dict[str, Any]] = []
+    failures: list[VerifyError] = []
+    for index, path in enumerate(files):
+        try:
+            result = work(path)
+        except ToolMissing:
+            raise
+        except VerifyError as error:
+            report_error(error)
+            failures.append(error)
+            documents.append(error_entry(path, error))
+            continue
+        if as_json:
+            documents.append(result.to_dict())
+        else:
+            if index:
+                click.echo()
+            click.echo(render(result))
+    if as_json:
+        emit_json(documents[0] if len(files) == 1 else documents)
+    finish(failures, len(files))
+
+
+def emit_json(document: Any) -> None:
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def finish(failures: list[VerifyError], total: int) -> None:
+    """Exit with the documented code for a run over ``total`` inputs."""
+    if not failures:
+        return
+    ctx = click.get_current_context()
+    ctx.exit(failures[0].exit_code if len(failures) == total else ExitCode.PARTIAL)
+
+
+def files_argument(func: F) -> F:
+    """FILE... arguments; existence is checked by the library, for one error format."""
+    return click.argument(
+        "files", nargs=-1, required=True, type=click.Path(path_type=str, readable=False)
+    )(func)
