@@ -29,7 +29,8 @@ from verify.fingerprint import VideoFingerprint
 from verify.perceptual import VARIANTS
 from verify.timestamps import format_utc
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 1  # of the SQLite file
+BANK_DOCUMENT_VERSION = "1.0"  # of the JSON that `verify index` prints
 APPLICATION_ID = 0x76657269  # "veri": marks the SQLite file as a verify bank
 # Seconds a writer waits for another process's transaction to finish.
 BUSY_TIMEOUT_S = 60.0
@@ -100,6 +101,15 @@ class KnownVideo:
 class AddResult:
     video: KnownVideo
     added: bool  # False if these bytes were already in the bank
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": BANK_DOCUMENT_VERSION,
+            "path": self.video.path,
+            "ok": True,
+            "added": self.added,
+            "video": self.video.to_dict(),
+        }
 
 
 def pack_frames(fingerprint: VideoFingerprint) -> bytes:

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from verify import __version__
+from verify.commands.bank import index_group, match
 from verify.commands.common import EXIT_CODES_HELP, report_error
 from verify.commands.doctor import doctor
 from verify.commands.frames import hash_command, keyframes
@@ -86,7 +87,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.ensure_object(dict)["debug"] = debug
 
 
-for _command in (inspect, hash_command, keyframes, doctor):
+for _command in (inspect, hash_command, keyframes, index_group, match, doctor):
     main.add_command(_command)
 
 

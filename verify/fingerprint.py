@@ -165,11 +165,13 @@ def fingerprint_video(
     *,
     timeout: float = defaults.PROBE_TIMEOUT_S,
     export: ExportSink | None = None,
+    known_digest: tuple[str, int] | None = None,
 ) -> VideoFingerprint:
     """Sample, normalise and hash the frames of one video.
 
     ``export``, if given, receives each selected frame at full display size
-    (BGR) with its time, e.g. to write keyframe images.
+    (BGR) with its time, e.g. to write keyframe images. ``known_digest``
+    (SHA-256, size) skips re-reading a file whose digest the caller has.
     """
     sampling = Sampling.parse(sampling) if isinstance(sampling, str) else sampling
     stream, duration = video_stream(path, timeout)
@@ -177,7 +179,7 @@ def fingerprint_video(
     work = working_size(*display, defaults.WORKING_LONG_SIDE)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         # SHA-256 runs beside the decoder (hashlib releases the GIL).
-        digest = pool.submit(_sha256, path)
+        digest = pool.submit(lambda: known_digest) if known_digest else pool.submit(_sha256, path)
         decode_errors: list[str] = []
         selected, scanned = _collect(path, sampling, work, display, timeout, export, decode_errors)
         sha256, size = digest.result()

@@ -6,9 +6,11 @@ import textwrap
 
 import click
 
+from verify.bank import AddResult, KnownVideo
 from verify.fingerprint import VideoFingerprint
 from verify.inspection import Inspection
 from verify.keyframes import timestamp_label
+from verify.matching import MatchReport
 from verify.metadata import StreamInfo
 from verify.timestamps import format_utc
 
@@ -175,4 +177,80 @@ def render_fingerprint(result: VideoFingerprint) -> str:
         lines.append(
             f"  {timestamp_label(frame.time):<14}{frame.phash!s:<18}{frame.dhash!s:<18}{marks}"
         )
+    return "\n".join(lines)
+
+
+def render_added(result: AddResult) -> str:
+    """One line per file given to `verify index add`."""
+    video = result.video
+    if result.added:
+        return f"added  {video.sha256[:12]}  {video.path}  ({video.frame_count} frames)"
+    return f"known  {video.sha256[:12]}  {video.path}  (already in the bank since {video.added_at})"
+
+
+def render_video_list(videos: list[KnownVideo]) -> str:
+    if not videos:
+        return "the bank is empty"
+    lines = [f"{'sha256':<14}{'duration':>9}{'frames':>8}  {'added':<21}{'source':<18}path"]
+    for v in videos:
+        duration = f"{v.duration:.1f}s" if v.duration else "-"
+        source = _one_line(v.source or "-", 16)
+        lines.append(
+            f"{v.sha256[:12]:<14}{duration:>9}{v.frame_count:>8}  {v.added_at:<21}{source:<18}{v.path}"
+        )
+    return "\n".join(lines)
+
+
+def render_video(video: KnownVideo) -> str:
+    summary = video.summary
+    created = (summary.get("creation_time") or {}).get("utc") or "-"
+    device = summary.get("device") or {}
+    device_text = " · ".join(x for x in (device.get("make"), device.get("model")) if x) or "-"
+    fields = [
+        ("sha256", video.sha256),
+        ("path", video.path),
+        ("size", f"{video.size:,} bytes"),
+        ("duration", f"{video.duration:.3f} s" if video.duration else "-"),
+        ("picture", f"{video.width}x{video.height}"),
+        ("frames", f"{video.frame_count} ({video.sampling})"),
+        ("added", video.added_at),
+        ("source", video.source or "-"),
+        ("posted", video.posted_at or "-"),
+        ("url", video.url or "-"),
+        ("created", created),
+        ("device", device_text),
+        ("flags", ", ".join(summary.get("flags") or []) or "-"),
+    ]
+    return "\n".join(_field(label, value) for label, value in fields)
+
+
+def render_match(report: MatchReport) -> str:
+    """The `verify match` summary: each known video copied, with aligned segments."""
+    query = report.query
+    duration = f"{query.duration:.2f} s" if query.duration else "unknown length"
+    lines = [click.style(query.path, bold=True) + f"  ({duration}, sha256 {query.sha256[:12]})"]
+    if not report.matches:
+        lines.append(
+            f"no match: no known video in the bank copies this clip "
+            f"({report.candidates} candidate(s) checked)"
+        )
+        return "\n".join(lines)
+    count = len(report.matches)
+    lines.append(f"{count} known video{'s' if count > 1 else ''} matched:")
+    for item in report.matches:
+        video = item.video
+        extra = " (mirrored)" if item.mirrored else ""
+        lines.append(f"  {item.score:.3f}  {video.path}{extra}")
+        details = [f"sha256 {video.sha256[:12]}"]
+        if video.source:
+            details.append(f"source {video.source}")
+        if video.posted_at:
+            details.append(f"posted {video.posted_at}")
+        lines.append(f"         {' · '.join(details)}")
+        for s in item.segments:
+            lines.append(
+                f"         clip {timestamp_label(s.query_start)}-{timestamp_label(s.query_end)}"
+                f"  =  known {timestamp_label(s.ref_start)}-{timestamp_label(s.ref_end)}"
+                f"  ({s.frames} frames, {s.mean_distance:.1f} bits apart)"
+            )
     return "\n".join(lines)
