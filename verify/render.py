@@ -195,9 +195,8 @@ def render_video_list(videos: list[KnownVideo]) -> str:
     for v in videos:
         duration = f"{v.duration:.1f}s" if v.duration else "-"
         source = _one_line(v.source or "-", 16)
-        lines.append(
-            f"{v.sha256[:12]:<14}{duration:>9}{v.frame_count:>8}  {v.added_at:<21}{source:<18}{v.path}"
-        )
+        lines.append(f"{v.sha256[:12]:<14}{duration:>9}{v.frame_count:>8}  ")
+        lines[-1] += f"{v.added_at:<21}{source:<18}{v.path}"
     return "\n".join(lines)
 
 

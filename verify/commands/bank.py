@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from verify.bank import BANK_DOCUMENT_VERSION, Bank, default_bank_path
+from verify.bank import BANK_DOCUMENT_VERSION, FLAG_UNIFORM, Bank, default_bank_path
 from verify.commands.common import (
     EXIT_CODES_HELP,
     emit_json,
@@ -89,6 +89,7 @@ def index_add(
             ),
             render_added,
             as_json=as_json,
+            blank_lines=False,
         )
 
 
@@ -126,18 +127,19 @@ def index_show(key: str, db_path: str | None, as_json: bool) -> None:
             {
                 "schema_version": BANK_DOCUMENT_VERSION,
                 **video.to_dict(),
-                "frames": [
-                    {
-                        "time": round(float(r["time"]), 4),
-                        "phash": f"{int(r['phash']):016x}",
-                        "uniform": bool(r["flags"] & 1),
-                    }
-                    for r in frames
-                ],
-            }  # fmt: skip
+                "frames": [frame_row(r) for r in frames],
+            }
         )
     else:
         click.echo(render_video(video))
+
+
+def frame_row(row: Any) -> dict[str, Any]:
+    return {
+        "time": round(float(row["time"]), 4),
+        "phash": f"{int(row['phash']):016x}",
+        "uniform": bool(row["flags"] & FLAG_UNIFORM),
+    }
 
 
 @index_group.command("remove", epilog=EXIT_CODES_HELP)

@@ -82,6 +82,7 @@ def for_each_file(
     render: Callable[[Any], str],
     *,
     as_json: bool,
+    blank_lines: bool = True,
 ) -> None:
     """Run ``work`` on each file; a failure becomes an error line (and entry), not a stop."""
     documents: list[dict[str, Any]] = []
@@ -99,7 +100,7 @@ def for_each_file(
         if as_json:
             documents.append(result.to_dict())
         else:
-            if index:
+            if index and blank_lines:
                 click.echo()
             click.echo(render(result))
     if as_json:
