@@ -349,7 +349,7 @@ class Bank:
         postings = self._query("SELECT count(*) FROM postings")[0][0]
         return {
             "path": str(self.path),
-            "schema_version": SCHEMA_VERSION,
+            "bank_schema": SCHEMA_VERSION,
             "videos": videos,
             "frames": frames,
             "hours": round(seconds / 3600, 3),

@@ -205,7 +205,7 @@ def fingerprint_video(
                 dhash(picture),
                 is_uniform(picture),
                 frame.keyframe,
-                hash_variants(picture, inset.apply(picture) if inset else None),
+                hash_variants(picture, inset.apply(picture) if inset else _own_bars(picture)),
             )
         )
     return VideoFingerprint(
@@ -254,6 +254,20 @@ def _collect(
         export(*pending)
     selected = [scanned[shot.best_index] for shot in detector.finish()]
     return selected, [f.pixels for f in scanned]
+
+
+def _own_bars(picture: np.ndarray) -> np.ndarray | None:
+    """The frame inside bars of its own, when they differ from the video's.
+
+    A compilation may pillarbox one part and not another, so bars judged over
+    the whole video miss them; a frame's own black or blurred bars, if any,
+    give its inset hash instead.
+    """
+    box = detect_bars([picture])
+    height, width = picture.shape[:2]
+    if (box.width, box.height) == (width, height):
+        return None
+    return box.apply(picture)
 
 
 def _working_grey(bgr: np.ndarray, work: FrameSize) -> np.ndarray:

@@ -72,8 +72,9 @@ def dhash(grey: np.ndarray) -> FrameHash:
 # - mirror, mirror_centre70: re-uploaders flip footage horizontally to dodge
 #   matching; comparing the mirrored hash undoes that;
 # - inset: the footage window of a picture-in-picture frame (a news programme
-#   showing the video in part of the screen); equal to the full-frame hash
-#   when the video has no such window.
+#   showing the video in part of the screen), else the frame inside bars of
+#   its own (one pillarboxed part of a compilation); equal to the full-frame
+#   hash when there is neither.
 VARIANTS = ("centre85", "centre70", "mirror", "mirror_centre70", "inset")
 
 

@@ -1,0 +1,349 @@
+"""The bank of known copies (`verify index`) and matching (`verify match`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import sha256_of, validate
+from verify.bank import Bank
+from verify.errors import ExitCode
+from verify.fingerprint import fingerprint_video
+from verify.matching import match_clip
+
+# Segment edges must land within this many seconds of the truth (issue goal).
+EDGE_TOLERANCE = 0.3
+
+
+@pytest.fixture(scope="session")
+def known_bank(tmp_path_factory, samples) -> Path:
+    """A bank holding the original sample and the vertical clip."""
+    path = tmp_path_factory.mktemp("bank") / "known.sqlite"
+    with Bank(path) as bank:
+        from verify.indexing import index_file
+
+        index_file(
+            bank, samples / "original.mov", source="archive", posted_at="2022-04-03T07:00:00Z"
+        )
+        index_file(bank, samples / "vertical_rotated.mp4", source="archive")
+    return path
+
+
+@pytest.fixture
+def bank_copy(known_bank, tmp_path) -> Path:
+    target = tmp_path / "bank.sqlite"
+    target.write_bytes(known_bank.read_bytes())
+    return target
+
+
+def run_match(run_cli, bank: Path, clip: Path, *extra: str) -> dict:
+    result = run_cli("match", "--json", "--db", str(bank), str(clip), *extra)
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    validate(document, "match")
+    return document
+
+
+def transform(ffmpeg: str, src: Path, target: Path, *args: str) -> Path:
+    subprocess.run(
+        [ffmpeg, "-v", "error", "-y", *args[:0], "-i", str(src), *args, str(target)], check=True
+    )
+    return target
+
+
+# --- index ---------------------------------------------------------------------
+
+
+def test_add_is_idempotent(run_cli, samples, tmp_path):
+    bank = tmp_path / "b.sqlite"
+    first = run_cli("index", "add", "--json", "--db", str(bank), str(samples / "original.mov"))
+    assert first.exit_code == 0, first.stderr
+    document = json.loads(first.stdout)
+    validate(document, "index")
+    assert document["added"] is True
+    assert document["video"]["summary"]["device"]["model"] == "iPhone 12 Pro"
+    before = sha256_of(bank)
+    again = run_cli("index", "add", "--json", "--db", str(bank), str(samples / "original.mov"))
+    assert json.loads(again.stdout)["added"] is False
+    assert sha256_of(bank) == before
+    listing = json.loads(run_cli("index", "list", "--json", "--db", str(bank)).stdout)
+    validate(listing, "index")
+    assert len(listing["videos"]) == 1
+
+
+def test_add_folder_with_a_bad_file(run_cli, samples, tmp_path):
+    bank = tmp_path / "b.sqlite"
+    result = run_cli("index", "add", "--json", "--db", str(bank), str(samples))
+    assert result.exit_code == ExitCode.PARTIAL  # truncated.mp4 cannot be read
+    entries = json.loads(result.stdout)
+    validate(entries, "index")
+    failed = [e for e in entries if not e["ok"]]
+    assert [Path(e["path"]).name for e in failed] == ["truncated.mp4"]
+    assert "truncated.mp4" in result.stderr
+
+
+def test_add_records_provenance(run_cli, samples, tmp_path):
+    bank = tmp_path / "b.sqlite"
+    result = run_cli(
+        "index", "add", "--db", str(bank), "--source", "t.me/somechannel",
+        "--posted", "2022-04-03T10:00:00+03:00", "--url", "https://t.me/somechannel/42",
+        str(samples / "original.mov"),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    shown = json.loads(run_cli("index", "show", "--json", "--db", str(bank), "54849b69").stdout)
+    validate(shown, "index")
+    assert shown["source"] == "t.me/somechannel"
+    assert shown["posted_at"] == "2022-04-03T07:00:00Z"
+    assert shown["url"] == "https://t.me/somechannel/42"
+    assert len(shown["frames"]) == shown["frame_count"] == 16
+
+
+def test_bad_posted_time_is_a_usage_error(run_cli, samples, tmp_path):
+    result = run_cli(
+        "index", "add", "--db", str(tmp_path / "b.sqlite"), "--posted", "last tuesday",
+        str(samples / "original.mov"),
+    )  # fmt: skip
+    assert result.exit_code == ExitCode.USAGE
+
+
+def test_remove_and_stats(run_cli, bank_copy):
+    stats = json.loads(run_cli("index", "stats", "--json", "--db", str(bank_copy)).stdout)
+    validate(stats, "index")
+    assert stats["videos"] == 2
+    removed = run_cli("index", "remove", "--db", str(bank_copy), "54849b69")
+    assert removed.exit_code == 0, removed.stderr
+    after = json.loads(run_cli("index", "stats", "--json", "--db", str(bank_copy)).stdout)
+    assert after["videos"] == 1
+    assert after["postings"] < stats["postings"]
+    missing = run_cli("index", "remove", "--db", str(bank_copy), "54849b69")
+    assert missing.exit_code == ExitCode.BANK
+
+
+def test_default_bank_location_from_environment(run_cli, samples, tmp_path):
+    env = {"VERIFY_DB": str(tmp_path / "env-bank.sqlite")}
+    result = run_cli("index", "add", str(samples / "original.mov"), env=env)
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "env-bank.sqlite").exists()
+
+
+# --- match -----------------------------------------------------------------------
+
+
+def test_reencode_matches_whole_original(run_cli, known_bank, samples):
+    document = run_match(run_cli, known_bank, samples / "telegram_reencode.mp4")
+    assert len(document["matches"]) == 1
+    best = document["matches"][0]
+    assert Path(best["path"]).name == "original.mov"
+    assert best["score"] > 0.9
+    assert best["posted_at"] == "2022-04-03T07:00:00Z"
+    (segment,) = best["segments"]
+    assert segment["query_start"] == pytest.approx(0, abs=EDGE_TOLERANCE)
+    assert segment["query_end"] == pytest.approx(8, abs=EDGE_TOLERANCE)
+    assert segment["ref_start"] == pytest.approx(0, abs=EDGE_TOLERANCE)
+    assert segment["ref_end"] == pytest.approx(8, abs=EDGE_TOLERANCE)
+
+
+def test_excerpt_is_located(run_cli, known_bank, samples, ffmpeg, tmp_path):
+    excerpt = tmp_path / "excerpt.mp4"
+    subprocess.run(
+        [ffmpeg, "-v", "error", "-ss", "2.5", "-i", str(samples / "original.mov"), "-t", "4",
+         "-vf", "scale=480:270", "-c:v", "libx264", "-crf", "27", str(excerpt)],
+        check=True,
+    )  # fmt: skip
+    best = run_match(run_cli, known_bank, excerpt)["matches"][0]
+    (segment,) = best["segments"]
+    assert segment["query_start"] == pytest.approx(0, abs=EDGE_TOLERANCE)
+    assert segment["query_end"] == pytest.approx(4, abs=EDGE_TOLERANCE)
+    assert segment["ref_start"] == pytest.approx(2.5, abs=EDGE_TOLERANCE)
+    assert segment["ref_end"] == pytest.approx(6.5, abs=EDGE_TOLERANCE)
+
+
+def test_compilation_of_two_known_videos(run_cli, known_bank, samples, ffmpeg, tmp_path):
+    """Clip = original 1-4 s, then the vertical clip 0.5-3 s (pillarboxed)."""
+    clip = tmp_path / "compilation.mp4"
+    graph = (
+        "[0:v]trim=1:4,setpts=PTS-STARTPTS,scale=640:360,setsar=1[a];"
+        "[1:v]trim=0.5:3,setpts=PTS-STARTPTS,scale=-2:360,pad=640:360:(ow-iw)/2:0,setsar=1[b];"
+        "[a][b]concat=n=2:v=1:a=0"
+    )
+    subprocess.run(
+        [ffmpeg, "-v", "error", "-i", str(samples / "original.mov"),
+         "-i", str(samples / "vertical_rotated.mp4"), "-filter_complex", graph,
+         "-c:v", "libx264", "-crf", "24", str(clip)],
+        check=True,
+    )  # fmt: skip
+    matches = {Path(m["path"]).name: m for m in run_match(run_cli, known_bank, clip)["matches"]}
+    assert set(matches) == {"original.mov", "vertical_rotated.mp4"}
+    first = matches["original.mov"]["segments"][0]
+    assert (first["query_start"], first["ref_start"]) == pytest.approx((0, 1), abs=EDGE_TOLERANCE)
+    assert first["query_end"] == pytest.approx(3, abs=EDGE_TOLERANCE)
+    second = matches["vertical_rotated.mp4"]["segments"][0]
+    assert second["query_start"] == pytest.approx(3, abs=EDGE_TOLERANCE)
+    assert second["ref_start"] == pytest.approx(0.5, abs=EDGE_TOLERANCE)
+
+
+@pytest.mark.parametrize(
+    ("name", "filters"),
+    [
+        ("mirror", "hflip"),
+        ("crop", "crop=iw*0.86:ih*0.86,scale=640:360"),
+        ("caption", "drawbox=x=0:y=ih-60:w=iw:h=60:color=black@0.7:t=fill,"
+                    "drawbox=x=iw-120:y=12:w=100:h=40:color=white@0.9:t=fill"),
+        ("grey-graded", "hue=s=0,eq=contrast=1.25:brightness=0.05"),
+        ("pip", "scale=320:180,pad=640:360:40:60:color=0x203040"),
+    ],
+)  # fmt: skip
+def test_transformed_copies_match(run_cli, known_bank, samples, ffmpeg, tmp_path, name, filters):
+    copy = tmp_path / f"{name}.mp4"
+    subprocess.run(
+        [ffmpeg, "-v", "error", "-i", str(samples / "original.mov"), "-vf", filters,
+         "-c:v", "libx264", "-crf", "25", str(copy)],
+        check=True,
+    )  # fmt: skip
+    matches = run_match(run_cli, known_bank, copy)["matches"]
+    assert [Path(m["path"]).name for m in matches] == ["original.mov"]
+    assert matches[0]["mirrored"] is (name == "mirror")
+    covered = sum(s["query_end"] - s["query_start"] for s in matches[0]["segments"])
+    assert covered > 6
+
+
+def test_unrelated_clip_does_not_match(run_cli, known_bank, media):
+    src = ("-f", "lavfi", "-i", "cellauto=rule=110:size=640x360:rate=25", "-t", "6")
+    clip = media("unrelated.mp4", "-c:v", "libx264", src=src)
+    assert run_match(run_cli, known_bank, clip)["matches"] == []
+    result = run_cli("match", "--db", str(known_bank), "--fail-on-no-match", str(clip))
+    assert result.exit_code == ExitCode.NO_MATCH
+    assert "no match" in result.stdout
+
+
+def test_dark_low_detail_clip_does_not_match(run_cli, known_bank, media):
+    src = (
+        "-f",
+        "lavfi",
+        "-i",
+        "color=0x101010:size=640x360:rate=25:duration=6,noise=alls=6:allf=t",
+    )
+    clip = media("dark.mp4", "-c:v", "libx264", src=src)
+    assert run_match(run_cli, known_bank, clip)["matches"] == []
+
+
+def test_match_text_output(run_cli, known_bank, samples):
+    result = run_cli("match", "--db", str(known_bank), str(samples / "telegram_reencode.mp4"))
+    assert result.exit_code == 0
+    assert "1 known video matched" in result.stdout
+    assert "clip 00:00:00.000-00:00:08.000  =  known 00:00:00.000-00:00:08.000" in result.stdout
+
+
+# --- bad banks and queries ---------------------------------------------------------
+
+
+def test_bank_in_missing_folder(run_cli, samples, tmp_path):
+    result = run_cli(
+        "index", "add", "--db", str(tmp_path / "nope" / "b.sqlite"), str(samples / "original.mov")
+    )
+    assert result.exit_code == ExitCode.BANK
+    assert "does not exist" in result.stderr
+    assert not (tmp_path / "nope").exists()
+
+
+def test_read_only_bank_is_left_unchanged(run_cli, samples, bank_copy):
+    before = sha256_of(bank_copy)
+    bank_copy.chmod(0o444)
+    try:
+        if os.geteuid() != 0:
+            result = run_cli("index", "add", "--db", str(bank_copy), str(samples / "cropped.mp4"))
+        else:  # root writes anywhere; drop that power as in the unreadable-file test
+            result = subprocess.run(
+                ["setpriv", "--bounding-set", "-dac_override", "--", sys.executable, "-m",
+                 "verify.cli", "index", "add", "--db", str(bank_copy), str(samples / "cropped.mp4")],
+                capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            result.exit_code = result.returncode  # type: ignore[attr-defined]
+        assert result.exit_code == ExitCode.BANK
+        assert "read-only" in result.stderr
+        assert sha256_of(bank_copy) == before
+        # Reading still works.
+        assert run_cli("index", "list", "--db", str(bank_copy)).exit_code == 0
+    finally:
+        bank_copy.chmod(0o644)
+
+
+def test_not_a_bank(run_cli, samples, tmp_path):
+    text = tmp_path / "notes.sqlite"
+    text.write_text("this is not a database, just text " * 100)
+    before = sha256_of(text)
+    result = run_cli("index", "add", "--db", str(text), str(samples / "original.mov"))
+    assert result.exit_code == ExitCode.BANK
+    assert "not a verify bank" in result.stderr
+    assert sha256_of(text) == before
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE t (x)")
+    result = run_cli("match", "--db", str(other), str(samples / "original.mov"))
+    assert result.exit_code == ExitCode.BANK
+    assert "not a verify bank" in result.stderr
+
+
+def test_bank_from_newer_version(run_cli, samples, bank_copy):
+    with sqlite3.connect(bank_copy) as db:
+        db.execute("PRAGMA user_version = 99")
+    before = sha256_of(bank_copy)
+    result = run_cli("index", "add", "--db", str(bank_copy), str(samples / "cropped.mp4"))
+    assert result.exit_code == ExitCode.BANK
+    assert "newer" in result.stderr
+    assert sha256_of(bank_copy) == before
+
+
+def test_query_that_is_not_a_video(run_cli, known_bank, tmp_path):
+    text = tmp_path / "clip.mp4"
+    text.write_text("not a video")
+    result = run_cli("match", "--db", str(known_bank), str(text))
+    assert result.exit_code == ExitCode.MEDIA
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_match_without_a_bank(run_cli, samples, tmp_path):
+    result = run_cli("match", "--db", str(tmp_path / "none.sqlite"), str(samples / "original.mov"))
+    assert result.exit_code == ExitCode.BANK
+    assert "no bank here yet" in result.stderr
+
+
+def test_two_writers_at_once(samples, tmp_path, ffmpeg):
+    """Two `index add` processes on one bank: no corruption, no lost rows."""
+    bank = tmp_path / "shared.sqlite"
+    folders = [tmp_path / "a", tmp_path / "b"]
+    for n, folder in enumerate(folders):
+        folder.mkdir()
+        for k in range(3):
+            subprocess.run(
+                [ffmpeg, "-v", "error", "-f", "lavfi", "-i",
+                 f"testsrc2=size=320x180:rate=25:duration={2 + k + 3 * n}", "-c:v", "libx264",
+                 str(folder / f"clip{k}.mp4")],
+                check=True,
+            )  # fmt: skip
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "verify.cli", "index", "add", "--db", str(bank), str(folder)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+        for folder in folders
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err.decode()
+    with sqlite3.connect(bank) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("SELECT count(*) FROM videos").fetchone()[0] == 6
+
+
+def test_library_match_api(known_bank, samples):
+    with Bank(known_bank, readonly=True) as bank:
+        report = match_clip(fingerprint_video(samples / "stripped.mp4"), bank)
+    assert report.matches and report.matches[0].video.path.endswith("original.mov")
