@@ -91,10 +91,18 @@ def test_add_folder_with_a_bad_file(run_cli, samples, tmp_path):
 def test_add_records_provenance(run_cli, samples, tmp_path):
     bank = tmp_path / "b.sqlite"
     result = run_cli(
-        "index", "add", "--db", str(bank), "--source", "t.me/somechannel",
-        "--posted", "2022-04-03T10:00:00+03:00", "--url", "https://t.me/somechannel/42",
+        "index",
+        "add",
+        "--db",
+        str(bank),
+        "--source",
+        "t.me/somechannel",
+        "--posted",
+        "2022-04-03T10:00:00+03:00",
+        "--url",
+        "https://t.me/somechannel/42",
         str(samples / "original.mov"),
-    )  # fmt: skip
+    )
     assert result.exit_code == 0, result.stderr
     shown = json.loads(run_cli("index", "show", "--json", "--db", str(bank), "54849b69").stdout)
     validate(shown, "index")
@@ -106,9 +114,14 @@ def test_add_records_provenance(run_cli, samples, tmp_path):
 
 def test_bad_posted_time_is_a_usage_error(run_cli, samples, tmp_path):
     result = run_cli(
-        "index", "add", "--db", str(tmp_path / "b.sqlite"), "--posted", "last tuesday",
+        "index",
+        "add",
+        "--db",
+        str(tmp_path / "b.sqlite"),
+        "--posted",
+        "last tuesday",
         str(samples / "original.mov"),
-    )  # fmt: skip
+    )
     assert result.exit_code == ExitCode.USAGE
 
 
@@ -152,10 +165,26 @@ def test_reencode_matches_whole_original(run_cli, known_bank, samples):
 def test_excerpt_is_located(run_cli, known_bank, samples, ffmpeg, tmp_path):
     excerpt = tmp_path / "excerpt.mp4"
     subprocess.run(
-        [ffmpeg, "-v", "error", "-ss", "2.5", "-i", str(samples / "original.mov"), "-t", "4",
-         "-vf", "scale=480:270", "-c:v", "libx264", "-crf", "27", str(excerpt)],
+        [
+            ffmpeg,
+            "-v",
+            "error",
+            "-ss",
+            "2.5",
+            "-i",
+            str(samples / "original.mov"),
+            "-t",
+            "4",
+            "-vf",
+            "scale=480:270",
+            "-c:v",
+            "libx264",
+            "-crf",
+            "27",
+            str(excerpt),
+        ],
         check=True,
-    )  # fmt: skip
+    )
     best = run_match(run_cli, known_bank, excerpt)["matches"][0]
     (segment,) = best["segments"]
     assert segment["query_start"] == pytest.approx(0, abs=EDGE_TOLERANCE)
@@ -173,11 +202,24 @@ def test_compilation_of_two_known_videos(run_cli, known_bank, samples, ffmpeg, t
         "[a][b]concat=n=2:v=1:a=0"
     )
     subprocess.run(
-        [ffmpeg, "-v", "error", "-i", str(samples / "original.mov"),
-         "-i", str(samples / "vertical_rotated.mp4"), "-filter_complex", graph,
-         "-c:v", "libx264", "-crf", "24", str(clip)],
+        [
+            ffmpeg,
+            "-v",
+            "error",
+            "-i",
+            str(samples / "original.mov"),
+            "-i",
+            str(samples / "vertical_rotated.mp4"),
+            "-filter_complex",
+            graph,
+            "-c:v",
+            "libx264",
+            "-crf",
+            "24",
+            str(clip),
+        ],
         check=True,
-    )  # fmt: skip
+    )
     matches = {Path(m["path"]).name: m for m in run_match(run_cli, known_bank, clip)["matches"]}
     assert set(matches) == {"original.mov", "vertical_rotated.mp4"}
     first = matches["original.mov"]["segments"][0]
@@ -193,19 +235,34 @@ def test_compilation_of_two_known_videos(run_cli, known_bank, samples, ffmpeg, t
     [
         ("mirror", "hflip"),
         ("crop", "crop=iw*0.86:ih*0.86,scale=640:360"),
-        ("caption", "drawbox=x=0:y=ih-60:w=iw:h=60:color=black@0.7:t=fill,"
-                    "drawbox=x=iw-120:y=12:w=100:h=40:color=white@0.9:t=fill"),
+        (
+            "caption",
+            "drawbox=x=0:y=ih-60:w=iw:h=60:color=black@0.7:t=fill,"
+            "drawbox=x=iw-120:y=12:w=100:h=40:color=white@0.9:t=fill",
+        ),
         ("grey-graded", "hue=s=0,eq=contrast=1.25:brightness=0.05"),
         ("pip", "scale=320:180,pad=640:360:40:60:color=0x203040"),
     ],
-)  # fmt: skip
+)
 def test_transformed_copies_match(run_cli, known_bank, samples, ffmpeg, tmp_path, name, filters):
     copy = tmp_path / f"{name}.mp4"
     subprocess.run(
-        [ffmpeg, "-v", "error", "-i", str(samples / "original.mov"), "-vf", filters,
-         "-c:v", "libx264", "-crf", "25", str(copy)],
+        [
+            ffmpeg,
+            "-v",
+            "error",
+            "-i",
+            str(samples / "original.mov"),
+            "-vf",
+            filters,
+            "-c:v",
+            "libx264",
+            "-crf",
+            "25",
+            str(copy),
+        ],
         check=True,
-    )  # fmt: skip
+    )
     matches = run_match(run_cli, known_bank, copy)["matches"]
     assert [Path(m["path"]).name for m in matches] == ["original.mov"]
     assert matches[0]["mirrored"] is (name == "mirror")
@@ -260,10 +317,24 @@ def test_read_only_bank_is_left_unchanged(run_cli, samples, bank_copy):
             result = run_cli("index", "add", "--db", str(bank_copy), str(samples / "cropped.mp4"))
         else:  # root writes anywhere; drop that power as in the unreadable-file test
             result = subprocess.run(
-                ["setpriv", "--bounding-set", "-dac_override", "--", sys.executable, "-m",
-                 "verify.cli", "index", "add", "--db", str(bank_copy), str(samples / "cropped.mp4")],
-                capture_output=True, text=True, check=False,
-            )  # fmt: skip
+                [
+                    "setpriv",
+                    "--bounding-set",
+                    "-dac_override",
+                    "--",
+                    sys.executable,
+                    "-m",
+                    "verify.cli",
+                    "index",
+                    "add",
+                    "--db",
+                    str(bank_copy),
+                    str(samples / "cropped.mp4"),
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             result.exit_code = result.returncode  # type: ignore[attr-defined]
         assert result.exit_code == ExitCode.BANK
         assert "read-only" in result.stderr
@@ -322,17 +393,26 @@ def test_two_writers_at_once(samples, tmp_path, ffmpeg):
         folder.mkdir()
         for k in range(3):
             subprocess.run(
-                [ffmpeg, "-v", "error", "-f", "lavfi", "-i",
-                 f"testsrc2=size=320x180:rate=25:duration={2 + k + 3 * n}", "-c:v", "libx264",
-                 str(folder / f"clip{k}.mp4")],
+                [
+                    ffmpeg,
+                    "-v",
+                    "error",
+                    "-f",
+                    "lavfi",
+                    "-i",
+                    f"testsrc2=size=320x180:rate=25:duration={2 + k + 3 * n}",
+                    "-c:v",
+                    "libx264",
+                    str(folder / f"clip{k}.mp4"),
+                ],
                 check=True,
-            )  # fmt: skip
+            )
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "verify.cli", "index", "add", "--db", str(bank), str(folder)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-        )  # fmt: skip
+        )
         for folder in folders
     ]
     for proc in procs:

@@ -145,10 +145,23 @@ def test_vertical_video_in_blurred_frame(samples, ffmpeg, tmp_path):
         "[b]scale=-2:360[fg];[bg][fg]overlay=(W-w)/2:0"
     )
     subprocess.run(
-        [ffmpeg, "-v", "error", "-y", "-i", samples / "vertical_rotated.mp4",
-         "-filter_complex", graph, "-c:v", "libx264", "-crf", "24", target],
+        [
+            ffmpeg,
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            samples / "vertical_rotated.mp4",
+            "-filter_complex",
+            graph,
+            "-c:v",
+            "libx264",
+            "-crf",
+            "24",
+            target,
+        ],
         check=True,
-    )  # fmt: skip
+    )
     framed = fingerprint_video(target, "fps=2")
     assert framed.crop is not None
     assert framed.crop["width"] == pytest.approx(202 / 640, abs=0.03)
@@ -194,14 +207,36 @@ def test_scenes_mode_one_frame_per_shot(samples):
 def test_times_come_from_the_stream_on_vfr(media, ffmpeg):
     """Keyframe times equal the stream's own timestamps on variable-rate video."""
     clip = media(
-        "vfr-key.mp4", "-vf", "setpts='N/25/TB+if(gte(N,50),0.37/TB,0)'", "-fps_mode", "vfr",
-        "-c:v", "libx264", "-g", "20", "-an",
-    )  # fmt: skip
+        "vfr-key.mp4",
+        "-vf",
+        "setpts='N/25/TB+if(gte(N,50),0.37/TB,0)'",
+        "-fps_mode",
+        "vfr",
+        "-c:v",
+        "libx264",
+        "-g",
+        "20",
+        "-an",
+    )
     probe = subprocess.run(
-        [find_tool("ffprobe").path, "-v", "error", "-select_streams", "v", "-skip_frame", "nokey",
-         "-show_entries", "frame=pts_time", "-of", "json", str(clip)],
-        capture_output=True, check=True, text=True,
-    )  # fmt: skip
+        [
+            find_tool("ffprobe").path,
+            "-v",
+            "error",
+            "-select_streams",
+            "v",
+            "-skip_frame",
+            "nokey",
+            "-show_entries",
+            "frame=pts_time",
+            "-of",
+            "json",
+            str(clip),
+        ],
+        capture_output=True,
+        check=True,
+        text=True,
+    )
     expected = [float(f["pts_time"]) for f in json.loads(probe.stdout)["frames"]]
     result = fingerprint_video(clip, "keyframes")
     assert [round(f.time, 3) for f in result.frames] == [round(t, 3) for t in expected]
