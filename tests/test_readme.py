@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import shlex
 from pathlib import Path
 
@@ -37,6 +38,12 @@ def examples() -> list[tuple[str, int, list[str]]]:
 
 
 EXAMPLES = examples()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_scratch_folder():
+    """The README's examples write into build/; start from an empty one."""
+    shutil.rmtree(README.parent / "build", ignore_errors=True)
 
 
 def test_readme_has_examples():
