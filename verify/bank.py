@@ -18,6 +18,7 @@ import json
 import os
 import sqlite3
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -201,7 +202,8 @@ class Bank:
             raise BankError(f"cannot open the bank: {exc}", self.path) from None
         return db
 
-    def _prepare(self, create: bool) -> None:
+    def _identity(self) -> tuple[bool, int]:
+        """(has tables, schema version); raises for foreign or newer files."""
         db = self._db
         app_id = db.execute("PRAGMA application_id").fetchone()[0]
         version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -216,24 +218,42 @@ class Bank:
                 f"({SCHEMA_VERSION}); upgrade verify. The bank was left unchanged",
                 self.path,
             )
-        if not self.readonly:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-        if not has_tables:
-            if self.readonly:
+        return has_tables, version
+
+    def _prepare(self, create: bool) -> None:
+        has_tables, version = self._identity()
+        if self.readonly:
+            if not has_tables:
                 raise BankError("the bank is empty", self.path)
-            with self._write():
+            if version < SCHEMA_VERSION:
+                raise BankError("the bank needs an upgrade; open it writable once", self.path)
+            return
+        self._use_wal()
+        # Creation and migration happen under the write lock, checked again
+        # once held: another process may have created the bank meanwhile.
+        with self._write() as db:
+            has_tables, version = self._identity()
+            if not has_tables:
                 _run_script(db, _SCHEMA)
                 db.execute(f"PRAGMA application_id={APPLICATION_ID}")
                 db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-            return
-        if version < SCHEMA_VERSION:
-            if self.readonly:
-                raise BankError("the bank needs an upgrade; open it writable once", self.path)
-            with self._write():
+            elif version < SCHEMA_VERSION:
                 for step in range(version, SCHEMA_VERSION):
                     _run_script(db, MIGRATIONS[step])
                 db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def _use_wal(self) -> None:
+        """Switch to WAL (readers never block writers); retry while another process holds it."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def _error(self, exc: sqlite3.Error) -> BankError:
         text = str(exc)
