@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from verify import defaults
-from verify.errors import UnreadableMedia, display_path
+from verify.errors import UnreadableMedia, VerifyError, display_path
 from verify.ffmpeg_tools import ffprobe_json
 from verify.frames import DecodedFrame, FrameSize, Sampling, decode_frames, working_size
 from verify.inspection import check_readable_file
@@ -120,7 +120,6 @@ def video_stream(
     path: str | os.PathLike[str] | bytes, timeout: float
 ) -> tuple[StreamInfo, float | None]:
     """The first real video stream and the container duration; errors for anything else."""
-    check_readable_file(path)
     doc = ffprobe_json(path, timeout=timeout)
     streams = [s for s in parse_streams(doc) if s.kind == "video" and not s.attached_picture]
     if not streams:
@@ -174,15 +173,23 @@ def fingerprint_video(
     (SHA-256, size) skips re-reading a file whose digest the caller has.
     """
     sampling = Sampling.parse(sampling) if isinstance(sampling, str) else sampling
-    stream, duration = video_stream(path, timeout)
-    display = _display_size(stream)
-    work = working_size(*display, defaults.WORKING_LONG_SIDE)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        # SHA-256 runs beside the decoder (hashlib releases the GIL).
+    check_readable_file(path)
+    decode_errors: list[str] = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        # The probe and SHA-256 run beside the decoder: ffmpeg sizes frames
+        # itself, and hashlib releases the GIL.
+        probe = pool.submit(video_stream, path, timeout)
         digest = pool.submit(lambda: known_digest) if known_digest else pool.submit(_sha256, path)
-        decode_errors: list[str] = []
-        selected, scanned = _collect(path, sampling, work, display, timeout, export, decode_errors)
+        try:
+            selected, scanned = _collect(path, sampling, timeout, export, decode_errors)
+        except VerifyError:
+            probe.result()  # the probe's reason (no video stream, bad size) is clearer
+            raise
+        stream, duration = probe.result()
         sha256, size = digest.result()
+    display = _display_size(stream)
+    height, width = scanned[0].shape[:2] if scanned else (display[1], display[0])
+    work = FrameSize(width, height)
     notes: list[str] = []
     if decode_errors:
         notes.append(
@@ -220,25 +227,27 @@ def fingerprint_video(
 def _collect(
     path: str | os.PathLike[str] | bytes,
     sampling: Sampling,
-    work: FrameSize,
-    display: tuple[int, int],
     timeout: float,
     export: ExportSink | None,
     decode_errors: list[str],
 ) -> tuple[list[DecodedFrame], list[np.ndarray]]:
-    """Decode; return the selected frames (grey, working size) and every scanned frame."""
+    """Decode; return the selected frames (grey, working size) and every scanned frame.
+
+    With ``export``, frames arrive in colour at full size for the export and
+    are reduced to working size here; otherwise ffmpeg reduces them.
+    """
     colour = export is not None
-    size = FrameSize(display[0] - display[0] % 2, display[1] - display[1] % 2) if colour else work
+    long_side = None if colour else defaults.WORKING_LONG_SIDE
     detector = ShotDetector() if sampling.mode == "scenes" else None
     scan_rate = defaults.SCENE_SCAN_FPS if detector else None
     scanned: list[DecodedFrame] = []
     pending: tuple[float, np.ndarray] | None = None  # best full frame of the open shot
     frames = decode_frames(
-        path, sampling, size, colour=colour, dense_rate=scan_rate, stall_timeout=timeout,
+        path, sampling, long_side, colour=colour, dense_rate=scan_rate, stall_timeout=timeout,
         errors=decode_errors,
     )  # fmt: skip
     for frame in frames:
-        grey = _working_grey(frame.pixels, work) if colour else frame.pixels
+        grey = _working_grey(frame.pixels) if colour else frame.pixels
         scanned.append(DecodedFrame(frame.index, frame.time, frame.keyframe, grey))
         if detector is None:
             if export is not None:
@@ -270,7 +279,9 @@ def _own_bars(picture: np.ndarray) -> np.ndarray | None:
     return box.apply(picture)
 
 
-def _working_grey(bgr: np.ndarray, work: FrameSize) -> np.ndarray:
+def _working_grey(bgr: np.ndarray) -> np.ndarray:
+    height, width = bgr.shape[:2]
+    work = working_size(width, height, defaults.WORKING_LONG_SIDE)
     small = cv2.resize(bgr, (work.width, work.height), interpolation=cv2.INTER_AREA)
     return cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
 

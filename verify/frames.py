@@ -25,7 +25,9 @@ from verify import defaults
 from verify.errors import ProbeTimeout, UnreadableMedia, VerifyError
 from verify.ffmpeg_tools import find_tool, kill_group, media_arg, signal_group
 
-_SHOWINFO_RE = re.compile(rb"\bn:\s*(\d+)\s+pts:\s*(\S+)\s+pts_time:(\S+).*?\biskey:(\d)")
+_SHOWINFO_RE = re.compile(
+    rb"\bn:\s*(\d+)\s+pts:\s*(\S+)\s+pts_time:(\S+).*?\bs:(\d+)x(\d+).*?\biskey:(\d)"
+)
 _LEVEL_RE = re.compile(rb"\[(?:error|fatal|panic)\] (.*)")
 _SAMPLING_RE = re.compile(r"^(keyframes|scenes|fps=(\d+(?:\.\d+)?))$")
 
@@ -81,15 +83,19 @@ def working_size(display_width: int, display_height: int, long_side: int) -> Fra
 def build_command(
     path: str | os.PathLike[str] | bytes,
     sampling: Sampling,
-    size: FrameSize,
+    long_side: int | None,
     *,
     colour: bool = False,
     dense_rate: float | None = None,
 ) -> list[str | bytes]:
     """The ffmpeg command line for one decoder run (built with ffmpeg-python).
 
-    ``dense_rate`` overrides the rate for ``scenes``, which scans frames at a
-    fixed rate and picks representatives in Python.
+    Frames come out at display size (rotation and sample aspect ratio
+    applied), scaled so the long side is ``long_side`` (None: full size).
+    ffmpeg works the size out itself, so no probe has to run first; the
+    size of each frame is read from its showinfo line. ``dense_rate``
+    overrides the rate for ``scenes``, which scans frames at a fixed rate
+    and picks representatives in Python.
     """
     input_options: dict[str, str] = {}
     rate = sampling.rate if sampling.mode == "fps" else dense_rate
@@ -110,7 +116,15 @@ def build_command(
         stream = stream.filter(
             "select", f"isnan(prev_selected_t)+gt(floor(t*{step}),floor(prev_selected_t*{step}))"
         )
-    stream = stream.filter("scale", size.width, size.height, flags="area")
+    # Square pixels first (anamorphic video), as players show it.
+    stream = stream.filter("scale", "if(gt(sar,0),iw*sar,iw)", "ih", flags="area").filter(
+        "setsar", "1"
+    )
+    if long_side is not None:
+        stream = stream.filter(
+            "scale", long_side, long_side, force_original_aspect_ratio="decrease",
+            force_divisible_by=2, flags="area",
+        )  # fmt: skip
     stream = stream.filter("format", "bgr24" if colour else "gray").filter("showinfo")
     out = ffmpeg.output(stream, "pipe:", format="rawvideo", fps_mode="passthrough", an=None)
     args = out.compile(cmd=find_tool("ffmpeg").path)
@@ -125,7 +139,7 @@ def build_command(
 def decode_frames(
     path: str | os.PathLike[str] | bytes,
     sampling: Sampling,
-    size: FrameSize,
+    long_side: int | None,
     *,
     colour: bool = False,
     dense_rate: float | None = None,
@@ -139,13 +153,13 @@ def decode_frames(
     ``errors``, if given, receives the error lines ffmpeg logged (damaged
     data it skipped), complete once the iterator is exhausted.
     """
-    args = build_command(path, sampling, size, colour=colour, dense_rate=dense_rate)
-    frame_bytes = size.width * size.height * (3 if colour else 1)
+    args = build_command(path, sampling, long_side, colour=colour, dense_rate=dense_rate)
+    channels = 3 if colour else 1
     proc = subprocess.Popen(
         args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         start_new_session=True, bufsize=0,
     )  # fmt: skip
-    stamps: queue.Queue[tuple[int, float | None, bool] | None] = queue.Queue()
+    stamps: queue.Queue[tuple[float | None, bool, int, int] | None] = queue.Queue()
     errors = [] if errors is None else errors
     activity = threading.Event()
     reader = threading.Thread(target=_read_log, args=(proc, stamps, errors, activity), daemon=True)
@@ -155,15 +169,17 @@ def decode_frames(
     try:
         count = 0
         while True:
-            data = _read_exact(proc.stdout, frame_bytes)
-            if data is None:
-                break
-            activity.set()
+            # Each frame's showinfo line is logged before its pixels are
+            # written, and tells their size.
             stamp = stamps.get(timeout=stall_timeout + 5)
             if stamp is None:
                 break
-            _, pts_time, key = stamp
-            shape = (size.height, size.width, 3) if colour else (size.height, size.width)
+            pts_time, key, width, height = stamp
+            data = _read_exact(proc.stdout, width * height * channels)
+            if data is None:
+                break
+            activity.set()
+            shape = (height, width, 3) if colour else (height, width)
             pixels = np.frombuffer(data, np.uint8).reshape(shape)
             yield DecodedFrame(
                 count, pts_time if pts_time is not None else float("nan"), key, pixels
@@ -213,7 +229,8 @@ def _read_log(proc, stamps: queue.Queue, errors: list[str], activity: threading.
                 pts_time = float(raw_time)
             except ValueError:  # NOPTS: the stream has no timestamp for it
                 pts_time = None
-            stamps.put((int(match.group(1)), pts_time, match.group(4) == b"1"))
+            width, height = int(match.group(4)), int(match.group(5))
+            stamps.put((pts_time, match.group(6) == b"1", width, height))
         else:
             level = _LEVEL_RE.search(line)
             if level:
