@@ -48,6 +48,11 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def run_ffmpeg(ffmpeg: str, *args: object) -> None:
+    """Run ffmpeg quietly with ``args`` (paths may be Path objects); fail the test on error."""
+    subprocess.run([ffmpeg, "-v", "error", "-y", *map(str, args)], check=True, capture_output=True)
+
+
 @pytest.fixture(scope="session")
 def media(tmp_path_factory: pytest.TempPathFactory, ffmpeg: str) -> Callable[..., Path]:
     """Generate a clip once per session: ``media(name, *ffmpeg_output_args, src=...)``.

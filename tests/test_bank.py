@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import sha256_of, validate
+from tests.conftest import run_ffmpeg, sha256_of, validate
 from verify.bank import Bank
 from verify.errors import ExitCode
 from verify.fingerprint import fingerprint_video
@@ -50,11 +50,12 @@ def run_match(run_cli, bank: Path, clip: Path, *extra: str) -> dict:
     return document
 
 
-def transform(ffmpeg: str, src: Path, target: Path, *args: str) -> Path:
-    subprocess.run(
-        [ffmpeg, "-v", "error", "-y", *args[:0], "-i", str(src), *args, str(target)], check=True
-    )
-    return target
+def assert_segment(segment: dict, query: tuple[float, float], ref: tuple[float, float]) -> None:
+    """Segment edges within the goal's tolerance of the truth."""
+    assert segment["query_start"] == pytest.approx(query[0], abs=EDGE_TOLERANCE)
+    assert segment["query_end"] == pytest.approx(query[1], abs=EDGE_TOLERANCE)
+    assert segment["ref_start"] == pytest.approx(ref[0], abs=EDGE_TOLERANCE)
+    assert segment["ref_end"] == pytest.approx(ref[1], abs=EDGE_TOLERANCE)
 
 
 # --- index ---------------------------------------------------------------------
@@ -156,41 +157,30 @@ def test_reencode_matches_whole_original(run_cli, known_bank, samples):
     assert best["score"] > 0.9
     assert best["posted_at"] == "2022-04-03T07:00:00Z"
     (segment,) = best["segments"]
-    assert segment["query_start"] == pytest.approx(0, abs=EDGE_TOLERANCE)
-    assert segment["query_end"] == pytest.approx(8, abs=EDGE_TOLERANCE)
-    assert segment["ref_start"] == pytest.approx(0, abs=EDGE_TOLERANCE)
-    assert segment["ref_end"] == pytest.approx(8, abs=EDGE_TOLERANCE)
+    assert_segment(segment, (0, 8), (0, 8))
 
 
 def test_excerpt_is_located(run_cli, known_bank, samples, ffmpeg, tmp_path):
     excerpt = tmp_path / "excerpt.mp4"
-    subprocess.run(
-        [
-            ffmpeg,
-            "-v",
-            "error",
-            "-ss",
-            "2.5",
-            "-i",
-            str(samples / "original.mov"),
-            "-t",
-            "4",
-            "-vf",
-            "scale=480:270",
-            "-c:v",
-            "libx264",
-            "-crf",
-            "27",
-            str(excerpt),
-        ],
-        check=True,
+    run_ffmpeg(
+        ffmpeg,
+        "-ss",
+        "2.5",
+        "-i",
+        str(samples / "original.mov"),
+        "-t",
+        "4",
+        "-vf",
+        "scale=480:270",
+        "-c:v",
+        "libx264",
+        "-crf",
+        "27",
+        str(excerpt),
     )
     best = run_match(run_cli, known_bank, excerpt)["matches"][0]
     (segment,) = best["segments"]
-    assert segment["query_start"] == pytest.approx(0, abs=EDGE_TOLERANCE)
-    assert segment["query_end"] == pytest.approx(4, abs=EDGE_TOLERANCE)
-    assert segment["ref_start"] == pytest.approx(2.5, abs=EDGE_TOLERANCE)
-    assert segment["ref_end"] == pytest.approx(6.5, abs=EDGE_TOLERANCE)
+    assert_segment(segment, (0, 4), (2.5, 6.5))
 
 
 def test_compilation_of_two_known_videos(run_cli, known_bank, samples, ffmpeg, tmp_path):
@@ -201,24 +191,19 @@ def test_compilation_of_two_known_videos(run_cli, known_bank, samples, ffmpeg, t
         "[1:v]trim=0.5:3,setpts=PTS-STARTPTS,scale=-2:360,pad=640:360:(ow-iw)/2:0,setsar=1[b];"
         "[a][b]concat=n=2:v=1:a=0"
     )
-    subprocess.run(
-        [
-            ffmpeg,
-            "-v",
-            "error",
-            "-i",
-            str(samples / "original.mov"),
-            "-i",
-            str(samples / "vertical_rotated.mp4"),
-            "-filter_complex",
-            graph,
-            "-c:v",
-            "libx264",
-            "-crf",
-            "24",
-            str(clip),
-        ],
-        check=True,
+    run_ffmpeg(
+        ffmpeg,
+        "-i",
+        str(samples / "original.mov"),
+        "-i",
+        str(samples / "vertical_rotated.mp4"),
+        "-filter_complex",
+        graph,
+        "-c:v",
+        "libx264",
+        "-crf",
+        "24",
+        str(clip),
     )
     matches = {Path(m["path"]).name: m for m in run_match(run_cli, known_bank, clip)["matches"]}
     assert set(matches) == {"original.mov", "vertical_rotated.mp4"}
@@ -246,22 +231,17 @@ def test_compilation_of_two_known_videos(run_cli, known_bank, samples, ffmpeg, t
 )
 def test_transformed_copies_match(run_cli, known_bank, samples, ffmpeg, tmp_path, name, filters):
     copy = tmp_path / f"{name}.mp4"
-    subprocess.run(
-        [
-            ffmpeg,
-            "-v",
-            "error",
-            "-i",
-            str(samples / "original.mov"),
-            "-vf",
-            filters,
-            "-c:v",
-            "libx264",
-            "-crf",
-            "25",
-            str(copy),
-        ],
-        check=True,
+    run_ffmpeg(
+        ffmpeg,
+        "-i",
+        str(samples / "original.mov"),
+        "-vf",
+        filters,
+        "-c:v",
+        "libx264",
+        "-crf",
+        "25",
+        str(copy),
     )
     matches = run_match(run_cli, known_bank, copy)["matches"]
     assert [Path(m["path"]).name for m in matches] == ["original.mov"]
@@ -392,20 +372,15 @@ def test_two_writers_at_once(samples, tmp_path, ffmpeg):
     for n, folder in enumerate(folders):
         folder.mkdir()
         for k in range(3):
-            subprocess.run(
-                [
-                    ffmpeg,
-                    "-v",
-                    "error",
-                    "-f",
-                    "lavfi",
-                    "-i",
-                    f"testsrc2=size=320x180:rate=25:duration={2 + k + 3 * n}",
-                    "-c:v",
-                    "libx264",
-                    str(folder / f"clip{k}.mp4"),
-                ],
-                check=True,
+            run_ffmpeg(
+                ffmpeg,
+                "-f",
+                "lavfi",
+                "-i",
+                f"testsrc2=size=320x180:rate=25:duration={2 + k + 3 * n}",
+                "-c:v",
+                "libx264",
+                str(folder / f"clip{k}.mp4"),
             )
     procs = [
         subprocess.Popen(

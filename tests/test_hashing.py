@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.conftest import validate
+from tests.conftest import run_ffmpeg, validate
 from verify import defaults
 from verify.errors import ExitCode
 from verify.ffmpeg_tools import find_tool
@@ -97,23 +97,7 @@ def copies(tmp_path_factory, ffmpeg, samples) -> dict[str, Path]:
     made = {"telegram": samples / "telegram_reencode.mp4"}
     for name, args in recipes.items():
         target = folder / name
-        subprocess.run(
-            [
-                ffmpeg,
-                "-v",
-                "error",
-                "-y",
-                "-i",
-                src,
-                *args,
-                "-c:v",
-                "libx264",
-                "-crf",
-                "26",
-                target,
-            ],
-            check=True,
-        )
+        run_ffmpeg(ffmpeg, "-i", src, *args, "-c:v", "libx264", "-crf", "26", target)
         made[name.split(".")[0]] = target
     return made
 
@@ -144,23 +128,17 @@ def test_vertical_video_in_blurred_frame(samples, ffmpeg, tmp_path):
         "[0:v]split[a][b];[a]scale=640:360,boxblur=20:5[bg];"
         "[b]scale=-2:360[fg];[bg][fg]overlay=(W-w)/2:0"
     )
-    subprocess.run(
-        [
-            ffmpeg,
-            "-v",
-            "error",
-            "-y",
-            "-i",
-            samples / "vertical_rotated.mp4",
-            "-filter_complex",
-            graph,
-            "-c:v",
-            "libx264",
-            "-crf",
-            "24",
-            target,
-        ],
-        check=True,
+    run_ffmpeg(
+        ffmpeg,
+        "-i",
+        samples / "vertical_rotated.mp4",
+        "-filter_complex",
+        graph,
+        "-c:v",
+        "libx264",
+        "-crf",
+        "24",
+        target,
     )
     framed = fingerprint_video(target, "fps=2")
     assert framed.crop is not None
@@ -317,10 +295,7 @@ def test_single_frame_video(media):
 
 def test_zero_frames(run_cli, ffmpeg, tmp_path):
     empty = tmp_path / "empty-stream.mp4"
-    subprocess.run(
-        [ffmpeg, "-v", "error", "-f", "lavfi", "-i", "testsrc2", "-frames:v", "0", str(empty)],
-        check=True,
-    )
+    run_ffmpeg(ffmpeg, "-f", "lavfi", "-i", "testsrc2", "-frames:v", "0", str(empty))
     result = run_cli("hash", str(empty))
     assert result.exit_code == ExitCode.MEDIA
     assert len(result.stderr.strip().splitlines()) == 1

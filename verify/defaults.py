@@ -91,6 +91,14 @@ MATCH_DISTANCE = 10
 
 # --- the bank and matching ------------------------------------------------------
 
+# A clip being matched is sampled more densely than the videos in the bank:
+# then every stored frame has a clip frame within 1/(2 x 4) s, whatever the
+# phase between the two samplings (a copy cut at 2.25 s has no frame at the
+# stored 2.0 and 2.5). Measured on excerpts cut at awkward phases: with fps=2
+# on both sides an excerpt cut 0.25 s off the grid of a fast-changing shot was
+# missed; with fps=4 for the clip it was found, edges within 0.1 s.
+MATCH_SAMPLING = "fps=4"
+
 # Candidate videos must share at least this many hash-slice postings with the
 # clip, and at most this many are compared frame by frame.
 MIN_CANDIDATE_VOTES = 2
@@ -100,6 +108,9 @@ MAX_CANDIDATES = 200
 # belong to it (frames of two copies are sampled up to one interval apart).
 OFFSET_BIN_SECONDS = 0.25
 OFFSET_TOLERANCE_SECONDS = 0.6
+# A segment's offset is then refined to the most common pair offset in bins
+# this wide (half a frame at 30 fps).
+OFFSET_PRECISION_SECONDS = 1 / 60
 # A segment needs this many matching frames spanning this many seconds;
 # matched frames further apart than the gap start a new segment.
 MIN_SEGMENT_FRAMES = 3

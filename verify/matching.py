@@ -220,14 +220,17 @@ def _runs(
         else:
             runs.append([q])
     results = []
-    all_times = np.sort(query.time)
     for run in runs:
         span = query.time[run[-1]] - query.time[run[0]]
         if len(run) < defaults.MIN_SEGMENT_FRAMES or span < defaults.MIN_SEGMENT_SECONDS:
             continue
-        offset = float(np.median([chosen[q][1] for q in run]))
-        start = _edge(all_times, query.time[run[0]], before=True, limit=0.0)
-        end = _edge(all_times, query.time[run[-1]], before=False, limit=query_duration)
+        offset = _exact_offset(
+            np.array([chosen[q][1] for q in run]),
+            np.array([distances[q, chosen[q][0]] for q in run], np.float64),
+        )
+        edges = _Edges(known, offset, known_duration)
+        start = edges.find(query.time[run[0]], forward=False, limit=0.0)
+        end = edges.find(query.time[run[-1]], forward=True, limit=query_duration)
         mean_distance = float(np.mean([distances[q, chosen[q][0]] for q in run]))
         ref_start = max(0.0, start + offset)
         ref_end = min(known_duration, end + offset) if known_duration else end + offset
@@ -236,13 +239,55 @@ def _runs(
     return results
 
 
-def _edge(times: np.ndarray, t: float, *, before: bool, limit: float) -> float:
-    """Halfway to the neighbouring sample: the best estimate of a segment edge."""
-    if before:
-        earlier = times[times < t - 1e-6]
-        return float((earlier[-1] + t) / 2) if earlier.size else limit
-    later = times[times > t + 1e-6]
-    return float((later[0] + t) / 2) if later.size else max(limit, t)
+def _exact_offset(offsets: np.ndarray, distances: np.ndarray) -> float:
+    """The run's time offset, to a fraction of a frame.
+
+    Pairs are sampled up to half an interval apart, so their offsets scatter;
+    but pairs showing the very same source frame (copies keep the frame
+    timing, trimmed or not) share the exact offset. The most common offset,
+    counted in 1/60 s bins and weighted towards closer hashes, is that one.
+    """
+    width = defaults.OFFSET_PRECISION_SECONDS
+    bins = np.round(offsets / width).astype(np.int64)
+    weights = 1.0 / (1.0 + distances)
+    low = bins.min()
+    votes = np.bincount(bins - low, weights=weights)
+    best = int(np.argmax(votes)) + low
+    near = bins == best
+    return float(np.average(offsets[near], weights=weights[near]))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Edges:
+    """Where a segment really starts and ends, beyond its outermost matches.
+
+    The bank samples known videos more sparsely than the clip, so an edge
+    lies between the last known frame the clip matched and the next known
+    frame, which it did not (else the segment would go on). Halfway between
+    the two is the best estimate: off by at most half the bank's sampling
+    interval. Where no next known frame exists, the known video ends there,
+    or the clip does, and that is the edge.
+    """
+
+    known: _Frames
+    offset: float
+    known_duration: float
+
+    def find(self, t: float, *, forward: bool, limit: float) -> float:
+        """The edge past clip time ``t`` (a matched frame); ``limit`` is the clip's end."""
+        aligned = t + self.offset
+        times = self.known.time[self.known.usable]
+        if forward:
+            beyond = times[times > aligned + 1e-6]
+            hard = min(limit, self.known_duration - self.offset)
+            if beyond.size and beyond.min() - self.offset <= hard + 1e-6:
+                return max(t, (t + beyond.min() - self.offset) / 2)
+            return max(t, hard)
+        before = times[times < aligned - 1e-6]
+        hard = max(limit, -self.offset)
+        if before.size and before.max() - self.offset >= hard - 1e-6:
+            return min(t, (t + before.max() - self.offset) / 2)
+        return min(t, hard)
 
 
 def match_clip(query: VideoFingerprint, bank: Bank) -> MatchReport:

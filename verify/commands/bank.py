@@ -13,7 +13,7 @@ from verify.commands.common import (
     emit_json,
     for_each_file,
     json_option,
-    sample_option,
+    sample_option_match,
     timeout_option,
 )
 from verify.errors import ExitCode
@@ -170,7 +170,7 @@ def index_stats(db_path: str | None, as_json: bool) -> None:
 @click.command(epilog=EXIT_CODES_HELP)
 @click.argument("file", type=click.Path(path_type=str, readable=False))
 @db_option
-@sample_option
+@sample_option_match
 @json_option
 @timeout_option
 @click.option(

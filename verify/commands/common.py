@@ -73,6 +73,7 @@ def _sample_option(default: str) -> Callable[[F], F]:
 
 
 sample_option = _sample_option(defaults.DEFAULT_SAMPLING)
+sample_option_match = _sample_option(defaults.MATCH_SAMPLING)
 sample_option_keyframes = _sample_option("keyframes")
 
 
