@@ -36,10 +36,13 @@ CREATION_TIMES_DISAGREE_S = 15 * 3600
 # 16:9 frame keeps ~50 px of width) while keeping the pipe small.
 WORKING_LONG_SIDE = 160
 
-# Default `--sample`: frames per second for dense sampling. Chosen from the
-# measurements in bench/bench_hash.py (see README): dense enough that a
-# re-encode whose keyframes fall elsewhere still has a frame within 0.25 s of
-# every reference frame.
+# Default `--sample` (and what the bank stores): frames per second for dense
+# sampling. From bench/bench_hash.py on Telegram-like re-encodes trimmed at
+# awkward phases: frames pair up (within 10 bits and 0.5 s) 15 % of the time
+# at fps=0.5, 36 % at 1, 64 % at 2 and 85 % at 4; fps=2 and below cost the
+# same (decoding dominates), fps=4 sits at the 0.8 x full-decode speed limit
+# and doubles what the bank stores. So the bank keeps fps=2, and a clip being
+# matched is sampled at MATCH_SAMPLING (below) to make up the difference.
 DEFAULT_SAMPLING = "fps=2"
 
 # `scenes` mode scans this many frames per second for cuts; a shot boundary
