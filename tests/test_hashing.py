@@ -344,3 +344,12 @@ def test_hash_several_files_with_a_bad_one(run_cli, samples, tmp_path):
     documents = json.loads(result.stdout)
     validate(documents, "hash")
     assert [d["ok"] for d in documents] == [True, False]
+
+
+def test_keyframes_output_not_writable(run_cli, samples, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = run_cli("keyframes", str(samples / "original.mov"), "-o", str(blocker / "frames"))
+    assert result.exit_code == ExitCode.OUTPUT
+    assert "cannot create the output folder" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
