@@ -354,8 +354,12 @@ class Bank:
                 "INSERT OR IGNORE INTO temp.probe VALUES (?)", ((k,) for k in keys)
             )
             return self._db.execute(
+                # CROSS JOIN pins the loop order: walk the few probe keys and seek
+                # each in the postings index. Left to itself the planner has no
+                # statistics on a temp table and may scan every posting instead
+                # (11 s instead of 0.1 s on a million videos).
                 "SELECT p.video_id, count(*) AS votes FROM temp.probe AS q "
-                "JOIN postings AS p ON p.key = q.key GROUP BY p.video_id "
+                "CROSS JOIN postings AS p ON p.key = q.key GROUP BY p.video_id "
                 "HAVING votes >= ? ORDER BY votes DESC LIMIT ?",
                 (min_votes, limit),
             ).fetchall()
