@@ -19,6 +19,7 @@ from verify.commands.common import EXIT_CODES_HELP, report_error
 from verify.commands.doctor import doctor
 from verify.commands.frames import hash_command, keyframes
 from verify.commands.inspect import inspect
+from verify.commands.report import report
 from verify.errors import ExitCode, ToolMissing, VerifyError
 from verify.ffmpeg_tools import find_tool
 
@@ -87,7 +88,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.ensure_object(dict)["debug"] = debug
 
 
-for _command in (inspect, hash_command, keyframes, index_group, match, doctor):
+for _command in (inspect, hash_command, keyframes, index_group, match, report, doctor):
     main.add_command(_command)
 
 

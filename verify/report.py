@@ -1,0 +1,611 @@
+"""The provenance report for one item: custody, inspection, keyframes, matches.
+
+`build_report` runs every step on one file and records when each happened;
+`Report.to_dict` is the JSON document (schema ``report.schema.json``) and
+`write_report` writes it, with the contact sheet and the HTML page, so that
+all files are replaced together or none is.
+
+The document ends in a ``digest``: the SHA-256 of the document without its
+``digest`` field, serialised as canonical JSON::
+
+    body = {k: v for k, v in document.items() if k != "digest"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+so anyone can recompute it (`verify_digest`), and a report changed after it
+was written no longer matches its digest. The contact sheet is a separate
+JPEG beside the JSON; its SHA-256 is inside the digested body.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import getpass
+import hashlib
+import io
+import json
+import os
+import platform
+import shlex
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps
+
+from verify import __version__, defaults
+from verify.bank import Bank, KnownVideo
+from verify.environment import describe_environment
+from verify.errors import InputError, OutputError, ToolMissing, UnreadableMedia, display_path
+from verify.filehash import FileDigest, hash_file
+from verify.fingerprint import VideoFingerprint, fingerprint_video
+from verify.frames import Sampling
+from verify.inspection import Inspection, check_readable_file, inspect_file
+from verify.keyframes import THUMB_WIDTH, contact_sheet
+from verify.matching import Match, MatchReport, match_clip
+from verify.output import atomic_write_files, check_writable
+from verify.report_html import render_html
+from verify.timestamps import format_utc
+
+SCHEMA_VERSION = "1.0"
+# At most this many frames are shown (gallery and contact sheet), evenly
+# chosen: enough to see every shot of a short clip, few enough that the HTML
+# stays a few megabytes for an hour of video. The JSON lists every frame.
+MAX_SHOWN_FRAMES = 24
+# JPEG quality of the thumbnails embedded in the HTML page (320 px wide).
+THUMB_QUALITY = 82
+# Long side of the preview of a still embedded in the HTML page.
+PREVIEW_LONG_SIDE = 480
+DIGEST_METHOD = (
+    "SHA-256 of the UTF-8 bytes of this document without its 'digest' field, serialised as "
+    "JSON with keys sorted, no whitespace and non-ASCII characters unescaped (Python: "
+    "json.dumps(body, sort_keys=True, separators=(',', ':'), ensure_ascii=False))"
+)
+
+# Which evidence dates a known copy, strongest first, and what it means.
+EVIDENCE = {
+    "posted_at": "the time its source posted it, recorded when it was added to the bank",
+    "creation_time": "the creation time in its own metadata (no posting time was recorded; "
+    "metadata can be wrong or forged)",
+    "added_at": "only the time it was added to the bank is known: it existed by then",
+}
+# Flags on a known video that make its own creation time worthless as evidence.
+_UNTRUSTED_TIME_FLAGS = {"creation_time_epoch", "creation_time_future"}
+
+
+def utc_millis(moment: dt.datetime) -> str:
+    """ISO 8601 in UTC to the millisecond, e.g. ``2024-05-01T10:00:00.123Z``."""
+    moment = moment.astimezone(dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def canonical_json(body: dict[str, Any]) -> bytes:
+    """The bytes the digest is computed over (see the module docstring)."""
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8")
+
+
+def body_digest(document: dict[str, Any]) -> str:
+    """SHA-256 (hex) of ``document`` without its ``digest`` field."""
+    body = {key: value for key, value in document.items() if key != "digest"}
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def verify_digest(document: dict[str, Any]) -> bool:
+    """True if a loaded report still matches the digest it was written with."""
+    digest = document.get("digest")
+    if not isinstance(digest, dict) or digest.get("algorithm") != "sha256":
+        return False
+    return digest.get("value") == body_digest(document)
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportOptions:
+    """What the report was asked for: recorded in it as the options used."""
+
+    out: str
+    html: str | None = None
+    db: str | None = None
+    sampling: str = "keyframes"
+    match_sampling: str = defaults.MATCH_SAMPLING
+    timeout: float = defaults.PROBE_TIMEOUT_S
+
+    @property
+    def sheet_path(self) -> Path:
+        """The contact sheet beside the JSON: ``report.json`` -> ``report.sheet.jpg``."""
+        out = Path(self.out)
+        return out.with_name(f"{out.stem}.sheet.jpg")
+
+    def command_line(self, file: str) -> str:
+        """A `verify report` command that asks for the same report."""
+        argv = ["verify", "report", "-o", self.out]
+        if self.html:
+            argv += ["--html", self.html]
+        if self.db:
+            argv += ["--db", self.db]
+        argv += ["--sample", self.sampling, "--timeout", f"{self.timeout:g}"]
+        argv += ["--", file] if file.startswith("-") else [file]
+        return shlex.join(argv)
+
+    def to_dict(self, file: str) -> dict[str, Any]:
+        return {
+            "file": file,
+            "out": self.out,
+            "html": self.html,
+            "db": self.db,
+            "sample": self.sampling,
+            "match_sample": self.match_sampling,
+            "timeout": self.timeout,
+            "command_line": self.command_line(file),
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    """One step of the analysis and when (UTC) it finished."""
+
+    name: str  # collected, hashed, inspected, keyframes, matched, reported
+    at: dt.datetime
+    detail: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"event": self.name, "at": utc_millis(self.at), "detail": self.detail}
+
+
+@dataclasses.dataclass(frozen=True)
+class Custody:
+    """Who examined which exact bytes, when, with what, and how."""
+
+    path: str
+    absolute_path: str
+    digest: FileDigest
+    mtime: dt.datetime
+    user: str
+    host: str
+    environment: dict[str, Any]
+    options: ReportOptions
+    events: tuple[Event, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": {
+                "path": self.path,
+                "absolute_path": self.absolute_path,
+                "name": os.path.basename(self.path),
+                **self.digest.to_dict(),
+                "mtime": format_utc(self.mtime),
+            },
+            "collected_at": utc_millis(self.events[0].at),
+            "operator": {"user": self.user, "host": self.host},
+            "tool": {"name": "verify", "version": __version__},
+            "environment": self.environment,
+            "options": self.options.to_dict(self.path),
+            "events": [e.to_dict() for e in self.events],
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Thumbnail:
+    """A shown frame: its time and a small JPEG for the HTML page."""
+
+    time: float
+    jpeg: bytes
+
+
+@dataclasses.dataclass(frozen=True)
+class Keyframes:
+    """The sampled frames with their hashes, the ones shown, and the contact sheet."""
+
+    fingerprint: VideoFingerprint | None
+    shown: tuple[Thumbnail, ...] = ()
+    sheet: bytes | None = None
+    sheet_name: str | None = None
+    reason: str | None = None  # why there are none
+
+    def to_dict(self) -> dict[str, Any]:
+        fingerprint = self.fingerprint
+        if fingerprint is None:
+            return {
+                "available": False, "reason": self.reason, "sampling": None, "frames": [],
+                "contact_sheet": None, "notes": [],
+            }  # fmt: skip
+        shown = {round(t.time, 4) for t in self.shown}
+        frames = [
+            {
+                "time": round(f.time, 4),
+                "phash": str(f.phash),
+                "dhash": str(f.dhash),
+                "uniform": f.uniform,
+                "keyframe": f.keyframe,
+                "shown": round(f.time, 4) in shown,
+            }
+            for f in fingerprint.frames
+        ]
+        sheet = None
+        if self.sheet is not None:
+            sheet = {
+                "file": self.sheet_name,
+                "sha256": hashlib.sha256(self.sheet).hexdigest(),
+                "size": len(self.sheet),
+                "frames": len(self.shown),
+            }
+        return {
+            "available": True, "reason": None, "sampling": fingerprint.sampling,
+            "frames": frames, "contact_sheet": sheet, "notes": list(fingerprint.notes),
+        }  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class KnownSince:
+    """The earliest time a known video is evidenced to exist, and by what."""
+
+    time: str  # UTC, ISO 8601
+    evidence: str  # a key of EVIDENCE
+
+    @property
+    def moment(self) -> dt.datetime:
+        return dt.datetime.fromisoformat(self.time.replace("Z", "+00:00"))
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "time": self.time,
+            "evidence": self.evidence,
+            "explanation": EVIDENCE[self.evidence],
+        }
+
+
+def known_since(video: KnownVideo) -> KnownSince:
+    """Posting time if recorded, else a trustworthy creation time, else when it was added."""
+    if video.posted_at:
+        return KnownSince(video.posted_at, "posted_at")
+    summary = video.summary or {}
+    created = (summary.get("creation_time") or {}).get("utc")
+    if created and not _UNTRUSTED_TIME_FLAGS & set(summary.get("flags") or []):
+        return KnownSince(created, "creation_time")
+    return KnownSince(video.added_at, "added_at")
+
+
+@dataclasses.dataclass(frozen=True)
+class Matching:
+    """The comparison with the bank of known copies, or why there was none."""
+
+    bank: str | None = None
+    bank_videos: int | None = None
+    result: MatchReport | None = None
+    reason: str | None = None
+
+    @property
+    def matches(self) -> tuple[Match, ...]:
+        return self.result.matches if self.result else ()
+
+    @property
+    def earliest(self) -> Match | None:
+        """The matched known video with the earliest evidence (best score on a tie)."""
+        if not self.matches:
+            return None
+        return min(self.matches, key=lambda m: (known_since(m.video).moment, -m.score))
+
+    def to_dict(self) -> dict[str, Any]:
+        result = self.result
+        matches = [
+            {**m.to_dict(), "known_since": known_since(m.video).to_dict()} for m in self.matches
+        ]
+        earliest = self.earliest
+        return {
+            "performed": result is not None,
+            "reason": self.reason,
+            "bank": self.bank,
+            "bank_videos": self.bank_videos,
+            "sampling": result.query.sampling if result else None,
+            "candidates": result.candidates if result else 0,
+            "matches": matches,
+            "earliest_copy": (
+                {
+                    "path": earliest.video.path,
+                    "sha256": earliest.video.sha256,
+                    "source": earliest.video.source,
+                    **known_since(earliest.video).to_dict(),
+                }
+                if earliest
+                else None
+            ),
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Report:
+    """Everything known about one item, in the order a reader needs it."""
+
+    custody: Custody
+    inspection: Inspection
+    keyframes: Keyframes
+    matching: Matching
+    options: ReportOptions
+    preview: bytes | None = None  # a still's picture for the HTML page
+
+    def body(self) -> dict[str, Any]:
+        """The digested part of the document."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "custody": self.custody.to_dict(),
+            "inspection": self.inspection.to_dict(),
+            "keyframes": self.keyframes.to_dict(),
+            "matching": self.matching.to_dict(),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        body = self.body()
+        digest = hashlib.sha256(canonical_json(body)).hexdigest()
+        return {
+            **body,
+            "digest": {"algorithm": "sha256", "value": digest, "method": DIGEST_METHOD},
+        }
+
+
+class _Gallery:
+    """Collects thumbnails of exported frames, evenly thinned, in bounded memory.
+
+    Every ``stride``-th frame is kept; when twice the wanted number are kept,
+    the stride doubles and every other one is dropped. At the end
+    `MAX_SHOWN_FRAMES` are chosen evenly from those kept.
+    """
+
+    def __init__(self) -> None:
+        self.seen = 0
+        self.stride = 1
+        self.kept: list[tuple[int, float, np.ndarray]] = []
+
+    def add(self, time: float, bgr: np.ndarray) -> None:
+        index, self.seen = self.seen, self.seen + 1
+        if index % self.stride:
+            return
+        scale = THUMB_WIDTH / bgr.shape[1]
+        size = (THUMB_WIDTH, max(2, round(bgr.shape[0] * scale)))
+        self.kept.append((index, time, cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)))
+        if len(self.kept) >= 2 * MAX_SHOWN_FRAMES:
+            self.stride *= 2
+            self.kept = [k for k in self.kept if k[0] % self.stride == 0]
+
+    def chosen(self) -> list[tuple[float, np.ndarray]]:
+        kept = self.kept
+        if len(kept) > MAX_SHOWN_FRAMES:
+            last = len(kept) - 1
+            picks = sorted(
+                {round(i * last / (MAX_SHOWN_FRAMES - 1)) for i in range(MAX_SHOWN_FRAMES)}
+            )
+            kept = [kept[i] for i in picks]
+        return [(time, thumb) for _, time, thumb in kept]
+
+
+def _thumbnail_jpeg(bgr: np.ndarray) -> bytes:
+    ok, encoded = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, THUMB_QUALITY])
+    if not ok:
+        raise OutputError("could not encode a thumbnail as JPEG")
+    return encoded.tobytes()
+
+
+def _still_preview(path: str | os.PathLike[str]) -> bytes | None:
+    """A small upright JPEG of a still, or None where Pillow cannot read it (HEIC)."""
+    try:
+        with Image.open(path) as image:
+            picture = ImageOps.exif_transpose(image).convert("RGB")
+    except Exception:  # Pillow raises assorted errors on formats it lacks
+        return None
+    picture.thumbnail((PREVIEW_LONG_SIDE, PREVIEW_LONG_SIDE))
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", quality=THUMB_QUALITY)
+    return buffer.getvalue()
+
+
+def _operator() -> tuple[str, str]:
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no login name in the environment or passwd
+        user = f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    return user, platform.node() or "unknown"
+
+
+def check_outputs(path: str | os.PathLike[str], options: ReportOptions) -> None:
+    """Fail before any work on an unusable input, or an output that cannot be written
+    or would overwrite an input.
+    """
+    check_readable_file(path)
+    outputs = {"-o/--out": Path(options.out), "contact sheet": options.sheet_path}
+    if options.html:
+        outputs["--html"] = Path(options.html)
+    inputs = {"the input file": Path(os.fsdecode(path))}
+    if options.db:
+        inputs["the bank"] = Path(options.db)
+    seen: dict[Path, str] = {p.resolve(): name for name, p in inputs.items()}
+    for name, target in outputs.items():
+        resolved = target.resolve()
+        if resolved in seen:
+            raise OutputError(
+                f"{name} would overwrite {seen[resolved]}; choose another file name", target
+            )
+        seen[resolved] = name
+    for target in outputs.values():
+        check_writable(target)
+
+
+def build_report(path: str | os.PathLike[str], options: ReportOptions) -> Report:
+    """Examine one file (and match it against ``options.db``) and record every step."""
+    events: list[Event] = []
+    bank = Bank(Path(options.db), readonly=True) if options.db else None
+    try:
+        return _build(path, options, bank, events)
+    finally:
+        if bank is not None:
+            bank.close()
+
+
+def _build(
+    path: str | os.PathLike[str], options: ReportOptions, bank: Bank | None, events: list[Event]
+) -> Report:
+    before = check_readable_file(path)
+    mtime = dt.datetime.fromtimestamp(before.st_mtime, dt.timezone.utc)
+    events.append(
+        Event("collected", _now(), f"{before.st_size:,} bytes, modified {format_utc(mtime)}")
+    )
+    try:
+        digest = hash_file(path)
+    except OSError as exc:
+        raise InputError(f"read failed: {exc.strerror or exc}", path) from None
+    events.append(Event("hashed", _now(), f"SHA-256 {digest.sha256}, MD5 {digest.md5}"))
+    inspection = inspect_file(path, timeout=options.timeout)
+    if inspection.digest != digest:
+        raise InputError("the file changed while it was being read; report on it again", path)
+    codes = ", ".join(f.code for f in inspection.flags) or "none"
+    events.append(Event("inspected", _now(), f"{inspection.media_kind}; forensic flags: {codes}"))
+
+    known_digest = (digest.sha256, digest.size)
+    keyframes, preview = _keyframes(path, inspection, options, known_digest), None
+    if keyframes.fingerprint is not None:
+        fingerprint = keyframes.fingerprint
+        events.append(
+            Event(
+                "keyframes", _now(),
+                f"{len(fingerprint.frames)} frame(s) sampled ({fingerprint.sampling}) and "
+                f"hashed (pHash, dHash); {len(keyframes.shown)} shown",
+            )
+        )  # fmt: skip
+    elif inspection.media_kind == "image":
+        preview = _still_preview(path)
+
+    matching = _matching(path, inspection, keyframes, options, bank, known_digest)
+    if matching.result is not None:
+        count = len(matching.matches)
+        events.append(
+            Event(
+                "matched", _now(),
+                f"compared with {matching.bank_videos} known video(s) in {matching.bank}: "
+                f"{count} match{'es' if count != 1 else ''}",
+            )
+        )  # fmt: skip
+
+    after = os.stat(path)
+    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        raise InputError("the file changed while it was being read; report on it again", path)
+    user, host = _operator()
+    events.append(Event("reported", _now(), "report assembled and its digest computed"))
+    custody = Custody(
+        path=display_path(path), absolute_path=display_path(os.path.abspath(os.fsencode(path))),
+        digest=digest, mtime=mtime, user=user, host=host, environment=describe_environment(),
+        options=options, events=tuple(events),
+    )  # fmt: skip
+    return Report(custody, inspection, keyframes, matching, options, preview)
+
+
+def _keyframes(
+    path: str | os.PathLike[str],
+    inspection: Inspection,
+    options: ReportOptions,
+    known_digest: tuple[str, int],
+) -> Keyframes:
+    if inspection.media_kind != "video":
+        if inspection.media_kind == "image":
+            return Keyframes(None, reason="a still image has no frames to sample")
+        return Keyframes(None, reason="there is no video stream, so no frames to sample")
+    gallery = _Gallery()
+    try:
+        fingerprint = fingerprint_video(
+            path, Sampling.parse(options.sampling), timeout=options.timeout,
+            export=gallery.add, known_digest=known_digest,
+        )  # fmt: skip
+    except ToolMissing:
+        raise
+    except UnreadableMedia as error:
+        return Keyframes(None, reason=f"the frames could not be decoded: {error.message}")
+    chosen = gallery.chosen()
+    shown = tuple(Thumbnail(time, _thumbnail_jpeg(thumb)) for time, thumb in chosen)
+    sheet = contact_sheet(chosen, title=os.path.basename(display_path(path))) if chosen else None
+    return Keyframes(fingerprint, shown, sheet, options.sheet_path.name if sheet else None)
+
+
+def _matching(
+    path: str | os.PathLike[str],
+    inspection: Inspection,
+    keyframes: Keyframes,
+    options: ReportOptions,
+    bank: Bank | None,
+    known_digest: tuple[str, int],
+) -> Matching:
+    if bank is None:
+        return Matching(reason="no bank of known videos was given (--db)")
+    where = display_path(os.path.abspath(bank.path))
+    videos = int(bank.stats()["videos"])
+    if inspection.media_kind != "video":
+        return Matching(where, videos, reason="only videos are compared with the bank")
+    if keyframes.fingerprint is None:
+        return Matching(where, videos, reason=keyframes.reason)
+    query = fingerprint_video(
+        path, Sampling.parse(options.match_sampling), timeout=options.timeout,
+        known_digest=known_digest,
+    )  # fmt: skip
+    return Matching(where, videos, match_clip(query, bank))
+
+
+def render_json(report: Report) -> str:
+    """The report document as written to ``-o`` (and printed by ``--json``)."""
+    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_report(report: Report) -> list[Path]:
+    """Write the JSON, the contact sheet and the HTML page together; return their paths.
+
+    Either every file is replaced or none is: a failure (a full disk, a
+    folder that became read-only) leaves earlier reports as they were.
+    """
+    files: dict[Path, bytes] = {Path(report.options.out): render_json(report).encode("utf-8")}
+    if report.keyframes.sheet is not None:
+        files[report.options.sheet_path] = report.keyframes.sheet
+    if report.options.html:
+        files[Path(report.options.html)] = render_html(report).encode("utf-8")
+    atomic_write_files(files)
+    return list(files)
+
+
+def summary_text(report: Report, written: list[Path]) -> str:
+    """What `verify report` prints: the essentials, then the files written."""
+    document = report.to_dict()
+    inspection, matching = report.inspection, document["matching"]
+
+    def field(label: str, value: str) -> str:
+        return f"  {label:<14}{value}"
+
+    duration = inspection.container.duration if inspection.container else None
+    what = [inspection.media_kind]
+    if duration and inspection.media_kind in {"video", "audio"}:
+        what.append(f"{duration:.2f} s")
+    what.append(f"sha256 {inspection.digest.sha256}")
+    lines = [report.custody.path, field("file", " · ".join(what))]
+    for severity, label in (("warning", "red flags"), ("notice", "worth a look")):
+        codes = [f.code for f in inspection.flags if f.severity == severity]
+        lines.append(field(label, ", ".join(codes) or "none"))
+    keyframes = document["keyframes"]
+    if keyframes["available"]:
+        shown = sum(f["shown"] for f in keyframes["frames"])
+        frames = f"{len(keyframes['frames'])} sampled ({keyframes['sampling']}), {shown} shown"
+    else:
+        frames = f"none ({keyframes['reason']})"
+    lines.append(field("frames", frames))
+    if not matching["performed"]:
+        lines.append(field("known copies", f"not checked ({matching['reason']})"))
+    else:
+        lines.append(field("known copies", f"{len(matching['matches'])} in {matching['bank']}"))
+        earliest = matching["earliest_copy"]
+        if earliest:
+            lines.append(
+                field(
+                    "earliest", f"{earliest['path']}  ({earliest['evidence']} {earliest['time']})"
+                )
+            )
+    lines.append(field("digest", f"sha256 {document['digest']['value']}"))
+    lines += [f"wrote {display_path(path)}" for path in written]
+    return "\n".join(lines)
