@@ -195,8 +195,10 @@ def source_graph(
         kinds = [MONTAGE[i % len(MONTAGE)] for i in range(len(lengths))]
     else:
         lengths, kinds = [total], [character]
+    # Each round through MONTAGE takes new seeds, so a long montage never
+    # shows the same shot twice (a repeat would be a second true match).
     parts = [
-        _shot_graph(kind, f"s{i}", size, fps, n, seed)
+        _shot_graph(kind, f"s{i}", size, fps, n, seed + 101 * (i // len(MONTAGE)))
         for i, (kind, n) in enumerate(zip(kinds, lengths, strict=True))
     ]
     inputs = "".join(f"[s{i}]" for i in range(len(parts)))

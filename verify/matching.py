@@ -15,6 +15,7 @@ similar frames at random offsets is not a match.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,9 @@ class Segment:
     ref_end: float
     frames: int  # matched frame pairs supporting it
     mean_distance: float
+    # Clip times of the first and last matched frames: the edges lie beyond.
+    first_match: float = dataclasses.field(default=0.0, compare=False)
+    last_match: float = dataclasses.field(default=0.0, compare=False)
 
     @property
     def query_length(self) -> float:
@@ -43,12 +47,12 @@ class Segment:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "query_start": round(self.query_start, 3),
-            "query_end": round(self.query_end, 3),
-            "ref_start": round(self.ref_start, 3),
-            "ref_end": round(self.ref_end, 3),
-            "frames": self.frames,
-            "mean_distance": round(self.mean_distance, 2),
+            "query_start": round(float(self.query_start), 3),
+            "query_end": round(float(self.query_end), 3),
+            "ref_start": round(float(self.ref_start), 3),
+            "ref_end": round(float(self.ref_end), 3),
+            "frames": int(self.frames),
+            "mean_distance": round(float(self.mean_distance), 2),
         }
 
 
@@ -66,7 +70,7 @@ class Match:
         return {
             "path": video.path,
             "sha256": video.sha256,
-            "score": round(self.score, 4),
+            "score": round(float(self.score), 4),
             "mirrored": self.mirrored,
             "duration": video.duration,
             "source": video.source,
@@ -94,7 +98,7 @@ class MatchReport:
             "duration": self.query.duration,
             "sampling": self.query.sampling,
             "bank": self.bank,
-            "candidates": self.candidates,
+            "candidates": int(self.candidates),
             "matches": [m.to_dict() for m in self.matches],
         }
 
@@ -176,7 +180,7 @@ def align_segments(
         for segment, members in found:
             segments.append(segment)
             free[members] = False
-    return sorted(segments, key=lambda s: s.query_start)
+    return sorted(_drop_shadowed(segments), key=lambda s: s.query_start)
 
 
 def _offset_peak(offsets: np.ndarray, weights: np.ndarray) -> float:
@@ -234,7 +238,10 @@ def _runs(
         mean_distance = float(np.mean([distances[q, chosen[q][0]] for q in run]))
         ref_start = max(0.0, start + offset)
         ref_end = min(known_duration, end + offset) if known_duration else end + offset
-        segment = Segment(start, end, ref_start, ref_end, len(run), mean_distance)
+        segment = Segment(
+            start, end, ref_start, ref_end, len(run), mean_distance,
+            float(query.time[run[0]]), float(query.time[run[-1]]),
+        )  # fmt: skip
         results.append((segment, run))
     return results
 
@@ -262,11 +269,13 @@ class _Edges:
     """Where a segment really starts and ends, beyond its outermost matches.
 
     The bank samples known videos more sparsely than the clip, so an edge
-    lies between the last known frame the clip matched and the next known
-    frame, which it did not (else the segment would go on). Halfway between
-    the two is the best estimate: off by at most half the bank's sampling
-    interval. Where no next known frame exists, the known video ends there,
-    or the clip does, and that is the edge.
+    lies between the known frame the clip's outermost match showed and the
+    next known frame, which no clip frame matched (else the segment would go
+    on). Halfway between the two is the best estimate: off by at most half
+    the bank's sampling interval. Known frames within half an interval of
+    the matched moment are that moment's own frame, not the next one. Where
+    no next known frame exists, the known video ends there, or the clip
+    does, and that is the edge.
     """
 
     known: _Frames
@@ -277,17 +286,81 @@ class _Edges:
         """The edge past clip time ``t`` (a matched frame); ``limit`` is the clip's end."""
         aligned = t + self.offset
         times = self.known.time[self.known.usable]
+        own = _sampling_interval(self.known.time) / 2
         if forward:
-            beyond = times[times > aligned + 1e-6]
+            beyond = times[times > aligned + own]
             hard = min(limit, self.known_duration - self.offset)
             if beyond.size and beyond.min() - self.offset <= hard + 1e-6:
                 return max(t, (t + beyond.min() - self.offset) / 2)
             return max(t, hard)
-        before = times[times < aligned - 1e-6]
+        before = times[times < aligned - own]
         hard = max(limit, -self.offset)
         if before.size and before.max() - self.offset >= hard - 1e-6:
             return min(t, (t + before.max() - self.offset) / 2)
         return min(t, hard)
+
+
+def _sampling_interval(times: np.ndarray) -> float:
+    """The typical spacing of sampled frame times (0.5 s for the bank's fps=2)."""
+    if times.size < 2:
+        return 1.0
+    return float(np.median(np.diff(np.sort(times))))
+
+
+def _drop_shadowed(segments: list[Segment]) -> list[Segment]:
+    """Remove segments that mostly repeat a stronger segment's clip seconds.
+
+    Static or slowly changing footage can line up at a second, weaker offset
+    over the same clip seconds; the stronger alignment (more matched frames,
+    then closer hashes) is the copy, the other an echo of it.
+    """
+    kept: list[Segment] = []
+    for segment in sorted(segments, key=lambda s: (-s.frames, s.mean_distance)):
+        length = max(segment.query_length, 1e-6)
+        shadowed = any(
+            min(segment.query_end, k.query_end) - max(segment.query_start, k.query_start)
+            > 0.5 * length
+            for k in kept
+        )
+        if not shadowed:
+            kept.append(segment)
+    return kept
+
+
+def _moved(segment: Segment, *, start: float | None = None, end: float | None = None) -> Segment:
+    """The segment with new clip edges, its known edges moved along its offset."""
+    offset = segment.ref_start - segment.query_start
+    start = segment.query_start if start is None else start
+    end = segment.query_end if end is None else end
+    return dataclasses.replace(
+        segment, query_start=start, query_end=end, ref_start=max(0.0, start + offset),
+        ref_end=end + offset,
+    )  # fmt: skip
+
+
+def _meet_at_cuts(matches: list[Match]) -> list[Match]:
+    """Put the edge between consecutive segments of different alignments at the cut.
+
+    Where one alignment hands over to another (a compilation: footage of one
+    known video, then of another, or another part), the clip's own frames
+    place the cut more precisely than the sparser known frames can: between
+    the last frame matched by the first segment and the first frame matched
+    by the next. Each edge moves there when the two segments overlap or
+    almost meet (less than one bank interval apart).
+    """
+    placed = [(m, i) for m in matches for i in range(len(m.segments))]
+    placed.sort(key=lambda p: p[0].segments[p[1]].query_start)
+    edited = {id(m): list(m.segments) for m in matches}
+    for (m1, i1), (m2, i2) in itertools.pairwise(placed):
+        a, b = edited[id(m1)][i1], edited[id(m2)][i2]
+        if not a.last_match < b.first_match or a.query_end < b.query_start - 0.5:
+            continue
+        cut = (a.last_match + b.first_match) / 2
+        edited[id(m1)][i1] = _moved(a, end=cut)
+        edited[id(m2)][i2] = _moved(
+            b, start=max(b.query_start, cut) if b.query_start < cut else cut
+        )
+    return [dataclasses.replace(m, segments=tuple(edited[id(m)])) for m in matches]
 
 
 def match_clip(query: VideoFingerprint, bank: Bank) -> MatchReport:
@@ -324,5 +397,6 @@ def match_clip(query: VideoFingerprint, bank: Bank) -> MatchReport:
                 best = (float(score), mirrored, segments)
         if best is not None:
             matches.append(Match(video, best[0], best[1], tuple(best[2])))
+    matches = _meet_at_cuts(matches)
     matches.sort(key=lambda m: m.score, reverse=True)
     return MatchReport(query, str(bank.path), tuple(matches), len(candidates))

@@ -1,0 +1,309 @@
+"""Benchmark `verify match` accuracy: recall per transform, false positives, segment error.
+
+The evaluation set comes from `evalset.py` (generated with the samples/
+tooling and cached under ``--workdir``): seven bank sources of distinct
+character, each put through every transform in ``evalset.TRANSFORMS``, three
+excerpts per source (trims at known offsets), two-source compilations with
+known offsets, and 27 unrelated negatives (short, dark and low-detail clips
+among them). ``--quick`` uses three sources and eight negatives.
+
+The sources are indexed into a fresh bank with `verify.indexing.index_file`
+(the default ``fps=2`` sampling); each query is fingerprinted at the
+matcher's sampling (``fps=4``, as `verify match` does) and run through
+`verify.matching.match_clip`, in ``--workers`` processes.
+
+Scoring, per query:
+
+* a positive is *found* when every source of its ground truth is among the
+  matches (for a compilation: both sources);
+* a *false positive* is any match to a video that is not in the query's
+  ground truth (every match of a negative is one);
+* the *segment error* of a found truth interval is the largest of the four
+  boundary errors (query start/end, reference start/end) between the ground
+  truth and the matched segments of that source that overlap it, merged to
+  one extent.
+
+Goals (from the issue): recall >= 0.97 overall and >= 0.9 for every
+transform, zero false positives, segment boundaries within 0.3 s.
+
+Usage::
+
+    .venv/bin/python bench/bench_match_accuracy.py [--quick] [--workers 2]
+        [--workdir bench/out/match] [--json FILE] [--only NAME-SUBSTRING]
+
+Exit status: 0 when the run completed (whether or not the goals were met),
+1 when the evaluation set could not be generated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import os
+import statistics
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
+
+import evalset  # noqa: E402  (needs bench/ on sys.path)
+
+from verify import defaults  # noqa: E402
+from verify.bank import Bank  # noqa: E402
+from verify.fingerprint import fingerprint_video  # noqa: E402
+from verify.indexing import index_file  # noqa: E402
+from verify.matching import match_clip  # noqa: E402
+
+GOAL_RECALL = 0.97
+GOAL_RECALL_PER_TRANSFORM = 0.9
+GOAL_SEGMENT_ERROR_S = 0.3
+
+
+def progress(message: str) -> None:
+    """A progress line on stderr (stdout carries the report)."""
+    print(f"[bench_match_accuracy] {message}", file=sys.stderr, flush=True)
+
+
+def build_bank(path: Path, sources: Sequence[evalset.Source]) -> dict[str, str]:
+    """A fresh bank holding the sources; returns sha256 -> source name."""
+    for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        stale.unlink(missing_ok=True)
+    names = {}
+    with Bank(path) as bank:
+        for source in sources:
+            added = index_file(bank, source.path, source=source.name)
+            names[added.video.sha256] = source.name
+    return names
+
+
+def run_query(bank_path: str, query: str, sampling: str) -> dict[str, Any]:
+    """Fingerprint one clip at ``sampling`` and match it (in a worker)."""
+    started = time.perf_counter()
+    fingerprint = fingerprint_video(query, sampling)
+    with Bank(bank_path, create=False, readonly=True) as bank:
+        report = match_clip(fingerprint, bank)
+    document = report.to_dict()
+    document["seconds"] = time.perf_counter() - started
+    return document
+
+
+def merged_extent(segments: Sequence[dict[str, float]], truth: evalset.Truth) -> dict[str, float]:
+    """The matched segments that overlap the truth's clip interval, as one extent."""
+    inside = [
+        s for s in segments
+        if s["query_end"] > truth.query_start and s["query_start"] < truth.query_end
+    ]  # fmt: skip
+    if not inside:
+        return {}
+    return {
+        "query_start": min(s["query_start"] for s in inside),
+        "query_end": max(s["query_end"] for s in inside),
+        "ref_start": min(s["ref_start"] for s in inside),
+        "ref_end": max(s["ref_end"] for s in inside),
+    }
+
+
+def score_case(case: evalset.Case, result: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """Compare one match report with the case's ground truth."""
+    matched = {names.get(m["sha256"], m["sha256"]): m for m in result["matches"]}
+    expected = {t.source for t in case.truth}
+    row: dict[str, Any] = {
+        "case": case.name,
+        "transform": case.transform,
+        "positive": case.positive,
+        "matched": sorted(matched),
+        "scores": {name: m["score"] for name, m in matched.items()},
+        "segments": {name: m["segments"] for name, m in matched.items()},
+        "truth": [t.to_dict() for t in case.truth],
+        "false_positives": sorted(set(matched) - expected),
+        "seconds": round(result["seconds"], 3),
+        "note": case.note,
+    }
+    if not case.positive:
+        return row
+    row["found"] = expected <= set(matched)
+    errors = []
+    for truth in case.truth:
+        match = matched.get(truth.source)
+        if match is None:
+            continue
+        extent = merged_extent(match["segments"], truth)
+        if not extent:
+            errors.append(None)
+            continue
+        errors.append(
+            max(
+                abs(extent["query_start"] - truth.query_start),
+                abs(extent["query_end"] - truth.query_end),
+                abs(extent["ref_start"] - truth.ref_start),
+                abs(extent["ref_end"] - truth.ref_end),
+            )
+        )
+        if case.mirrored and not match["mirrored"]:
+            row.setdefault("warnings", []).append(f"{truth.source}: not reported as mirrored")
+    row["segment_error_s"] = None if None in errors or not errors else round(max(errors), 3)
+    return row
+
+
+def summarise(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Recall per transform, false positives, segment errors and the goals' verdicts."""
+    by_transform: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_transform[row["transform"]].append(row)
+    transforms = {}
+    for name, group in by_transform.items():
+        if name == "negative":
+            continue
+        errors = [r["segment_error_s"] for r in group if r.get("segment_error_s") is not None]
+        transforms[name] = {
+            "cases": len(group),
+            "found": sum(r["found"] for r in group),
+            "recall": sum(r["found"] for r in group) / len(group),
+            "false_positives": sum(len(r["false_positives"]) for r in group),
+            "segment_error_median_s": round(statistics.median(errors), 3) if errors else None,
+            "segment_error_max_s": round(max(errors), 3) if errors else None,
+            "over_goal": sum(e > GOAL_SEGMENT_ERROR_S for e in errors),
+            "missed": [r["case"] for r in group if not r["found"]],
+        }
+    positives = [r for r in rows if r["positive"]]
+    negatives = [r for r in rows if not r["positive"]]
+    errors = [r["segment_error_s"] for r in positives if r.get("segment_error_s") is not None]
+    found = sum(r["found"] for r in positives)
+    false_positives = sum(len(r["false_positives"]) for r in rows)
+    recall = found / len(positives) if positives else 0.0
+    worst = min((t["recall"] for t in transforms.values()), default=0.0)
+    return {
+        "positives": len(positives),
+        "negatives": len(negatives),
+        "found": found,
+        "recall": recall,
+        "worst_transform_recall": worst,
+        "false_positives": false_positives,
+        "negatives_matched": sum(bool(r["matched"]) for r in negatives),
+        "segment_error_median_s": round(statistics.median(errors), 3) if errors else None,
+        "segment_error_p95_s": round(sorted(errors)[int(0.95 * (len(errors) - 1))], 3)
+        if errors
+        else None,
+        "segment_error_max_s": round(max(errors), 3) if errors else None,
+        "segments_over_goal": sum(e > GOAL_SEGMENT_ERROR_S for e in errors),
+        "transforms": transforms,
+        "goals": {
+            "recall_overall": recall >= GOAL_RECALL,
+            "recall_every_transform": worst >= GOAL_RECALL_PER_TRANSFORM,
+            "zero_false_positives": false_positives == 0,
+            "segments_within_0.3s": bool(errors) and max(errors) <= GOAL_SEGMENT_ERROR_S,
+        },
+    }
+
+
+def format_report(summary: dict[str, Any], rows: Sequence[dict[str, Any]]) -> list[str]:
+    """The printed tables."""
+    lines = [
+        f"== recall per transform (queries sampled at {summary['query_sampling']}, "
+        f"bank at {defaults.DEFAULT_SAMPLING}) =="
+    ]
+    lines.append(
+        f"{'transform':15} {'cases':>5} {'found':>5} {'recall':>7} {'FP':>3} "
+        f"{'seg err median':>14} {'max':>6} {'>0.3s':>5}  missed"
+    )
+    for name, t in sorted(summary["transforms"].items()):
+        med = "-" if t["segment_error_median_s"] is None else f"{t['segment_error_median_s']:.3f}"
+        top = "-" if t["segment_error_max_s"] is None else f"{t['segment_error_max_s']:.3f}"
+        lines.append(
+            f"{name:15} {t['cases']:5} {t['found']:5} {t['recall']:7.3f} "
+            f"{t['false_positives']:3} {med:>14} {top:>6} {t['over_goal']:5}  "
+            + ", ".join(t["missed"])
+        )
+    lines.append("")
+    lines.append("== negatives (unrelated clips, none in the bank) ==")
+    for row in rows:
+        if not row["positive"]:
+            verdict = "MATCHED " + ", ".join(row["matched"]) if row["matched"] else "no match"
+            lines.append(f"  {row['case']:28} {verdict:24} ({row['note']})")
+    lines.append("")
+    s = summary
+    lines.append("== overall ==")
+    lines.append(
+        f"recall {s['recall']:.3f} ({s['found']}/{s['positives']}), worst transform "
+        f"{s['worst_transform_recall']:.3f}; false positives {s['false_positives']} "
+        f"({s['negatives_matched']}/{s['negatives']} negatives matched anything)"
+    )
+    lines.append(
+        f"segment error: median {s['segment_error_median_s']} s, p95 "
+        f"{s['segment_error_p95_s']} s, max {s['segment_error_max_s']} s, "
+        f"{s['segments_over_goal']} over 0.3 s"
+    )
+    goals = ", ".join(f"{k} {'PASS' if v else 'FAIL'}" for k, v in s["goals"].items())
+    lines.append(f"goals: {goals}")
+    return lines
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="three sources, eight negatives")
+    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--workdir", type=Path, default=BENCH_DIR / "out" / "match")
+    parser.add_argument("--json", type=Path, help="also write every row and the summary here")
+    parser.add_argument(
+        "--query-sampling", default=defaults.MATCH_SAMPLING, help="how queries are sampled"
+    )
+    parser.add_argument("--only", help="run only the cases whose name contains this")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    evaluation = evalset.build_evalset(args.workdir, quick=args.quick)
+    progress(f"generating the evaluation set in {args.workdir} (cached files are reused)")
+    generation = evalset.generate(evaluation, progress=progress)
+    if generation.failed:
+        for path, message in generation.failed.items():
+            print(f"bench_match_accuracy: could not make {path}: {message}", file=sys.stderr)
+        return 1
+    progress(f"{generation.made} files made, {generation.cached} cached")
+    bank_path = args.workdir / ("bank_quick.sqlite" if args.quick else "bank.sqlite")
+    tick = time.perf_counter()
+    names = build_bank(bank_path, evaluation.sources)
+    index_s = time.perf_counter() - tick
+    cases = [c for c in evaluation.cases if not args.only or args.only in c.name]
+    progress(f"{len(evaluation.sources)} sources indexed; matching {len(cases)} queries")
+    rows = []
+    with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, args.workers)) as pool:
+        futures = {
+            pool.submit(run_query, str(bank_path), str(c.path), args.query_sampling): c
+            for c in cases
+        }
+        for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
+            case = futures[future]
+            rows.append(score_case(case, future.result(), names))
+            if done % 20 == 0:
+                progress(f"  {done}/{len(cases)} queries")
+    order = {c.name: i for i, c in enumerate(cases)}
+    rows.sort(key=lambda r: order[r["case"]])
+    summary = summarise(rows)
+    summary["sources"] = [
+        {"name": s.name, "character": s.character, "duration": s.duration}
+        for s in evaluation.sources
+    ]
+    summary["index_seconds"] = round(index_s, 2)
+    summary["query_sampling"] = args.query_sampling
+    summary["total_seconds"] = round(time.perf_counter() - started, 1)
+    if args.json:
+        args.json.write_text(
+            json.dumps({"summary": summary, "rows": rows}, indent=2, default=str) + "\n"
+        )
+    print(f"sources: {', '.join(s.name for s in evaluation.sources)}")
+    print("\n".join(format_report(summary, rows)))
+    print(f"\ntotal run time: {summary['total_seconds']:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
