@@ -50,6 +50,10 @@ def _write_temporary(target: Path, data: bytes) -> str:
     except OSError as exc:
         raise OutputError(f"cannot write here: {exc.strerror}", target) from None
     try:
+        # mkstemp makes the file private (0600); give it the mode any new
+        # file gets here, so a report can be shared like other files.
+        if hasattr(os, "fchmod"):  # not on Windows before Python 3.13
+            os.fchmod(handle, 0o666 & ~_umask())
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
@@ -59,6 +63,13 @@ def _write_temporary(target: Path, data: bytes) -> str:
             os.unlink(temporary)
         raise OutputError(f"cannot write: {exc.strerror}", target) from None
     return temporary
+
+
+def _umask() -> int:
+    """The process's file-creation mask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def check_writable(target: str | os.PathLike[str]) -> None:
