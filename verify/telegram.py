@@ -82,22 +82,39 @@ def is_export(folder: str | os.PathLike[str]) -> bool:
     return (Path(folder) / "result.json").is_file()
 
 
+@dataclasses.dataclass(frozen=True)
+class TelegramExport:
+    """What one ``result.json`` says about the files of its export folder.
+
+    Keys are absolute resolved paths. ``missing`` holds files a message names
+    that are not on disk (an incomplete or damaged export), with that
+    message; ``thumbnails`` the previews Telegram wrote beside videos, which
+    are not evidence of anything.
+    """
+
+    folder: str
+    posts: dict[str, TelegramPost]
+    missing: dict[str, TelegramPost]
+    thumbnails: frozenset[str]
+
+
 def read_export(folder: str | os.PathLike[str]) -> dict[str, TelegramPost]:
     """Map each media file of an export (absolute path) to its message.
 
     Files the export says were not included, or that are missing on disk,
     are left out; `missing_files` lists the latter.
     """
-    posts, _missing = _read(Path(folder))
-    return posts
+    return load_export(folder).posts
 
 
 def missing_files(folder: str | os.PathLike[str]) -> list[str]:
     """Media files ``result.json`` names that are not in the export folder."""
-    return _read(Path(folder))[1]
+    return list(load_export(folder).missing)
 
 
-def _read(folder: Path) -> tuple[dict[str, TelegramPost], list[str]]:
+def load_export(folder: str | os.PathLike[str]) -> TelegramExport:
+    """Read ``folder/result.json``; raise `InputError` if it is not a readable export."""
+    folder = Path(folder)
     result = folder / "result.json"
     try:
         document = json.loads(result.read_text("utf-8"))
@@ -108,21 +125,37 @@ def _read(folder: Path) -> tuple[dict[str, TelegramPost], list[str]]:
     if not isinstance(document, dict):
         raise InputError("result.json is not a Telegram export (no chat object)", result)
     posts: dict[str, TelegramPost] = {}
-    missing: list[str] = []
+    missing: dict[str, TelegramPost] = {}
+    thumbnails: set[str] = set()
     for chat in _chats(document):
         for message in chat.get("messages") or []:
             if not isinstance(message, dict) or message.get("type", "message") != "message":
                 continue
+            thumbnail = message.get("thumbnail")
+            if isinstance(thumbnail, str) and (path := _resolve(folder, thumbnail)):
+                thumbnails.add(path)
             for key in ("file", "photo"):
                 relative = message.get(key)
                 if not isinstance(relative, str) or relative.startswith(_NOT_INCLUDED):
                     continue
-                path = (folder / relative).resolve()
-                if not path.is_file():
-                    missing.append(str(path))
-                    continue
-                posts[str(path)] = _post(chat, message)
-    return posts, missing
+                path = _resolve(folder, relative)
+                if path is not None and os.path.isfile(path):
+                    posts[path] = _post(chat, message)
+                else:
+                    missing[path or str(folder / relative)] = _post(chat, message)
+    return TelegramExport(str(folder.resolve()), posts, missing, frozenset(thumbnails))
+
+
+def _resolve(folder: Path, relative: str) -> str | None:
+    """The absolute path a message names, or None if it cannot name a file (a NUL byte)."""
+    try:
+        return str((folder / relative).resolve())
+    except (OSError, ValueError):
+        return None
+
+
+def _string(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _chats(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -138,15 +171,15 @@ def _chats(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
 def _post(chat: dict[str, Any], message: dict[str, Any]) -> TelegramPost:
     chat_id = chat.get("id")
     return TelegramPost(
-        chat_name=chat.get("name"),
+        chat_name=_string(chat.get("name")),
         chat_id=int(chat_id) if isinstance(chat_id, int) else None,
-        message_id=int(message.get("id", 0)),
+        message_id=message["id"] if isinstance(message.get("id"), int) else 0,
         posted_at=_posted(message),
-        sender=message.get("from"),
-        sender_id=message.get("from_id"),
-        forwarded_from=message.get("forwarded_from"),
+        sender=_string(message.get("from")),
+        sender_id=_string(message.get("from_id")),
+        forwarded_from=_string(message.get("forwarded_from")),
         text=_text(message.get("text")),
-        original_name=message.get("file_name"),
+        original_name=_string(message.get("file_name")),
         duration=_number(message.get("duration_seconds")),
         size=int(message["file_size"]) if isinstance(message.get("file_size"), int) else None,
     )
