@@ -300,3 +300,21 @@ def _repair_times(times: list[float], rate: float | None, notes: list[str]) -> l
     if any(b < a for a, b in itertools.pairwise(times)):
         notes.append("timestamps go backwards in the stream: times are as the stream gives them")
     return times
+
+
+def thin_to_rate(fingerprint: VideoFingerprint, rate: float) -> VideoFingerprint:
+    """The frames ``fps=rate`` sampling would have kept, taken from a denser ``fps=N`` run.
+
+    ``fps=N`` keeps the first frame of every 1/N-second bin; for N a multiple
+    of ``rate``, the first frame of each 1/rate-second bin is the first kept
+    frame in it, so this is the same selection without decoding again. (Bars
+    were judged on the denser scan, which can only make them more reliable.)
+    """
+    kept: list[HashedFrame] = []
+    last_bin: int | None = None
+    for frame in fingerprint.frames:
+        current = math.floor(frame.time * rate)
+        if last_bin is None or current > last_bin:
+            kept.append(frame)
+            last_bin = current
+    return dataclasses.replace(fingerprint, frames=tuple(kept), sampling=f"fps={rate:g}")
