@@ -15,6 +15,7 @@ import click
 
 from verify import __version__
 from verify.commands.bank import index_group, match
+from verify.commands.batch import batch
 from verify.commands.common import EXIT_CODES_HELP, report_error
 from verify.commands.doctor import doctor
 from verify.commands.frames import hash_command, keyframes
@@ -88,7 +89,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.ensure_object(dict)["debug"] = debug
 
 
-for _command in (inspect, hash_command, keyframes, index_group, match, report, doctor):
+for _command in (inspect, hash_command, keyframes, index_group, match, batch, report, doctor):
     main.add_command(_command)
 
 

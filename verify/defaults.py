@@ -119,3 +119,20 @@ OFFSET_PRECISION_SECONDS = 1 / 60
 MIN_SEGMENT_FRAMES = 3
 MIN_SEGMENT_SECONDS = 1.0
 MAX_SEGMENT_GAP_SECONDS = 2.0
+
+# --- verify batch ---------------------------------------------------------------
+
+# Worker processes for `verify batch`; 0 means one per CPU core this process
+# may use. Each file is decoded by one ffmpeg run, so files, not frames, are
+# the unit of parallel work.
+BATCH_WORKERS = 0
+# Files handed to the pool ahead of the workers, per worker: enough that a
+# worker never waits for the parent, few enough that Ctrl-C stops promptly.
+BATCH_QUEUE_PER_WORKER = 2
+# A worker process that dies (killed, out of memory) breaks the pool; it is
+# restarted this many times per run before the run stops (rows so far kept).
+BATCH_POOL_RESTARTS = 2
+# The progress line is redrawn at most this often on a terminal; when stderr
+# is a file or pipe, a plain line is written at most this often instead.
+PROGRESS_TTY_INTERVAL_S = 0.2
+PROGRESS_LOG_INTERVAL_S = 10.0
