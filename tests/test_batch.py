@@ -19,7 +19,8 @@ from PIL import Image
 
 from tests.conftest import sha256_of, validate
 from verify.bank import Bank
-from verify.batch import TABLE_COLUMNS, default_output, run_batch
+from verify.batch import default_output, run_batch
+from verify.batch_table import TABLE_COLUMNS
 from verify.cli import main
 from verify.errors import ExitCode
 from verify.fingerprint import fingerprint_video, thin_to_rate

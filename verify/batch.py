@@ -5,11 +5,12 @@ A folder holding ``result.json`` is a Telegram Desktop export: each file is
 linked to the message it came with (see `verify.telegram`), and files the
 export names but lacks become error rows.
 
-Worker processes (`_run_task`) inspect and fingerprint one file each and
-return plain dicts; this process writes one JSON line per file as each
+Worker processes (`verify.pool`) run `verify.batch_worker` on one file each
+and return plain dicts; this process writes one JSON line per file as each
 finishes (`verify.jsonl`: whole-line appends, flushed to disk), and at the
-end adds files to the bank, groups copies (`verify.clustering`) and writes
-the summary line and the CSV table. SQLite is written from this process only.
+end adds files to the bank, groups copies (`verify.clustering`), orders them
+by `verify.evidence` and writes the summary line and the CSV table
+(`verify.batch_table`). SQLite is written from this process only.
 
 The JSON Lines output is its own resume record. Its first line (``run``)
 names the folder and bank; each ``file`` row carries the size, mtime (ns)
@@ -22,61 +23,41 @@ or vanished files, a torn last line, the old summary) and does the rest.
 
 from __future__ import annotations
 
-import collections
-import concurrent.futures
-import csv
 import dataclasses
 import datetime as dt
-import io
-import multiprocessing
 import os
-import signal
-import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
 from verify import __version__, defaults
 from verify.bank import Bank
+from verify.batch_table import results_table
+from verify.batch_worker import SAMPLING, FileTask, decode_fingerprint, run_task
 from verify.clustering import Group, Item, find_groups
-from verify.errors import (
-    ExitCode,
-    InputError,
-    OutputError,
-    ToolMissing,
-    VerifyError,
-    display_path,
-)
+from verify.errors import ExitCode, InputError, OutputError, ToolMissing, display_path
+from verify.evidence import evidence, evidence_order
 from verify.ffmpeg_tools import find_tool
-from verify.filehash import hash_file
-from verify.fingerprint import HashedFrame, VideoFingerprint, fingerprint_video, thin_to_rate
+from verify.fingerprint import thin_to_rate
 from verify.frames import Sampling
-from verify.inspection import check_readable_file, inspect_file
 from verify.jsonl import Appender, Line, read_lines, rewrite
-from verify.matching import match_clip
 from verify.output import atomic_write_bytes, check_writable
-from verify.perceptual import VARIANTS, FrameHash
+from verify.pool import resolve_workers, run_in_workers
 from verify.progress import ProgressState
 from verify.telegram import TelegramPost, download_time_from_name, load_export
 from verify.timestamps import format_utc
 from verify.walk import MEDIA_EXTENSIONS
 
+# The module workers import (once, in the fork server).
+_PRELOAD = ("verify.batch_worker",)
+
 SCHEMA_VERSION = "1.0"
-# Files are sampled once, densely enough to be matched (see MATCH_SAMPLING);
-# what goes into a bank is thinned from it to the bank's rate.
-SAMPLING = defaults.MATCH_SAMPLING
-# Fingerprint frames in a row: [time, phash, dhash, *VARIANTS, flags].
-FRAME_COLUMNS = ("time", "phash", "dhash", *VARIANTS, "flags")
-FLAG_UNIFORM, FLAG_KEYFRAME = 1, 2
 DOWNLOAD_NAME_NOTE = (
     "Telegram Desktop names a downloaded file after the moment it was saved, in the "
     "local time of the computer that saved it: not when it was posted, not when it "
     "was recorded"
 )
-# Capture times these flags call into doubt are not used to order copies.
-_DOUBTFUL_TIME_FLAGS = frozenset({"creation_time_epoch", "creation_time_future"})
 
 Report = Callable[[str], None]
 
@@ -179,196 +160,6 @@ def is_inside(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> b
     return real.startswith(os.path.realpath(folder).rstrip(os.sep) + os.sep)
 
 
-# --------------------------------------------------------------------------- workers
-
-
-@dataclasses.dataclass(frozen=True)
-class _Task:
-    """One file for a worker; ``confirm_sha256`` asks only whether it still has those bytes."""
-
-    path: str
-    relative: str
-    timeout: float
-    bank: str | None
-    folder: str
-    confirm_sha256: str | None = None
-
-
-_WORKER_BANKS: dict[str, Bank] = {}
-
-
-def _init_worker(environment: dict[str, str], parent: Any) -> None:
-    # Ctrl-C is the parent's to handle: it stops the workers itself, and
-    # writes nothing after. The environment is the parent's as of this run
-    # (a fork server started earlier may hold an older one).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.environ.clear()
-    os.environ.update(environment)
-    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
-
-
-def _exit_with_parent(parent: Any) -> None:
-    """End this worker when the parent is gone (killed: it could not stop us itself).
-
-    ``parent`` is the read end of a pipe only the parent can write to: it
-    reads end-of-file when the parent exits, however it exits.
-    """
-    try:
-        parent.recv()
-    except (EOFError, OSError):
-        os._exit(1)
-
-
-def _run_task(task: _Task) -> dict[str, Any]:
-    """Worker entry point: never raises, always a dict with a ``status``."""
-    try:
-        if task.confirm_sha256 is not None:
-            return {"status": _confirm(task)}
-        return {"status": "ok", "media": _examine(task)}
-    except ToolMissing as exc:
-        return {"status": "fatal", "message": str(exc)}
-    except VerifyError as exc:
-        return {"status": "error", "error": exc.to_dict(), "stat": _stat_fields(task.path)}
-    except Exception as exc:  # a bug: one error row, and the run goes on
-        error = {
-            "code": "internal",
-            "message": f"internal error: {type(exc).__name__}: {exc} (please report it)",
-            "exit_code": int(ExitCode.ERROR),
-        }
-        return {"status": "error", "error": error, "stat": _stat_fields(task.path)}
-
-
-def _stat_fields(path: str) -> dict[str, Any] | None:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    mtime = dt.datetime.fromtimestamp(info.st_mtime, dt.timezone.utc)
-    return {"size": info.st_size, "mtime": format_utc(mtime), "mtime_ns": info.st_mtime_ns}
-
-
-def _confirm(task: _Task) -> str:
-    """``unchanged`` if the file still has the bytes its earlier row was made from."""
-    try:
-        before = os.stat(task.path)
-        digest = hash_file(task.path)
-        after = os.stat(task.path)
-    except OSError:
-        return "changed"
-    same_stat = (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns)
-    return "unchanged" if same_stat and digest.sha256 == task.confirm_sha256 else "changed"
-
-
-def _examine(task: _Task) -> dict[str, Any]:
-    """Inspect, fingerprint and (with a bank) match one file: the media part of its row."""
-    before = check_readable_file(task.path)
-    inspection = inspect_file(task.path, timeout=task.timeout)
-    digest = inspection.digest
-    kind = inspection.media_kind
-    notes: list[str] = []
-    fingerprint = None
-    if kind in {"video", "image"}:
-        try:
-            fingerprint = fingerprint_video(
-                task.path, SAMPLING, timeout=task.timeout, known_digest=(digest.sha256, digest.size)
-            )
-        except VerifyError as exc:
-            if kind == "video":
-                raise
-            notes.append(f"no perceptual hash, so not grouped by look: {exc.message}")
-        else:
-            notes.extend(fingerprint.notes)
-    after = os.stat(task.path)
-    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
-        raise InputError("the file changed while it was being read; the next run redoes it")
-    matches = None
-    if task.bank is not None and kind == "video" and fingerprint is not None:
-        matches = _bank_matches(task, fingerprint)
-    capture = inspection.capture
-    container = inspection.container
-    video = next(
-        (s for s in inspection.streams if s.kind == "video" and not s.attached_picture), None
-    )
-    size = video.display_size if video else None
-    if fingerprint is not None:
-        size = (fingerprint.width, fingerprint.height)
-    return {
-        "size": digest.size,
-        "mtime": format_utc(inspection.mtime),
-        "mtime_ns": before.st_mtime_ns,
-        "sha256": digest.sha256,
-        "md5": digest.md5,
-        "media_kind": kind,
-        "content": inspection.filetype.kind,
-        "format": container.format_name if container else None,
-        "duration": container.duration if container and kind != "image" else None,
-        "width": size[0] if size else None,
-        "height": size[1] if size else None,
-        "creation_time": capture.creation_time.to_dict() if capture.creation_time else None,
-        "device": {
-            "make": capture.device.make,
-            "model": capture.device.model,
-            "software": capture.device.software,
-        },
-        "location": capture.location.to_dict() if capture.location else None,
-        "flags": [flag.code for flag in inspection.flags],
-        "bank_matches": matches,
-        "notes": notes,
-        "fingerprint": encode_fingerprint(fingerprint) if fingerprint else None,
-    }
-
-
-def _bank_matches(task: _Task, fingerprint: VideoFingerprint) -> list[dict[str, Any]]:
-    """Known videos the file copies, leaving out those stored from this same folder."""
-    assert task.bank is not None
-    bank = _WORKER_BANKS.get(task.bank)
-    if bank is None:
-        bank = _WORKER_BANKS[task.bank] = Bank(task.bank, readonly=True)
-    inside = task.folder.rstrip(os.sep) + os.sep
-    report = match_clip(fingerprint, bank)
-    return [m.to_dict() for m in report.matches if not m.video.path.startswith(inside)]
-
-
-# --------------------------------------------------------------------------- fingerprints in rows
-
-
-def encode_fingerprint(fingerprint: VideoFingerprint) -> dict[str, Any]:
-    """The fingerprint as a row stores it: frames as compact arrays (`FRAME_COLUMNS`)."""
-    frames = []
-    for frame in fingerprint.frames:
-        flags = (FLAG_UNIFORM if frame.uniform else 0) | (FLAG_KEYFRAME if frame.keyframe else 0)
-        hashes = [str(frame.phash), str(frame.dhash), *(str(frame.variants[n]) for n in VARIANTS)]
-        frames.append([round(frame.time, 4), *hashes, flags])
-    return {
-        "sampling": fingerprint.sampling,
-        "width": fingerprint.width,
-        "height": fingerprint.height,
-        "crop": fingerprint.crop,
-        "inset": fingerprint.inset,
-        "frames": frames,
-    }
-
-
-def decode_fingerprint(row: dict[str, Any]) -> VideoFingerprint:
-    """The `VideoFingerprint` stored in a ``file`` row."""
-    data = row["fingerprint"]
-    frames = []
-    for values in data["frames"]:
-        time_s, phash, dhash, *variants, flags = values
-        frames.append(
-            HashedFrame(
-                float(time_s), FrameHash.from_hex(phash), FrameHash.from_hex(dhash),
-                bool(flags & FLAG_UNIFORM), bool(flags & FLAG_KEYFRAME),
-                {n: FrameHash.from_hex(v) for n, v in zip(VARIANTS, variants, strict=True)},
-            )
-        )  # fmt: skip
-    return VideoFingerprint(
-        path=row["path"], sha256=row["sha256"], size=row["size"], duration=row["duration"],
-        sampling=data["sampling"], width=data["width"], height=data["height"],
-        crop=data["crop"], frames=tuple(frames), inset=data["inset"],
-    )  # fmt: skip
-
-
 # --------------------------------------------------------------------------- rows
 
 
@@ -406,24 +197,6 @@ def error_row(
         "telegram": item.post.to_dict() if item.post else None,
         "download_name": _download_name(item),
     }
-
-
-def evidence(row: dict[str, Any]) -> dict[str, Any]:
-    """The earliest time a row gives for its file: the post, else the claimed capture."""
-    post = row.get("telegram")
-    if post and post.get("posted_at"):
-        chat = post.get("chat_name") or "chat"
-        source = f"{chat}, message {post['message_id']}"
-        return {"kind": "telegram_post", "time": post["posted_at"], "source": source}
-    created = row.get("creation_time")
-    if created and created.get("utc") and not _DOUBTFUL_TIME_FLAGS & set(row.get("flags", [])):
-        return {"kind": "capture_time", "time": created["utc"], "source": created["source"]}
-    return {"kind": "none", "time": None, "source": None}
-
-
-def _evidence_order(row: dict[str, Any]) -> tuple[bool, str, str]:
-    time_text = evidence(row)["time"]
-    return (time_text is None, time_text or "", row["path"])
 
 
 # --------------------------------------------------------------------------- the summary
@@ -508,9 +281,9 @@ def build_clusters(rows: Sequence[dict[str, Any]], groups: Iterable[Group]) -> l
     by_path = {row["path"]: row for row in rows}
     ordered = []
     for group in groups:
-        members = sorted((by_path[key] for key in group.keys), key=_evidence_order)
+        members = sorted((by_path[key] for key in group.keys), key=evidence_order)
         ordered.append((members, group))
-    ordered.sort(key=lambda entry: _evidence_order(entry[0][0]))
+    ordered.sort(key=lambda entry: evidence_order(entry[0][0]))
     clusters = []
     for number, (members, group) in enumerate(ordered, start=1):
         clusters.append(
@@ -528,16 +301,6 @@ def build_clusters(rows: Sequence[dict[str, Any]], groups: Iterable[Group]) -> l
 
 
 # --------------------------------------------------------------------------- the run
-
-
-def resolve_workers(workers: int) -> int:
-    """``workers``, or one per CPU core this process may use when 0."""
-    if workers > 0:
-        return workers
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def _header(plan: BatchPlan, bank: str | None) -> dict[str, Any]:
@@ -596,108 +359,45 @@ def _read_previous(out: Path, plan: BatchPlan, bank: str | None) -> _Previous | 
             f"holds the results for another folder ({record.get('folder')}); choose another --out",
             out,
         )
-    if not _same_place(record.get("bank"), bank) or record.get("sampling") != SAMPLING:
+    if not _same_place(record.get("bank"), bank):
         earlier = record.get("bank") or "no bank"
         raise OutputError(
             f"holds results made with another bank ({earlier}); rerun with the same --db "
             "to resume, or choose another --out",
             out,
         )
+    if record.get("sampling") != SAMPLING:
+        raise OutputError(
+            f"holds results sampled at {record.get('sampling')} by another version of verify "
+            f"(this one samples at {SAMPLING}); choose another --out",
+            out,
+        )
     rows: dict[str, Line] = {}
     dropped = int(found.torn_tail)
     for line in found.lines[1:]:
-        kind, path = line.record.get("kind"), line.record.get("path")
-        if kind == "file" and isinstance(path, str) and path not in rows:
+        path = line.record.get("path")
+        if _complete_file_row(line.record) and path not in rows:
             rows[path] = line
         else:
-            dropped += 1  # error rows are retried, summaries rewritten
+            dropped += 1  # error rows are retried, summaries rewritten, odd rows redone
     return _Previous(header, rows, dropped)
 
 
-def _pool_context() -> multiprocessing.context.BaseContext:
-    # A fork server: workers start fast without inheriting this process's
-    # threads, open files or SQLite connections. Spawn where there is none.
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["verify.batch"])
-        return context
-    return multiprocessing.get_context("spawn")
+_ROW_FIELDS = {"path": str, "sha256": str, "size": int, "mtime_ns": int, "media_kind": str}
 
 
-def _stop_workers(executor: concurrent.futures.ProcessPoolExecutor) -> None:
-    """End the workers now (Ctrl-C): cancel queued files, kill running ones."""
-    terminate = getattr(executor, "terminate_workers", None)  # Python 3.14+
-    if terminate is not None:
-        terminate()
-    else:
-        for process in list((getattr(executor, "_processes", None) or {}).values()):
-            process.terminate()
-    executor.shutdown(wait=False, cancel_futures=True)
-
-
-def _run_pool(
-    tasks: Sequence[_Task],
-    workers: int,
-    handle: Callable[[_Task, dict[str, Any]], None],
-    tick: Callable[[], None],
-) -> None:
-    """Run ``tasks`` on ``workers`` processes; ``handle`` each result here, as it arrives."""
-    if not tasks:
-        return
-    workers = min(workers, len(tasks))
-    window = workers * defaults.BATCH_QUEUE_PER_WORKER
-    queue = collections.deque(tasks)
-    running: dict[concurrent.futures.Future[dict[str, Any]], _Task] = {}
-
-    context = _pool_context()
-    lifeline, held = context.Pipe(duplex=False)  # workers hold one end, we the other
-
-    def start() -> concurrent.futures.ProcessPoolExecutor:
-        return concurrent.futures.ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_init_worker,
-            initargs=(dict(os.environ), lifeline),
-        )  # fmt: skip
-
-    executor = start()
-    restarts = 0
+def _complete_file_row(record: dict[str, Any]) -> bool:
+    """A ``file`` row this version can build on (a hand-edited one is redone instead)."""
+    if record.get("kind") != "file":
+        return False
+    if not all(isinstance(record.get(k), t) for k, t in _ROW_FIELDS.items()):
+        return False
     try:
-        while queue or running:
-            while queue and len(running) < window:
-                task = queue.popleft()
-                running[executor.submit(_run_task, task)] = task
-            done, _ = concurrent.futures.wait(
-                running, timeout=0.5, return_when=concurrent.futures.FIRST_COMPLETED
-            )
-            broken = False
-            for future in done:
-                task = running.pop(future)
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    queue.appendleft(task)
-                    broken = True
-                    continue
-                handle(task, result)
-            if broken:
-                restarts += 1
-                if restarts > defaults.BATCH_POOL_RESTARTS:
-                    raise VerifyError(
-                        "worker processes keep dying (killed, or out of memory); the rows "
-                        "written so far are kept: rerun with fewer --workers to resume"
-                    )
-                queue.extendleft(reversed(list(running.values())))
-                running.clear()
-                executor.shutdown(wait=False, cancel_futures=True)
-                executor = start()
-            tick()
-    except BaseException:
-        _stop_workers(executor)
-        raise
-    else:
-        executor.shutdown(wait=True)
-    finally:
-        held.close()
-        lifeline.close()
+        if record.get("fingerprint") is not None:
+            decode_fingerprint(record)
+    except (KeyError, TypeError, ValueError):
+        return False
+    return True
 
 
 def run_batch(
@@ -718,7 +418,7 @@ def run_batch(
     ``bank`` is matched against (read-only unless ``add_to_bank``, which adds
     every video once the folder is done). ``on_progress`` receives the state
     after each file and about twice a second; ``on_error`` each failed
-    file's path and error; ``report`` one-line notes (resuming, skips).
+    file's path and error; ``report`` one-line notes (resuming).
     """
     started = dt.datetime.now(dt.timezone.utc)
     clock = time.monotonic()
@@ -733,101 +433,54 @@ def run_batch(
             folder,
         )
     out = Path(out) if out is not None else default_output(plan.folder)
+    bank_path = os.path.abspath(bank) if bank is not None else None
+    # Everything that can be refused is checked before anything is written.
     if not out.parent.is_dir():
         raise OutputError(f"the folder {out.parent} does not exist", out)
+    previous = _read_previous(out, plan, bank_path)
+    if out.exists():
+        Appender(out).close()
+    else:
+        check_writable(out)
     if csv_path is not None:
         check_writable(csv_path)
-    bank_path = os.path.abspath(bank) if bank is not None else None
     if bank_path is not None:
-        Bank(bank_path, readonly=not add_to_bank).close()  # BankError now, before any work
+        Bank(bank_path, readonly=not add_to_bank).close()  # created here if new
     workers = resolve_workers(workers)
     note = report or (lambda _text: None)
-
-    previous = _read_previous(out, plan, bank_path)
-    Appender(out).close()  # unwritable output: fail now, not after the work
     state = _RunState(total=len(plan.items), started=clock, on_progress=on_progress)
-    tasks: list[_Task] = []
-    candidates: list[tuple[_Task, Line]] = []
+
+    # 1. Which files are done already: same path, size, mtime, and SHA-256.
+    tasks = [
+        FileTask(item.path, item.relative, timeout, bank_path, plan.folder)
+        for item in plan.items
+        if item.problem is None
+    ]
     kept: dict[str, Line] = {}
-    items_by_path = {item.relative: item for item in plan.items}
-    for item in plan.items:
-        task = _Task(item.path, item.relative, timeout, bank_path, plan.folder)
-        earlier = previous.rows.get(item.relative) if previous else None
-        if item.problem is None and earlier is not None and _same_stat(item, earlier.record):
-            sha = earlier.record["sha256"]
-            candidates.append((dataclasses.replace(task, confirm_sha256=sha), earlier))
-        elif item.problem is None:
-            tasks.append(task)
-
-    # 1. Confirm the earlier rows by SHA-256 (hashing only, in parallel).
-    if candidates:
-        note(f"resuming: confirming {len(candidates)} earlier result(s) by SHA-256")
-        lines = {task.relative: line for task, line in candidates}
-
-        def confirmed(task: _Task, result: dict[str, Any]) -> None:
-            if result["status"] == "unchanged":
-                kept[task.relative] = lines[task.relative]
-                state.done += 1
-            else:
-                tasks.append(dataclasses.replace(task, confirm_sha256=None))
-
-        _run_pool([task for task, _ in candidates], workers, confirmed, state.tick)
-        tasks.sort(key=lambda task: task.relative)
-
-    # 2. Keep only what is still true, then append.
     if previous is not None:
-        keep = [previous.header.raw] + [
-            line.raw for path, line in previous.rows.items() if path in kept
-        ]
-        dropped = previous.dropped + len(previous.rows) - len(kept)
-        if dropped:
+        tasks, kept = _confirm_earlier(tasks, previous, workers, state, note)
+        keep = [previous.header.raw] + [line.raw for line in kept.values()]
+        if previous.dropped or len(kept) < len(previous.rows):
             rewrite(out, keep)
         if kept:
             note(f"resuming: {len(kept)} file(s) already done, {len(tasks)} to do")
-    new_rows: dict[str, dict[str, Any]] = {}
-    failed: list[dict[str, Any]] = []
-    error_rows: list[dict[str, Any]] = []
+
+    # 2. The rest, one row each as it finishes.
     state.restart_clock()
     with Appender(out) as log:
         if previous is None:
             log.append(_header(plan, bank_path))
-
-        def record_error(item: BatchItem, error: dict[str, Any], stat: Any = None) -> None:
-            error_rows.append(error_row(item, error, stat))
-            log.append(error_rows[-1])
-            failed.append({"path": item.relative, "error": error})
-            state.errors += 1
-            if on_error is not None:
-                on_error(item.relative, error)
-
+        recorder = _Recorder(log, state, {item.relative: item for item in plan.items}, on_error)
         for item in plan.items:
             if item.problem is not None:
-                record_error(item, item.problem.to_dict())
-                state.done += 1
-                state.processed += 1
+                recorder.error(item, item.problem.to_dict())
+        run_in_workers(run_task, tasks, workers, recorder.finished, state.tick, preload=_PRELOAD)
 
-        def finished(task: _Task, result: dict[str, Any]) -> None:
-            item = items_by_path[task.relative]
-            status = result["status"]
-            if status == "fatal":
-                raise ToolMissing(result["message"])
-            if status == "ok":
-                row = file_row(item, result["media"])
-                log.append(row)
-                new_rows[item.relative] = row
-            else:
-                record_error(item, result["error"], result.get("stat"))
-            state.done += 1
-            state.processed += 1
-            state.tick()
-
-        _run_pool(tasks, workers, finished, state.tick)
-
-        # 3. The whole folder: bank, groups, summary, table.
+        # 3. The whole folder: bank, groups, summary.
         rows = sorted(
-            [line.record for line in kept.values()] + list(new_rows.values()),
-            key=lambda row: row["path"],
+            [line.record for line in kept.values()] + recorder.rows, key=lambda row: row["path"]
         )
+        errors = sorted(recorder.error_rows, key=lambda row: row["path"])
         bank_summary = None
         if bank_path is not None:
             matched = sum(1 for row in rows if row.get("bank_matches"))
@@ -837,21 +490,20 @@ def run_batch(
                 if add_to_bank
                 else {"added": None, "already_known": None}
             )
-        groups = find_groups(_cluster_items(rows), workdir=None)
         summary = BatchSummary(
             folder=display_path(plan.folder),
             out=display_path(out),
             csv=display_path(csv_path) if csv_path is not None else None,
             files=len(plan.items),
             ok=len(rows),
-            failed=tuple(sorted(failed, key=lambda f: f["path"])),
+            failed=tuple({"path": row["path"], "error": row["error"]} for row in errors),
             skipped=len(kept),
             processed=state.processed,
             exports=plan.exports,
             thumbnails=plan.thumbnails,
             download_named=sum(1 for row in rows if row.get("download_name")),
             bank=bank_summary,
-            clusters=tuple(build_clusters(rows, groups)),
+            clusters=tuple(build_clusters(rows, find_groups(_cluster_items(rows)))),
             started_at=format_utc(started),
             finished_at=format_utc(dt.datetime.now(dt.timezone.utc)),
             seconds=time.monotonic() - clock,
@@ -860,14 +512,83 @@ def run_batch(
         log.append(summary.to_dict())
     state.finish()
     if csv_path is not None:
-        error_rows.sort(key=lambda row: row["path"])
-        atomic_write_bytes(csv_path, results_table(rows, error_rows, summary.clusters))
+        atomic_write_bytes(csv_path, results_table(rows, errors, summary.clusters))
     return summary
 
 
-def _same_stat(item: BatchItem, record: dict[str, Any]) -> bool:
+def _confirm_earlier(
+    tasks: list[FileTask], previous: _Previous, workers: int, state: _RunState, note: Report
+) -> tuple[list[FileTask], dict[str, Line]]:
+    """Hash the files of earlier rows again (in parallel); (what is left to do, rows kept)."""
+    todo: list[FileTask] = []
+    checks: list[FileTask] = []
+    for task in tasks:
+        earlier = previous.rows.get(task.relative)
+        if earlier is not None and _same_stat(task.path, earlier.record):
+            checks.append(dataclasses.replace(task, confirm_sha256=earlier.record["sha256"]))
+        else:
+            todo.append(task)
+    confirmed: set[str] = set()
+
+    def check(task: FileTask, result: dict[str, Any]) -> None:
+        if result["status"] == "unchanged":
+            confirmed.add(task.relative)
+            state.done += 1
+        else:
+            todo.append(dataclasses.replace(task, confirm_sha256=None))
+
+    if checks:
+        note(f"resuming: confirming {len(checks)} earlier result(s) by SHA-256")
+        run_in_workers(run_task, checks, workers, check, state.tick, preload=_PRELOAD)
+    kept = {path: line for path, line in previous.rows.items() if path in confirmed}
+    return sorted(todo, key=lambda task: task.relative), kept
+
+
+class _Recorder:
+    """Writes each finished file's row, keeps what the summary needs, counts progress."""
+
+    def __init__(
+        self,
+        log: Appender,
+        state: _RunState,
+        items: dict[str, BatchItem],
+        on_error: Callable[[str, dict[str, Any]], None] | None,
+    ):
+        self.log, self.state, self.items, self.on_error = log, state, items, on_error
+        self.rows: list[dict[str, Any]] = []
+        self.error_rows: list[dict[str, Any]] = []
+
+    def finished(self, task: FileTask, result: dict[str, Any]) -> None:
+        """A worker's result: a ``file`` row, an ``error`` row, or a missing tool (stop)."""
+        item = self.items[task.relative]
+        if result["status"] == "fatal":
+            raise ToolMissing(result["message"])
+        if result["status"] == "ok":
+            row = file_row(item, result["media"])
+            self.log.append(row)
+            self.rows.append(row)
+            self._count()
+        else:
+            self.error(item, result["error"], result.get("stat"))
+
+    def error(self, item: BatchItem, error: dict[str, Any], stat: Any = None) -> None:
+        row = error_row(item, error, stat)
+        self.log.append(row)
+        self.error_rows.append(row)
+        self.state.errors += 1
+        self._count()
+        if self.on_error is not None:
+            self.on_error(item.relative, error)
+
+    def _count(self) -> None:
+        self.state.done += 1
+        self.state.processed += 1
+        self.state.tick()
+
+
+def _same_stat(path: str, record: dict[str, Any]) -> bool:
     try:
-        info = os.stat(item.path)
+        info = os.stat(path)
     except OSError:
         return False
     return (info.st_size, info.st_mtime_ns) == (record.get("size"), record.get("mtime_ns"))
@@ -944,99 +665,3 @@ def _add_to_bank(bank_path: str, rows: Sequence[dict[str, Any]], folder: str) ->
             added += result.added
             known += not result.added
     return {"added": added, "already_known": known}
-
-
-# --------------------------------------------------------------------------- the table
-
-TABLE_COLUMNS = (
-    "cluster", "cluster_rank", "evidence", "evidence_time", "path", "status", "media_kind",
-    "size", "sha256", "md5", "format", "duration", "width", "height", "creation_time",
-    "creation_time_source", "device", "latitude", "longitude", "flags", "telegram_chat",
-    "telegram_chat_id", "telegram_message_id", "telegram_posted_at", "telegram_from",
-    "telegram_forwarded_from", "telegram_text", "telegram_file_name", "telegram_duration",
-    "telegram_size", "download_name_local_time", "bank_best_match", "bank_best_score",
-    "error_code", "error_message", "notes",
-)  # fmt: skip
-# A cell starting with one of these is a formula to a spreadsheet: message
-# texts and file names are other people's words, so such cells get a leading
-# apostrophe (shown as text, not run).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return "" if value is None else value
-
-
-def _table_row(row: dict[str, Any], cluster: tuple[int, int] | None) -> dict[str, Any]:
-    post = row.get("telegram") or {}
-    created = row.get("creation_time") or {}
-    device = row.get("device") or {}
-    location = row.get("location") or {}
-    matches = row.get("bank_matches") or []
-    error = row.get("error") or {}
-    found = evidence(row) if row["kind"] == "file" else {}
-    return {
-        "cluster": cluster[0] if cluster else None,
-        "cluster_rank": cluster[1] if cluster else None,
-        "evidence": found.get("kind"),
-        "evidence_time": found.get("time"),
-        "path": row["path"],
-        "status": "ok" if row["kind"] == "file" else "error",
-        "media_kind": row.get("media_kind"),
-        "size": row.get("size"),
-        "sha256": row.get("sha256"),
-        "md5": row.get("md5"),
-        "format": row.get("format"),
-        "duration": row.get("duration"),
-        "width": row.get("width"),
-        "height": row.get("height"),
-        "creation_time": created.get("utc"),
-        "creation_time_source": created.get("source"),
-        "device": " ".join(device[k] for k in ("make", "model", "software") if device.get(k)),
-        "latitude": location.get("latitude"),
-        "longitude": location.get("longitude"),
-        "flags": " ".join(row.get("flags") or []),
-        "telegram_chat": post.get("chat_name"),
-        "telegram_chat_id": post.get("chat_id"),
-        "telegram_message_id": post.get("message_id"),
-        "telegram_posted_at": post.get("posted_at"),
-        "telegram_from": post.get("sender"),
-        "telegram_forwarded_from": post.get("forwarded_from"),
-        "telegram_text": post.get("text"),
-        "telegram_file_name": post.get("original_name"),
-        "telegram_duration": post.get("duration"),
-        "telegram_size": post.get("size"),
-        "download_name_local_time": (row.get("download_name") or {}).get("local_time"),
-        "bank_best_match": matches[0]["path"] if matches else None,
-        "bank_best_score": matches[0]["score"] if matches else None,
-        "error_code": error.get("code"),
-        "error_message": error.get("message"),
-        "notes": " | ".join(row.get("notes") or []),
-    }
-
-
-def results_table(
-    rows: Sequence[dict[str, Any]],
-    error_rows: Sequence[dict[str, Any]],
-    clusters: Sequence[Cluster],
-) -> bytes:
-    """The CSV: one line per file, copies together in evidence order, then the rest, errors last.
-
-    UTF-8 with a byte-order mark, which spreadsheet programs need to read
-    non-ASCII text correctly.
-    """
-    place = {
-        member["path"]: (cluster.id, rank)
-        for cluster in clusters
-        for rank, member in enumerate(cluster.members, start=1)
-    }
-    ordered = sorted(rows, key=lambda row: (place.get(row["path"], (1 << 30, 0)), row["path"]))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, TABLE_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    for row in [*ordered, *error_rows]:
-        values = _table_row(row, place.get(row["path"]))
-        writer.writerow({name: _cell(value) for name, value in values.items()})
-    return buffer.getvalue().encode("utf-8-sig")

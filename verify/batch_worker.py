@@ -1,0 +1,193 @@
+"""The worker side of `verify batch`: one file in, one plain dict out.
+
+`run_task` inspects and fingerprints a file (at `SAMPLING`, dense enough to
+be matched) and, with a bank, matches it; or, for a file done by an earlier
+run, only confirms by SHA-256 that it still has the same bytes. It never
+raises: failures come back as error dicts, so one bad file cannot stop a
+run. Fingerprints travel in rows as compact arrays (`encode_fingerprint`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from typing import Any
+
+from verify import defaults
+from verify.bank import FLAG_KEYFRAME, FLAG_UNIFORM, Bank
+from verify.errors import ExitCode, InputError, ToolMissing, VerifyError
+from verify.filehash import hash_file
+from verify.fingerprint import HashedFrame, VideoFingerprint, fingerprint_video
+from verify.inspection import check_readable_file, inspect_file
+from verify.matching import match_clip
+from verify.perceptual import VARIANTS, FrameHash
+from verify.timestamps import format_utc
+
+# Files are sampled once, densely enough to be matched (see MATCH_SAMPLING);
+# what goes into a bank is thinned from it to the bank's rate.
+SAMPLING = defaults.MATCH_SAMPLING
+
+
+@dataclasses.dataclass(frozen=True)
+class FileTask:
+    """One file for a worker; ``confirm_sha256`` asks only whether it still has those bytes."""
+
+    path: str
+    relative: str
+    timeout: float
+    bank: str | None
+    folder: str
+    confirm_sha256: str | None = None
+
+
+_WORKER_BANKS: dict[str, Bank] = {}
+
+
+def run_task(task: FileTask) -> dict[str, Any]:
+    """Worker entry point: never raises, always a dict with a ``status``."""
+    try:
+        if task.confirm_sha256 is not None:
+            return {"status": _confirm(task)}
+        return {"status": "ok", "media": _examine(task)}
+    except ToolMissing as exc:
+        return {"status": "fatal", "message": str(exc)}
+    except VerifyError as exc:
+        return {"status": "error", "error": exc.to_dict(), "stat": _stat_fields(task.path)}
+    except Exception as exc:  # a bug: one error row, and the run goes on
+        error = {
+            "code": "internal",
+            "message": f"internal error: {type(exc).__name__}: {exc} (please report it)",
+            "exit_code": int(ExitCode.ERROR),
+        }
+        return {"status": "error", "error": error, "stat": _stat_fields(task.path)}
+
+
+def _stat_fields(path: str) -> dict[str, Any] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    mtime = dt.datetime.fromtimestamp(info.st_mtime, dt.timezone.utc)
+    return {"size": info.st_size, "mtime": format_utc(mtime), "mtime_ns": info.st_mtime_ns}
+
+
+def _confirm(task: FileTask) -> str:
+    """``unchanged`` if the file still has the bytes its earlier row was made from."""
+    try:
+        before = os.stat(task.path)
+        digest = hash_file(task.path)
+        after = os.stat(task.path)
+    except OSError:
+        return "changed"
+    same_stat = (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns)
+    return "unchanged" if same_stat and digest.sha256 == task.confirm_sha256 else "changed"
+
+
+def _examine(task: FileTask) -> dict[str, Any]:
+    """Inspect, fingerprint and (with a bank) match one file: the media part of its row."""
+    before = check_readable_file(task.path)
+    inspection = inspect_file(task.path, timeout=task.timeout)
+    digest = inspection.digest
+    kind = inspection.media_kind
+    notes: list[str] = []
+    fingerprint = None
+    if kind in {"video", "image"}:
+        try:
+            fingerprint = fingerprint_video(
+                task.path, SAMPLING, timeout=task.timeout, known_digest=(digest.sha256, digest.size)
+            )
+        except VerifyError as exc:
+            if kind == "video":
+                raise
+            notes.append(f"no perceptual hash, so not grouped by look: {exc.message}")
+        else:
+            notes.extend(fingerprint.notes)
+    after = os.stat(task.path)
+    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        raise InputError("the file changed while it was being read; the next run redoes it")
+    matches = None
+    if task.bank is not None and kind == "video" and fingerprint is not None:
+        matches = _bank_matches(task, fingerprint)
+    capture = inspection.capture
+    container = inspection.container
+    video = next(
+        (s for s in inspection.streams if s.kind == "video" and not s.attached_picture), None
+    )
+    size = video.display_size if video else None
+    if fingerprint is not None:
+        size = (fingerprint.width, fingerprint.height)
+    return {
+        "size": digest.size,
+        "mtime": format_utc(inspection.mtime),
+        "mtime_ns": before.st_mtime_ns,
+        "sha256": digest.sha256,
+        "md5": digest.md5,
+        "media_kind": kind,
+        "content": inspection.filetype.kind,
+        "format": container.format_name if container else None,
+        "duration": container.duration if container and kind != "image" else None,
+        "width": size[0] if size else None,
+        "height": size[1] if size else None,
+        "creation_time": capture.creation_time.to_dict() if capture.creation_time else None,
+        "device": {
+            "make": capture.device.make,
+            "model": capture.device.model,
+            "software": capture.device.software,
+        },
+        "location": capture.location.to_dict() if capture.location else None,
+        "flags": [flag.code for flag in inspection.flags],
+        "bank_matches": matches,
+        "notes": notes,
+        "fingerprint": encode_fingerprint(fingerprint) if fingerprint else None,
+    }
+
+
+def _bank_matches(task: FileTask, fingerprint: VideoFingerprint) -> list[dict[str, Any]]:
+    """Known videos the file copies, leaving out those stored from this same folder."""
+    assert task.bank is not None
+    bank = _WORKER_BANKS.get(task.bank)
+    if bank is None:
+        bank = _WORKER_BANKS[task.bank] = Bank(task.bank, readonly=True)
+    inside = task.folder.rstrip(os.sep) + os.sep
+    report = match_clip(fingerprint, bank)
+    return [m.to_dict() for m in report.matches if not m.video.path.startswith(inside)]
+
+
+def encode_fingerprint(fingerprint: VideoFingerprint) -> dict[str, Any]:
+    """The fingerprint as a row stores it: each frame an array
+    ``[time, phash, dhash, *VARIANTS, flags]``, flags as the bank's (1 uniform, 2 keyframe).
+    """
+    frames = []
+    for frame in fingerprint.frames:
+        flags = (FLAG_UNIFORM if frame.uniform else 0) | (FLAG_KEYFRAME if frame.keyframe else 0)
+        hashes = [str(frame.phash), str(frame.dhash), *(str(frame.variants[n]) for n in VARIANTS)]
+        frames.append([round(frame.time, 4), *hashes, flags])
+    return {
+        "sampling": fingerprint.sampling,
+        "width": fingerprint.width,
+        "height": fingerprint.height,
+        "crop": fingerprint.crop,
+        "inset": fingerprint.inset,
+        "frames": frames,
+    }
+
+
+def decode_fingerprint(row: dict[str, Any]) -> VideoFingerprint:
+    """The `VideoFingerprint` stored in a ``file`` row."""
+    data = row["fingerprint"]
+    frames = []
+    for values in data["frames"]:
+        time_s, phash, dhash, *variants, flags = values
+        frames.append(
+            HashedFrame(
+                float(time_s), FrameHash.from_hex(phash), FrameHash.from_hex(dhash),
+                bool(flags & FLAG_UNIFORM), bool(flags & FLAG_KEYFRAME),
+                {n: FrameHash.from_hex(v) for n, v in zip(VARIANTS, variants, strict=True)},
+            )
+        )  # fmt: skip
+    return VideoFingerprint(
+        path=row["path"], sha256=row["sha256"], size=row["size"], duration=row["duration"],
+        sampling=data["sampling"], width=data["width"], height=data["height"],
+        crop=data["crop"], frames=tuple(frames), inset=data["inset"],
+    )  # fmt: skip
