@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import resource
@@ -22,11 +23,11 @@ from verify.bank import Bank
 from verify.batch import default_output, run_batch
 from verify.batch_table import TABLE_COLUMNS
 from verify.cli import main
-from verify.errors import ExitCode
+from verify.errors import ExitCode, OutputError
 from verify.fingerprint import fingerprint_video, thin_to_rate
 from verify.indexing import index_file
 from verify.jsonl import read_lines
-from verify.progress import ProgressState, describe
+from verify.progress import ProgressLine, ProgressState, describe
 
 ODD_NAME = "cropped copy 'quoted' \"twice\" $HOME.mp4"
 DOWNLOAD_NAME = "video_2022-04-02_09-41-27.mp4"
@@ -642,3 +643,30 @@ def test_progress_text():
     assert describe(running) == "batch  50/200 files  2 files/s  ETA 0:01:15  2 errors"
     finished = ProgressState(total=3, done=3, errors=1, processed=3, elapsed=61.0)
     assert describe(finished) == "batch  3/3 files  0.049 files/s  took 0:01:01  1 error"
+
+
+def test_progress_line_on_a_terminal():
+    stream = io.StringIO()
+    line = ProgressLine(stream, tty=True)
+    line.update(ProgressState(total=10, done=1, errors=0, processed=1, elapsed=2.0))
+    line.message("verify: error: x.mp4: bad")
+    line.update(ProgressState(total=10, done=2, errors=1, processed=2, elapsed=3.0))
+    line.finish()
+    text = stream.getvalue()
+    # Redrawn in place; the error on a line of its own; the final state kept.
+    assert text.startswith("\rbatch  1/10 files")
+    assert "\rverify: error: x.mp4: bad\n" in text
+    assert text.endswith("\rbatch  2/10 files  0.67 files/s  ETA 0:00:12  1 error\n")
+
+
+def test_read_lines_drops_only_a_torn_tail(tmp_path):
+    path = tmp_path / "rows.jsonl"
+    path.write_bytes(b'{"a": 1}\n{"b": 2}\n{"c": ')
+    found = read_lines(path)
+    assert [line.record for line in found.lines] == [{"a": 1}, {"b": 2}]
+    assert found.torn_tail
+    path.write_bytes(b'{"a": 1}\n\x00\x00\x00\n')  # a torn write that ends in a newline
+    assert read_lines(path).torn_tail
+    path.write_bytes(b'{"a": 1}\nedited by hand\n{"b": 2}\n')
+    with pytest.raises(OutputError, match="line 2 is not a JSON object"):
+        read_lines(path)
