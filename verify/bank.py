@@ -366,6 +366,10 @@ class Bank:
         except sqlite3.Error as exc:
             raise self._error(exc) from None
 
+    def video_count(self) -> int:
+        """How many videos the bank holds (cheap: no postings are counted)."""
+        return int(self._query("SELECT count(*) FROM videos")[0][0])
+
     def stats(self) -> dict[str, Any]:
         videos, frames, seconds = self._query(
             "SELECT count(*), coalesce(sum(frame_count), 0), coalesce(sum(duration), 0) FROM videos"

@@ -539,7 +539,7 @@ def _matching(
     if bank is None:
         return Matching(reason="no bank of known videos was given (--db)")
     where = display_path(os.path.abspath(bank.path))
-    videos = int(bank.stats()["videos"])
+    videos = bank.video_count()
     if inspection.media_kind != "video":
         return Matching(where, videos, reason="only videos are compared with the bank")
     if keyframes.fingerprint is None:
