@@ -204,10 +204,15 @@ class Bank:
 
     def _identity(self) -> tuple[bool, int]:
         """(has tables, schema version); raises for foreign or newer files."""
-        db = self._db
-        app_id = db.execute("PRAGMA application_id").fetchone()[0]
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        has_tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+        # One statement, so one snapshot: read apart, another process could
+        # create the bank in between and the tables would appear without
+        # the application id read a moment earlier.
+        app_id, version, tables = self._db.execute(
+            "SELECT (SELECT application_id FROM pragma_application_id), "
+            "(SELECT user_version FROM pragma_user_version), "
+            "(SELECT count(*) FROM sqlite_master)"
+        ).fetchone()
+        has_tables = tables > 0
         if has_tables and app_id != APPLICATION_ID:
             raise BankError(
                 "this SQLite file is not a verify bank; it was left unchanged", self.path
