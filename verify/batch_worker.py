@@ -95,7 +95,11 @@ def _examine(task: FileTask) -> dict[str, Any]:
     if kind in {"video", "image"}:
         try:
             fingerprint = fingerprint_video(
-                task.path, SAMPLING, timeout=task.timeout, known_digest=(digest.sha256, digest.size)
+                task.path,
+                SAMPLING,
+                timeout=task.timeout,
+                known_digest=(digest.sha256, digest.size),
+                probed=inspection,
             )
         except VerifyError as exc:
             if kind == "video":

@@ -23,7 +23,7 @@ from verify import defaults
 from verify.errors import UnreadableMedia, VerifyError, display_path
 from verify.ffmpeg_tools import ffprobe_json
 from verify.frames import DecodedFrame, FrameSize, Sampling, decode_frames, working_size
-from verify.inspection import check_readable_file
+from verify.inspection import Inspection, check_readable_file
 from verify.metadata import StreamInfo, parse_container, parse_streams
 from verify.normalise import CropBox, detect_bars, detect_inset, is_uniform
 from verify.perceptual import VARIANTS, FrameHash, dhash, hash_variants, phash
@@ -117,13 +117,22 @@ class VideoFingerprint:
 
 
 def video_stream(
-    path: str | os.PathLike[str] | bytes, timeout: float
+    path: str | os.PathLike[str] | bytes,
+    timeout: float,
+    probed: Inspection | None = None,
 ) -> tuple[StreamInfo, float | None]:
-    """The first real video stream and the container duration; errors for anything else."""
-    doc = ffprobe_json(path, timeout=timeout)
-    streams = [s for s in parse_streams(doc) if s.kind == "video" and not s.attached_picture]
+    """The first real video stream and the container duration; errors for anything else.
+
+    ``probed``, an inspection of the same file, saves running ffprobe again.
+    """
+    if probed is not None and probed.container is not None:
+        every, duration = list(probed.streams), probed.container.duration
+    else:
+        doc = ffprobe_json(path, timeout=timeout)
+        every, duration = parse_streams(doc), parse_container(doc).duration
+    streams = [s for s in every if s.kind == "video" and not s.attached_picture]
     if not streams:
-        kinds = sorted({s.kind for s in parse_streams(doc)}) or ["none"]
+        kinds = sorted({s.kind for s in every}) or ["none"]
         raise UnreadableMedia(f"no video stream (streams: {', '.join(kinds)})", path)
     stream = streams[0]
     size = stream.display_size
@@ -131,7 +140,7 @@ def video_stream(
         raise UnreadableMedia("the video stream has no picture size (0x0)", path)
     if max(size) > MAX_DIMENSION:
         raise UnreadableMedia(f"implausible picture size {size[0]}x{size[1]}", path)
-    return stream, parse_container(doc).duration
+    return stream, duration
 
 
 def _display_size(stream: StreamInfo) -> tuple[int, int]:
@@ -165,12 +174,14 @@ def fingerprint_video(
     timeout: float = defaults.PROBE_TIMEOUT_S,
     export: ExportSink | None = None,
     known_digest: tuple[str, int] | None = None,
+    probed: Inspection | None = None,
 ) -> VideoFingerprint:
     """Sample, normalise and hash the frames of one video.
 
     ``export``, if given, receives each selected frame at full display size
     (BGR) with its time, e.g. to write keyframe images. ``known_digest``
-    (SHA-256, size) skips re-reading a file whose digest the caller has.
+    (SHA-256, size) skips re-reading a file whose digest the caller has;
+    ``probed``, the file's inspection, skips probing it again.
     """
     sampling = Sampling.parse(sampling) if isinstance(sampling, str) else sampling
     check_readable_file(path)
@@ -178,7 +189,7 @@ def fingerprint_video(
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         # The probe and SHA-256 run beside the decoder: ffmpeg sizes frames
         # itself, and hashlib releases the GIL.
-        probe = pool.submit(video_stream, path, timeout)
+        probe = pool.submit(video_stream, path, timeout, probed)
         digest = pool.submit(lambda: known_digest) if known_digest else pool.submit(_sha256, path)
         try:
             selected, scanned = _collect(path, sampling, timeout, export, decode_errors)

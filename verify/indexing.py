@@ -46,6 +46,7 @@ def index_file(
         sampling,
         timeout=timeout,
         known_digest=(inspection.digest.sha256, inspection.digest.size),
+        probed=inspection,
     )
     return bank.add_video(
         fingerprint,

@@ -516,7 +516,7 @@ def _keyframes(
     try:
         fingerprint = fingerprint_video(
             path, Sampling.parse(options.sampling), timeout=options.timeout,
-            export=gallery.add, known_digest=known_digest,
+            export=gallery.add, known_digest=known_digest, probed=inspection,
         )  # fmt: skip
     except ToolMissing:
         raise
@@ -546,7 +546,7 @@ def _matching(
         return Matching(where, videos, reason=keyframes.reason)
     query = fingerprint_video(
         path, Sampling.parse(options.match_sampling), timeout=options.timeout,
-        known_digest=known_digest,
+        known_digest=known_digest, probed=inspection,
     )  # fmt: skip
     return Matching(where, videos, match_clip(query, bank))
 
