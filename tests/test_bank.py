@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_ffmpeg, sha256_of, validate
-from verify.bank import Bank
+from verify.bank import FLAG_UNIFORM, SCHEMA_VERSION, Bank, slice_keys
 from verify.errors import ExitCode
 from verify.fingerprint import fingerprint_video
 from verify.matching import match_clip
@@ -289,33 +289,26 @@ def test_bank_in_missing_folder(run_cli, samples, tmp_path):
     assert not (tmp_path / "nope").exists()
 
 
+def run_without_write_power(run_cli, *args: str):
+    """Run the CLI unable to write read-only files, even as root."""
+    if os.geteuid() != 0:
+        return run_cli(*args)
+    result = subprocess.run(
+        ["setpriv", "--bounding-set", "-dac_override", "--", sys.executable, "-m", "verify.cli",
+         *args],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    result.exit_code = result.returncode  # type: ignore[attr-defined]
+    return result
+
+
 def test_read_only_bank_is_left_unchanged(run_cli, samples, bank_copy):
     before = sha256_of(bank_copy)
     bank_copy.chmod(0o444)
     try:
-        if os.geteuid() != 0:
-            result = run_cli("index", "add", "--db", str(bank_copy), str(samples / "cropped.mp4"))
-        else:  # root writes anywhere; drop that power as in the unreadable-file test
-            result = subprocess.run(
-                [
-                    "setpriv",
-                    "--bounding-set",
-                    "-dac_override",
-                    "--",
-                    sys.executable,
-                    "-m",
-                    "verify.cli",
-                    "index",
-                    "add",
-                    "--db",
-                    str(bank_copy),
-                    str(samples / "cropped.mp4"),
-                ],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            result.exit_code = result.returncode  # type: ignore[attr-defined]
+        result = run_without_write_power(
+            run_cli, "index", "add", "--db", str(bank_copy), str(samples / "cropped.mp4")
+        )
         assert result.exit_code == ExitCode.BANK
         assert "read-only" in result.stderr
         assert sha256_of(bank_copy) == before
@@ -348,6 +341,51 @@ def test_bank_from_newer_version(run_cli, samples, bank_copy):
     result = run_cli("index", "add", "--db", str(bank_copy), str(samples / "cropped.mp4"))
     assert result.exit_code == ExitCode.BANK
     assert "newer" in result.stderr
+    assert sha256_of(bank_copy) == before
+
+
+def _downgrade_to_schema_1(bank: Path) -> set[tuple[int, int]]:
+    """Make a bank look like schema 1 (no centre 70 % postings); return its full postings."""
+    with Bank(bank) as opened:
+        frames = {v.id: opened.frames(v.id) for v in opened.videos()}
+    with sqlite3.connect(bank) as db:
+        full = set(db.execute("SELECT key, video_id FROM postings"))
+        db.execute("DELETE FROM postings")
+        for video_id, rows in frames.items():
+            usable = rows[(rows["flags"] & FLAG_UNIFORM) == 0]
+            keys = slice_keys(
+                int(v) for form in ("phash", "centre85", "inset") for v in usable[form]
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO postings VALUES (?, ?)", ((k, video_id) for k in keys)
+            )
+        db.execute("PRAGMA user_version = 1")
+    return full
+
+
+def test_schema_1_bank_is_upgraded_when_read(run_cli, samples, bank_copy):
+    full = _downgrade_to_schema_1(bank_copy)
+    with sqlite3.connect(bank_copy) as db:
+        assert len(full) > db.execute("SELECT count(*) FROM postings").fetchone()[0]
+    document = run_match(run_cli, bank_copy, samples / "telegram_reencode.mp4")
+    assert document["matches"]
+    with sqlite3.connect(bank_copy) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert set(db.execute("SELECT key, video_id FROM postings")) == full
+
+
+def test_read_only_schema_1_bank_is_left_unchanged(run_cli, samples, bank_copy):
+    _downgrade_to_schema_1(bank_copy)
+    before = sha256_of(bank_copy)
+    bank_copy.chmod(0o444)
+    try:
+        result = run_without_write_power(
+            run_cli, "match", "--db", str(bank_copy), str(samples / "telegram_reencode.mp4")
+        )
+    finally:
+        bank_copy.chmod(0o644)
+    assert result.exit_code == ExitCode.BANK
+    assert "cannot be upgraded" in result.stderr
     assert sha256_of(bank_copy) == before
 
 

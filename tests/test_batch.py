@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from tests.conftest import sha256_of, validate
+from verify import defaults
 from verify.bank import Bank
 from verify.batch import default_output, run_batch
 from verify.batch_table import TABLE_COLUMNS
@@ -124,7 +125,7 @@ def test_plain_folder_rows_and_errors(plain):
     assert original["sha256"] == sha256_of(plain["folder"] / "original.mov")
     assert original["device"]["model"] == "iPhone 12 Pro"
     assert original["creation_time"]["utc"] == "2022-04-02T06:41:27Z"
-    assert original["fingerprint"]["sampling"] == "fps=4"
+    assert original["fingerprint"]["sampling"] == defaults.MATCH_SAMPLING
     assert found["photo.jpg"]["media_kind"] == "image"
     summary = summary_of(rows)
     assert (summary["files"], summary["ok"], summary["errors"]) == (9, 7, 2)
@@ -633,7 +634,7 @@ def test_missing_bank(run_cli, plain, tmp_path):
 
 
 def test_thinning_equals_sampling_at_the_lower_rate(samples):
-    dense = fingerprint_video(samples / "original.mov", "fps=4")
+    dense = fingerprint_video(samples / "original.mov", defaults.MATCH_SAMPLING)
     sparse = fingerprint_video(samples / "original.mov", "fps=2")
     assert thin_to_rate(dense, 2.0) == sparse
 

@@ -119,7 +119,7 @@ def test_report_with_bank_names_the_earliest_copy(run_cli, samples, report_bank,
     matching = document["matching"]
     assert matching["performed"] is True
     assert matching["bank_videos"] == 2
-    assert matching["sampling"] == "fps=4"
+    assert matching["sampling"] == defaults.MATCH_SAMPLING
     by_name = {Path(m["path"]).name: m for m in matching["matches"]}
     original = by_name["original.mov"]
     assert original["segments"]

@@ -19,7 +19,7 @@ import os
 import sqlite3
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from verify.fingerprint import VideoFingerprint
 from verify.perceptual import VARIANTS
 from verify.timestamps import format_utc
 
-SCHEMA_VERSION = 1  # of the SQLite file
+SCHEMA_VERSION = 2  # of the SQLite file
 BANK_DOCUMENT_VERSION = "1.0"  # of the JSON that `verify index` prints
 APPLICATION_ID = 0x76657269  # "veri": marks the SQLite file as a verify bank
 # Seconds a writer waits for another process's transaction to finish.
@@ -44,9 +44,11 @@ FRAME_DTYPE = np.dtype(
 )
 FLAG_UNIFORM, FLAG_KEYFRAME = 1, 2
 # Hash forms entered in the posting table: the full frame, its centre 85 %
-# (a cropped copy's full frame shows that centre) and a picture-in-picture
-# window (the same keys as the full frame when there is none).
-INDEXED_FORMS = ("phash", "centre85", "inset")
+# (a cropped copy's full frame shows that centre), its centre 70 % (what a
+# copy with captions or logos at the edges still shares; schema 2) and a
+# picture-in-picture window (the same keys as the full frame when there is
+# none).
+INDEXED_FORMS = ("phash", "centre85", "centre70", "inset")
 SLICES = 4  # 64-bit hash = 4 slices of 16 bits
 
 
@@ -161,8 +163,23 @@ CREATE TABLE postings (
 ) WITHOUT ROWID;
 """
 
-# Migrations: MIGRATIONS[n] upgrades a bank from schema n to n + 1.
-MIGRATIONS: dict[int, str] = {}
+
+def _post_centre70(db: sqlite3.Connection) -> None:
+    """Schema 1 -> 2: enter every stored frame's centre 70 % hash in the postings."""
+    ids = [row[0] for row in db.execute("SELECT id FROM videos")]
+    for video_id in ids:
+        (blob,) = db.execute("SELECT frames FROM videos WHERE id = ?", (video_id,)).fetchone()
+        frames = unpack_frames(blob)
+        usable = frames[(frames["flags"] & FLAG_UNIFORM) == 0]
+        db.executemany(
+            "INSERT OR IGNORE INTO postings (key, video_id) VALUES (?, ?)",
+            ((key, video_id) for key in slice_keys(int(v) for v in usable["centre70"])),
+        )
+
+
+# Migrations: MIGRATIONS[n] upgrades a bank from schema n to n + 1, inside
+# the caller's write transaction.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _post_centre70}
 
 _COLUMNS = ("id, sha256, path, size, duration, width, height, sampling, added_at, source, "
             "posted_at, url, summary, frame_count")  # fmt: skip
@@ -231,7 +248,7 @@ class Bank:
             if not has_tables:
                 raise BankError("the bank is empty", self.path)
             if version < SCHEMA_VERSION:
-                raise BankError("the bank needs an upgrade; open it writable once", self.path)
+                self._upgrade_for_reading(version)
             return
         self._use_wal()
         # Creation and migration happen under the write lock, checked again
@@ -244,8 +261,20 @@ class Bank:
                 db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             elif version < SCHEMA_VERSION:
                 for step in range(version, SCHEMA_VERSION):
-                    _run_script(db, MIGRATIONS[step])
+                    MIGRATIONS[step](db)
                 db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def _upgrade_for_reading(self, version: int) -> None:
+        """Migrate an older bank opened for reading: once, through a writable connection."""
+        if not os.access(self.path, os.W_OK):
+            raise BankError(
+                f"the bank uses schema {version} and is read-only, so it cannot be upgraded "
+                f"to schema {SCHEMA_VERSION}; make it writable once. It was left unchanged",
+                self.path,
+            )
+        Bank(self.path, create=False).close()
+        self._db.close()
+        self._db = self._connect(create=False)
 
     def _use_wal(self) -> None:
         """Switch to WAL (readers never block writers); retry while another process holds it."""

@@ -84,6 +84,13 @@ INSET_MIN_SHARE = 0.1
 INSET_MAX_SHARE = 0.8
 INSET_MIN_FILL = 0.6
 INSET_MAX_OUTSIDE_ACTIVITY = 1.0
+# A still window (footage that barely moves inside a news frame) is found by
+# its outline in the mean of up to WINDOW_MEAN_FRAMES sampled frames: a step
+# of more than WINDOW_EDGE_STEP grey levels across two pixels along at least
+# WINDOW_SIDE_COVERAGE of each of the four sides.
+WINDOW_MEAN_FRAMES = 32
+WINDOW_EDGE_STEP = 16.0
+WINDOW_SIDE_COVERAGE = 0.95
 
 # Two frames "look the same" when their 64-bit pHashes differ in at most this
 # many bits. Measured on the samples (bench/bench_hash.py, tests): a
@@ -94,13 +101,18 @@ MATCH_DISTANCE = 10
 
 # --- the bank and matching ------------------------------------------------------
 
-# A clip being matched is sampled more densely than the videos in the bank:
-# then every stored frame has a clip frame within 1/(2 x 4) s, whatever the
-# phase between the two samplings (a copy cut at 2.25 s has no frame at the
-# stored 2.0 and 2.5). Measured on excerpts cut at awkward phases: with fps=2
-# on both sides an excerpt cut 0.25 s off the grid of a fast-changing shot was
-# missed; with fps=4 for the clip it was found, edges within 0.1 s.
-MATCH_SAMPLING = "fps=4"
+# A clip being matched is sampled more densely than the videos in the bank,
+# so that every stored frame has a clip frame close in time whatever the
+# phase between the two samplings (a copy cut at 2.4 s has no frame at the
+# stored 2.5). On fast footage (bench/bench_match_accuracy.py: a camera
+# turning 75 degrees a second, excerpts cut off the bank's grid) frames
+# 0.1 s apart already differ by more than MATCH_DISTANCE: with the clip at
+# fps=4, 3 of 3 such excerpts and 4 of 4 compilations with them were missed;
+# at fps=15 all were found. 16 is used, a multiple of the bank's 2, so that
+# `verify batch` can thin its one decode to the bank's sampling
+# (`thin_to_rate`). It costs about 40 % more than fps=4 on a 30 s 720p clip
+# (hashing; decoding is the same).
+MATCH_SAMPLING = "fps=16"
 
 # Candidate videos must share at least this many hash-slice postings with the
 # clip, and at most this many are compared frame by frame.
@@ -119,6 +131,10 @@ OFFSET_PRECISION_SECONDS = 1 / 60
 MIN_SEGMENT_FRAMES = 3
 MIN_SEGMENT_SECONDS = 1.0
 MAX_SEGMENT_GAP_SECONDS = 2.0
+# Clip-by-known distance tables are computed this many cells at a time and
+# only close pairs kept: an hour-long clip against an hour-long known video
+# stays within a few tens of MB.
+DISTANCE_BLOCK_CELLS = 1 << 20
 
 # --- verify batch ---------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from verify.ffmpeg_tools import ffprobe_json
 from verify.frames import DecodedFrame, FrameSize, Sampling, decode_frames, working_size
 from verify.inspection import Inspection, check_readable_file
 from verify.metadata import StreamInfo, parse_container, parse_streams
-from verify.normalise import CropBox, detect_bars, detect_inset, is_uniform
+from verify.normalise import CropBox, detect_bars, detect_inset, detect_window, is_uniform
 from verify.perceptual import VARIANTS, FrameHash, dhash, hash_variants, phash
 from verify.scenes import ShotDetector
 
@@ -212,7 +212,7 @@ def fingerprint_video(
     times = _repair_times([f.time for f in selected], stream.frame_rate, notes)
     crop = detect_bars(scanned) if scanned else CropBox(0, 0, work.width, work.height)
     bars = (crop.width, crop.height) != (work.width, work.height)
-    inset = detect_inset([crop.apply(f) for f in scanned])
+    inset = _find_inset([crop.apply(f) for f in scanned])
     frames = []
     for time, frame in zip(times, selected, strict=True):
         picture = crop.apply(frame.pixels)
@@ -274,6 +274,19 @@ def _collect(
         export(*pending)
     selected = [scanned[shot.best_index] for shot in detector.finish()]
     return selected, [f.pixels for f in scanned]
+
+
+def _find_inset(pictures: list[np.ndarray]) -> CropBox | None:
+    """The picture-in-picture window: by its outline, else by its motion.
+
+    The outline gives the whole window even where only part of the footage
+    moves (a text slide); motion finds windows drawn without a clear edge.
+    """
+    moving = detect_inset(pictures)
+    outlined = detect_window(pictures)
+    if outlined is not None and (moving is None or outlined.contains(moving)):
+        return outlined
+    return moving
 
 
 def _own_bars(picture: np.ndarray) -> np.ndarray | None:

@@ -135,6 +135,15 @@ class _Frames:
         return cls(rows["time"].astype(np.float64), forms, (rows["flags"] & FLAG_UNIFORM) == 0)
 
 
+@dataclasses.dataclass(frozen=True)
+class _Pairs:
+    """Frame pairs within the match distance: clip index, known index, bits apart."""
+
+    q: np.ndarray
+    k: np.ndarray
+    distance: np.ndarray
+
+
 def frame_distances(query: _Frames, known: _Frames, *, mirrored: bool) -> np.ndarray:
     """Best pairing distance for every (clip frame, known frame); 64 where unusable."""
     full = "mirror" if mirrored else "phash"
@@ -154,26 +163,48 @@ def frame_distances(query: _Frames, known: _Frames, *, mirrored: bool) -> np.nda
     return distances
 
 
+def close_pairs(query: _Frames, known: _Frames, *, mirrored: bool) -> _Pairs:
+    """Every (clip frame, known frame) pair within `MATCH_DISTANCE`, by blocks of clip frames.
+
+    Only the close pairs are kept, so memory stays small however long the
+    clip and the known video are.
+    """
+    block = max(1, defaults.DISTANCE_BLOCK_CELLS // max(1, known.time.size))
+    found = []
+    for start in range(0, query.time.size, block):
+        part = _Frames(
+            query.time[start : start + block],
+            {name: form[start : start + block] for name, form in query.forms.items()},
+            query.usable[start : start + block],
+        )
+        distances = frame_distances(part, known, mirrored=mirrored)
+        qi, ki = np.nonzero(distances <= defaults.MATCH_DISTANCE)
+        found.append((qi + start, ki, distances[qi, ki]))
+    if not found:
+        empty = np.zeros(0, np.int64)
+        return _Pairs(empty, empty, np.zeros(0, np.int16))
+    return _Pairs(*(np.concatenate(column) for column in zip(*found, strict=True)))
+
+
 def align_segments(
-    query: _Frames, known: _Frames, distances: np.ndarray, *, query_duration: float,
+    query: _Frames, known: _Frames, pairs: _Pairs, *, query_duration: float,
     known_duration: float,
 ) -> list[Segment]:  # fmt: skip
     """Segments where matching frames line up along one time offset each."""
     threshold = defaults.MATCH_DISTANCE
-    qi, ki = np.nonzero(distances <= threshold)
-    if qi.size < defaults.MIN_SEGMENT_FRAMES:
+    if pairs.q.size < defaults.MIN_SEGMENT_FRAMES:
         return []
-    offsets = known.time[ki] - query.time[qi]
-    weights = 1.0 - distances[qi, ki] / (threshold + 1)
+    offsets = known.time[pairs.k] - query.time[pairs.q]
+    weights = 1.0 - pairs.distance / (threshold + 1)
     free = np.ones(query.time.size, bool)  # clip frames not yet in a segment
     segments: list[Segment] = []
     while True:
-        active = free[qi]
+        active = free[pairs.q]
         if active.sum() < defaults.MIN_SEGMENT_FRAMES:
             break
         peak = _offset_peak(offsets[active], weights[active])
-        chosen = _pairs_at_offset(qi, ki, offsets, distances, free, peak)
-        found = _runs(query, known, chosen, distances, query_duration, known_duration)
+        chosen = _pairs_at_offset(pairs, offsets, free, peak)
+        found = _runs(query, known, chosen, query_duration, known_duration)
         if not found:
             # The strongest offset is no real alignment: nothing weaker is either.
             break
@@ -196,23 +227,23 @@ def _offset_peak(offsets: np.ndarray, weights: np.ndarray) -> float:
 
 
 def _pairs_at_offset(
-    qi: np.ndarray, ki: np.ndarray, offsets: np.ndarray, distances: np.ndarray,
-    free: np.ndarray, peak: float,
-) -> dict[int, tuple[int, float]]:  # fmt: skip
-    """For each free clip frame, its best known frame near ``peak``: {q: (k, offset)}."""
-    tolerance = defaults.OFFSET_TOLERANCE_SECONDS
-    best: dict[int, tuple[tuple[float, int], int, float]] = {}
-    for q, k, offset in zip(qi.tolist(), ki.tolist(), offsets.tolist(), strict=True):
-        if not free[q] or abs(offset - peak) > tolerance:
-            continue
-        rank = (abs(offset - peak), int(distances[q, k]))  # closest in time, then in bits
-        if q not in best or rank < best[q][0]:
-            best[q] = (rank, k, offset)
-    return {q: (k, offset) for q, (_, k, offset) in best.items()}
+    pairs: _Pairs, offsets: np.ndarray, free: np.ndarray, peak: float
+) -> dict[int, tuple[int, float, int]]:
+    """For each free clip frame, its best known frame near ``peak``: {q: (k, offset, bits)}."""
+    gap = np.abs(offsets - peak)
+    near = np.flatnonzero(free[pairs.q] & (gap <= defaults.OFFSET_TOLERANCE_SECONDS))
+    # Closest in time, then in bits: the first row of each clip frame after sorting.
+    order = near[np.lexsort((pairs.distance[near], gap[near], pairs.q[near]))]
+    first = np.ones(order.size, bool)
+    first[1:] = pairs.q[order][1:] != pairs.q[order][:-1]
+    return {
+        int(pairs.q[i]): (int(pairs.k[i]), float(offsets[i]), int(pairs.distance[i]))
+        for i in order[first]
+    }
 
 
 def _runs(
-    query: _Frames, known: _Frames, chosen: dict[int, tuple[int, float]], distances: np.ndarray,
+    query: _Frames, known: _Frames, chosen: dict[int, tuple[int, float, int]],
     query_duration: float, known_duration: float,
 ) -> list[tuple[Segment, list[int]]]:  # fmt: skip
     """Split the chosen clip frames into time runs and turn good runs into segments."""
@@ -228,18 +259,20 @@ def _runs(
         span = query.time[run[-1]] - query.time[run[0]]
         if len(run) < defaults.MIN_SEGMENT_FRAMES or span < defaults.MIN_SEGMENT_SECONDS:
             continue
-        offset = _exact_offset(
-            np.array([chosen[q][1] for q in run]),
-            np.array([distances[q, chosen[q][0]] for q in run], np.float64),
-        )
+        bits = np.array([chosen[q][2] for q in run], np.float64)
+        offset = _exact_offset(np.array([chosen[q][1] for q in run]), bits)
         edges = _Edges(known, offset, known_duration)
         start = edges.find(query.time[run[0]], forward=False, limit=0.0)
         end = edges.find(query.time[run[-1]], forward=True, limit=query_duration)
-        mean_distance = float(np.mean([distances[q, chosen[q][0]] for q in run]))
         ref_start = max(0.0, start + offset)
         ref_end = min(known_duration, end + offset) if known_duration else end + offset
+        # Bits apart at the same moment: each known frame's closest clip frame.
+        closest: dict[int, int] = {}
+        for q in run:
+            k, _, distance = chosen[q]
+            closest[k] = min(distance, closest.get(k, distance))
         segment = Segment(
-            start, end, ref_start, ref_end, len(run), mean_distance,
+            start, end, ref_start, ref_end, len(run), float(np.mean(list(closest.values()))),
             float(query.time[run[0]]), float(query.time[run[-1]]),
         )  # fmt: skip
         results.append((segment, run))
@@ -363,11 +396,16 @@ def _meet_at_cuts(matches: list[Match]) -> list[Match]:
     return [dataclasses.replace(m, segments=tuple(edited[id(m)])) for m in matches]
 
 
+# The clip's hash forms looked up in the postings (full frame, centre 70 %,
+# each also mirrored, and the picture-in-picture window).
+_PROBE_FORMS = ("phash", "mirror", "inset", "centre70", "mirror_centre70")
+
+
 def match_clip(query: VideoFingerprint, bank: Bank) -> MatchReport:
     """Every known video in ``bank`` that ``query`` copies, best first."""
     clip = _Frames.of_query(query)
     usable = clip.usable
-    probes = [int(v) for form in ("phash", "mirror", "inset") for v in clip.forms[form][usable]]
+    probes = [int(v) for form in _PROBE_FORMS for v in clip.forms[form][usable]]
     candidates = bank.candidates(
         probes, min_votes=defaults.MIN_CANDIDATE_VOTES, limit=defaults.MAX_CANDIDATES
     )
@@ -382,9 +420,9 @@ def match_clip(query: VideoFingerprint, bank: Bank) -> MatchReport:
         known_duration = video.duration or float(known.time.max())
         best: tuple[float, bool, list[Segment]] | None = None
         for mirrored in (False, True):
-            distances = frame_distances(clip, known, mirrored=mirrored)
+            pairs = close_pairs(clip, known, mirrored=mirrored)
             segments = align_segments(
-                clip, known, distances, query_duration=duration, known_duration=known_duration
+                clip, known, pairs, query_duration=duration, known_duration=known_duration
             )
             if not segments:
                 continue

@@ -31,6 +31,15 @@ class CropBox:
     def apply(self, frame: np.ndarray) -> np.ndarray:
         return frame[self.y : self.y + self.height, self.x : self.x + self.width]
 
+    def contains(self, other: CropBox, slack: int = 2) -> bool:
+        """True when ``other`` lies inside this box (give or take ``slack`` pixels)."""
+        return (
+            other.x >= self.x - slack
+            and other.y >= self.y - slack
+            and other.x + other.width <= self.x + self.width + slack
+            and other.y + other.height <= self.y + self.height + slack
+        )
+
     def relative(self, frame_width: int, frame_height: int) -> dict[str, float]:
         """The box as fractions of the frame, comparable across resolutions."""
         return {
@@ -140,3 +149,63 @@ def detect_inset(frames: Sequence[np.ndarray]) -> CropBox | None:
     if float(np.median(activity[outside])) > defaults.INSET_MAX_OUTSIDE_ACTIVITY:
         return None
     return CropBox(x, y, w, h)
+
+
+def detect_window(frames: Sequence[np.ndarray]) -> CropBox | None:
+    """A still rectangular window inside the frame, found by its outline.
+
+    The motion test of `detect_inset` cannot see footage that barely moves
+    (a static shot, a text slide, dark footage) inside a news frame. The
+    window's outline can be seen instead: in the mean of the sampled frames,
+    its four sides are long straight edges, where moving scenery averages out.
+    The largest rectangle whose four sides are edges along nearly their whole
+    length, of a plausible size, is taken; its inside is returned.
+    """
+    if len(frames) < defaults.INSET_MIN_FRAMES:
+        return None
+    step = max(1, len(frames) // defaults.WINDOW_MEAN_FRAMES)
+    mean = np.mean(np.stack(frames[::step]), axis=0, dtype=np.float32)
+    height, width = mean.shape[:2]
+    if height < 16 or width < 16:
+        return None
+    # Differences two pixels apart catch outlines blurred over two pixels.
+    rows = np.zeros((height, width), bool)  # edge between row y - 1 and y + 1
+    rows[1:-1] = np.abs(mean[2:] - mean[:-2]) > defaults.WINDOW_EDGE_STEP
+    columns = np.zeros((height, width), bool)
+    columns[:, 1:-1] = np.abs(mean[:, 2:] - mean[:, :-2]) > defaults.WINDOW_EDGE_STEP
+    along_rows = np.concatenate([np.zeros((height, 1), np.int32), rows.cumsum(1)], axis=1)
+    along_columns = np.concatenate([np.zeros((1, width), np.int32), columns.cumsum(0)], axis=0)
+    tops = _edge_lines(rows.sum(1), width)
+    sides = _edge_lines(columns.sum(0), height)
+    best: tuple[int, CropBox] | None = None
+    need = defaults.WINDOW_SIDE_COVERAGE
+    for y0, y1 in itertools.combinations(tops, 2):
+        if y1 - y0 < 0.2 * height:
+            continue
+        for x0, x1 in itertools.combinations(sides, 2):
+            if x1 - x0 < 0.2 * width:
+                continue
+            area = (x1 - x0) * (y1 - y0)
+            if not defaults.INSET_MIN_SHARE <= area / (width * height) <= defaults.INSET_MAX_SHARE:
+                continue
+            if best is not None and area <= best[0]:
+                continue
+            span_x, span_y = x1 - x0 + 1, y1 - y0 + 1
+            covered = (
+                (along_rows[y0, x1 + 1] - along_rows[y0, x0]) / span_x,
+                (along_rows[y1, x1 + 1] - along_rows[y1, x0]) / span_x,
+                (along_columns[y1 + 1, x0] - along_columns[y0, x0]) / span_y,
+                (along_columns[y1 + 1, x1] - along_columns[y0, x1]) / span_y,
+            )
+            if min(covered) >= need:
+                best = (area, CropBox(x0 + 2, y0 + 2, x1 - x0 - 3, y1 - y0 - 3))
+    return best[1] if best else None
+
+
+def _edge_lines(counts: np.ndarray, length: int) -> list[int]:
+    """Positions whose edge count could make a window side: local maxima, long enough."""
+    floor = 0.2 * length
+    return [
+        i for i in range(1, counts.size - 1)
+        if counts[i] >= floor and counts[i] >= counts[i - 1] and counts[i] >= counts[i + 1]
+    ]  # fmt: skip
