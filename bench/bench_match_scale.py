@@ -51,7 +51,7 @@ Goals (from the issue): at 1 M videos, under 1 s a query and under 4 GB.
 Usage::
 
     .venv/bin/python bench/bench_match_scale.py [--sizes 1000,100000,1000000]
-        [--queries 20] [--query-fps 4] [--cold] [--profile] [--compare-load]
+        [--queries 20] [--query-fps 16] [--cold] [--profile] [--compare-load]
         [--repeat 3] [--workdir bench/out/scale] [--json FILE]
 
 Exit status is 0 unless something failed to run (1).
@@ -81,8 +81,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_inspect
 
 from bench_inspect import MB, BenchError, atomic_output, run_checked, warm_page_cache
 
-from verify import defaults
-from verify.bank import FLAG_KEYFRAME, FLAG_UNIFORM, FRAME_DTYPE, Bank, slice_keys
+from verify import defaults, matching
+from verify.bank import FLAG_KEYFRAME, FLAG_UNIFORM, FRAME_DTYPE, INDEXED_FORMS, Bank, slice_keys
 from verify.ffmpeg_tools import find_tool
 from verify.fingerprint import HashedFrame, VideoFingerprint, fingerprint_video
 from verify.indexing import index_file
@@ -98,7 +98,7 @@ BUILDER = "_build_worker"  # argv[1] that makes this script build one bank
 
 # --- the synthetic bank ---------------------------------------------------------------------
 # Bump when the generator changes: cached banks of another version are rebuilt.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: centre 70 % hashes posted too (bank schema 2)
 INTERVAL_S = 0.5  # fps=2, the default sampling of the bank
 FRAMES_MIN, FRAMES_MAX = 45, 75  # 60 on average
 CUT_PROBABILITY = 1 / 8  # a shot change every ~4 s
@@ -106,13 +106,14 @@ MAX_STEP_BITS = 6  # bits flipped between consecutive frames of a shot: 0..6
 UNIFORM_FRACTION = 0.03
 INSET_FRACTION = 0.01  # videos with a picture-in-picture window of their own
 WALKED_FORMS = ("phash", "dhash", "centre85", "centre70", "mirror", "mirror_centre70")
-INDEXED = ("phash", "centre85", "inset")  # = verify.bank.INDEXED_FORMS
+INDEXED = INDEXED_FORMS
 CHUNK_VIDEOS = 20_000
 LOAD_BATCH = 500_000  # postings per INSERT ... SELECT FROM json_each
 NO_KEY = np.uint64(1 << 20)  # above every posting key: marks unused slots
 
 # --- the queries ----------------------------------------------------------------------------
 CLIP_SECONDS = (10.0, 20.0)
+MATCH_FPS = float(defaults.MATCH_SAMPLING.removeprefix("fps="))
 NOISE_BITS = (1, 6)  # a re-encode moves each hash by this many bits
 GOAL_LATENCY_S = 1.0
 GOAL_RSS_MB = 4000.0
@@ -501,13 +502,8 @@ def make_queries(bank: Bank, size: int, count: int, seed: int, fps: float) -> li
 
 
 def probe_hashes(clip: VideoFingerprint) -> list[int]:
-    """The hashes `match_clip` probes the postings with (full frame, mirror, inset)."""
-    usable = [f for f in clip.frames if not f.uniform]
-    return [
-        *(f.phash.value for f in usable),
-        *(f.variants["mirror"].value for f in usable),
-        *(f.variants["inset"].value for f in usable),
-    ]
+    """The hashes `match_clip` looks up in the postings."""
+    return matching.probe_hashes(matching._Frames.of_query(clip))
 
 
 CandidatesFn = Callable[..., list[tuple[int, int]]]
@@ -1083,8 +1079,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )  # fmt: skip
     parser.add_argument("--queries", type=int, default=20, help="clips per bank (half copies)")
     parser.add_argument(
-        "--query-fps", type=float, default=4.0,
-        help="clip sampling rate (default 4, as verify match samples)",
+        "--query-fps", type=float, default=MATCH_FPS,
+        help=f"clip sampling rate (default {MATCH_FPS:g}, as verify match samples)",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=1, help="generator seed")
     parser.add_argument("--repeat", type=int, default=3, help="indexing runs (median)")

@@ -117,6 +117,12 @@ MATCH_SAMPLING = "fps=16"
 # Candidate videos must share at least this many hash-slice postings with the
 # clip, and at most this many are compared frame by frame.
 MIN_CANDIDATE_VOTES = 2
+# Clip frames looked up in the postings: PROBE_RATE a second, plus any frame
+# at least PROBE_CHANGE_BITS from the last one looked up. A frame closer than
+# that would mostly find the same stored frames; every lookup costs time on a
+# large bank (each key has ~1000 postings at a million videos).
+PROBE_RATE = 4.0
+PROBE_CHANGE_BITS = 10
 MAX_CANDIDATES = 200
 # Time offsets are voted on in bins of this width (a quarter of the default
 # 0.5 s sampling interval); pairs within the tolerance of the winning offset
@@ -126,11 +132,20 @@ OFFSET_TOLERANCE_SECONDS = 0.6
 # A segment's offset is then refined to the most common pair offset in bins
 # this wide (half a frame at 30 fps).
 OFFSET_PRECISION_SECONDS = 1 / 60
+# Still footage matches at any offset nearby; where the copy starting (or
+# ending) where the known video does is supported at least this fraction as
+# well as the best offset, that reading is taken (see matching).
+SAME_TIMELINE_SUPPORT = 0.97
 # A segment needs this many matching frames spanning this many seconds;
 # matched frames further apart than the gap start a new segment.
 MIN_SEGMENT_FRAMES = 3
 MIN_SEGMENT_SECONDS = 1.0
 MAX_SEGMENT_GAP_SECONDS = 2.0
+# A segment established within MATCH_DISTANCE grows over neighbouring clip
+# frames that show the known frame at its offset within this many bits (a
+# caption fading in, fast motion between the bank's frames). Unrelated
+# frames differ by about 32 bits; 16 is four standard deviations below that.
+EXTEND_DISTANCE = 16
 # Clip-by-known distance tables are computed this many cells at a time and
 # only close pairs kept: an hour-long clip against an hour-long known video
 # stays within a few tens of MB.

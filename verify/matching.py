@@ -144,22 +144,35 @@ class _Pairs:
     distance: np.ndarray
 
 
-def frame_distances(query: _Frames, known: _Frames, *, mirrored: bool) -> np.ndarray:
-    """Best pairing distance for every (clip frame, known frame); 64 where unusable."""
+def _pairings(mirrored: bool) -> list[tuple[str, str]]:
+    """(clip form, known form) pairs compared; a frame pair counts by its best one."""
     full = "mirror" if mirrored else "phash"
     centre = "mirror_centre70" if mirrored else "centre70"
-    pairings = [
-        _hamming(query.forms[full], known.forms["phash"]),
-        _hamming(query.forms[full], known.forms["centre85"]),
-        _hamming(query.forms[centre], known.forms["centre70"]),
-    ]
-    if not mirrored:
-        # Picture-in-picture, either way round.
-        pairings.append(_hamming(query.forms["inset"], known.forms["phash"]))
-        pairings.append(_hamming(query.forms["phash"], known.forms["inset"]))
-    distances = np.minimum.reduce(pairings)
+    pairings = [(full, "phash"), (full, "centre85"), (centre, "centre70")]
+    if not mirrored:  # picture-in-picture, either way round
+        pairings += [("inset", "phash"), ("phash", "inset")]
+    return pairings
+
+
+def frame_distances(query: _Frames, known: _Frames, *, mirrored: bool) -> np.ndarray:
+    """Best pairing distance for every (clip frame, known frame); 64 where unusable."""
+    distances = np.minimum.reduce(
+        [_hamming(query.forms[a], known.forms[b]) for a, b in _pairings(mirrored)]
+    )
     distances[~query.usable, :] = 64
     distances[:, ~known.usable] = 64
+    return distances
+
+
+def paired_distances(
+    query: _Frames, known: _Frames, qs: np.ndarray, ks: np.ndarray, *, mirrored: bool
+) -> np.ndarray:
+    """Best pairing distance of clip frames ``qs`` with known frames ``ks``, pair by pair."""
+    distances = np.minimum.reduce([
+        np.bitwise_count(query.forms[a][qs] ^ known.forms[b][ks]).astype(np.int16)
+        for a, b in _pairings(mirrored)
+    ])  # fmt: skip
+    distances[~(query.usable[qs] & known.usable[ks])] = 64
     return distances
 
 
@@ -186,16 +199,31 @@ def close_pairs(query: _Frames, known: _Frames, *, mirrored: bool) -> _Pairs:
     return _Pairs(*(np.concatenate(column) for column in zip(*found, strict=True)))
 
 
+@dataclasses.dataclass(frozen=True)
+class _Alignment:
+    """One clip against one known video, one way round: what aligning needs."""
+
+    query: _Frames
+    known: _Frames
+    pairs: _Pairs
+    offsets: np.ndarray  # known time - clip time, per pair
+    mirrored: bool
+    query_duration: float
+    known_duration: float
+
+
 def align_segments(
-    query: _Frames, known: _Frames, pairs: _Pairs, *, query_duration: float,
+    query: _Frames, known: _Frames, pairs: _Pairs, *, mirrored: bool, query_duration: float,
     known_duration: float,
 ) -> list[Segment]:  # fmt: skip
     """Segments where matching frames line up along one time offset each."""
-    threshold = defaults.MATCH_DISTANCE
     if pairs.q.size < defaults.MIN_SEGMENT_FRAMES:
         return []
     offsets = known.time[pairs.k] - query.time[pairs.q]
-    weights = 1.0 - pairs.distance / (threshold + 1)
+    weights = 1.0 - pairs.distance / (defaults.MATCH_DISTANCE + 1)
+    alignment = _Alignment(
+        query, known, pairs, offsets, mirrored, query_duration, known_duration
+    )  # fmt: skip
     free = np.ones(query.time.size, bool)  # clip frames not yet in a segment
     segments: list[Segment] = []
     while True:
@@ -204,7 +232,7 @@ def align_segments(
             break
         peak = _offset_peak(offsets[active], weights[active])
         chosen = _pairs_at_offset(pairs, offsets, free, peak)
-        found = _runs(query, known, chosen, query_duration, known_duration)
+        found = _runs(alignment, chosen, free)
         if not found:
             # The strongest offset is no real alignment: nothing weaker is either.
             break
@@ -243,10 +271,10 @@ def _pairs_at_offset(
 
 
 def _runs(
-    query: _Frames, known: _Frames, chosen: dict[int, tuple[int, float, int]],
-    query_duration: float, known_duration: float,
-) -> list[tuple[Segment, list[int]]]:  # fmt: skip
+    alignment: _Alignment, chosen: dict[int, tuple[int, float, int]], free: np.ndarray
+) -> list[tuple[Segment, list[int]]]:
     """Split the chosen clip frames into time runs and turn good runs into segments."""
+    query, known = alignment.query, alignment.known
     order = sorted(chosen, key=lambda q: query.time[q])
     runs: list[list[int]] = []
     for q in order:
@@ -261,11 +289,19 @@ def _runs(
             continue
         bits = np.array([chosen[q][2] for q in run], np.float64)
         offset = _exact_offset(np.array([chosen[q][1] for q in run]), bits)
-        edges = _Edges(known, offset, known_duration)
-        start = edges.find(query.time[run[0]], forward=False, limit=0.0)
-        end = edges.find(query.time[run[-1]], forward=True, limit=query_duration)
+        offset = _prefer_same_timeline(
+            run, offset, alignment,
+            (0.0, alignment.known_duration - alignment.query_duration),
+        )  # fmt: skip
+        members = _extend(alignment, run, offset, free)
+        first, last = query.time[members[0]], query.time[members[-1]]
+        edges = _Edges(known, offset, alignment.known_duration)
+        start = edges.find(first, forward=False, limit=0.0)
+        end = edges.find(last, forward=True, limit=alignment.query_duration)
         ref_start = max(0.0, start + offset)
-        ref_end = min(known_duration, end + offset) if known_duration else end + offset
+        ref_end = end + offset
+        if alignment.known_duration:
+            ref_end = min(alignment.known_duration, ref_end)
         # Bits apart at the same moment: each known frame's closest clip frame.
         closest: dict[int, int] = {}
         for q in run:
@@ -273,10 +309,82 @@ def _runs(
             closest[k] = min(distance, closest.get(k, distance))
         segment = Segment(
             start, end, ref_start, ref_end, len(run), float(np.mean(list(closest.values()))),
-            float(query.time[run[0]]), float(query.time[run[-1]]),
+            float(first), float(last),
         )  # fmt: skip
-        results.append((segment, run))
+        results.append((segment, members))
     return results
+
+
+def _extend(alignment: _Alignment, run: list[int], offset: float, free: np.ndarray) -> list[int]:
+    """The run grown outwards along its offset over frames a little less alike.
+
+    Once an offset is established by frames within `MATCH_DISTANCE`, a
+    neighbouring clip frame that shows the known frame at that offset within
+    `EXTEND_DISTANCE` bits (a caption appears, a crop bites deeper, fast
+    motion) belongs to the same copy: the run grows over such frames,
+    across gaps of at most `MAX_SEGMENT_GAP_SECONDS`, never into frames of
+    another segment. Returns the run's clip frames in time order.
+    """
+    query, known = alignment.query, alignment.known
+    usable_known = np.flatnonzero(known.usable)
+    if usable_known.size == 0:
+        return run
+    aligned = query.time + offset
+    times = known.time[usable_known]
+    after = np.minimum(np.searchsorted(times, aligned), times.size - 1)
+    before = np.maximum(after - 1, 0)
+    pick = np.where(np.abs(times[after] - aligned) < np.abs(times[before] - aligned), after, before)
+    close_in_time = np.abs(times[pick] - aligned) <= _sampling_interval(known.time) / 2
+    qs = np.arange(query.time.size)
+    distances = paired_distances(query, known, qs, usable_known[pick], mirrored=alignment.mirrored)
+    fits = close_in_time & (distances <= defaults.EXTEND_DISTANCE) & free
+    members = set(run)
+    gap = defaults.MAX_SEGMENT_GAP_SECONDS
+    first, last = min(run, key=lambda q: query.time[q]), max(run, key=lambda q: query.time[q])
+    for step, edge in ((-1, first), (1, last)):
+        reach = query.time[edge]
+        q = edge + step
+        while 0 <= q < query.time.size and abs(query.time[q] - reach) <= gap:
+            if not free[q] and q not in members:
+                break
+            if fits[q]:
+                members.add(q)
+                reach = query.time[q]
+            q += step
+    return sorted(members, key=lambda q: query.time[q])
+
+
+def _support(run: list[int], offset: float, alignment: _Alignment, own: float) -> float:
+    """How well the run's clip frames agree with ``offset``: each frame's closest pair there."""
+    pairs = alignment.pairs
+    members = np.isin(pairs.q, run) & (np.abs(alignment.offsets - offset) <= own)
+    best: dict[int, int] = {}
+    found = zip(pairs.q[members].tolist(), pairs.distance[members].tolist(), strict=True)
+    for q, distance in found:
+        best[q] = min(best.get(q, distance), distance)
+    return float(sum(1.0 - d / (defaults.MATCH_DISTANCE + 1) for d in best.values()))
+
+
+def _prefer_same_timeline(
+    run: list[int], offset: float, alignment: _Alignment, preferred: tuple[float, ...]
+) -> float:
+    """``offset``, or a preferred one (the copy starts or ends where the known video does)
+    that the frames support as well.
+
+    Still footage (a static shot, a text slide) matches at any offset nearby,
+    so its pairs cannot place it to better than a few tenths of a second; a
+    moving picture can, and then only the true offset is supported. Where the
+    frames cannot tell, a copy keeping the known video's timeline is the
+    likelier reading.
+    """
+    own = _sampling_interval(alignment.known.time) / 2
+    here = _support(run, offset, alignment, own)
+    for candidate in preferred:
+        if candidate == offset or abs(candidate - offset) > defaults.OFFSET_TOLERANCE_SECONDS:
+            continue
+        if _support(run, candidate, alignment, own) >= defaults.SAME_TIMELINE_SUPPORT * here:
+            return candidate
+    return offset
 
 
 def _exact_offset(offsets: np.ndarray, distances: np.ndarray) -> float:
@@ -398,14 +506,36 @@ def _meet_at_cuts(matches: list[Match]) -> list[Match]:
 
 # The clip's hash forms looked up in the postings (full frame, centre 70 %,
 # each also mirrored, and the picture-in-picture window).
-_PROBE_FORMS = ("phash", "mirror", "inset", "centre70", "mirror_centre70")
+PROBE_FORMS = ("phash", "mirror", "inset", "centre70", "mirror_centre70")
+
+
+def probe_hashes(clip: _Frames) -> list[int]:
+    """The hashes looked up in the postings: every form of the usable probe frames.
+
+    Probe frames are at least `PROBE_RATE` a second, plus every frame that
+    differs from the last probe frame by `PROBE_CHANGE_BITS` or more: fast
+    footage is probed densely, still footage (whose neighbouring frames share
+    slices anyway) sparsely, which keeps lookups few on a large bank.
+    """
+    phash = clip.forms["phash"]
+    bins = np.floor(clip.time * defaults.PROBE_RATE)
+    keep = np.zeros(clip.time.size, bool)
+    last: int | None = None
+    for i in np.flatnonzero(clip.usable).tolist():
+        if (
+            last is None
+            or bins[i] != bins[last]
+            or int(phash[i] ^ phash[last]).bit_count() >= defaults.PROBE_CHANGE_BITS
+        ):
+            keep[i] = True
+            last = i
+    return [int(v) for form in PROBE_FORMS for v in clip.forms[form][keep]]
 
 
 def match_clip(query: VideoFingerprint, bank: Bank) -> MatchReport:
     """Every known video in ``bank`` that ``query`` copies, best first."""
     clip = _Frames.of_query(query)
-    usable = clip.usable
-    probes = [int(v) for form in _PROBE_FORMS for v in clip.forms[form][usable]]
+    probes = probe_hashes(clip)
     candidates = bank.candidates(
         probes, min_votes=defaults.MIN_CANDIDATE_VOTES, limit=defaults.MAX_CANDIDATES
     )
@@ -422,8 +552,9 @@ def match_clip(query: VideoFingerprint, bank: Bank) -> MatchReport:
         for mirrored in (False, True):
             pairs = close_pairs(clip, known, mirrored=mirrored)
             segments = align_segments(
-                clip, known, pairs, query_duration=duration, known_duration=known_duration
-            )
+                clip, known, pairs, mirrored=mirrored, query_duration=duration,
+                known_duration=known_duration,
+            )  # fmt: skip
             if not segments:
                 continue
             covered = sum(s.query_length for s in segments)
