@@ -9,7 +9,7 @@ among them). ``--quick`` uses three sources and eight negatives.
 
 The sources are indexed into a fresh bank with `verify.indexing.index_file`
 (the default ``fps=2`` sampling); each query is fingerprinted at the
-matcher's sampling (``fps=4``, as `verify match` does) and run through
+matcher's sampling (``fps=16``, as `verify match` does) and run through
 `verify.matching.match_clip`, in ``--workers`` processes.
 
 Scoring, per query:

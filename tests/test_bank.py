@@ -440,3 +440,74 @@ def test_library_match_api(known_bank, samples):
     with Bank(known_bank, readonly=True) as bank:
         report = match_clip(fingerprint_video(samples / "stripped.mp4"), bank)
     assert report.matches and report.matches[0].video.path.endswith("original.mov")
+
+
+# --- hard footage: still pictures in a news frame, fast motion --------------------
+
+
+@pytest.fixture(scope="module")
+def hard_bank(tmp_path_factory, samples, ffmpeg) -> dict[str, Path]:
+    """A bank of a still shot (the sample photo, grain only) and a fast-turning pattern."""
+    folder = tmp_path_factory.mktemp("hard")
+    still = folder / "still.mp4"
+    run_ffmpeg(
+        ffmpeg, "-loop", "1", "-framerate", "30", "-i", str(samples / "photo.jpg"), "-t", "8",
+        "-vf", "scale=640:360,noise=alls=4:allf=t,format=yuv420p", "-c:v", "libx264", str(still),
+    )  # fmt: skip
+    turning = folder / "turning.mp4"
+    run_ffmpeg(
+        ffmpeg, "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30:duration=10",
+        "-vf", "rotate=a=1.3*t,format=yuv420p", "-c:v", "libx264", str(turning),
+    )  # fmt: skip
+    bank = folder / "hard.sqlite"
+    with Bank(bank) as opened:
+        from verify.indexing import index_file
+
+        index_file(opened, still)
+        index_file(opened, turning)
+    return {"bank": bank, "still": still, "turning": turning}
+
+
+def test_still_footage_in_a_news_frame_matches(run_cli, hard_bank, samples, ffmpeg, tmp_path):
+    """No motion to find the window by: its outline is found instead."""
+    copy = tmp_path / "news.mp4"
+    graph = (
+        "[0:v]scale=320:180[inset];[1:v]scale=200:150[thumb];"
+        "color=c=0x0b2a5b:size=640x360:rate=30[bg];"
+        "[bg][inset]overlay=x=40:y=70:shortest=1[a];[a][thumb]overlay=x=400:y=150,"
+        "drawbox=x=36:y=66:w=328:h=188:color=white@0.8:t=2,"
+        "drawbox=x=0:y=0:w=640:h=52:color=0x14417f:t=fill,"
+        "drawbox=x=16:y=12:w=130:h=30:color=0xd01010:t=fill,format=yuv420p[v]"
+    )
+    run_ffmpeg(
+        ffmpeg, "-i", str(hard_bank["still"]), "-loop", "1", "-i", str(samples / "photo.jpg"),
+        "-filter_complex", graph, "-map", "[v]", "-t", "8", "-c:v", "libx264", str(copy),
+    )  # fmt: skip
+    fingerprint = fingerprint_video(copy, "fps=2")
+    assert fingerprint.inset is not None
+    assert fingerprint_video(hard_bank["still"], "fps=2").inset is None
+    matches = run_match(run_cli, hard_bank["bank"], copy)["matches"]
+    assert [Path(m["path"]).name for m in matches] == ["still.mp4"]
+
+
+def test_still_footage_keeps_the_known_timeline(run_cli, hard_bank, ffmpeg, tmp_path):
+    """A re-encoded still shot could align anywhere nearby; the same timeline is reported."""
+    copy = tmp_path / "still_copy.mp4"
+    run_ffmpeg(ffmpeg, "-i", str(hard_bank["still"]), "-c:v", "libx264", "-crf", "28", str(copy))
+    matches = run_match(run_cli, hard_bank["bank"], copy)["matches"]
+    assert [Path(m["path"]).name for m in matches] == ["still.mp4"]
+    (segment,) = matches[0]["segments"]
+    assert_segment(segment, (0, 8), (0, 8))
+
+
+def test_excerpt_of_fast_footage_off_the_bank_grid(run_cli, hard_bank, ffmpeg, tmp_path):
+    """Cut 0.1 s off the bank's 0.5 s grid from footage turning 75 degrees a second."""
+    excerpt = tmp_path / "excerpt.mp4"
+    run_ffmpeg(
+        ffmpeg, "-ss", "2.4", "-i", str(hard_bank["turning"]), "-t", "5", "-c:v", "libx264",
+        "-crf", "26", str(excerpt),
+    )  # fmt: skip
+    matches = run_match(run_cli, hard_bank["bank"], excerpt)["matches"]
+    assert [Path(m["path"]).name for m in matches] == ["turning.mp4"]
+    (segment,) = matches[0]["segments"]
+    assert_segment(segment, (0, 5), (2.4, 7.4))

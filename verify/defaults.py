@@ -117,11 +117,13 @@ MATCH_SAMPLING = "fps=16"
 # Candidate videos must share at least this many hash-slice postings with the
 # clip, and at most this many are compared frame by frame.
 MIN_CANDIDATE_VOTES = 2
-# Clip frames looked up in the postings: PROBE_RATE a second, plus any frame
-# at least PROBE_CHANGE_BITS from the last one looked up. A frame closer than
-# that would mostly find the same stored frames; every lookup costs time on a
-# large bank (each key has ~1000 postings at a million videos).
-PROBE_RATE = 4.0
+# Clip frames looked up in the postings: PROBE_RATE a second (the bank's own
+# rate), plus any frame at least PROBE_CHANGE_BITS from the last one looked
+# up (fast footage). A frame closer than that would mostly find the same
+# stored frames, and every lookup costs time on a large bank (each key has
+# ~1500 postings at a million videos). On bench/bench_match_accuracy.py
+# rates of 4 and 2 found the same; on the 1 M bank 2 needs fewer lookups.
+PROBE_RATE = 2.0
 PROBE_CHANGE_BITS = 10
 MAX_CANDIDATES = 200
 # Time offsets are voted on in bins of this width (a quarter of the default

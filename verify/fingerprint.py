@@ -212,7 +212,7 @@ def fingerprint_video(
     times = _repair_times([f.time for f in selected], stream.frame_rate, notes)
     crop = detect_bars(scanned) if scanned else CropBox(0, 0, work.width, work.height)
     bars = (crop.width, crop.height) != (work.width, work.height)
-    inset = _find_inset([crop.apply(f) for f in scanned])
+    inset = _find_inset(scanned, crop)
     frames = []
     for time, frame in zip(times, selected, strict=True):
         picture = crop.apply(frame.pixels)
@@ -276,14 +276,18 @@ def _collect(
     return selected, [f.pixels for f in scanned]
 
 
-def _find_inset(pictures: list[np.ndarray]) -> CropBox | None:
-    """The picture-in-picture window: by its outline, else by its motion.
+def _find_inset(scanned: list[np.ndarray], crop: CropBox) -> CropBox | None:
+    """The picture-in-picture window inside ``crop``: by its outline, else by its motion.
 
     The outline gives the whole window even where only part of the footage
     moves (a text slide); motion finds windows drawn without a clear edge.
+    The outline is looked for in the whole frame: flat graphics around a
+    window may have been taken for bars, and the crop may run along it.
     """
-    moving = detect_inset(pictures)
-    outlined = detect_window(pictures)
+    moving = detect_inset([crop.apply(f) for f in scanned])
+    outlined = detect_window(scanned)
+    if outlined is not None:
+        outlined = outlined.within(crop)
     if outlined is not None and (moving is None or outlined.contains(moving)):
         return outlined
     return moving

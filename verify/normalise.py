@@ -31,6 +31,15 @@ class CropBox:
     def apply(self, frame: np.ndarray) -> np.ndarray:
         return frame[self.y : self.y + self.height, self.x : self.x + self.width]
 
+    def within(self, outer: CropBox) -> CropBox | None:
+        """This box in the coordinates of ``outer``, cut to it (None if they do not meet)."""
+        x0, y0 = max(self.x, outer.x), max(self.y, outer.y)
+        x1 = min(self.x + self.width, outer.x + outer.width)
+        y1 = min(self.y + self.height, outer.y + outer.height)
+        if x1 <= x0 or y1 <= y0:
+            return None
+        return CropBox(x0 - outer.x, y0 - outer.y, x1 - x0, y1 - y0)
+
     def contains(self, other: CropBox, slack: int = 2) -> bool:
         """True when ``other`` lies inside this box (give or take ``slack`` pixels)."""
         return (
