@@ -91,6 +91,9 @@ INSET_MAX_OUTSIDE_ACTIVITY = 1.0
 WINDOW_MEAN_FRAMES = 32
 WINDOW_EDGE_STEP = 16.0
 WINDOW_SIDE_COVERAGE = 0.95
+# Only the strongest edge lines per axis are tried as sides (busy pictures
+# have dozens of short ones).
+WINDOW_MAX_LINES = 16
 
 # Two frames "look the same" when their 64-bit pHashes differ in at most this
 # many bits. Measured on the samples (bench/bench_hash.py, tests): a

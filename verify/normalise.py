@@ -184,37 +184,51 @@ def detect_window(frames: Sequence[np.ndarray]) -> CropBox | None:
     columns[:, 1:-1] = np.abs(mean[:, 2:] - mean[:, :-2]) > defaults.WINDOW_EDGE_STEP
     along_rows = np.concatenate([np.zeros((height, 1), np.int32), rows.cumsum(1)], axis=1)
     along_columns = np.concatenate([np.zeros((1, width), np.int32), columns.cumsum(0)], axis=0)
-    tops = _edge_lines(rows.sum(1), width)
-    sides = _edge_lines(columns.sum(0), height)
-    best: tuple[int, CropBox] | None = None
-    need = defaults.WINDOW_SIDE_COVERAGE
-    for y0, y1 in itertools.combinations(tops, 2):
-        if y1 - y0 < 0.2 * height:
-            continue
-        for x0, x1 in itertools.combinations(sides, 2):
-            if x1 - x0 < 0.2 * width:
-                continue
-            area = (x1 - x0) * (y1 - y0)
-            if not defaults.INSET_MIN_SHARE <= area / (width * height) <= defaults.INSET_MAX_SHARE:
-                continue
-            if best is not None and area <= best[0]:
-                continue
-            span_x, span_y = x1 - x0 + 1, y1 - y0 + 1
-            covered = (
-                (along_rows[y0, x1 + 1] - along_rows[y0, x0]) / span_x,
-                (along_rows[y1, x1 + 1] - along_rows[y1, x0]) / span_x,
-                (along_columns[y1 + 1, x0] - along_columns[y0, x0]) / span_y,
-                (along_columns[y1 + 1, x1] - along_columns[y0, x1]) / span_y,
-            )
-            if min(covered) >= need:
-                best = (area, CropBox(x0 + 2, y0 + 2, x1 - x0 - 3, y1 - y0 - 3))
-    return best[1] if best else None
+    # Candidate sides: the strongest edge lines; every rectangle they make is
+    # checked at once.
+    y0, y1 = _line_pairs(_edge_lines(rows.sum(1), width), 0.2 * height)
+    x0, x1 = _line_pairs(_edge_lines(columns.sum(0), height), 0.2 * width)
+    if y0.size == 0 or x0.size == 0:
+        return None
+    ty, by, lx, rx = y0[:, None], y1[:, None], x0[None, :], x1[None, :]
+    span_x, span_y = rx - lx + 1, by - ty + 1
+    coverage = np.minimum.reduce([
+        (along_rows[ty, rx + 1] - along_rows[ty, lx]) / span_x,
+        (along_rows[by, rx + 1] - along_rows[by, lx]) / span_x,
+        (along_columns[by + 1, lx] - along_columns[ty, lx]) / span_y,
+        (along_columns[by + 1, rx] - along_columns[ty, rx]) / span_y,
+    ])  # fmt: skip
+    area = ((rx - lx) * (by - ty)).astype(np.float64)
+    share = area / (width * height)
+    fits = (
+        (coverage >= defaults.WINDOW_SIDE_COVERAGE)
+        & (share >= defaults.INSET_MIN_SHARE)
+        & (share <= defaults.INSET_MAX_SHARE)
+    )
+    if not fits.any():
+        return None
+    i, j = np.unravel_index(np.argmax(np.where(fits, area, -1.0)), area.shape)
+    top, bottom, left, right = int(y0[i]), int(y1[i]), int(x0[j]), int(x1[j])
+    return CropBox(left + 2, top + 2, right - left - 3, bottom - top - 3)
+
+
+def _line_pairs(lines: list[int], min_gap: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every (first, second) pair of ``lines`` at least ``min_gap`` apart."""
+    first, second = [], []
+    for a, b in itertools.combinations(lines, 2):
+        if b - a >= min_gap:
+            first.append(a)
+            second.append(b)
+    return np.array(first, np.int64), np.array(second, np.int64)
 
 
 def _edge_lines(counts: np.ndarray, length: int) -> list[int]:
-    """Positions whose edge count could make a window side: local maxima, long enough."""
+    """Positions that could be a window side: local maxima of the edge count,
+    long enough, the `WINDOW_MAX_LINES` strongest, in order."""
     floor = 0.2 * length
-    return [
+    peaks = [
         i for i in range(1, counts.size - 1)
         if counts[i] >= floor and counts[i] >= counts[i - 1] and counts[i] >= counts[i + 1]
     ]  # fmt: skip
+    strongest = sorted(peaks, key=lambda i: -counts[i])[: defaults.WINDOW_MAX_LINES]
+    return sorted(strongest)
