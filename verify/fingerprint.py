@@ -216,14 +216,16 @@ def fingerprint_video(
     frames = []
     for time, frame in zip(times, selected, strict=True):
         picture = crop.apply(frame.pixels)
+        full = phash(picture)
+        window = inset.apply(picture) if inset else _own_bars(picture)
         frames.append(
             HashedFrame(
                 time,
-                phash(picture),
+                full,
                 dhash(picture),
                 is_uniform(picture),
                 frame.keyframe,
-                hash_variants(picture, inset.apply(picture) if inset else _own_bars(picture)),
+                hash_variants(picture, full, window),
             )
         )
     return VideoFingerprint(

@@ -86,10 +86,14 @@ def centre_crop(grey: np.ndarray, fraction: float) -> np.ndarray:
     return grey[top : top + keep_h, left : left + keep_w]
 
 
-def hash_variants(grey: np.ndarray, inset: np.ndarray | None = None) -> dict[str, FrameHash]:
-    """pHashes of the centre crops, the mirror image and the inset of a grey frame."""
+def hash_variants(
+    grey: np.ndarray, full: FrameHash, inset: np.ndarray | None = None
+) -> dict[str, FrameHash]:
+    """pHashes of the centre crops, the mirror image and the inset of a grey frame.
+
+    ``full`` is the frame's own pHash, which stands for the inset when there is none.
+    """
     mirrored = np.ascontiguousarray(grey[:, ::-1])
-    full = phash(grey)
     return {
         "inset": phash(np.ascontiguousarray(inset)) if inset is not None else full,
         "centre85": phash(np.ascontiguousarray(centre_crop(grey, 0.85))),
