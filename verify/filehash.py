@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+from typing import Any
 
 from verify.defaults import HASH_CHUNK_BYTES
 
@@ -31,6 +32,21 @@ def hash_file(
     """
     sha256 = hashlib.sha256()
     md5 = hashlib.md5(usedforsecurity=False)
+    size = _stream(path, (sha256, md5), chunk_size)
+    return FileDigest(sha256.hexdigest(), md5.hexdigest(), size)
+
+
+def sha256_file(
+    path: str | os.PathLike[str] | bytes, chunk_size: int = HASH_CHUNK_BYTES
+) -> tuple[str, int]:
+    """SHA-256 of a file and its byte count, when MD5 is not wanted."""
+    sha256 = hashlib.sha256()
+    size = _stream(path, (sha256,), chunk_size)
+    return sha256.hexdigest(), size
+
+
+def _stream(path: str | os.PathLike[str] | bytes, digests: tuple[Any, ...], chunk_size: int) -> int:
+    """Feed the file to every digest in one pass; return the byte count."""
     size = 0
     buffer = bytearray(chunk_size)
     view = memoryview(buffer)
@@ -40,7 +56,7 @@ def hash_file(
             if not count:
                 break
             chunk = view[:count]
-            sha256.update(chunk)
-            md5.update(chunk)
+            for digest in digests:
+                digest.update(chunk)
             size += count
-    return FileDigest(sha256.hexdigest(), md5.hexdigest(), size)
+    return size

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
-import hashlib
 import itertools
 import math
 import os
@@ -22,6 +21,7 @@ import numpy as np
 from verify import defaults
 from verify.errors import UnreadableMedia, VerifyError, display_path
 from verify.ffmpeg_tools import ffprobe_json
+from verify.filehash import sha256_file
 from verify.frames import DecodedFrame, FrameSize, Sampling, decode_frames, working_size
 from verify.inspection import Inspection, check_readable_file
 from verify.metadata import StreamInfo, parse_container, parse_streams
@@ -157,16 +157,6 @@ def _display_size(stream: StreamInfo) -> tuple[int, int]:
     return width, height
 
 
-def _sha256(path: str | os.PathLike[str] | bytes) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as handle:
-        while chunk := handle.read(defaults.HASH_CHUNK_BYTES):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
-
-
 def fingerprint_video(
     path: str | os.PathLike[str] | bytes,
     sampling: Sampling | str = defaults.DEFAULT_SAMPLING,
@@ -190,14 +180,14 @@ def fingerprint_video(
         # The probe and SHA-256 run beside the decoder: ffmpeg sizes frames
         # itself, and hashlib releases the GIL.
         probe = pool.submit(video_stream, path, timeout, probed)
-        digest = pool.submit(lambda: known_digest) if known_digest else pool.submit(_sha256, path)
+        digest = None if known_digest else pool.submit(sha256_file, path)
         try:
             selected, scanned = _collect(path, sampling, timeout, export, decode_errors)
         except VerifyError:
             probe.result()  # the probe's reason (no video stream, bad size) is clearer
             raise
         stream, duration = probe.result()
-        sha256, size = digest.result()
+        sha256, size = known_digest or digest.result()
     display = _display_size(stream)
     height, width = scanned[0].shape[:2] if scanned else (display[1], display[0])
     work = FrameSize(width, height)
