@@ -85,6 +85,7 @@ from verify import defaults, matching
 from verify.bank import FLAG_KEYFRAME, FLAG_UNIFORM, FRAME_DTYPE, INDEXED_FORMS, Bank, slice_keys
 from verify.ffmpeg_tools import find_tool
 from verify.fingerprint import HashedFrame, VideoFingerprint, fingerprint_video
+from verify.frames import Sampling
 from verify.indexing import index_file
 from verify.matching import match_clip
 from verify.perceptual import VARIANTS, FrameHash
@@ -113,7 +114,7 @@ NO_KEY = np.uint64(1 << 20)  # above every posting key: marks unused slots
 
 # --- the queries ----------------------------------------------------------------------------
 CLIP_SECONDS = (10.0, 20.0)
-MATCH_FPS = float(defaults.MATCH_SAMPLING.removeprefix("fps="))
+MATCH_FPS = Sampling.parse(defaults.MATCH_SAMPLING).rate or 16.0
 NOISE_BITS = (1, 6)  # a re-encode moves each hash by this many bits
 GOAL_LATENCY_S = 1.0
 GOAL_RSS_MB = 4000.0

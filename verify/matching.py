@@ -316,7 +316,7 @@ def _runs(
 
 
 def _extend(alignment: _Alignment, run: list[int], offset: float, free: np.ndarray) -> list[int]:
-    """The run grown outwards along its offset over frames a little less alike.
+    """The run (clip frames in time order) grown along its offset over less alike frames.
 
     Once an offset is established by frames within `MATCH_DISTANCE`, a
     neighbouring clip frame that shows the known frame at that offset within
@@ -338,14 +338,13 @@ def _extend(alignment: _Alignment, run: list[int], offset: float, free: np.ndarr
     qs = np.arange(query.time.size)
     distances = paired_distances(query, known, qs, usable_known[pick], mirrored=alignment.mirrored)
     fits = close_in_time & (distances <= defaults.EXTEND_DISTANCE) & free
-    members = set(run)
+    members = set(run)  # all free: the run was chosen among free frames
     gap = defaults.MAX_SEGMENT_GAP_SECONDS
-    first, last = min(run, key=lambda q: query.time[q]), max(run, key=lambda q: query.time[q])
-    for step, edge in ((-1, first), (1, last)):
+    for step, edge in ((-1, run[0]), (1, run[-1])):
         reach = query.time[edge]
         q = edge + step
         while 0 <= q < query.time.size and abs(query.time[q] - reach) <= gap:
-            if not free[q] and q not in members:
+            if not free[q]:
                 break
             if fits[q]:
                 members.add(q)
