@@ -133,9 +133,10 @@ def unpack_frames(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, FRAME_DTYPE)
 
 
-def _index_keys(frames: np.ndarray) -> set[int]:
+def _index_keys(frames: np.ndarray, forms: tuple[str, ...] = INDEXED_FORMS) -> set[int]:
+    """Posting keys of the usable frames' ``forms``."""
     usable = frames[(frames["flags"] & FLAG_UNIFORM) == 0]
-    return slice_keys(int(v) for form in INDEXED_FORMS for v in usable[form])
+    return slice_keys(int(v) for form in forms for v in usable[form])
 
 
 _SCHEMA = """
@@ -169,11 +170,9 @@ def _post_centre70(db: sqlite3.Connection) -> None:
     ids = [row[0] for row in db.execute("SELECT id FROM videos")]
     for video_id in ids:
         (blob,) = db.execute("SELECT frames FROM videos WHERE id = ?", (video_id,)).fetchone()
-        frames = unpack_frames(blob)
-        usable = frames[(frames["flags"] & FLAG_UNIFORM) == 0]
         db.executemany(
             "INSERT OR IGNORE INTO postings (key, video_id) VALUES (?, ?)",
-            ((key, video_id) for key in slice_keys(int(v) for v in usable["centre70"])),
+            ((key, video_id) for key in _index_keys(unpack_frames(blob), ("centre70",))),
         )
 
 
