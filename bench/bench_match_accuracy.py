@@ -56,9 +56,9 @@ import evalset  # noqa: E402  (needs bench/ on sys.path)
 
 from verify import defaults  # noqa: E402
 from verify.bank import Bank  # noqa: E402
-from verify.fingerprint import fingerprint_video  # noqa: E402
 from verify.indexing import index_file  # noqa: E402
 from verify.matching import match_clip  # noqa: E402
+from verify.reframe import Reframer  # noqa: E402
 
 GOAL_RECALL = 0.97
 GOAL_RECALL_PER_TRANSFORM = 0.9
@@ -85,9 +85,10 @@ def build_bank(path: Path, sources: Sequence[evalset.Source]) -> dict[str, str]:
 def run_query(bank_path: str, query: str, sampling: str) -> dict[str, Any]:
     """Fingerprint one clip at ``sampling`` and match it (in a worker)."""
     started = time.perf_counter()
-    fingerprint = fingerprint_video(query, sampling)
+    reframer = Reframer(query, sampling)
+    fingerprint = reframer.fingerprint()
     with Bank(bank_path, create=False, readonly=True) as bank:
-        report = match_clip(fingerprint, bank)
+        report = match_clip(fingerprint, bank, reframer)
     document = report.to_dict()
     document["seconds"] = time.perf_counter() - started
     return document

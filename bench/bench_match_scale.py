@@ -19,7 +19,10 @@ Section 2 runs ``--queries`` synthetic clips per bank through
 ``os.wait4``): half are copies of stored videos (10-20 s excerpts cut at a
 random time and phase, sampled at ``--query-fps`` like `verify match`, every
 hash form with 1-6 random bits flipped, as a re-encode does), half unrelated
-clips from the same generator that should match nothing. It reports median
+clips from the same generator that should match nothing. Each clip comes
+with anchor pictures for the off-centre crop search (`verify.reframe`):
+smooth random pictures, so its window probes and its framing search against
+every candidate cost what they do in `verify match`. It reports median
 and p95 latency, the share spent in ``Bank.candidates`` (the SQL), recall
 on the copies and false matches on the unrelated clips. The bank file is
 read once beforehand so the warm figures find it in the page cache; with
@@ -75,6 +78,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_inspect
@@ -89,6 +93,7 @@ from verify.frames import Sampling
 from verify.indexing import index_file
 from verify.matching import match_clip
 from verify.perceptual import VARIANTS, FrameHash
+from verify.reframe import Reframer
 from verify.timestamps import format_utc
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -447,6 +452,7 @@ class Query:
     fingerprint: VideoFingerprint
     source_id: int | None
     source_sha256: str | None
+    reframer: Reframer
 
 
 def clip_from(
@@ -484,6 +490,20 @@ def clip_from(
     )  # fmt: skip
 
 
+def synthetic_reframer(clip: VideoFingerprint, rng: np.random.Generator) -> Reframer:
+    """The clip's anchor pictures as `verify match` keeps them, here smooth random pictures.
+
+    The clip's hashes are random, so are its pictures: the window probes and
+    the framing search against every candidate run at their real cost, and
+    find no framing (so there is no second decoding run to time).
+    """
+    reframer = Reframer(clip.path, clip.sampling)
+    for frame in clip.frames:
+        coarse = rng.integers(0, 256, (9, 16), dtype=np.uint8)
+        reframer.add(frame.time, cv2.resize(coarse, (160, 90), interpolation=cv2.INTER_CUBIC))
+    return reframer
+
+
 def make_queries(bank: Bank, size: int, count: int, seed: int, fps: float) -> list[Query]:
     """Half copies of random stored videos, half unrelated clips (same generator, new seed)."""
     rng = np.random.default_rng([seed, size, 99])
@@ -494,11 +514,11 @@ def make_queries(bank: Bank, size: int, count: int, seed: int, fps: float) -> li
             rows = bank.frames(video_id)
             sha256 = bank.video_by_id(video_id).sha256
             clip = clip_from(rows, rng, fps, f"copy-of-{video_id}.mp4")
-            queries.append(Query(clip, video_id, sha256))
+            queries.append(Query(clip, video_id, sha256, synthetic_reframer(clip, rng)))
         else:
             rows, counts = synthetic_videos(rng, 1)
             clip = clip_from(rows[0, : counts[0]], rng, fps, f"unrelated-{i}.mp4")
-            queries.append(Query(clip, None, None))
+            queries.append(Query(clip, None, None, synthetic_reframer(clip, rng)))
     return queries
 
 
@@ -543,7 +563,7 @@ def run_library_queries(
         spent: list[float] = []
         with timed_candidates(bank, spent, impl):
             start = time.perf_counter()
-            report = match_clip(query.fingerprint, bank)
+            report = match_clip(query.fingerprint, bank, query.reframer)
             seconds = time.perf_counter() - start
         found = [m.video.sha256 for m in report.matches]
         results.append(
@@ -552,7 +572,9 @@ def run_library_queries(
                 "seconds": seconds,
                 "candidates_s": sum(spent),
                 "candidates": report.candidates,
-                "probe_keys": len(slice_keys(probe_hashes(query.fingerprint))),
+                "probe_keys": len(
+                    slice_keys(probe_hashes(query.fingerprint) + query.reframer.probe_hashes())
+                ),
                 "frames": len(query.fingerprint.frames),
                 "matches": len(found),
                 "found": query.source_sha256 in found if query.source_sha256 else None,

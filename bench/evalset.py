@@ -556,8 +556,13 @@ def _vf(name: str, description: str, vf: Callable[[Source], str], **kw: bool) ->
     )
 
 
-def _crop_at(fraction: float, x: float, y: float) -> Callable[[Source], str]:
-    return lambda s: f"crop=trunc(iw*{fraction}/2)*2:trunc(ih*{fraction}/2)*2:x=iw*{x}:y=ih*{y}"
+def _crop_at(
+    fraction: float, x: float, y: float, fraction_y: float | None = None
+) -> Callable[[Source], str]:
+    """Keep ``fraction`` of the width (``fraction_y`` of the height, else the same),
+    starting ``x`` and ``y`` of the way in."""
+    high = fraction if fraction_y is None else fraction_y
+    return lambda s: f"crop=trunc(iw*{fraction}/2)*2:trunc(ih*{high}/2)*2:x=iw*{x}:y=ih*{y}"
 
 
 TRANSFORMS: tuple[Transform, ...] = (
@@ -571,6 +576,8 @@ TRANSFORMS: tuple[Transform, ...] = (
     Transform("crop15", "centre crop keeping 85 %", lambda s: "crop|0.85",
               lambda s, out: make_samples.crop(s.path, out, 0.85)),
     _vf("crop_offcentre", "88 % crop, 2 % off left and 10 % off top", _crop_at(0.88, 0.02, 0.10)),
+    _vf("crop_corner", "top-right corner kept: 87 % of the width, 90 % of the height",
+        _crop_at(0.87, 0.13, 0.0, 0.90)),
     Transform("letterbox", "fitted into 640x640 with black bars", lambda s: "letterbox|640x640",
               lambda s, out: make_samples.letterbox(s.path, out, 640, 640)),
     Transform("pillarbox", "fitted into 852x360 with black bars", lambda s: "letterbox|852x360",

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_ffmpeg, sha256_of, validate
+from verify import defaults
 from verify.bank import FLAG_UNIFORM, SCHEMA_VERSION, Bank, slice_keys
 from verify.errors import ExitCode
 from verify.fingerprint import fingerprint_video
@@ -511,3 +512,34 @@ def test_excerpt_of_fast_footage_off_the_bank_grid(run_cli, hard_bank, ffmpeg, t
     assert [Path(m["path"]).name for m in matches] == ["turning.mp4"]
     (segment,) = matches[0]["segments"]
     assert_segment(segment, (0, 5), (2.4, 7.4))
+
+
+def crop_filter(left: float, top: float, width: float, height: float) -> str:
+    """ffmpeg's crop of the given fractions of the picture (even sizes)."""
+    return f"crop=trunc(iw*{width}/2)*2:trunc(ih*{height}/2)*2:iw*{left}:ih*{top}"
+
+
+@pytest.mark.parametrize(
+    ("known", "framing"),
+    [
+        ("still", (0.02, 0.10, 0.88, 0.88)),  # still footage: no candidate of its own at all
+        ("turning", (0.13, 0.0, 0.87, 0.90)),  # fast footage, a corner kept, aspect changed
+    ],
+)
+def test_off_centre_crop_is_reframed(run_cli, hard_bank, ffmpeg, tmp_path, known, framing):
+    """A crop off the centre shows the known centre 70 % in a window of its own: found."""
+    copy = tmp_path / "cropped.mp4"
+    run_ffmpeg(
+        ffmpeg, "-i", str(hard_bank[known]), "-vf", f"{crop_filter(*framing)},format=yuv420p",
+        "-c:v", "libx264", "-crf", "24", str(copy),
+    )  # fmt: skip
+    with Bank(hard_bank["bank"], readonly=True) as bank:
+        plain = match_clip(fingerprint_video(copy, defaults.MATCH_SAMPLING), bank)
+    assert not [m for m in plain.matches if m.video.path.endswith(f"{known}.mp4")]
+    matches = run_match(run_cli, hard_bank["bank"], copy)["matches"]
+    assert [Path(m["path"]).name for m in matches] == [f"{known}.mp4"]
+    found = [matches[0]["framing"][k] for k in ("left", "top", "width", "height")]
+    assert found == pytest.approx(framing, abs=0.02)
+    (segment,) = matches[0]["segments"]
+    length = 8 if known == "still" else 10
+    assert_segment(segment, (0, length), (0, length))

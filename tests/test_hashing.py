@@ -8,6 +8,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import imagehash
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -17,7 +19,7 @@ from verify.errors import ExitCode
 from verify.ffmpeg_tools import find_tool
 from verify.fingerprint import VideoFingerprint, fingerprint_video
 from verify.frames import Sampling
-from verify.perceptual import FrameHash
+from verify.perceptual import FrameHash, phash, phash_windows
 
 GOLDEN = Path(__file__).parent / "golden" / "original_keyframes.json"
 
@@ -46,6 +48,21 @@ def test_frame_hash_value_object():
         FrameHash.from_hex("abc")
     with pytest.raises(ValueError):
         FrameHash(1 << 64)
+
+
+def test_window_hashes_are_phash_of_the_resized_window(samples):
+    """Windows (fractional pixels too) hash as pHash of Pillow's reduction of them."""
+    grey = np.asarray(Image.open(samples / "photo.jpg").convert("L").resize((160, 90)))
+    height, width = grey.shape
+    boxes = np.array([
+        (0, 0, width, height), (24, 13, 136, 76), (10.3, 5.7, 150.2, 85.1), (3.3, 0.1, 140.9, 77.7),
+    ])  # fmt: skip
+    found = phash_windows(grey, boxes)
+    image = Image.fromarray(grey)
+    for box, value in zip(boxes, found, strict=True):
+        reduced = image.resize((32, 32), Image.Resampling.LANCZOS, box=tuple(box))
+        assert FrameHash(int(value)) == FrameHash.from_image_hash(imagehash.phash(reduced))
+    assert FrameHash(int(found[0])) == phash(grey)
 
 
 @pytest.mark.parametrize("text", ["keyframes", "scenes", "fps=2", "fps=0.5"])

@@ -156,6 +156,24 @@ EXTEND_DISTANCE = 16
 # stays within a few tens of MB.
 DISTANCE_BLOCK_CELLS = 1 << 20
 
+# Off-centre crops (see verify.reframe). A candidate whose segments cover
+# less than REFRAME_BELOW_COVERAGE of the clip is searched for a framing: the
+# part of the known picture the clip shows, cropped by up to REFRAME_MAX_CROP
+# of each dimension, on a grid REFRAME_GRID_STEP apart, then refined. It is
+# searched on up to REFRAME_ANCHORS clip pictures spread over the clip (at
+# REFRAME_PHASES phases of the bank's 0.5 s interval: on fast footage only a
+# clip frame of the very moment of a known frame looks like it), and taken
+# when at least REFRAME_MIN_ANCHORS of them show a known frame within
+# MATCH_DISTANCE through it. On bench/bench_match_accuracy.py the true
+# source's best framing put 10-16 of 12-16 anchors within that distance; any
+# other video's best framing, over every query and negative, at most 1.
+REFRAME_BELOW_COVERAGE = 0.9
+REFRAME_MAX_CROP = 0.15
+REFRAME_GRID_STEP = 0.025
+REFRAME_ANCHORS = 32
+REFRAME_PHASES = 4
+REFRAME_MIN_ANCHORS = 3
+
 # --- verify batch ---------------------------------------------------------------
 
 # Worker processes for `verify batch`; 0 means one per CPU core this process

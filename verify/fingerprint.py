@@ -34,6 +34,9 @@ SCHEMA_VERSION = "1.0"
 MAX_DIMENSION = 16384
 
 ExportSink = Callable[[float, np.ndarray], None]
+# Receives each selected frame as hashed: its time and its grey working-size
+# picture with the video's bars cropped.
+PictureSink = Callable[[float, np.ndarray], None]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -165,11 +168,13 @@ def fingerprint_video(
     export: ExportSink | None = None,
     known_digest: tuple[str, int] | None = None,
     probed: Inspection | None = None,
+    pictures: PictureSink | None = None,
 ) -> VideoFingerprint:
     """Sample, normalise and hash the frames of one video.
 
     ``export``, if given, receives each selected frame at full display size
-    (BGR) with its time, e.g. to write keyframe images. ``known_digest``
+    (BGR) with its time, e.g. to write keyframe images; ``pictures`` receives
+    each one as it is hashed (grey, working size, bars cropped). ``known_digest``
     (SHA-256, size) skips re-reading a file whose digest the caller has;
     ``probed``, the file's inspection, skips probing it again.
     """
@@ -206,6 +211,8 @@ def fingerprint_video(
     frames = []
     for time, frame in zip(times, selected, strict=True):
         picture = crop.apply(frame.pixels)
+        if pictures is not None:
+            pictures(time, picture)
         full = phash(picture)
         window = inset.apply(picture) if inset else _own_bars(picture)
         frames.append(

@@ -23,8 +23,9 @@ import numpy as np
 from verify import defaults
 from verify.bank import FLAG_UNIFORM, Bank, KnownVideo
 from verify.fingerprint import VideoFingerprint
+from verify.reframe import Framing, Reframer
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,6 +41,10 @@ class Segment:
     # Clip times of the first and last matched frames: the edges lie beyond.
     first_match: float = dataclasses.field(default=0.0, compare=False)
     last_match: float = dataclasses.field(default=0.0, compare=False)
+    # Usable known frames within the segment, and how many of them a clip
+    # frame matched: a copy matches nearly all of them.
+    known_frames: int = dataclasses.field(default=0, compare=False)
+    known_matched: int = dataclasses.field(default=0, compare=False)
 
     @property
     def query_length(self) -> float:
@@ -64,6 +69,12 @@ class Match:
     score: float
     mirrored: bool
     segments: tuple[Segment, ...]
+    framing: Framing | None = None  # the part of the known picture an off-centre crop shows
+
+    @property
+    def coverage(self) -> float:
+        """Seconds of the clip its segments cover."""
+        return sum(s.query_length for s in self.segments)
 
     def to_dict(self) -> dict[str, Any]:
         video = self.video
@@ -72,6 +83,7 @@ class Match:
             "sha256": video.sha256,
             "score": round(float(self.score), 4),
             "mirrored": self.mirrored,
+            "framing": self.framing.to_dict() if self.framing else None,
             "duration": video.duration,
             "source": video.source,
             "posted_at": video.posted_at,
@@ -134,6 +146,10 @@ class _Frames:
         forms = {name: rows[name].astype(np.uint64) for name in names}
         return cls(rows["time"].astype(np.float64), forms, (rows["flags"] & FLAG_UNIFORM) == 0)
 
+    def with_window(self, hashes: np.ndarray) -> _Frames:
+        """These frames with their hashes through a framing (`verify.reframe`) as one more form."""
+        return dataclasses.replace(self, forms={**self.forms, "window": hashes})
+
 
 @dataclasses.dataclass(frozen=True)
 class _Pairs:
@@ -144,20 +160,22 @@ class _Pairs:
     distance: np.ndarray
 
 
-def _pairings(mirrored: bool) -> list[tuple[str, str]]:
+def _pairings(query: _Frames, mirrored: bool) -> list[tuple[str, str]]:
     """(clip form, known form) pairs compared; a frame pair counts by its best one."""
     full = "mirror" if mirrored else "phash"
     centre = "mirror_centre70" if mirrored else "centre70"
     pairings = [(full, "phash"), (full, "centre85"), (centre, "centre70")]
     if not mirrored:  # picture-in-picture, either way round
         pairings += [("inset", "phash"), ("phash", "inset")]
+    if not mirrored and "window" in query.forms:  # an off-centre crop, reframed
+        pairings.append(("window", "centre70"))
     return pairings
 
 
 def frame_distances(query: _Frames, known: _Frames, *, mirrored: bool) -> np.ndarray:
     """Best pairing distance for every (clip frame, known frame); 64 where unusable."""
     distances = np.minimum.reduce(
-        [_hamming(query.forms[a], known.forms[b]) for a, b in _pairings(mirrored)]
+        [_hamming(query.forms[a], known.forms[b]) for a, b in _pairings(query, mirrored)]
     )
     distances[~query.usable, :] = 64
     distances[:, ~known.usable] = 64
@@ -170,7 +188,7 @@ def paired_distances(
     """Best pairing distance of clip frames ``qs`` with known frames ``ks``, pair by pair."""
     distances = np.minimum.reduce([
         np.bitwise_count(query.forms[a][qs] ^ known.forms[b][ks]).astype(np.int16)
-        for a, b in _pairings(mirrored)
+        for a, b in _pairings(query, mirrored)
     ])  # fmt: skip
     distances[~(query.usable[qs] & known.usable[ks])] = 64
     return distances
@@ -307,9 +325,10 @@ def _runs(
         for q in run:
             k, _, distance = chosen[q]
             closest[k] = min(distance, closest.get(k, distance))
+        spanned = known.usable & (known.time >= ref_start) & (known.time <= ref_end)
         segment = Segment(
             start, end, ref_start, ref_end, len(run), float(np.mean(list(closest.values()))),
-            float(first), float(last),
+            float(first), float(last), int(spanned.sum()), len(closest),
         )  # fmt: skip
         results.append((segment, members))
     return results
@@ -531,40 +550,91 @@ def probe_hashes(clip: _Frames) -> list[int]:
     return [int(v) for form in PROBE_FORMS for v in clip.forms[form][keep]]
 
 
-def match_clip(query: VideoFingerprint, bank: Bank) -> MatchReport:
-    """Every known video in ``bank`` that ``query`` copies, best first."""
+def match_clip(
+    query: VideoFingerprint, bank: Bank, reframer: Reframer | None = None
+) -> MatchReport:
+    """Every known video in ``bank`` that ``query`` copies, best first.
+
+    With a ``reframer`` (the clip's anchor pictures, see `verify.reframe`),
+    off-centre crops are found too: a candidate the clip's own forms cover
+    poorly is searched for a framing, and aligned again through it.
+    """
     clip = _Frames.of_query(query)
-    probes = probe_hashes(clip)
+    probes = probe_hashes(clip) + (reframer.probe_hashes() if reframer else [])
     candidates = bank.candidates(
         probes, min_votes=defaults.MIN_CANDIDATE_VOTES, limit=defaults.MAX_CANDIDATES
     )
     duration = query.duration or (float(clip.time.max()) if clip.time.size else 0.0)
-    matches = []
+    found: dict[int, Match] = {}
+    reframe: list[tuple[KnownVideo, _Frames, Framing]] = []
     for video_id, _votes in candidates:
         rows = bank.frames(video_id)
         if rows.size == 0:
             continue
         known = _Frames.of_known(rows)
         video = bank.video_by_id(video_id)
-        known_duration = video.duration or float(known.time.max())
-        best: tuple[float, bool, list[Segment]] | None = None
-        for mirrored in (False, True):
-            pairs = close_pairs(clip, known, mirrored=mirrored)
-            segments = align_segments(
-                clip, known, pairs, mirrored=mirrored, query_duration=duration,
-                known_duration=known_duration,
-            )  # fmt: skip
-            if not segments:
-                continue
-            covered = sum(s.query_length for s in segments)
-            mean_distance = np.average(
-                [s.mean_distance for s in segments], weights=[s.frames for s in segments]
-            )
-            score = min(1.0, covered / duration if duration else 0.0) * (1 - mean_distance / 64)
-            if best is None or score > best[0]:
-                best = (float(score), mirrored, segments)
-        if best is not None:
-            matches.append(Match(video, best[0], best[1], tuple(best[2])))
-    matches = _meet_at_cuts(matches)
+        match = _best_match(clip, known, video, duration)
+        if match is not None:
+            found[video_id] = match
+        if reframer is None or (match is not None and _is_firm(match, duration)):
+            continue
+        framing = reframer.find_framing(known.forms["centre70"][known.usable])
+        if framing is not None:
+            reframe.append((video, known, framing))
+    windows = reframer.window_hashes([f for *_, f in reframe]) if reframe and reframer else None
+    for (video, known, framing), hashes in zip(reframe, windows or (), strict=False):
+        match = _best_match(
+            clip.with_window(hashes), known, video, duration, ways=(False,), framing=framing
+        )
+        previous = found.get(video.id)
+        if match is not None and (previous is None or match.score > previous.score):
+            found[video.id] = match
+    matches = _meet_at_cuts(list(found.values()))
     matches.sort(key=lambda m: m.score, reverse=True)
     return MatchReport(query, str(bank.path), tuple(matches), len(candidates))
+
+
+def _is_firm(match: Match, duration: float) -> bool:
+    """Whether a match covers the clip with close frames: no framing search needed.
+
+    Its segments must cover `REFRAME_BELOW_COVERAGE` of the clip, and that
+    share of the known frames within them must have a clip frame within
+    `MATCH_DISTANCE` (an off-centre crop may still be aligned, loosely, over
+    its whole length, by a few close frames and others up to
+    `EXTEND_DISTANCE` apart).
+    """
+    spanned = sum(s.known_frames for s in match.segments)
+    matched = sum(s.known_matched for s in match.segments)
+    return (
+        match.coverage >= defaults.REFRAME_BELOW_COVERAGE * duration
+        and matched >= defaults.REFRAME_BELOW_COVERAGE * spanned
+    )
+
+
+def _best_match(
+    clip: _Frames, known: _Frames, video: KnownVideo, duration: float, *,
+    ways: tuple[bool, ...] = (False, True), framing: Framing | None = None,
+) -> Match | None:  # fmt: skip
+    """The clip aligned with one known video, as is or mirrored (``ways``), whichever scores best.
+
+    The score is the share of the clip the segments cover, discounted by how
+    many bits apart their frames are.
+    """
+    known_duration = video.duration or float(known.time.max())
+    best: Match | None = None
+    for mirrored in ways:
+        pairs = close_pairs(clip, known, mirrored=mirrored)
+        segments = align_segments(
+            clip, known, pairs, mirrored=mirrored, query_duration=duration,
+            known_duration=known_duration,
+        )  # fmt: skip
+        if not segments:
+            continue
+        covered = sum(s.query_length for s in segments)
+        mean_distance = np.average(
+            [s.mean_distance for s in segments], weights=[s.frames for s in segments]
+        )
+        score = min(1.0, covered / duration if duration else 0.0) * (1 - mean_distance / 64)
+        if best is None or score > best.score:
+            best = Match(video, float(score), mirrored, tuple(segments), framing)
+    return best

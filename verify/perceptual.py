@@ -9,6 +9,7 @@ int so hashes store compactly in SQLite and compare with one XOR.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import imagehash
 import numpy as np
@@ -57,6 +58,61 @@ class FrameHash:
 def phash(grey: np.ndarray) -> FrameHash:
     """pHash (DCT of a 32x32 reduction) of a 2-D uint8 grey image."""
     return FrameHash.from_image_hash(imagehash.phash(Image.fromarray(grey)))
+
+
+# pHash's DCT-II basis for the 8 lowest frequencies over 32 samples.
+_DCT_LOW = np.cos(np.pi * np.arange(8)[:, None] * (2 * np.arange(32)[None, :] + 1) / 64)
+_BIT_VALUES = np.left_shift(np.uint64(1), np.arange(HASH_BITS - 1, -1, -1, dtype=np.uint64))
+_SIDE = 32  # pHash reduces an image to 32x32 before its DCT
+
+
+@functools.lru_cache(maxsize=4096)
+def _lanczos_weights(start: float, end: float, size: int) -> np.ndarray:
+    """Pillow's Lanczos weights (32 x ``size``) reducing pixels ``start``..``end`` of a line.
+
+    The same kernel, support and normalisation as Pillow's resampling, so a
+    window reduced with them equals ``Image.resize(..., box=...)`` exactly.
+    """
+    scale = (end - start) / _SIDE
+    stretch = max(scale, 1.0)
+    support = 3.0 * stretch
+    weights = np.zeros((_SIDE, size))
+    for out in range(_SIDE):
+        centre = start + (out + 0.5) * scale
+        low = max(int(centre - support + 0.5), 0)
+        high = min(int(centre + support + 0.5), size)
+        t = (np.arange(low, high) - centre + 0.5) / stretch
+        kernel = np.where(np.abs(t) < 3.0, np.sinc(t) * np.sinc(t / 3.0), 0.0)
+        weights[out, low:high] = kernel / kernel.sum()
+    return weights
+
+
+def phash_windows(grey: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """pHashes of windows of a grey image, as uint64 values.
+
+    ``boxes`` holds (left, top, right, bottom) rows in pixels, fractions
+    allowed. Each window is reduced to 32x32 as `phash` reduces a whole
+    image (Pillow's Lanczos, each pass rounded to 8 bits), as matrix products
+    so that many windows cost little; a window on whole pixels gets the hash
+    `phash` gives that crop to within a bit or two (the filter reads the
+    pixels just outside a box; a crop has none).
+    """
+    height, width = grey.shape[:2]
+    boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
+    boxes = np.clip(boxes, 0.0, [width, height, width, height])
+    pixels = grey.astype(np.float64)
+    across: dict[tuple[float, float], np.ndarray] = {}
+    cells = np.empty((len(boxes), _SIDE, _SIDE))
+    for i, (left, top, right, bottom) in enumerate(boxes.tolist()):
+        rows = across.get((left, right))
+        if rows is None:  # the horizontal pass, once per distinct span
+            reduced = pixels @ _lanczos_weights(left, right, width).T
+            rows = across[(left, right)] = np.clip(np.floor(reduced + 0.5), 0, 255)
+        cells[i] = _lanczos_weights(top, bottom, height) @ rows
+    cells = np.clip(np.floor(cells + 0.5), 0, 255)
+    low = (_DCT_LOW @ cells @ _DCT_LOW.T).reshape(len(boxes), HASH_BITS)
+    bits = low > np.median(low, axis=1, keepdims=True)
+    return np.bitwise_or.reduce(np.where(bits, _BIT_VALUES, np.uint64(0)), axis=1)
 
 
 def dhash(grey: np.ndarray) -> FrameHash:

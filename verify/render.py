@@ -246,6 +246,8 @@ def render_match(report: MatchReport) -> str:
         if video.posted_at:
             details.append(f"posted {video.posted_at}")
         lines.append(f"         {' · '.join(details)}")
+        if item.framing:
+            lines.append(f"         {item.framing.describe()}")
         for s in item.segments:
             lines.append(
                 f"         clip {timestamp_label(s.query_start)}-{timestamp_label(s.query_end)}"

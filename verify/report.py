@@ -46,10 +46,11 @@ from verify.inspection import Inspection, check_readable_file, inspect_file
 from verify.keyframes import THUMB_WIDTH, contact_sheet
 from verify.matching import Match, MatchReport, match_clip
 from verify.output import atomic_write_files, check_writable
+from verify.reframe import Reframer
 from verify.report_html import render_html
 from verify.timestamps import format_utc
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 # At most this many frames are shown (gallery and contact sheet), evenly
 # chosen: enough to see every shot of a short clip, few enough that the HTML
 # stays a few megabytes for an hour of video. The JSON lists every frame.
@@ -544,11 +545,11 @@ def _matching(
         return Matching(where, videos, reason="only videos are compared with the bank")
     if keyframes.fingerprint is None:
         return Matching(where, videos, reason=keyframes.reason)
-    query = fingerprint_video(
+    reframer = Reframer(
         path, Sampling.parse(options.match_sampling), timeout=options.timeout,
         known_digest=known_digest, probed=inspection,
     )  # fmt: skip
-    return Matching(where, videos, match_clip(query, bank))
+    return Matching(where, videos, match_clip(reframer.fingerprint(), bank, reframer))
 
 
 def render_json(report: Report) -> str:

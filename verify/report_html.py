@@ -20,6 +20,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from verify.keyframes import timestamp_label
+from verify.reframe import describe_framing
 
 if TYPE_CHECKING:
     from verify.report import Report
@@ -639,6 +640,12 @@ def _match_details(matching: dict[str, Any]) -> str:
                     ("SHA-256", _mono(m["sha256"])),
                     ("Score", f"{m['score']:.3f} (share of this file covered, 0 to 1)"),
                     ("Mirrored", "yes: this file is a flipped copy" if m["mirrored"] else "no"),
+                    (
+                        "Framing",
+                        escape(describe_framing(m["framing"]))
+                        if m.get("framing")
+                        else "the whole known picture (or a centred crop of it)",
+                    ),
                     ("Source", _text(m["source"])),
                     ("Posted", escape(human_time(m["posted_at"])) if m["posted_at"] else "–"),
                     ("Found at", _mono(m["url"]) if m["url"] else "–"),

@@ -17,10 +17,10 @@ from verify.commands.common import (
     timeout_option,
 )
 from verify.errors import ExitCode
-from verify.fingerprint import fingerprint_video
 from verify.frames import Sampling
 from verify.indexing import index_file
 from verify.matching import match_clip
+from verify.reframe import Reframer
 from verify.render import render_added, render_match, render_video, render_video_list
 from verify.timestamps import parse_recorded_time
 from verify.walk import find_media
@@ -189,8 +189,8 @@ def match(
     clip seconds query_start-query_end show known seconds ref_start-ref_end.
     """
     with open_bank(db_path, readonly=True) as bank:
-        fingerprint = fingerprint_video(file, sample, timeout=timeout)
-        report = match_clip(fingerprint, bank)
+        reframer = Reframer(file, sample, timeout=timeout)
+        report = match_clip(reframer.fingerprint(), bank, reframer)
     if as_json:
         emit_json(report.to_dict())
     else:

@@ -1,0 +1,291 @@
+"""Off-centre crops: where a clip's picture sits inside a known video's picture.
+
+A copy cropped off-centre (a corner cut away with a watermark) matches none
+of the forms the bank stores: its full frame is no longer the known centre
+85 %, nor its centre 70 % the known centre 70 %. It still shows the known
+centre 70 % though, shifted and scaled to a window of its own. That window,
+the *framing*, is the same in every frame of the copy, so it is searched for
+once per candidate on a few anchor pictures of the clip (a grid of framings,
+then a finer search around the best); the clip's frames are then hashed
+through it and compared with the known centre 70 % like any other form.
+
+The anchors are kept while the clip is fingerprinted (`Reframer.fingerprint`);
+hashing every frame through a framing takes a second decoding run, which
+only happens when a framing was found.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from verify import defaults
+from verify.fingerprint import VideoFingerprint, fingerprint_video
+from verify.frames import Sampling
+from verify.inspection import Inspection
+from verify.normalise import is_uniform
+from verify.perceptual import phash_windows
+
+# The known picture's centre 70 % (perceptual.centre_crop), as fractions.
+INNER = (0.15, 0.85)
+# Seconds between the frames the bank keeps (its default fps=2 sampling).
+BANK_INTERVAL = 0.5
+
+
+@dataclasses.dataclass(frozen=True)
+class Framing:
+    """The part of the known picture a clip shows, in fractions of its width and height."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+
+    @classmethod
+    def of_row(cls, row: np.ndarray) -> Framing:
+        return cls(*(round(float(v), 4) for v in row))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def describe(self) -> str:
+        """In words, e.g. "a crop: 88 % x 88 % of the known picture, from 2 % left, 10 % top"."""
+        return describe_framing(self.to_dict())
+
+    @property
+    def is_whole(self) -> bool:
+        """The whole known picture, or as good as: no reframing needed."""
+        return self.width > 0.99 and self.height > 0.99
+
+
+def describe_framing(framing: dict[str, float]) -> str:
+    """A framing (as `Framing.to_dict` gives it) in words."""
+    return (
+        f"a crop: {framing['width']:.0%} x {framing['height']:.0%} of the known picture, "
+        f"from {framing['left']:.0%} left, {framing['top']:.0%} top"
+    ).replace("%", " %")
+
+
+def framing_grid(max_crop: float, step: float) -> np.ndarray:
+    """Framings (left, top, width, height) of every crop keeping the aspect, ``step`` apart."""
+    rows = []
+    for size in np.arange(1.0 - max_crop, 1.0 + 1e-9, step):
+        places = np.linspace(0.0, 1.0 - size, round((1.0 - size) / step) + 1)
+        rows += [(left, top, size, size) for left in places for top in places]
+    return np.array(rows, np.float64)
+
+
+def window_boxes(framings: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Boxes in the clip's pixels that show the known centre 70 %, one per framing."""
+    left, top, w, h = np.asarray(framings, np.float64).reshape(-1, 4).T
+    low, high = INNER
+    boxes = np.stack(
+        [(low - left) / w * width, (low - top) / h * height,
+         (high - left) / w * width, (high - top) / h * height],
+        axis=1,
+    )  # fmt: skip
+    return np.clip(boxes, 0.0, [width, height, width, height])
+
+
+class _Spread:
+    """Pictures kept evenly spread over a clip of unknown length: at most 2 x a need."""
+
+    def __init__(self) -> None:
+        self.kept: list[tuple[float, np.ndarray]] = []
+        self.spacing = BANK_INTERVAL
+        self.next = float("-inf")
+
+    def offer(self, time: float, picture: np.ndarray) -> None:
+        if time < self.next:
+            return
+        self.kept.append((time, picture.copy()))
+        self.next = time + self.spacing
+        if len(self.kept) >= 2 * defaults.REFRAME_ANCHORS:
+            self.kept = self.kept[::2]
+            self.spacing *= 2
+
+    def pick(self, count: int) -> list[tuple[float, np.ndarray]]:
+        """``count`` of the kept pictures (or all there are), evenly spread."""
+        if not self.kept:
+            return []
+        picks = np.linspace(0, len(self.kept) - 1, min(count, len(self.kept)))
+        return [self.kept[i] for i in picks.round().astype(int)]
+
+
+def _nearest(hashes: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each hash's closest known hash: (bits apart, index), in blocks of known hashes."""
+    best = np.full(hashes.size, 65, np.int16)
+    where = np.zeros(hashes.size, np.int64)
+    block = max(1, defaults.DISTANCE_BLOCK_CELLS // max(1, hashes.size))
+    for start in range(0, known.size, block):
+        bits = np.bitwise_count(np.bitwise_xor.outer(hashes, known[start : start + block]))
+        closest = bits.argmin(axis=1)
+        distance = bits[np.arange(hashes.size), closest].astype(np.int16)
+        better = distance < best
+        best[better], where[better] = distance[better], closest[better] + start
+    return best, where
+
+
+class Reframer:
+    """One clip's anchor pictures, and the framing searches made with them."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | bytes,
+        sampling: Sampling | str,
+        *,
+        timeout: float = defaults.PROBE_TIMEOUT_S,
+        known_digest: tuple[str, int] | None = None,
+        probed: Inspection | None = None,
+    ):
+        self.path = path
+        self.sampling = Sampling.parse(sampling) if isinstance(sampling, str) else sampling
+        self.timeout = timeout
+        self.known_digest = known_digest
+        self.probed = probed
+        self._phases = [_Spread() for _ in range(defaults.REFRAME_PHASES)]
+        self._grid = framing_grid(defaults.REFRAME_MAX_CROP, defaults.REFRAME_GRID_STEP)
+        self._grid_hashes: np.ndarray | None = None  # anchors x grid
+        self._frames = 0
+
+    def fingerprint(self) -> VideoFingerprint:
+        """Fingerprint the clip (as `fingerprint_video`), keeping its anchor pictures."""
+        fingerprint = fingerprint_video(
+            self.path, self.sampling, timeout=self.timeout, known_digest=self.known_digest,
+            probed=self.probed, pictures=self.add,
+        )  # fmt: skip
+        self.known_digest = (fingerprint.sha256, fingerprint.size)
+        self._frames = len(fingerprint.frames)
+        return fingerprint
+
+    def add(self, time: float, picture: np.ndarray) -> None:
+        """Consider one clip picture as an anchor.
+
+        On fast footage a clip frame only looks like the known frame of the
+        very same moment, and the bank holds one frame every
+        `BANK_INTERVAL`: anchors are taken at `REFRAME_PHASES` evenly spaced
+        phases of that interval (so that, whatever the clip's phase against
+        the known video, some anchors fall on known frames), each phase's
+        anchors spread over the whole clip.
+        """
+        phase = (time % BANK_INTERVAL) / BANK_INTERVAL * len(self._phases)
+        nearest = round(phase)
+        if abs(phase - nearest) > 0.25 or is_uniform(picture):
+            return
+        self._phases[nearest % len(self._phases)].offer(time, picture)
+
+    @property
+    def anchors(self) -> list[tuple[float, np.ndarray]]:
+        """Up to `REFRAME_ANCHORS` detailed clip pictures spread over the clip, in time order."""
+        share = defaults.REFRAME_ANCHORS // len(self._phases)
+        return sorted(
+            (anchor for spread in self._phases for anchor in spread.pick(share)),
+            key=lambda anchor: anchor[0],
+        )
+
+    def _hashes(self) -> np.ndarray:
+        """pHashes of every anchor through every grid framing (anchors x framings)."""
+        if self._grid_hashes is None:
+            rows = [
+                phash_windows(picture, window_boxes(self._grid, *picture.shape[::-1]))
+                for _, picture in self.anchors
+            ]
+            self._grid_hashes = np.array(rows, np.uint64).reshape(len(rows), len(self._grid))
+        return self._grid_hashes
+
+    def probe_hashes(self) -> list[int]:
+        """Hashes to look up in the postings: the most detailed anchor through every framing.
+
+        Still footage offers few distinct hashes of its own, so without these
+        an off-centre crop of it may find no candidate at all.
+        """
+        anchors = self.anchors
+        if not anchors:
+            return []
+        richest = int(np.argmax([picture.std() for _, picture in anchors]))
+        return [int(v) for v in self._hashes()[richest]]
+
+    def find_framing(self, known_centre70: np.ndarray) -> Framing | None:
+        """The framing through which the anchors show ``known_centre70`` hashes, if any.
+
+        The grid framing that puts the most anchors within `MATCH_DISTANCE` of
+        a known frame wins (ties: fewer bits in all); it must reach
+        `REFRAME_MIN_ANCHORS`. It is then refined in finer steps, each anchor
+        held to the known frame it found. None when nothing reaches the
+        threshold or the winner is the whole picture (the matcher's own
+        centre 70 % comparison already covers that).
+        """
+        known = np.asarray(known_centre70, np.uint64)
+        grid_hashes = self._hashes()
+        if known.size == 0 or len(grid_hashes) < defaults.REFRAME_MIN_ANCHORS:
+            return None
+        nearest = [_nearest(row, known) for row in grid_hashes]
+        distance = np.stack([d for d, _ in nearest])  # anchors x framings
+        close = (distance <= defaults.MATCH_DISTANCE).sum(axis=0)
+        spread = np.minimum(distance, 32).sum(axis=0)
+        best = int(np.lexsort((spread, -close))[0])
+        if close[best] < defaults.REFRAME_MIN_ANCHORS:
+            return None
+        matched = np.flatnonzero(distance[:, best] <= defaults.MATCH_DISTANCE)
+        targets = known[np.array([nearest[a][1][best] for a in matched])]
+        pictures = [self.anchors[a][1] for a in matched]
+        framing, bits = self._refine(self._grid[best], pictures, targets)
+        if (bits <= defaults.MATCH_DISTANCE).sum() < defaults.REFRAME_MIN_ANCHORS:
+            return None
+        found = Framing.of_row(framing)
+        return None if found.is_whole else found
+
+    @staticmethod
+    def _refine(
+        start: np.ndarray, pictures: list[np.ndarray], targets: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Local search around ``start``: each of the four numbers moved by half, then
+        a quarter of the grid step, keeping the framing with the fewest bits in all."""
+        framing = start
+        bits = Reframer._bits(framing[None, :], pictures, targets)[:, 0]
+        for step in (defaults.REFRAME_GRID_STEP / 2, defaults.REFRAME_GRID_STEP / 4):
+            moves = np.array(list(itertools.product((-step, 0.0, step), repeat=4)))
+            tried = framing + moves
+            tried = tried[(tried[:, 2] > 0.5) & (tried[:, 3] > 0.5)]
+            found = Reframer._bits(tried, pictures, targets)
+            choice = int(np.argmin(found.sum(axis=0)))
+            if found[:, choice].sum() < bits.sum():
+                framing, bits = tried[choice], found[:, choice]
+        return framing, bits
+
+    @staticmethod
+    def _bits(framings: np.ndarray, pictures: list[np.ndarray], targets: np.ndarray) -> np.ndarray:
+        """Bits apart of each picture through each framing from its target (pictures x framings)."""
+        rows = [
+            phash_windows(picture, window_boxes(framings, *picture.shape[::-1])) ^ target
+            for picture, target in zip(pictures, targets, strict=True)
+        ]
+        return np.bitwise_count(np.array(rows, np.uint64)).astype(np.int16)
+
+    def window_hashes(self, framings: Sequence[Framing]) -> list[np.ndarray] | None:
+        """Every clip frame hashed through each framing, by a second decoding run.
+
+        None when that run does not give the frames the fingerprint had
+        (the file changed in between).
+        """
+        rows = np.array([(f.left, f.top, f.width, f.height) for f in framings], np.float64).reshape(
+            -1, 4
+        )
+        found: list[np.ndarray] = []
+
+        def hash_picture(_time: float, picture: np.ndarray) -> None:
+            found.append(phash_windows(picture, window_boxes(rows, *picture.shape[::-1])))
+
+        fingerprint_video(
+            self.path, self.sampling, timeout=self.timeout, known_digest=self.known_digest,
+            probed=self.probed, pictures=hash_picture,
+        )  # fmt: skip
+        if len(found) != self._frames:
+            return None
+        table = np.array(found, np.uint64).reshape(len(found), len(rows))
+        return [table[:, i].copy() for i in range(len(rows))]
