@@ -173,6 +173,14 @@ REFRAME_GRID_STEP = 0.025
 REFRAME_ANCHORS = 32
 REFRAME_PHASES = 4
 REFRAME_MIN_ANCHORS = 3
+# The clip's most detailed anchor, through a grid of framings, is looked up
+# in the postings too (about 110 more keys) when the clip's own probe frames
+# give fewer keys than this: still footage (90-150 keys on the accuracy
+# bench), whose off-centre crop may otherwise find no candidate at all.
+# Moving footage gives 1,400-2,800 keys, and every one of the bench's
+# off-centre crops of it was a candidate through its own frames; each key
+# costs time on a large bank.
+REFRAME_PROBE_BELOW_KEYS = 600
 
 # --- verify batch ---------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from verify import defaults
-from verify.bank import FLAG_UNIFORM, Bank, KnownVideo
+from verify.bank import FLAG_UNIFORM, Bank, KnownVideo, slice_keys
 from verify.fingerprint import VideoFingerprint
 from verify.reframe import Framing, Reframer
 
@@ -550,6 +550,15 @@ def probe_hashes(clip: _Frames) -> list[int]:
     return [int(v) for form in PROBE_FORMS for v in clip.forms[form][keep]]
 
 
+def lookup_hashes(clip: _Frames, reframer: Reframer | None = None) -> list[int]:
+    """Every hash `match_clip` looks up: the probe frames', and for a clip whose own
+    give few keys (still footage), its most detailed anchor through a grid of framings."""
+    probes = probe_hashes(clip)
+    if reframer is not None and len(slice_keys(probes)) < defaults.REFRAME_PROBE_BELOW_KEYS:
+        probes += reframer.probe_hashes()
+    return probes
+
+
 def match_clip(
     query: VideoFingerprint, bank: Bank, reframer: Reframer | None = None
 ) -> MatchReport:
@@ -560,9 +569,10 @@ def match_clip(
     poorly is searched for a framing, and aligned again through it.
     """
     clip = _Frames.of_query(query)
-    probes = probe_hashes(clip) + (reframer.probe_hashes() if reframer else [])
     candidates = bank.candidates(
-        probes, min_votes=defaults.MIN_CANDIDATE_VOTES, limit=defaults.MAX_CANDIDATES
+        lookup_hashes(clip, reframer),
+        min_votes=defaults.MIN_CANDIDATE_VOTES,
+        limit=defaults.MAX_CANDIDATES,
     )
     duration = query.duration or (float(clip.time.max()) if clip.time.size else 0.0)
     found: dict[int, Match] = {}

@@ -101,14 +101,18 @@ def phash_windows(grey: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
     boxes = np.clip(boxes, 0.0, [width, height, width, height])
     pixels = grey.astype(np.float64)
-    across: dict[tuple[float, float], np.ndarray] = {}
-    cells = np.empty((len(boxes), _SIDE, _SIDE))
+    across: dict[tuple[float, float], np.ndarray] = {}  # horizontal pass per distinct span
+    down: dict[tuple[float, float], list[tuple[int, tuple[float, float]]]] = {}
     for i, (left, top, right, bottom) in enumerate(boxes.tolist()):
-        rows = across.get((left, right))
-        if rows is None:  # the horizontal pass, once per distinct span
+        if (left, right) not in across:
             reduced = pixels @ _lanczos_weights(left, right, width).T
-            rows = across[(left, right)] = np.clip(np.floor(reduced + 0.5), 0, 255)
-        cells[i] = _lanczos_weights(top, bottom, height) @ rows
+            across[(left, right)] = np.clip(np.floor(reduced + 0.5), 0, 255)
+        down.setdefault((top, bottom), []).append((i, (left, right)))
+    cells = np.empty((len(boxes), _SIDE, _SIDE))
+    for (top, bottom), members in down.items():  # vertical pass, all windows of a span at once
+        side_by_side = np.concatenate([across[span] for _, span in members], axis=1)
+        reduced = _lanczos_weights(top, bottom, height) @ side_by_side
+        cells[[i for i, _ in members]] = reduced.reshape(_SIDE, len(members), _SIDE).swapaxes(0, 1)
     cells = np.clip(np.floor(cells + 0.5), 0, 255)
     low = (_DCT_LOW @ cells @ _DCT_LOW.T).reshape(len(boxes), HASH_BITS)
     bits = low > np.median(low, axis=1, keepdims=True)

@@ -93,9 +93,10 @@ def window_boxes(framings: np.ndarray, width: int, height: int) -> np.ndarray:
 
 
 class _Spread:
-    """Pictures kept evenly spread over a clip of unknown length: at most 2 x a need."""
+    """Pictures kept evenly spread over a clip of unknown length: at most 2 x ``need``."""
 
-    def __init__(self) -> None:
+    def __init__(self, need: int) -> None:
+        self.need = need
         self.kept: list[tuple[float, np.ndarray]] = []
         self.spacing = BANK_INTERVAL
         self.next = float("-inf")
@@ -105,30 +106,43 @@ class _Spread:
             return
         self.kept.append((time, picture.copy()))
         self.next = time + self.spacing
-        if len(self.kept) >= 2 * defaults.REFRAME_ANCHORS:
+        if len(self.kept) >= 2 * self.need:
             self.kept = self.kept[::2]
             self.spacing *= 2
 
-    def pick(self, count: int) -> list[tuple[float, np.ndarray]]:
-        """``count`` of the kept pictures (or all there are), evenly spread."""
+    def pick(self) -> list[tuple[float, np.ndarray]]:
+        """``need`` of the kept pictures (or all there are), evenly spread."""
         if not self.kept:
             return []
-        picks = np.linspace(0, len(self.kept) - 1, min(count, len(self.kept)))
+        picks = np.linspace(0, len(self.kept) - 1, min(self.need, len(self.kept)))
         return [self.kept[i] for i in picks.round().astype(int)]
 
 
 def _nearest(hashes: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each hash's closest known hash: (bits apart, index), in blocks of known hashes."""
-    best = np.full(hashes.size, 65, np.int16)
-    where = np.zeros(hashes.size, np.int64)
-    block = max(1, defaults.DISTANCE_BLOCK_CELLS // max(1, hashes.size))
+    flat = hashes.ravel()
+    best = np.full(flat.size, 65, np.int16)
+    where = np.zeros(flat.size, np.int64)
+    block = max(1, defaults.DISTANCE_BLOCK_CELLS // max(1, flat.size))
     for start in range(0, known.size, block):
-        bits = np.bitwise_count(np.bitwise_xor.outer(hashes, known[start : start + block]))
+        bits = np.bitwise_count(np.bitwise_xor.outer(flat, known[start : start + block]))
         closest = bits.argmin(axis=1)
-        distance = bits[np.arange(hashes.size), closest].astype(np.int16)
+        distance = np.take_along_axis(bits, closest[:, None], axis=1)[:, 0].astype(np.int16)
         better = distance < best
         best[better], where[better] = distance[better], closest[better] + start
-    return best, where
+    return best.reshape(hashes.shape), where.reshape(hashes.shape)
+
+
+def _any_within(hashes: np.ndarray, known: np.ndarray, bits: int) -> bool:
+    """Whether any hash is within ``bits`` of any known hash."""
+    flat = hashes.ravel()
+    block = max(1, defaults.DISTANCE_BLOCK_CELLS // max(1, flat.size))
+    for start in range(0, known.size, block):
+        if (
+            np.bitwise_count(np.bitwise_xor.outer(flat, known[start : start + block])) <= bits
+        ).any():
+            return True
+    return False
 
 
 class Reframer:
@@ -148,9 +162,12 @@ class Reframer:
         self.timeout = timeout
         self.known_digest = known_digest
         self.probed = probed
-        self._phases = [_Spread() for _ in range(defaults.REFRAME_PHASES)]
+        share = defaults.REFRAME_ANCHORS // defaults.REFRAME_PHASES
+        self._phases = [_Spread(share) for _ in range(defaults.REFRAME_PHASES)]
         self._grid = framing_grid(defaults.REFRAME_MAX_CROP, defaults.REFRAME_GRID_STEP)
-        self._grid_hashes: np.ndarray | None = None  # anchors x grid
+        self._anchors: list[tuple[float, np.ndarray]] | None = None
+        self._screen: list[int] = []  # the anchors a candidate is first screened with
+        self._rows: dict[int, np.ndarray] = {}  # anchor -> its pHash through every grid framing
         self._frames = 0
 
     def fingerprint(self) -> VideoFingerprint:
@@ -178,37 +195,47 @@ class Reframer:
         if abs(phase - nearest) > 0.25 or is_uniform(picture):
             return
         self._phases[nearest % len(self._phases)].offer(time, picture)
+        self._anchors = None
 
     @property
     def anchors(self) -> list[tuple[float, np.ndarray]]:
-        """Up to `REFRAME_ANCHORS` detailed clip pictures spread over the clip, in time order."""
-        share = defaults.REFRAME_ANCHORS // len(self._phases)
-        return sorted(
-            (anchor for spread in self._phases for anchor in spread.pick(share)),
-            key=lambda anchor: anchor[0],
-        )
+        """Up to `REFRAME_ANCHORS` detailed clip pictures spread over the clip, by phase."""
+        if self._anchors is None:
+            self._anchors, self._screen, self._rows = [], [], {}
+            for spread in self._phases:
+                picked = spread.pick()
+                if picked:  # each phase's first and last anchor screen candidates
+                    self._screen += sorted(
+                        {len(self._anchors), len(self._anchors) + len(picked) - 1}
+                    )
+                self._anchors += picked
+        return self._anchors
 
-    def _hashes(self) -> np.ndarray:
-        """pHashes of every anchor through every grid framing (anchors x framings)."""
-        if self._grid_hashes is None:
-            rows = [
-                phash_windows(picture, window_boxes(self._grid, *picture.shape[::-1]))
-                for _, picture in self.anchors
-            ]
-            self._grid_hashes = np.array(rows, np.uint64).reshape(len(rows), len(self._grid))
-        return self._grid_hashes
+    def _grid_hashes(self, which: Sequence[int]) -> np.ndarray:
+        """pHashes of anchors ``which`` through every grid framing (anchors x framings)."""
+        anchors = self.anchors
+        for i in which:
+            if i not in self._rows:
+                picture = anchors[i][1]
+                self._rows[i] = phash_windows(
+                    picture, window_boxes(self._grid, *picture.shape[::-1])
+                )
+        return np.array([self._rows[i] for i in which], np.uint64).reshape(-1, len(self._grid))
 
     def probe_hashes(self) -> list[int]:
-        """Hashes to look up in the postings: the most detailed anchor through every framing.
+        """Hashes to look up in the postings: the most detailed anchor through a coarse grid.
 
         Still footage offers few distinct hashes of its own, so without these
-        an off-centre crop of it may find no candidate at all.
+        an off-centre crop of it may find no candidate at all. The grid is
+        twice as coarse as the search's: every lookup costs time on a large
+        bank.
         """
         anchors = self.anchors
         if not anchors:
             return []
-        richest = int(np.argmax([picture.std() for _, picture in anchors]))
-        return [int(v) for v in self._hashes()[richest]]
+        picture = max((p for _, p in anchors), key=lambda p: float(p.std()))
+        coarse = framing_grid(defaults.REFRAME_MAX_CROP, 2 * defaults.REFRAME_GRID_STEP)
+        return [int(v) for v in phash_windows(picture, window_boxes(coarse, *picture.shape[::-1]))]
 
     def find_framing(self, known_centre70: np.ndarray) -> Framing | None:
         """The framing through which the anchors show ``known_centre70`` hashes, if any.
@@ -218,22 +245,25 @@ class Reframer:
         `REFRAME_MIN_ANCHORS`. It is then refined in finer steps, each anchor
         held to the known frame it found. None when nothing reaches the
         threshold or the winner is the whole picture (the matcher's own
-        centre 70 % comparison already covers that).
+        centre 70 % comparison already covers that). A few anchors screen
+        the candidate first: when none of them comes within `MATCH_DISTANCE`
+        through any framing, the others are not tried.
         """
         known = np.asarray(known_centre70, np.uint64)
-        grid_hashes = self._hashes()
-        if known.size == 0 or len(grid_hashes) < defaults.REFRAME_MIN_ANCHORS:
+        anchors = self.anchors
+        if known.size == 0 or len(anchors) < defaults.REFRAME_MIN_ANCHORS:
             return None
-        nearest = [_nearest(row, known) for row in grid_hashes]
-        distance = np.stack([d for d, _ in nearest])  # anchors x framings
+        if not _any_within(self._grid_hashes(self._screen), known, defaults.MATCH_DISTANCE):
+            return None
+        distance, where = _nearest(self._grid_hashes(range(len(anchors))), known)
         close = (distance <= defaults.MATCH_DISTANCE).sum(axis=0)
         spread = np.minimum(distance, 32).sum(axis=0)
         best = int(np.lexsort((spread, -close))[0])
         if close[best] < defaults.REFRAME_MIN_ANCHORS:
             return None
         matched = np.flatnonzero(distance[:, best] <= defaults.MATCH_DISTANCE)
-        targets = known[np.array([nearest[a][1][best] for a in matched])]
-        pictures = [self.anchors[a][1] for a in matched]
+        targets = known[where[matched, best]]
+        pictures = [anchors[a][1] for a in matched]
         framing, bits = self._refine(self._grid[best], pictures, targets)
         if (bits <= defaults.MATCH_DISTANCE).sum() < defaults.REFRAME_MIN_ANCHORS:
             return None
