@@ -5,7 +5,9 @@ compared frame by frame. A frame pair counts when one of its hash pairings
 is within `MATCH_DISTANCE` bits: full frame to full frame, full frame to the
 known video's centre 85 % (a cropped copy), centre 70 % to centre 70 %
 (logos and captions at the edges), the same with the clip mirrored, and a
-picture-in-picture window to the other side's full frame.
+picture-in-picture window to the other side's full frame; for an
+off-centre crop, the clip through the window that shows the known centre
+70 % (`verify.reframe`) to that centre.
 Pairs are then required to line up in time: a real copy's matching frames
 share one time offset, so offsets are voted on and each well-supported
 offset yields segments ("clip seconds a-b are known seconds c-d"). A bag of

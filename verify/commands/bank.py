@@ -187,6 +187,8 @@ def match(
     Each match has a score in 0..1 (the share of the clip covered by matching
     segments, discounted by how different the frames are) and segments:
     clip seconds query_start-query_end show known seconds ref_start-ref_end.
+    A copy cropped off-centre also gets its framing: the part of the known
+    picture it shows.
     """
     with open_bank(db_path, readonly=True) as bank:
         reframer = Reframer(file, sample, timeout=timeout)
