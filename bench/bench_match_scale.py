@@ -497,7 +497,7 @@ def synthetic_reframer(clip: VideoFingerprint, rng: np.random.Generator) -> Refr
 
     The clip's hashes are random, so are its pictures: the window probes and
     the framing search against every candidate run at their real cost, and
-    find no framing (so there is no second decoding run to time).
+    find no framing (so no clip frames are hashed through one).
     """
     reframer = Reframer(clip.path, clip.sampling)
     for frame in clip.frames:

@@ -28,6 +28,7 @@ from verify.bank import Bank
 from verify.fingerprint import VideoFingerprint, thin_to_rate
 from verify.frames import Sampling
 from verify.matching import match_clip
+from verify.perceptual import distance_table
 
 
 @dataclasses.dataclass(frozen=True)
@@ -171,11 +172,11 @@ def _picture_links(pictures: Sequence[Item]) -> list[Link]:
         rows = slice(start, start + chunk)
         distance = np.minimum.reduce(
             [
-                _hamming(full[rows], full),
-                _hamming(full[rows], c85),
-                _hamming(c85[rows], full),
-                _hamming(c70[rows], c70),
-                _hamming(mirror[rows], full),
+                distance_table(full[rows], full),
+                distance_table(full[rows], c85),
+                distance_table(c85[rows], full),
+                distance_table(c70[rows], c70),
+                distance_table(mirror[rows], full),
             ]
         )
         for i, j in zip(*np.nonzero(distance <= defaults.MATCH_DISTANCE), strict=True):
@@ -184,7 +185,3 @@ def _picture_links(pictures: Sequence[Item]) -> list[Link]:
                 score = 1 - int(distance[i, j]) / 64
                 links.append(Link(usable[a][0], usable[b][0], "picture", score))
     return links
-
-
-def _hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.bitwise_count(np.bitwise_xor.outer(a, b)).astype(np.int16)

@@ -25,6 +25,7 @@ import numpy as np
 from verify import defaults
 from verify.bank import FLAG_UNIFORM, Bank, KnownVideo, slice_keys
 from verify.fingerprint import VideoFingerprint
+from verify.perceptual import distance_table
 from verify.reframe import Framing, Reframer
 
 SCHEMA_VERSION = "1.1"
@@ -117,11 +118,6 @@ class MatchReport:
         }
 
 
-def _hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pairwise bit distances between two uint64 vectors (len(a) x len(b))."""
-    return np.bitwise_count(np.bitwise_xor.outer(a, b)).astype(np.int16)
-
-
 @dataclasses.dataclass(frozen=True)
 class _Frames:
     """Times, hash forms and usability of one side's frames as arrays."""
@@ -177,7 +173,7 @@ def _pairings(query: _Frames, mirrored: bool) -> list[tuple[str, str]]:
 def frame_distances(query: _Frames, known: _Frames, *, mirrored: bool) -> np.ndarray:
     """Best pairing distance for every (clip frame, known frame); 64 where unusable."""
     distances = np.minimum.reduce(
-        [_hamming(query.forms[a], known.forms[b]) for a, b in _pairings(query, mirrored)]
+        [distance_table(query.forms[a], known.forms[b]) for a, b in _pairings(query, mirrored)]
     )
     distances[~query.usable, :] = 64
     distances[:, ~known.usable] = 64
@@ -593,8 +589,8 @@ def match_clip(
         framing = reframer.find_framing(known.forms["centre70"][known.usable])
         if framing is not None:
             reframe.append((video, known, framing))
-    windows = reframer.window_hashes([f for *_, f in reframe]) if reframe and reframer else None
-    for (video, known, framing), hashes in zip(reframe, windows or (), strict=False):
+    windows = reframer.window_hashes([f for *_, f in reframe]) if reframe and reframer else []
+    for (video, known, framing), hashes in zip(reframe, windows, strict=True):
         match = _best_match(
             clip.with_window(hashes), known, video, duration, ways=(False,), framing=framing
         )

@@ -60,6 +60,11 @@ def phash(grey: np.ndarray) -> FrameHash:
     return FrameHash.from_image_hash(imagehash.phash(Image.fromarray(grey)))
 
 
+def distance_table(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Bits apart of every pair of hashes from two uint64 vectors (len(a) x len(b))."""
+    return np.bitwise_count(np.bitwise_xor.outer(a, b)).astype(np.int16)
+
+
 # pHash's DCT-II basis for the 8 lowest frequencies over 32 samples.
 _DCT_LOW = np.cos(np.pi * np.arange(8)[:, None] * (2 * np.arange(32)[None, :] + 1) / 64)
 _BIT_VALUES = np.left_shift(np.uint64(1), np.arange(HASH_BITS - 1, -1, -1, dtype=np.uint64))

@@ -9,9 +9,10 @@ once per candidate on a few anchor pictures of the clip (a grid of framings,
 then a finer search around the best); the clip's frames are then hashed
 through it and compared with the known centre 70 % like any other form.
 
-The anchors are kept while the clip is fingerprinted (`Reframer.fingerprint`);
-hashing every frame through a framing takes a second decoding run, which
-only happens when a framing was found.
+The clip's pictures are kept as it is fingerprinted (`Reframer.fingerprint`):
+`fingerprint_video` holds every sampled picture until it has seen them all
+(bars are judged over the whole video), so keeping them through matching
+raises its peak memory little, and spares a second decoding run.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,7 +30,7 @@ from verify.fingerprint import VideoFingerprint, fingerprint_video
 from verify.frames import Sampling
 from verify.inspection import Inspection
 from verify.normalise import is_uniform
-from verify.perceptual import phash_windows
+from verify.perceptual import distance_table, phash_windows
 
 # The known picture's centre 70 % (perceptual.centre_crop), as fractions.
 INNER = (0.15, 0.85)
@@ -104,7 +105,7 @@ class _Spread:
     def offer(self, time: float, picture: np.ndarray) -> None:
         if time < self.next:
             return
-        self.kept.append((time, picture.copy()))
+        self.kept.append((time, picture))
         self.next = time + self.spacing
         if len(self.kept) >= 2 * self.need:
             self.kept = self.kept[::2]
@@ -118,16 +119,21 @@ class _Spread:
         return [self.kept[i] for i in picks.round().astype(int)]
 
 
-def _nearest(hashes: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each hash's closest known hash: (bits apart, index), in blocks of known hashes."""
+def _tables(hashes: np.ndarray, known: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """Bits apart of every hash (flattened) from blocks of known hashes: (block start, table)."""
     flat = hashes.ravel()
-    best = np.full(flat.size, 65, np.int16)
-    where = np.zeros(flat.size, np.int64)
     block = max(1, defaults.DISTANCE_BLOCK_CELLS // max(1, flat.size))
     for start in range(0, known.size, block):
-        bits = np.bitwise_count(np.bitwise_xor.outer(flat, known[start : start + block]))
+        yield start, distance_table(flat, known[start : start + block])
+
+
+def _nearest(hashes: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each hash's closest known hash: (bits apart, index)."""
+    best = np.full(hashes.size, 65, np.int16)
+    where = np.zeros(hashes.size, np.int64)
+    for start, bits in _tables(hashes, known):
         closest = bits.argmin(axis=1)
-        distance = np.take_along_axis(bits, closest[:, None], axis=1)[:, 0].astype(np.int16)
+        distance = np.take_along_axis(bits, closest[:, None], axis=1)[:, 0]
         better = distance < best
         best[better], where[better] = distance[better], closest[better] + start
     return best.reshape(hashes.shape), where.reshape(hashes.shape)
@@ -135,14 +141,7 @@ def _nearest(hashes: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 def _any_within(hashes: np.ndarray, known: np.ndarray, bits: int) -> bool:
     """Whether any hash is within ``bits`` of any known hash."""
-    flat = hashes.ravel()
-    block = max(1, defaults.DISTANCE_BLOCK_CELLS // max(1, flat.size))
-    for start in range(0, known.size, block):
-        if (
-            np.bitwise_count(np.bitwise_xor.outer(flat, known[start : start + block])) <= bits
-        ).any():
-            return True
-    return False
+    return any((table <= bits).any() for _, table in _tables(hashes, known))
 
 
 class Reframer:
@@ -168,20 +167,17 @@ class Reframer:
         self._anchors: list[tuple[float, np.ndarray]] | None = None
         self._screen: list[int] = []  # the anchors a candidate is first screened with
         self._rows: dict[int, np.ndarray] = {}  # anchor -> its pHash through every grid framing
-        self._frames = 0
+        self._pictures: list[np.ndarray] = []  # every clip frame's, in order
 
     def fingerprint(self) -> VideoFingerprint:
-        """Fingerprint the clip (as `fingerprint_video`), keeping its anchor pictures."""
-        fingerprint = fingerprint_video(
+        """Fingerprint the clip (as `fingerprint_video`), keeping its pictures."""
+        return fingerprint_video(
             self.path, self.sampling, timeout=self.timeout, known_digest=self.known_digest,
             probed=self.probed, pictures=self.add,
         )  # fmt: skip
-        self.known_digest = (fingerprint.sha256, fingerprint.size)
-        self._frames = len(fingerprint.frames)
-        return fingerprint
 
     def add(self, time: float, picture: np.ndarray) -> None:
-        """Consider one clip picture as an anchor.
+        """Keep one clip picture (they arrive in order), and consider it as an anchor.
 
         On fast footage a clip frame only looks like the known frame of the
         very same moment, and the bank holds one frame every
@@ -190,6 +186,7 @@ class Reframer:
         the known video, some anchors fall on known frames), each phase's
         anchors spread over the whole clip.
         """
+        self._pictures.append(picture)
         phase = (time % BANK_INTERVAL) / BANK_INTERVAL * len(self._phases)
         nearest = round(phase)
         if abs(phase - nearest) > 0.25 or is_uniform(picture):
@@ -297,25 +294,11 @@ class Reframer:
         ]
         return np.bitwise_count(np.array(rows, np.uint64)).astype(np.int16)
 
-    def window_hashes(self, framings: Sequence[Framing]) -> list[np.ndarray] | None:
-        """Every clip frame hashed through each framing, by a second decoding run.
-
-        None when that run does not give the frames the fingerprint had
-        (the file changed in between).
-        """
-        rows = np.array([(f.left, f.top, f.width, f.height) for f in framings], np.float64).reshape(
-            -1, 4
-        )
-        found: list[np.ndarray] = []
-
-        def hash_picture(_time: float, picture: np.ndarray) -> None:
-            found.append(phash_windows(picture, window_boxes(rows, *picture.shape[::-1])))
-
-        fingerprint_video(
-            self.path, self.sampling, timeout=self.timeout, known_digest=self.known_digest,
-            probed=self.probed, pictures=hash_picture,
-        )  # fmt: skip
-        if len(found) != self._frames:
-            return None
-        table = np.array(found, np.uint64).reshape(len(found), len(rows))
+    def window_hashes(self, framings: Sequence[Framing]) -> list[np.ndarray]:
+        """Every clip frame's pHash through each framing (one array per framing)."""
+        rows = np.array([(f.left, f.top, f.width, f.height) for f in framings], np.float64)
+        table = np.array(
+            [phash_windows(p, window_boxes(rows, *p.shape[::-1])) for p in self._pictures],
+            np.uint64,
+        ).reshape(len(self._pictures), len(rows))
         return [table[:, i].copy() for i in range(len(rows))]
