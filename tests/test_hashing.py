@@ -168,6 +168,27 @@ def test_vertical_video_in_blurred_frame(samples, ffmpeg, tmp_path):
     assert max(distances) <= defaults.MATCH_DISTANCE
 
 
+SLIDE = (
+    "color=c=0x14213d:size=640x360:rate=25,drawbox=0:0:640:60:0xfca311:t=fill,"
+    "drawbox=40:90:420:24:white:t=fill,drawbox=40:140:300:24:white:t=fill,"
+    "drawbox=40:190:360:24:white:t=fill,noise=alls=2:allf=t"
+)
+
+
+def test_flat_graphics_are_not_bars(media):
+    """A slide's flat title band and dark-blue page are picture; a pillarbox around it is not."""
+    src = ("-f", "lavfi", "-i", SLIDE, "-t", "3")
+    plain = fingerprint_video(media("slide.mp4", "-c:v", "libx264", src=src), "fps=2")
+    assert plain.crop is None
+    boxed = media("slide-pillarbox.mp4", "-vf", "pad=852:360:106:0:black", "-c:v", "libx264",
+                  src=src)  # fmt: skip
+    crop = fingerprint_video(boxed, "fps=2").crop
+    assert crop is not None
+    assert (crop["y"], crop["height"]) == (0.0, 1.0)  # the band and the page stay
+    assert crop["x"] == pytest.approx(106 / 852, abs=0.01)
+    assert crop["width"] == pytest.approx(640 / 852, abs=0.01)
+
+
 def test_unrelated_video_is_far(samples, media):
     # A source the original's montage does not use (it has testsrc2 in it).
     src = ("-f", "lavfi", "-i", "cellauto=rule=110:size=320x240:rate=25", "-t", "4")

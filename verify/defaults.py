@@ -67,6 +67,17 @@ BAR_MIN_FRACTION = 0.03
 BAR_MIN_REMAINING = 0.25
 # The smaller bar of a pair must be at least this fraction of the larger.
 BAR_SYMMETRY = 0.5
+# Bar rows must also look like bars: no step between neighbouring pixels
+# over BAR_MAX_STEP (a bar has no sharp edge along it), and dark (mean grey
+# at most BAR_DARK_LEVEL of 255; black bars decode to 0-5) or, for a blurred
+# copy of the picture, varying along their length (standard deviation at
+# least BAR_BLUR_SPREAD).
+# A text slide's flat title band (grey 171, spread 0) and navy page (grey 32,
+# spread about 3) were taken for bars, and copies of it inside a compilation,
+# where other footage fills those rows, hashed 10 bits from the bank's frames.
+BAR_DARK_LEVEL = 24.0
+BAR_BLUR_SPREAD = 4.0
+BAR_MAX_STEP = 40.0
 
 # Near-uniform frames (black, fades, flat colour): grey standard deviation
 # below UNIFORM_STD (0..255) or mean absolute Laplacian below UNIFORM_DETAIL.
@@ -137,6 +148,19 @@ OFFSET_TOLERANCE_SECONDS = 0.6
 # A segment's offset is then refined to the most common pair offset in bins
 # this wide (half a frame at 30 fps).
 OFFSET_PRECISION_SECONDS = 1 / 60
+# Moving footage pins that offset: no bin more than two away gets this share
+# of the winning bin's votes (measured: 0.24-0.26 on a pan and dark clouds,
+# 1.0 on text slides). Still footage does not; its offset is then the middle
+# of the offsets whose support is at least OFFSET_PLATEAU of the best.
+OFFSET_SHARPNESS = 0.5
+OFFSET_PLATEAU = 0.98
+# Where a compilation hands over from one known video to another, the cut is
+# put between the clip's two neighbouring frames that differ most, when they
+# differ by at least CUT_BITS (frames of different shots differ by about 32,
+# neighbouring frames of one shot by a few) and by CUT_DOMINANCE times any
+# other two: fast footage changes by 20-30 bits from frame to frame.
+CUT_BITS = 16
+CUT_DOMINANCE = 1.5
 # Still footage matches at any offset nearby; where the copy starting (or
 # ending) where the known video does is supported at least this fraction as
 # well as the best offset, that reading is taken (see matching). At 0.97 a

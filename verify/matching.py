@@ -304,10 +304,12 @@ def _runs(
         if len(run) < defaults.MIN_SEGMENT_FRAMES or span < defaults.MIN_SEGMENT_SECONDS:
             continue
         bits = np.array([chosen[q][2] for q in run], np.float64)
-        offset = _exact_offset(np.array([chosen[q][1] for q in run]), bits)
+        offset, sharp = _exact_offset(np.array([chosen[q][1] for q in run]), bits)
+        if not sharp:
+            offset = _middle_offset(run, offset, alignment)
         offset = _prefer_same_timeline(
             run, offset, alignment,
-            (0.0, alignment.known_duration - alignment.query_duration),
+            (0.0, alignment.known_duration - alignment.query_duration), sharp=sharp,
         )  # fmt: skip
         members = _extend(alignment, run, offset, free)
         first, last = query.time[members[0]], query.time[members[-1]]
@@ -370,20 +372,34 @@ def _extend(alignment: _Alignment, run: list[int], offset: float, free: np.ndarr
     return sorted(members, key=lambda q: query.time[q])
 
 
-def _support(run: list[int], offset: float, alignment: _Alignment, own: float) -> float:
-    """How well the run's clip frames agree with ``offset``: each frame's closest pair there."""
+def _support(
+    run: list[int], offsets: np.ndarray, alignment: _Alignment, own: float
+) -> np.ndarray:  # fmt: skip
+    """How well the run's clip frames agree with each of ``offsets``: the sum, over
+    clip frames, of the closeness of the frame's best pair within ``own`` of it."""
     pairs = alignment.pairs
-    members = np.isin(pairs.q, run) & (np.abs(alignment.offsets - offset) <= own)
-    best: dict[int, int] = {}
-    found = zip(pairs.q[members].tolist(), pairs.distance[members].tolist(), strict=True)
-    for q, distance in found:
-        best[q] = min(best.get(q, distance), distance)
-    return float(sum(1.0 - d / (defaults.MATCH_DISTANCE + 1) for d in best.values()))
+    lo, hi = float(offsets.min()) - own, float(offsets.max()) + own
+    mine = np.flatnonzero(
+        np.isin(pairs.q, run) & (alignment.offsets >= lo) & (alignment.offsets <= hi)
+    )
+    if mine.size == 0:
+        return np.zeros(offsets.size)
+    mine = mine[np.argsort(pairs.q[mine], kind="stable")]
+    closeness = 1.0 - pairs.distance[mine] / (defaults.MATCH_DISTANCE + 1)
+    found = alignment.offsets[mine]
+    starts = np.flatnonzero(np.r_[True, pairs.q[mine][1:] != pairs.q[mine][:-1]])
+    rows = max(1, defaults.DISTANCE_BLOCK_CELLS // mine.size)  # bounded memory
+    totals = []
+    for part in np.array_split(offsets, -(-offsets.size // rows)):
+        weighted = np.where(np.abs(found[None, :] - part[:, None]) <= own, closeness, 0.0)
+        totals.append(np.maximum.reduceat(weighted, starts, axis=1).sum(axis=1))
+    return np.concatenate(totals)
 
 
 def _prefer_same_timeline(
-    run: list[int], offset: float, alignment: _Alignment, preferred: tuple[float, ...]
-) -> float:
+    run: list[int], offset: float, alignment: _Alignment, preferred: tuple[float, ...], *,
+    sharp: bool,
+) -> float:  # fmt: skip
     """``offset``, or a preferred one (the copy starts or ends where the known video does)
     that the frames support as well.
 
@@ -391,34 +407,71 @@ def _prefer_same_timeline(
     so its pairs cannot place it to better than a few tenths of a second; a
     moving picture can, and then only the true offset is supported. Where the
     frames cannot tell, a copy keeping the known video's timeline is the
-    likelier reading.
+    likelier reading. Moving footage is held to the known frame nearest in
+    time; still footage (not ``sharp``) to either known frame around each
+    clip frame, since a slide's change falls anywhere between the two.
     """
-    own = _sampling_interval(alignment.known.time) / 2
-    here = _support(run, offset, alignment, own)
-    for candidate in preferred:
-        if candidate == offset or abs(candidate - offset) > defaults.OFFSET_TOLERANCE_SECONDS:
-            continue
-        if _support(run, candidate, alignment, own) >= defaults.SAME_TIMELINE_SUPPORT * here:
+    interval = _sampling_interval(alignment.known.time)
+    own = interval / 2 if sharp else interval
+    near = [
+        c for c in preferred if c != offset and abs(c - offset) <= defaults.OFFSET_TOLERANCE_SECONDS
+    ]
+    if not near:
+        return offset
+    here, *there = _support(run, np.array([offset, *near]), alignment, own)
+    for candidate, support in zip(near, there, strict=True):
+        if support >= defaults.SAME_TIMELINE_SUPPORT * here:
             return candidate
     return offset
 
 
-def _exact_offset(offsets: np.ndarray, distances: np.ndarray) -> float:
-    """The run's time offset, to a fraction of a frame.
+def _exact_offset(offsets: np.ndarray, distances: np.ndarray) -> tuple[float, bool]:
+    """The run's time offset, to a fraction of a frame, and whether the frames pin it.
 
     Pairs are sampled up to half an interval apart, so their offsets scatter;
     but pairs showing the very same source frame (copies keep the frame
     timing, trimmed or not) share the exact offset. The most common offset,
     counted in 1/60 s bins and weighted towards closer hashes, is that one.
+    It is pinned (moving footage) when no offset more than two bins away
+    gets `OFFSET_SHARPNESS` of its votes; still footage gets as many at any
+    nearby offset.
     """
     width = defaults.OFFSET_PRECISION_SECONDS
     bins = np.round(offsets / width).astype(np.int64)
     weights = 1.0 / (1.0 + distances)
     low = bins.min()
     votes = np.bincount(bins - low, weights=weights)
-    best = int(np.argmax(votes)) + low
-    near = bins == best
-    return float(np.average(offsets[near], weights=weights[near]))
+    best = int(np.argmax(votes))
+    far = np.abs(np.arange(votes.size) - best) > 2
+    sharp = not far.any() or votes[far].max() < defaults.OFFSET_SHARPNESS * votes[best]
+    near = bins == best + low
+    return float(np.average(offsets[near], weights=weights[near])), bool(sharp)
+
+
+def _middle_offset(run: list[int], offset: float, alignment: _Alignment) -> float:
+    """For footage that does not pin its offset: the middle of the offsets the frames
+    support best, near ``offset``.
+
+    A text slide or a still shot matches at any offset within it; only its
+    changes (the next slide, a cut) bound the offset, and the bank's sparse
+    frames place a change only to within their interval. Every offset
+    between those bounds explains the frames equally well (each clip frame
+    meets its own picture at the known frame nearest in time); the middle
+    of that range is off by at most half the bank's interval.
+    """
+    own = _sampling_interval(alignment.known.time) / 2
+    step = defaults.OFFSET_PRECISION_SECONDS
+    reach = round(defaults.OFFSET_TOLERANCE_SECONDS / step)
+    grid = offset + step * np.arange(-reach, reach + 1)
+    support = _support(run, grid, alignment, own)
+    good = support >= defaults.OFFSET_PLATEAU * support.max()
+    peak = int(np.argmax(support))
+    start, end = peak, peak
+    while start > 0 and good[start - 1]:
+        start -= 1
+    while end < grid.size - 1 and good[end + 1]:
+        end += 1
+    return float((grid[start] + grid[end]) / 2)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -495,15 +548,16 @@ def _moved(segment: Segment, *, start: float | None = None, end: float | None = 
     )  # fmt: skip
 
 
-def _meet_at_cuts(matches: list[Match]) -> list[Match]:
+def _meet_at_cuts(matches: list[Match], clip: _Frames) -> list[Match]:
     """Put the edge between consecutive segments of different alignments at the cut.
 
     Where one alignment hands over to another (a compilation: footage of one
     known video, then of another, or another part), the clip's own frames
     place the cut more precisely than the sparser known frames can: between
     the last frame matched by the first segment and the first frame matched
-    by the next. Each edge moves there when the two segments overlap or
-    almost meet (less than one bank interval apart).
+    by the next, where the clip's picture changes most (`_cut_between`).
+    Each edge moves there when the two segments overlap or almost meet (less
+    than one bank interval apart).
     """
     placed = [(m, i) for m in matches for i in range(len(m.segments))]
     placed.sort(key=lambda p: p[0].segments[p[1]].query_start)
@@ -512,12 +566,33 @@ def _meet_at_cuts(matches: list[Match]) -> list[Match]:
         a, b = edited[id(m1)][i1], edited[id(m2)][i2]
         if not a.last_match < b.first_match or a.query_end < b.query_start - 0.5:
             continue
-        cut = (a.last_match + b.first_match) / 2
+        cut = _cut_between(clip, a.last_match, b.first_match)
         edited[id(m1)][i1] = _moved(a, end=cut)
         edited[id(m2)][i2] = _moved(
             b, start=max(b.query_start, cut) if b.query_start < cut else cut
         )
     return [dataclasses.replace(m, segments=tuple(edited[id(m)])) for m in matches]
+
+
+def _cut_between(clip: _Frames, first: float, last: float) -> float:
+    """Where the clip cuts between times ``first`` and ``last``.
+
+    Halfway between the two neighbouring frames that differ most, if they
+    differ like different shots (`CUT_BITS`) and clearly more than any other
+    two (`CUT_DOMINANCE`; fast footage changes as much from frame to frame);
+    else halfway between ``first`` and ``last``.
+    """
+    inside = np.flatnonzero((clip.time >= first - 1e-6) & (clip.time <= last + 1e-6))
+    if inside.size >= 2:
+        inside = inside[np.argsort(clip.time[inside])]
+        hashes = clip.forms["phash"][inside]
+        change = np.bitwise_count(hashes[1:] ^ hashes[:-1]).astype(np.float64)
+        i = int(np.argmax(change))
+        others = np.delete(change, i)
+        runner_up = float(others.max()) if others.size else 0.0
+        if change[i] >= defaults.CUT_BITS and change[i] >= defaults.CUT_DOMINANCE * runner_up:
+            return float(clip.time[inside[i]] + clip.time[inside[i + 1]]) / 2
+    return (first + last) / 2
 
 
 # The clip's hash forms looked up in the postings (full frame, centre 70 %,
@@ -597,7 +672,7 @@ def match_clip(
         previous = found.get(video.id)
         if match is not None and (previous is None or match.score > previous.score):
             found[video.id] = match
-    matches = _meet_at_cuts(list(found.values()))
+    matches = _meet_at_cuts(list(found.values()), clip)
     matches.sort(key=lambda m: m.score, reverse=True)
     return MatchReport(query, str(bank.path), tuple(matches), len(candidates))
 

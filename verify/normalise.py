@@ -72,43 +72,72 @@ def detect_bars(frames: Sequence[np.ndarray]) -> CropBox:
     little. A row's detail is measured along the row only (and a column's
     along the column), so the sharp edge where picture meets bar does not
     leak into the bar. Both sides of an axis are cropped only if what remains
-    is still a plausible picture.
+    is still a plausible picture. Bars are dark, or vary along their length
+    as a blurred copy of the picture does: flat bright or coloured bands (a
+    title band, the page of a text slide) are graphics, part of the picture.
     """
     if not frames:
         return CropBox(0, 0, 0, 0)
     height, width = frames[0].shape[:2]
     full = CropBox(0, 0, width, height)
-    rows = np.zeros(height, np.float64)
-    columns = np.zeros(width, np.float64)
+    rows, columns = _Profile(height), _Profile(width)
     for frame in frames:
         signed = frame.astype(np.int16)
-        rows += np.abs(np.diff(signed, axis=1)).mean(axis=1)
-        columns += np.abs(np.diff(signed, axis=0)).mean(axis=0)
-    x0, x1 = _content_span(columns)
-    y0, y1 = _content_span(rows)
+        rows.add(np.abs(np.diff(signed, axis=1)), frame, axis=1)
+        columns.add(np.abs(np.diff(signed, axis=0)), frame, axis=0)
+    x0, x1 = columns.content_span()
+    y0, y1 = rows.content_span()
     return CropBox(x0, y0, x1 - x0, y1 - y0) if (x0, y0, x1, y1) != (0, 0, width, height) else full
 
 
-def _content_span(profile: np.ndarray) -> tuple[int, int]:
-    size = len(profile)
-    reference = np.percentile(profile, 90)
-    if reference <= 0:
-        return 0, size
-    inside = profile >= defaults.BAR_DETAIL_FRACTION * reference
-    indices = np.flatnonzero(inside)
-    if indices.size == 0:
-        return 0, size
-    start, end = int(indices[0]), int(indices[-1]) + 1
-    before, after = start, size - end
-    # Letterbox and pillarbox bars come in centred pairs; a flat area on one
-    # side only (sky, a wall) is picture, not a bar.
-    if min(before, after) < defaults.BAR_MIN_FRACTION * size:
-        return 0, size
-    if min(before, after) < defaults.BAR_SYMMETRY * max(before, after):
-        return 0, size
-    if end - start < defaults.BAR_MIN_REMAINING * size:
-        return 0, size
-    return start, end
+class _Profile:
+    """Per row (or column), summed over frames: its detail, sharpest step,
+    brightness and spread along it."""
+
+    def __init__(self, size: int) -> None:
+        self.detail = np.zeros(size, np.float64)
+        self.step = np.zeros(size, np.float64)
+        self.level = np.zeros(size, np.float64)
+        self.spread = np.zeros(size, np.float64)
+        self.frames = 0
+
+    def add(self, steps: np.ndarray, frame: np.ndarray, *, axis: int) -> None:
+        """One frame; ``steps`` are its absolute differences between neighbours along ``axis``."""
+        self.detail += steps.mean(axis=axis)
+        self.step += steps.max(axis=axis)
+        self.level += frame.mean(axis=axis)
+        self.spread += frame.std(axis=axis)
+        self.frames += 1
+
+    def content_span(self) -> tuple[int, int]:
+        """(start, end) of the picture along this axis; (0, size) when there are no bars."""
+        size = self.detail.size
+        reference = np.percentile(self.detail, 90)
+        if reference <= 0:
+            return 0, size
+        frames = max(1, self.frames)
+        # A row without detail is picture all the same when it is flat and
+        # bright, or crosses a sharp edge: graphics, not a black bar nor a
+        # blurred copy of the picture.
+        bar_like = (self.step <= defaults.BAR_MAX_STEP * frames) & (
+            (self.level <= defaults.BAR_DARK_LEVEL * frames)
+            | (self.spread >= defaults.BAR_BLUR_SPREAD * frames)
+        )
+        inside = (self.detail >= defaults.BAR_DETAIL_FRACTION * reference) | ~bar_like
+        indices = np.flatnonzero(inside)
+        if indices.size == 0:
+            return 0, size
+        start, end = int(indices[0]), int(indices[-1]) + 1
+        before, after = start, size - end
+        # Letterbox and pillarbox bars come in centred pairs; a flat area on one
+        # side only (sky, a wall) is picture, not a bar.
+        if min(before, after) < defaults.BAR_MIN_FRACTION * size:
+            return 0, size
+        if min(before, after) < defaults.BAR_SYMMETRY * max(before, after):
+            return 0, size
+        if end - start < defaults.BAR_MIN_REMAINING * size:
+            return 0, size
+        return start, end
 
 
 def is_uniform(frame: np.ndarray) -> bool:
