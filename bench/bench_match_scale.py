@@ -106,14 +106,14 @@ BUILDER = "_build_worker"  # argv[1] that makes this script build one bank
 
 # --- the synthetic bank ---------------------------------------------------------------------
 # Bump when the generator changes: cached banks of another version are rebuilt.
-GENERATOR_VERSION = 2  # 2: centre 70 % hashes posted too (bank schema 2)
+GENERATOR_VERSION = 3  # 2: centre 70 % hashes posted too (bank schema 2); 3: upper 75 % hashes
 INTERVAL_S = 0.5  # fps=2, the default sampling of the bank
 FRAMES_MIN, FRAMES_MAX = 45, 75  # 60 on average
 CUT_PROBABILITY = 1 / 8  # a shot change every ~4 s
 MAX_STEP_BITS = 6  # bits flipped between consecutive frames of a shot: 0..6
 UNIFORM_FRACTION = 0.03
 INSET_FRACTION = 0.01  # videos with a picture-in-picture window of their own
-WALKED_FORMS = ("phash", "dhash", "centre85", "centre70", "mirror", "mirror_centre70")
+WALKED_FORMS = ("phash", "dhash", "centre85", "centre70", "mirror", "mirror_centre70", "upper")
 INDEXED = INDEXED_FORMS
 CHUNK_VIDEOS = 20_000
 LOAD_BATCH = 500_000  # postings per INSERT ... SELECT FROM json_each

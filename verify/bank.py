@@ -30,7 +30,7 @@ from verify.fingerprint import VideoFingerprint
 from verify.perceptual import VARIANTS
 from verify.timestamps import format_utc
 
-SCHEMA_VERSION = 2  # of the SQLite file
+SCHEMA_VERSION = 3  # of the SQLite file
 BANK_DOCUMENT_VERSION = "1.0"  # of the JSON that `verify index` prints
 APPLICATION_ID = 0x76657269  # "veri": marks the SQLite file as a verify bank
 # Seconds a writer waits for another process's transaction to finish.
@@ -42,7 +42,10 @@ FRAME_DTYPE = np.dtype(
     + [(name, "<u8") for name in VARIANTS]
     + [("flags", "u1")]
 )
-FLAG_UNIFORM, FLAG_KEYFRAME = 1, 2
+# Rows of schemas 1 and 2, before the upper 75 % hash.
+FRAME_DTYPE_2 = np.dtype([field for field in FRAME_DTYPE.descr if field[0] != "upper"])
+# FLAG_NO_UPPER: a frame stored before schema 3, without its upper 75 % hash.
+FLAG_UNIFORM, FLAG_KEYFRAME, FLAG_NO_UPPER = 1, 2, 4
 # Hash forms entered in the posting table: the full frame, its centre 85 %
 # (a cropped copy's full frame shows that centre), its centre 70 % (what a
 # copy with captions or logos at the edges still shares; schema 2) and a
@@ -170,15 +173,37 @@ def _post_centre70(db: sqlite3.Connection) -> None:
     ids = [row[0] for row in db.execute("SELECT id FROM videos")]
     for video_id in ids:
         (blob,) = db.execute("SELECT frames FROM videos WHERE id = ?", (video_id,)).fetchone()
+        frames = np.frombuffer(blob, FRAME_DTYPE_2)
         db.executemany(
             "INSERT OR IGNORE INTO postings (key, video_id) VALUES (?, ?)",
-            ((key, video_id) for key in _index_keys(unpack_frames(blob), ("centre70",))),
+            ((key, video_id) for key in _index_keys(frames, ("centre70",))),
         )
+
+
+def _add_upper_field(db: sqlite3.Connection) -> None:
+    """Schema 2 -> 3: repack every video's frames with room for the upper 75 % hash.
+
+    The hash cannot be computed without the video, so the frames are marked
+    `FLAG_NO_UPPER` and matching does without it; adding the video again
+    after removing it stores it in full.
+    """
+    ids = [row[0] for row in db.execute("SELECT id FROM videos")]
+    for video_id in ids:
+        (blob,) = db.execute("SELECT frames FROM videos WHERE id = ?", (video_id,)).fetchone()
+        old = np.frombuffer(blob, FRAME_DTYPE_2)
+        rows = np.zeros(old.size, FRAME_DTYPE)
+        for name in FRAME_DTYPE_2.names:
+            rows[name] = old[name]
+        rows["flags"] |= FLAG_NO_UPPER
+        db.execute("UPDATE videos SET frames = ? WHERE id = ?", (rows.tobytes(), video_id))
 
 
 # Migrations: MIGRATIONS[n] upgrades a bank from schema n to n + 1, inside
 # the caller's write transaction.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _post_centre70}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _post_centre70,
+    2: _add_upper_field,
+}
 
 _COLUMNS = ("id, sha256, path, size, duration, width, height, sampling, added_at, source, "
             "posted_at, url, summary, frame_count")  # fmt: skip

@@ -52,7 +52,7 @@ from verify.walk import MEDIA_EXTENSIONS
 # The module workers import (once, in the fork server).
 _PRELOAD = ("verify.batch_worker",)
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 DOWNLOAD_NAME_NOTE = (
     "Telegram Desktop names a downloaded file after the moment it was saved, in the "
     "local time of the computer that saved it: not when it was posted, not when it "

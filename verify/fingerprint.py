@@ -29,7 +29,7 @@ from verify.normalise import CropBox, detect_bars, detect_inset, detect_window, 
 from verify.perceptual import VARIANTS, FrameHash, dhash, hash_variants, phash
 from verify.scenes import ShotDetector
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 # Decoders and displays top out well below this; larger is a corrupt header.
 MAX_DIMENSION = 16384
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from verify import defaults
-from verify.bank import FLAG_UNIFORM, Bank, KnownVideo, slice_keys
+from verify.bank import FLAG_NO_UPPER, FLAG_UNIFORM, Bank, KnownVideo, slice_keys
 from verify.fingerprint import VideoFingerprint
 from verify.perceptual import distance_table
 from verify.reframe import Framing, Reframer
@@ -130,7 +130,7 @@ class _Frames:
     def of_query(cls, query: VideoFingerprint) -> _Frames:
         frames = query.frames
         forms = {"phash": np.array([f.phash.value for f in frames], np.uint64)}
-        for name in ("centre70", "mirror", "mirror_centre70", "inset"):
+        for name in ("centre70", "mirror", "mirror_centre70", "inset", "upper"):
             forms[name] = np.array([f.variants[name].value for f in frames], np.uint64)
         return cls(
             np.array([f.time for f in frames], np.float64),
@@ -140,7 +140,9 @@ class _Frames:
 
     @classmethod
     def of_known(cls, rows: np.ndarray) -> _Frames:
-        names = ("phash", "centre85", "centre70", "inset")
+        names = ("phash", "centre85", "centre70", "inset", "upper")
+        if rows.size and rows["flags"][0] & FLAG_NO_UPPER:  # stored before schema 3
+            names = names[:-1]
         forms = {name: rows[name].astype(np.uint64) for name in names}
         return cls(rows["time"].astype(np.float64), forms, (rows["flags"] & FLAG_UNIFORM) == 0)
 
@@ -158,13 +160,15 @@ class _Pairs:
     distance: np.ndarray
 
 
-def _pairings(query: _Frames, mirrored: bool) -> list[tuple[str, str]]:
+def _pairings(query: _Frames, known: _Frames, mirrored: bool) -> list[tuple[str, str]]:
     """(clip form, known form) pairs compared; a frame pair counts by its best one."""
     full = "mirror" if mirrored else "phash"
     centre = "mirror_centre70" if mirrored else "centre70"
     pairings = [(full, "phash"), (full, "centre85"), (centre, "centre70")]
     if not mirrored:  # picture-in-picture, either way round
         pairings += [("inset", "phash"), ("phash", "inset")]
+    if not mirrored and "upper" in query.forms and "upper" in known.forms:  # a lower third
+        pairings.append(("upper", "upper"))
     if not mirrored and "window" in query.forms:  # an off-centre crop, reframed
         pairings.append(("window", "centre70"))
     return pairings
@@ -172,9 +176,10 @@ def _pairings(query: _Frames, mirrored: bool) -> list[tuple[str, str]]:
 
 def frame_distances(query: _Frames, known: _Frames, *, mirrored: bool) -> np.ndarray:
     """Best pairing distance for every (clip frame, known frame); 64 where unusable."""
-    distances = np.minimum.reduce(
-        [distance_table(query.forms[a], known.forms[b]) for a, b in _pairings(query, mirrored)]
-    )
+    distances = np.minimum.reduce([
+        distance_table(query.forms[a], known.forms[b])
+        for a, b in _pairings(query, known, mirrored)
+    ])  # fmt: skip
     distances[~query.usable, :] = 64
     distances[:, ~known.usable] = 64
     return distances
@@ -186,7 +191,7 @@ def paired_distances(
     """Best pairing distance of clip frames ``qs`` with known frames ``ks``, pair by pair."""
     distances = np.minimum.reduce([
         np.bitwise_count(query.forms[a][qs] ^ known.forms[b][ks]).astype(np.int16)
-        for a, b in _pairings(query, mirrored)
+        for a, b in _pairings(query, known, mirrored)
     ])  # fmt: skip
     distances[~(query.usable[qs] & known.usable[ks])] = 64
     return distances
@@ -313,7 +318,7 @@ def _runs(
         )  # fmt: skip
         members = _extend(alignment, run, offset, free)
         first, last = query.time[members[0]], query.time[members[-1]]
-        edges = _Edges(known, offset, alignment.known_duration)
+        edges = _Edges(query, known, offset, alignment.known_duration)
         start = edges.find(first, forward=False, limit=0.0)
         end = edges.find(last, forward=True, limit=alignment.query_duration)
         ref_start = max(0.0, start + offset)
@@ -486,8 +491,15 @@ class _Edges:
     the matched moment are that moment's own frame, not the next one. Where
     no next known frame exists, the known video ends there, or the clip
     does, and that is the edge.
+
+    A known frame the clip cannot show is no evidence either way: in fast
+    footage (or at a cut) its moment falls between two clip frames that
+    differ by more than `EXTEND_DISTANCE`, and unless a clip frame lies
+    within half a source frame of it, no clip frame could have matched it.
+    Such a frame is passed over for the next one.
     """
 
+    query: _Frames
     known: _Frames
     offset: float
     known_duration: float
@@ -498,16 +510,32 @@ class _Edges:
         times = self.known.time[self.known.usable]
         own = _sampling_interval(self.known.time) / 2
         if forward:
-            beyond = times[times > aligned + own]
             hard = min(limit, self.known_duration - self.offset)
-            if beyond.size and beyond.min() - self.offset <= hard + 1e-6:
-                return max(t, (t + beyond.min() - self.offset) / 2)
+            for moment in np.sort(times[times > aligned + own]) - self.offset:
+                if moment > hard + 1e-6:
+                    break
+                if self._observable(moment):
+                    return max(t, (t + moment) / 2)
             return max(t, hard)
-        before = times[times < aligned - own]
         hard = max(limit, -self.offset)
-        if before.size and before.max() - self.offset >= hard - 1e-6:
-            return min(t, (t + before.max() - self.offset) / 2)
+        for moment in np.sort(times[times < aligned - own])[::-1] - self.offset:
+            if moment < hard - 1e-6:
+                break
+            if self._observable(moment):
+                return min(t, (t + moment) / 2)
         return min(t, hard)
+
+    def _observable(self, moment: float) -> bool:
+        """Whether the clip shows clip time ``moment`` closely enough to match a frame of it."""
+        times = self.query.time
+        after = int(np.searchsorted(times, moment))
+        if after == 0 or after == times.size:
+            return True
+        before = after - 1
+        if min(moment - times[before], times[after] - moment) <= defaults.OFFSET_PRECISION_SECONDS:
+            return True
+        hashes = self.query.forms["phash"]
+        return int(hashes[before] ^ hashes[after]).bit_count() <= defaults.EXTEND_DISTANCE
 
 
 def _sampling_interval(times: np.ndarray) -> float:

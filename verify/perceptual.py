@@ -139,8 +139,12 @@ def dhash(grey: np.ndarray) -> FrameHash:
 # - inset: the footage window of a picture-in-picture frame (a news programme
 #   showing the video in part of the screen), else the frame inside bars of
 #   its own (one pillarboxed part of a compilation); equal to the full-frame
-#   hash when there is neither.
-VARIANTS = ("centre85", "centre70", "mirror", "mirror_centre70", "inset")
+#   hash when there is neither;
+# - upper: the top 75 %, above a news channel's lower third (a caption bar,
+#   a ticker), which moves the full frame's and even the centre's hash by
+#   20-30 bits on plain footage.
+VARIANTS = ("centre85", "centre70", "mirror", "mirror_centre70", "inset", "upper")
+UPPER_FRACTION = 0.75
 
 
 def centre_crop(grey: np.ndarray, fraction: float) -> np.ndarray:
@@ -154,7 +158,7 @@ def centre_crop(grey: np.ndarray, fraction: float) -> np.ndarray:
 def hash_variants(
     grey: np.ndarray, full: FrameHash, inset: np.ndarray | None = None
 ) -> dict[str, FrameHash]:
-    """pHashes of the centre crops, the mirror image and the inset of a grey frame.
+    """pHashes of the centre crops, the mirror image, the inset and the upper part of a grey frame.
 
     ``full`` is the frame's own pHash, which stands for the inset when there is none.
     """
@@ -165,4 +169,5 @@ def hash_variants(
         "centre70": phash(np.ascontiguousarray(centre_crop(grey, 0.70))),
         "mirror": phash(mirrored),
         "mirror_centre70": phash(np.ascontiguousarray(centre_crop(mirrored, 0.70))),
+        "upper": phash(np.ascontiguousarray(grey[: max(1, round(grey.shape[0] * UPPER_FRACTION))])),
     }
