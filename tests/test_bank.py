@@ -492,13 +492,38 @@ def hard_bank(tmp_path_factory, samples, ffmpeg) -> dict[str, Path]:
         ffmpeg, "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30:duration=10",
         "-vf", "rotate=a=1.3*t,format=yuv420p", "-c:v", "libx264", str(turning),
     )  # fmt: skip
+    plain = folder / "plain.mp4"  # a detailed shot, then soft colour drifts
+    run_ffmpeg(
+        ffmpeg, "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30:duration=3",
+        "-f", "lavfi", "-i", "gradients=size=640x360:rate=30:duration=5:speed=0.02:seed=3",
+        "-filter_complex", "[0:v][1:v]concat=n=2:v=1:a=0,noise=alls=3:allf=t,format=yuv420p[v]",
+        "-map", "[v]", "-c:v", "libx264", str(plain),
+    )  # fmt: skip
+    slides = folder / "slides.mp4"
+    run_ffmpeg(
+        ffmpeg, "-f", "lavfi", "-i", f"{slide_show(4)},format=yuv420p", "-t", "12",
+        "-c:v", "libx264", str(slides),
+    )  # fmt: skip
     bank = folder / "hard.sqlite"
     with Bank(bank) as opened:
         from verify.indexing import index_file
 
-        index_file(opened, still)
-        index_file(opened, turning)
-    return {"bank": bank, "still": still, "turning": turning}
+        for video in (still, turning, plain, slides):
+            index_file(opened, video)
+    return {"bank": bank, "still": still, "turning": turning, "plain": plain, "slides": slides}
+
+
+def slide_show(count: int, seconds: float = 3.0) -> str:
+    """A lavfi graph of ``count`` statement slides (a flat title band, lines of 'text' as
+    bars), each shown for ``seconds``: changes fall on the bank's 0.5 s grid."""
+    parts = ["color=c=0x14213d:size=640x360:rate=30", "drawbox=0:0:640:60:0xfca311:t=fill"]
+    for i in range(count):
+        enable = f"enable='between(t,{i * seconds},{(i + 1) * seconds - 0.001})'"
+        parts.append(f"drawbox=24:18:{120 + 60 * i}:24:0x14213d:t=fill:{enable}")
+        for j in range(3 + i % 3):
+            width = 160 + (97 * (i + 1) * (j + 2)) % 400
+            parts.append(f"drawbox=40:{90 + 44 * j}:{width}:26:white:t=fill:{enable}")
+    return ",".join([*parts, "noise=alls=2:allf=t"])
 
 
 def test_still_footage_in_a_news_frame_matches(run_cli, hard_bank, samples, ffmpeg, tmp_path):
@@ -544,6 +569,66 @@ def test_excerpt_of_fast_footage_off_the_bank_grid(run_cli, hard_bank, ffmpeg, t
     assert [Path(m["path"]).name for m in matches] == ["turning.mp4"]
     (segment,) = matches[0]["segments"]
     assert_segment(segment, (0, 5), (2.4, 7.4))
+
+
+def test_captioned_copy_matches_throughout(run_cli, hard_bank, ffmpeg, tmp_path):
+    """A lower-third caption over plain footage moves every hash but the upper part's.
+
+    The detailed first shot makes the known video a candidate (the upper hash is
+    compared, not looked up); the plain shot after it is matched by the upper hash.
+    """
+    copy = tmp_path / "captioned.mp4"
+    caption = (
+        "drawbox=x=0:y=288:w=640:h=72:color=black@0.75:t=fill,"
+        "drawbox=x=0:y=288:w=8:h=72:color=0xffc000:t=fill,"
+        "drawbox=x=20:y=298:w=380:h=20:color=white:t=fill,"
+        "drawbox=x=20:y=328:w=300:h=14:color=0xd0d0d0:t=fill,format=yuv420p"
+    )
+    run_ffmpeg(
+        ffmpeg, "-i", str(hard_bank["plain"]), "-vf", caption, "-c:v", "libx264", "-crf", "24",
+        str(copy),
+    )  # fmt: skip
+    matches = run_match(run_cli, hard_bank["bank"], copy)["matches"]
+    assert [Path(m["path"]).name for m in matches] == ["plain.mp4"]
+    (segment,) = matches[0]["segments"]
+    assert_segment(segment, (0, 8), (0, 8))
+
+
+def test_excerpt_of_slides_is_placed_between_the_bank_frames(run_cli, hard_bank, ffmpeg, tmp_path):
+    """Slides match at any offset within them; their changes, seen only every 0.5 s in the
+    bank, still place the excerpt within the tolerance."""
+    excerpt = tmp_path / "excerpt.mp4"
+    run_ffmpeg(
+        ffmpeg, "-ss", "4.4", "-i", str(hard_bank["slides"]), "-t", "5", "-c:v", "libx264",
+        "-crf", "26", str(excerpt),
+    )  # fmt: skip
+    matches = run_match(run_cli, hard_bank["bank"], excerpt)["matches"]
+    assert [Path(m["path"]).name for m in matches] == ["slides.mp4"]
+    (segment,) = matches[0]["segments"]
+    assert_segment(segment, (0, 5), (4.4, 9.4))
+
+
+def test_compilation_of_slides_and_fast_footage(run_cli, hard_bank, ffmpeg, tmp_path):
+    """The cut is placed by the clip's own frames; the fast part runs to the clip's end
+    although the bank's last frame inside it falls between two clip frames."""
+    clip = tmp_path / "compilation.mp4"
+    graph = (
+        "[0:v]trim=start=4.4:duration=3,setpts=PTS-STARTPTS[a];"
+        "[1:v]trim=start=6.1:duration=3,setpts=PTS-STARTPTS[b];"
+        "[a][b]concat=n=2:v=1:a=0,format=yuv420p[v]"
+    )
+    run_ffmpeg(
+        ffmpeg, "-i", str(hard_bank["slides"]), "-i", str(hard_bank["turning"]),
+        "-filter_complex", graph, "-map", "[v]", "-c:v", "libx264", "-crf", "24", str(clip),
+    )  # fmt: skip
+    matches = {
+        Path(m["path"]).name: m for m in run_match(run_cli, hard_bank["bank"], clip)["matches"]
+    }
+    assert sorted(matches) == ["slides.mp4", "turning.mp4"]
+    (slides,) = matches["slides.mp4"]["segments"]
+    assert_segment(slides, (0, 3), (4.4, 7.4))
+    (turning,) = matches["turning.mp4"]["segments"]
+    assert_segment(turning, (3, 6), (6.1, 9.1))
 
 
 def crop_filter(left: float, top: float, width: float, height: float) -> str:
