@@ -492,10 +492,11 @@ def hard_bank(tmp_path_factory, samples, ffmpeg) -> dict[str, Path]:
         ffmpeg, "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30:duration=10",
         "-vf", "rotate=a=1.3*t,format=yuv420p", "-c:v", "libx264", str(turning),
     )  # fmt: skip
-    plain = folder / "plain.mp4"  # a detailed shot, then soft colour drifts
+    plain = folder / "plain.mp4"  # a detailed shot, then soft drifting shades
+    shades = "geq=lum='128+90*sin(X/60+T)*sin(Y/45-T*0.5)':cb=128:cr=128"
     run_ffmpeg(
         ffmpeg, "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30:duration=3",
-        "-f", "lavfi", "-i", "gradients=size=640x360:rate=30:duration=5:speed=0.02:seed=3",
+        "-f", "lavfi", "-i", f"color=c=gray:size=640x360:rate=30:duration=5,{shades}",
         "-filter_complex", "[0:v][1:v]concat=n=2:v=1:a=0,noise=alls=3:allf=t,format=yuv420p[v]",
         "-map", "[v]", "-c:v", "libx264", str(plain),
     )  # fmt: skip
