@@ -576,6 +576,20 @@ def test_other_folder_or_bank_is_refused(run_cli, plain, tmp_path, samples):
     assert out.read_bytes() == plain["out"].read_bytes()
 
 
+def test_output_of_another_version_is_refused(run_cli, plain, tmp_path):
+    """Rows of schema 1.0 lack the upper 75 % hash: the file is left alone, not mixed."""
+    out = tmp_path / "out.jsonl"
+    lines = plain["out"].read_text().splitlines()
+    header = json.loads(lines[0])
+    header["schema_version"] = "1.0"
+    out.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n")
+    before = out.read_bytes()
+    result = run_cli("batch", str(plain["folder"]), "--out", str(out))
+    assert result.exit_code == ExitCode.OUTPUT and "another version" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert out.read_bytes() == before
+
+
 # --- the bank --------------------------------------------------------------------------
 
 

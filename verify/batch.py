@@ -366,6 +366,13 @@ def _read_previous(out: Path, plan: BatchPlan, bank: str | None) -> _Previous | 
             "to resume, or choose another --out",
             out,
         )
+    if record.get("schema_version") != SCHEMA_VERSION:
+        raise OutputError(
+            f"holds results written by another version of verify (schema "
+            f"{record.get('schema_version')}, this one writes {SCHEMA_VERSION}); "
+            "choose another --out",
+            out,
+        )
     if record.get("sampling") != SAMPLING:
         raise OutputError(
             f"holds results sampled at {record.get('sampling')} by another version of verify "
