@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from verify.cli import main
 from verify.ffmpeg_tools import find_tool
-from verify.schemas import load_schema
+from verify.schemas import load_schema, schema_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -41,7 +41,13 @@ def run_cli() -> Callable[..., object]:
 
 def validate(document: object, kind: str) -> None:
     """Fail the test unless ``document`` follows the repo's schema for ``kind``."""
-    jsonschema.validate(document, load_schema(kind))
+    validator = jsonschema.Draft202012Validator(load_schema(kind), registry=_REGISTRY)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(document))
+    if error is not None:
+        raise error
+
+
+_REGISTRY = schema_registry()
 
 
 def sha256_of(path: Path) -> str:

@@ -336,7 +336,7 @@ def test_output_not_writable(run_cli, plain, tmp_path):
     blocker.write_text("not a folder")
     result = run_cli("batch", str(plain["folder"]), "--out", str(blocker / "out.jsonl"))
     assert result.exit_code == ExitCode.OUTPUT
-    assert "does not exist" in result.stderr
+    assert "is a file, not a folder" in result.stderr
     # Someone else's file is never taken over.
     other = tmp_path / "notes.jsonl"
     other.write_text("my own notes\n")

@@ -407,7 +407,7 @@ def test_missing_bank(run_cli, samples, tmp_path):
     ("target", "phrase"),
     [
         ("no-such-folder/report.json", "does not exist"),
-        ("a-file/report.json", "is not a folder"),
+        ("a-file/report.json", "is a file, not a folder"),
         ("a-folder", "is a folder"),
     ],
 )

@@ -15,8 +15,11 @@ import contextlib
 import dataclasses
 import datetime as dt
 import json
+import math
 import os
+import re
 import sqlite3
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -209,6 +212,64 @@ _COLUMNS = ("id, sha256, path, size, duration, width, height, sampling, added_at
             "posted_at, url, summary, frame_count")  # fmt: skip
 
 
+# Columns this version reads from each table (a file without them is not a bank).
+_TABLE_COLUMNS = {
+    "videos": {name.strip() for name in _COLUMNS.split(",")} | {"frames"},
+    "postings": {"key", "video_id"},
+}
+_UTC_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$")
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _known_video(row: tuple) -> KnownVideo:
+    """Check a ``videos`` row field by field (a damaged bank must not pass for data)."""
+    (video_id, sha256, path, size, duration, width, height, sampling, added_at, source,
+     posted_at, url, summary, frame_count) = row  # fmt: skip
+    if not isinstance(sha256, str) or not _SHA256_RE.match(sha256):
+        raise ValueError("its SHA-256 is not 64 hex digits")
+    if not isinstance(path, str):
+        raise ValueError("its path is not text")
+    for name, value in (("size", size), ("frame count", frame_count)):
+        if not isinstance(value, int) or value < 0:
+            raise ValueError(f"its {name} is not a count")
+    for name, value in (("width", width), ("height", height)):
+        if value is not None and (not isinstance(value, int) or value < 0):
+            raise ValueError(f"its {name} is not a count")
+    if duration is not None and (
+        not isinstance(duration, (int, float)) or not math.isfinite(duration) or duration < 0
+    ):
+        raise ValueError("its duration is not a number of seconds")
+    if not isinstance(added_at, str) or not _UTC_RE.match(added_at):
+        raise ValueError(f"the time it was added, {added_at!r}, is not a UTC time")
+    if posted_at is not None and (not isinstance(posted_at, str) or not _UTC_RE.match(posted_at)):
+        raise ValueError(f"its posting time, {posted_at!r}, is not a UTC time")
+    for name, value in (("sampling", sampling), ("source", source), ("URL", url)):
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"its {name} is not text")
+    if not isinstance(sampling, str):
+        raise ValueError("its sampling is missing")
+    try:
+        parsed = json.loads(summary) if isinstance(summary, str) else None
+    except (json.JSONDecodeError, RecursionError):
+        parsed = None
+    if not isinstance(parsed, dict):
+        raise ValueError("its metadata summary is not a JSON object")
+    return KnownVideo(
+        video_id, sha256, path, size, duration, width, height, sampling, added_at, source,
+        posted_at, url, parsed, frame_count,
+    )  # fmt: skip
+
+
+def _decode_text(raw: bytes) -> str:
+    """SQLite text as str; bytes that are not UTF-8 are damage, reported as such."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise sqlite3.DataError(
+            "database disk image is malformed (text that is not UTF-8)"
+        ) from None
+
+
 class Bank:
     """An open bank file. Use as a context manager, or call `close`."""
 
@@ -223,36 +284,129 @@ class Bank:
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise self._error(exc) from None
+        except BaseException:
+            self._db.close()
+            raise
 
     # --- opening ------------------------------------------------------------
 
     def _connect(self, create: bool) -> sqlite3.Connection:
+        """A connection to a file already known to be a bank (or to a new one).
+
+        Nothing writable is opened on a file not recognised first: an
+        existing file must be a regular file with an SQLite header, and it is
+        read through a read-only connection (`_recognise`) before any other.
+        """
+        exists = self._check_path(create)
+        if exists:
+            self._recognise()
+        return self._open(readonly=self.readonly)
+
+    def _check_path(self, create: bool) -> bool:
+        """Whether the bank file exists; `BankError` for paths that cannot be a bank."""
         if self.path.is_dir():
             raise BankError("is a folder; give a file name for the bank", self.path)
         if not self.path.parent.is_dir():
             raise BankError(f"the folder {self.path.parent} does not exist", self.path)
-        exists = self.path.exists()
-        if not exists and (self.readonly or not create):
-            raise BankError("no bank here yet; add videos with `verify index add`", self.path)
-        if exists and not self.readonly and not os.access(self.path, os.W_OK):
+        try:
+            info = self.path.stat()
+        except FileNotFoundError:
+            info = None
+        except OSError as exc:
+            raise BankError(f"cannot access the bank: {exc.strerror}", self.path) from None
+        if info is None:
+            if self.readonly or not create:
+                raise BankError("no bank here yet; add videos with `verify index add`", self.path)
+            return False
+        if not stat.S_ISREG(info.st_mode):
+            # SQLite would wait forever on a pipe: never open one.
+            raise BankError(
+                "not a regular file (a pipe, device or socket), so not a bank; "
+                "it was left unchanged",
+                self.path,
+            )
+        if not os.access(self.path, os.R_OK):
+            raise BankError("the bank file is not readable by this user", self.path)
+        if not self.readonly and not os.access(self.path, os.W_OK):
             raise BankError("the bank file is read-only; it was left unchanged", self.path)
-        uri = self.path.resolve().as_uri() + ("?mode=ro" if self.readonly else "")
+        if info.st_size:
+            self._check_header()
+        return True
+
+    def _check_header(self) -> None:
+        """The file's first 100 bytes must be an SQLite header of a verify bank (or of none)."""
+        try:
+            with open(self.path, "rb") as handle:
+                header = handle.read(100)
+        except OSError as exc:
+            raise BankError(f"cannot read the bank: {exc.strerror}", self.path) from None
+        page_size = int.from_bytes(header[16:18], "big") if len(header) == 100 else 0
+        page_size = 65536 if page_size == 1 else page_size
+        if (
+            not header.startswith(b"SQLite format 3\x00")
+            or page_size < 512
+            or page_size & (page_size - 1)
+            or header[18] not in (1, 2)
+            or header[19] not in (1, 2)
+        ):
+            raise BankError(
+                "not a verify bank (not an SQLite database); it was left unchanged", self.path
+            )
+        application_id = int.from_bytes(header[68:72], "big")
+        if application_id not in (0, APPLICATION_ID):
+            raise BankError(
+                "this SQLite file is not a verify bank; it was left unchanged", self.path
+            )
+
+    def _recognise(self) -> None:
+        """Read an existing file without any right to write it: is it a bank we can use?"""
+        db = self._open(readonly=True)
+        try:
+            has_tables, _version = self._identity(db)
+            if has_tables:
+                self._check_tables(db)
+        except sqlite3.DatabaseError as exc:
+            raise self._error(exc) from None
+        finally:
+            db.close()
+
+    def _check_tables(self, db: sqlite3.Connection) -> None:
+        """The bank's two tables must be there with the columns this version reads."""
+        for table, wanted in _TABLE_COLUMNS.items():
+            found = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+            if not wanted <= found:
+                raise BankError(
+                    f"not a verify bank: its {table} table is missing or has other columns; "
+                    "it was left unchanged",
+                    self.path,
+                )
+
+    def _open(self, *, readonly: bool) -> sqlite3.Connection:
+        uri = self.path.resolve().as_uri() + ("?mode=ro" if readonly else "")
         try:
             db = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            db.text_factory = _decode_text
+            # Check each B-tree cell's size as pages are read: damage found
+            # then stops a statement before it writes beside it.
+            db.execute("PRAGMA cell_size_check=ON")
         except sqlite3.Error as exc:
             raise BankError(f"cannot open the bank: {exc}", self.path) from None
         return db
 
-    def _identity(self) -> tuple[bool, int]:
+    def _identity(self, db: sqlite3.Connection | None = None) -> tuple[bool, int]:
         """(has tables, schema version); raises for foreign or newer files."""
         # One statement, so one snapshot: read apart, another process could
         # create the bank in between and the tables would appear without
         # the application id read a moment earlier.
-        app_id, version, tables = self._db.execute(
-            "SELECT (SELECT application_id FROM pragma_application_id), "
-            "(SELECT user_version FROM pragma_user_version), "
-            "(SELECT count(*) FROM sqlite_master)"
-        ).fetchone()
+        app_id, version, tables = (
+            (db or self._db)
+            .execute(
+                "SELECT (SELECT application_id FROM pragma_application_id), "
+                "(SELECT user_version FROM pragma_user_version), "
+                "(SELECT count(*) FROM sqlite_master)"
+            )
+            .fetchone()
+        )
         has_tables = tables > 0
         if has_tables and app_id != APPLICATION_ID:
             raise BankError(
@@ -313,21 +467,39 @@ class Bank:
                     raise
                 time.sleep(0.05)
 
-    def _error(self, exc: sqlite3.Error) -> BankError:
+    def _error(self, exc: sqlite3.Error, *, writing: bool = False) -> BankError:
+        """Our error for an SQLite one; ``writing``: raised in a write, now rolled back."""
         text = str(exc)
-        if "not a database" in text or "malformed" in text:
+        after = (
+            "the change was rolled back, so the bank holds what it held before"
+            if writing
+            else "it was left unchanged"
+        )
+        if "not a database" in text:
+            return BankError(f"not a verify bank (not an SQLite database); {after}", self.path)
+        if "malformed" in text or "corrupt" in text:
             return BankError(
-                "not a verify bank (not an SQLite database); it was left unchanged", self.path
+                f"the bank is damaged (SQLite: {text}); {after}. Check it with "
+                f"`sqlite3 {self.path} 'PRAGMA integrity_check'` and restore it from a backup",
+                self.path,
             )
+        if "full" in text:
+            return BankError(f"the disk is full; {after}: free some space and try again", self.path)
         if "readonly" in text or "read-only" in text:
-            return BankError("the bank is read-only; it was left unchanged", self.path)
+            return BankError(f"the bank is read-only; {after}", self.path)
         if "locked" in text or "busy" in text:
             return BankError("the bank is busy (another verify is writing); try again", self.path)
+        if "disk I/O" in text:
+            return BankError(f"cannot read or write the bank: disk I/O error; {after}", self.path)
         return BankError(f"bank error: {text}", self.path)
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction that takes the lock at once (no upgrade deadlocks)."""
+        """A write transaction that takes the lock at once (no upgrade deadlocks).
+
+        Any failure inside rolls the whole transaction back; an SQLite error
+        becomes a `BankError` that says so.
+        """
         if self.readonly:
             raise BankError("opened read-only", self.path)
         try:
@@ -336,14 +508,19 @@ class Bank:
             raise self._error(exc) from None
         try:
             yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        try:
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
-            self._db.execute("ROLLBACK")
-            raise self._error(exc) from None
+            self._rollback()
+            raise self._error(exc, writing=True) from None
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        # SQLite may have rolled back by itself already (a full disk at COMMIT).
+        if self._db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
 
     def close(self) -> None:
         self._db.close()
@@ -362,41 +539,66 @@ class Bank:
         except sqlite3.Error as exc:
             raise self._error(exc) from None
 
-    @staticmethod
-    def _video(row: tuple) -> KnownVideo:
-        values = list(row)
-        values[12] = json.loads(values[12])
-        return KnownVideo(*values)
+    def _video(self, row: tuple) -> KnownVideo:
+        """A `KnownVideo` from its row; `BankError` naming the video if the row is damaged."""
+        try:
+            return _known_video(row)
+        except (TypeError, ValueError) as exc:
+            raise self._damaged_row(row[1], row[2], str(exc)) from None
+
+    def _damaged_row(self, sha256: object, path: object, reason: str) -> BankError:
+        name = f"{sha256}"[:12] if isinstance(sha256, str) else f"row {sha256!r}"
+        return BankError(
+            f"the record of video {name} ({path}) is damaged ({reason}); remove it with "
+            f"`verify index remove {name}` or restore the bank from a backup",
+            self.path,
+        )
 
     def has(self, sha256: str) -> bool:
         return bool(self._query("SELECT 1 FROM videos WHERE sha256 = ?", (sha256,)))
 
     def find(self, key: str) -> KnownVideo:
         """A video by SHA-256 (or a unique prefix of at least 8 hex digits) or stored path."""
-        rows = self._query(
-            f"SELECT {_COLUMNS} FROM videos WHERE sha256 = ? OR path = ?", (key, key)
-        )
+        video_id, _sha256, _path = self._find_id(key)
+        return self.video_by_id(video_id)
+
+    def _find_id(self, key: str) -> tuple[int, str, str]:
+        """(id, SHA-256, path) of the one video ``key`` names, read even from a damaged row."""
+        columns = "id, CAST(sha256 AS BLOB), CAST(path AS BLOB)"
+        rows = self._query(f"SELECT {columns} FROM videos WHERE sha256 = ? OR path = ?", (key, key))
         if not rows and len(key) >= 8:
             rows = self._query(
-                f"SELECT {_COLUMNS} FROM videos WHERE sha256 LIKE ? LIMIT 2", (key.lower() + "%",)
+                f"SELECT {columns} FROM videos WHERE sha256 LIKE ? LIMIT 2", (key.lower() + "%",)
             )
         if not rows:
             raise BankError(f"no video {key!r} in the bank", self.path)
         if len(rows) > 1:
             raise BankError(f"{key!r} matches several videos; give more of the SHA-256", self.path)
-        return self._video(rows[0])
+        video_id, sha256, path = rows[0]
+        text = [bytes(v or b"").decode("utf-8", "backslashreplace") for v in (sha256, path)]
+        return int(video_id), text[0], text[1]
 
     def videos(self) -> list[KnownVideo]:
         return [self._video(r) for r in self._query(f"SELECT {_COLUMNS} FROM videos ORDER BY id")]
 
     def frames(self, video_id: int) -> np.ndarray:
-        rows = self._query("SELECT frames FROM videos WHERE id = ?", (video_id,))
-        return unpack_frames(rows[0][0]) if rows else np.zeros(0, FRAME_DTYPE)
+        """A video's frame rows; `BankError` naming the video if they are damaged."""
+        rows = self._query("SELECT frames, sha256, path FROM videos WHERE id = ?", (video_id,))
+        if not rows:
+            return np.zeros(0, FRAME_DTYPE)
+        blob, sha256, path = rows[0]
+        if not isinstance(blob, bytes) or len(blob) % FRAME_DTYPE.itemsize:
+            raise self._damaged_row(sha256, path, "its frame data has the wrong length")
+        frames = unpack_frames(blob)
+        if frames.size and not np.isfinite(frames["time"]).all():
+            raise self._damaged_row(sha256, path, "its frame times are not numbers")
+        return frames
 
     def video_by_id(self, video_id: int) -> KnownVideo:
-        return self._video(
-            self._query(f"SELECT {_COLUMNS} FROM videos WHERE id = ?", (video_id,))[0]
-        )
+        rows = self._query(f"SELECT {_COLUMNS} FROM videos WHERE id = ?", (video_id,))
+        if not rows:
+            raise BankError(f"no video with id {video_id} in the bank", self.path)
+        return self._video(rows[0])
 
     def candidates(
         self, hashes: Iterable[int], *, min_votes: int, limit: int
@@ -483,17 +685,27 @@ class Bank:
             )
         return AddResult(self.video_by_id(video_id), added=True)
 
-    def remove(self, key: str) -> KnownVideo:
-        """Remove a video (by SHA-256, prefix or path) and its postings."""
-        video = self.find(key)
-        frames = self.frames(video.id)
+    def remove(self, key: str) -> tuple[str, str]:
+        """Remove a video (by SHA-256, prefix or path) and its postings: its (SHA-256, path).
+
+        A video whose record is damaged can be removed too: its postings are
+        then found by scanning the posting table instead of from its frames.
+        """
+        video_id, sha256, path = self._find_id(key)
+        try:
+            keys: set[int] | None = _index_keys(self.frames(video_id))
+        except BankError:
+            keys = None
         with self._write() as db:
-            db.executemany(
-                "DELETE FROM postings WHERE key = ? AND video_id = ?",
-                ((k, video.id) for k in _index_keys(frames)),
-            )
-            db.execute("DELETE FROM videos WHERE id = ?", (video.id,))
-        return video
+            if keys is None:
+                db.execute("DELETE FROM postings WHERE video_id = ?", (video_id,))
+            else:
+                db.executemany(
+                    "DELETE FROM postings WHERE key = ? AND video_id = ?",
+                    ((k, video_id) for k in keys),
+                )
+            db.execute("DELETE FROM videos WHERE id = ?", (video_id,))
+        return sha256, path
 
 
 def _run_script(db: sqlite3.Connection, script: str) -> None:

@@ -36,13 +36,13 @@ from verify.bank import Bank
 from verify.batch_table import results_table
 from verify.batch_worker import SAMPLING, FileTask, decode_fingerprint, run_task
 from verify.clustering import Group, Item, find_groups
-from verify.errors import ExitCode, InputError, OutputError, ToolMissing, display_path
+from verify.errors import BankError, ExitCode, InputError, OutputError, ToolMissing, display_path
 from verify.evidence import evidence, evidence_order
 from verify.ffmpeg_tools import find_tool
 from verify.fingerprint import thin_to_rate
 from verify.frames import Sampling
 from verify.jsonl import Appender, Line, read_lines, rewrite
-from verify.output import atomic_write_bytes, check_writable
+from verify.output import atomic_write_bytes, check_outputs
 from verify.pool import resolve_workers, run_in_workers
 from verify.progress import ProgressState
 from verify.telegram import TelegramPost, download_time_from_name, load_export
@@ -86,7 +86,9 @@ class BatchPlan:
 
 
 def _relative(path: str, folder: str) -> str:
-    return display_path(os.path.relpath(path, folder)).replace(os.sep, "/")
+    prefix = folder.rstrip(os.sep) + os.sep
+    inner = path[len(prefix) :] if path.startswith(prefix) else os.path.relpath(path, folder)
+    return display_path(inner).replace(os.sep, "/")
 
 
 def check_folder(folder: str | os.PathLike[str]) -> str:
@@ -105,11 +107,17 @@ def check_folder(folder: str | os.PathLike[str]) -> str:
     return os.path.abspath(folder)
 
 
-def plan_batch(folder: str | os.PathLike[str]) -> BatchPlan:
+LINK_HINT = "pass --follow-links to include what links point to"
+
+
+def plan_batch(folder: str | os.PathLike[str], *, follow_links: bool = False) -> BatchPlan:
     """Find the media files under ``folder`` and link export files to their messages.
 
     A ``result.json`` that cannot be read fails the whole plan (`InputError`):
-    going on without it would silently lose every post time.
+    going on without it would silently lose every post time. Symbolic links
+    that lead out of ``folder`` are not followed unless ``follow_links``:
+    each becomes an item with its problem, as does every name in an export
+    that leads out of the export (whether or not such a file exists).
     """
     root = check_folder(folder)
     real_root = os.path.realpath(root)  # export paths are resolved
@@ -119,19 +127,45 @@ def plan_batch(folder: str | os.PathLike[str]) -> BatchPlan:
     thumbnails: set[str] = set()
     skipped = 0
     unlisted: list[OSError] = []
-    for current, folders, files in os.walk(root, onerror=unlisted.append):
-        folders[:] = sorted(f for f in folders if not f.startswith("."))
+    visited: set[str] = set()  # real folders walked, so links cannot make a loop
+
+    def problem(path: str, relative: str, post: TelegramPost | None, text: str) -> None:
+        items.append(BatchItem(path, relative, post, InputError(text)))
+
+    for current, folders, files in os.walk(root, onerror=unlisted.append, followlinks=follow_links):
+        visited.add(os.path.realpath(current))
+        kept_folders = []
+        for name in sorted(f for f in folders if not f.startswith(".")):
+            path = os.path.join(current, name)
+            real = os.path.realpath(path)
+            if os.path.islink(path) and not _inside(real, real_root) and not follow_links:
+                problem(
+                    path, _relative(path, root) + "/", None,
+                    f"a link to a folder outside the folder being processed: not followed; "
+                    f"{LINK_HINT}",
+                )  # fmt: skip
+            elif real not in visited:
+                kept_folders.append(name)
+        folders[:] = kept_folders
         if "result.json" in files:
-            export = load_export(current)
-            exports.append(_relative(current, root))
+            export = load_export(current, follow_links=follow_links)
+            where = _relative(current, root)
+            exports.append(where)
             posts.update(export.posts)
             thumbnails |= export.thumbnails
             for path, post in export.missing.items():
-                problem = InputError(
+                problem(
+                    path, _relative(path, real_root), post,
                     f"result.json names this file (message {post.message_id}) but it is not "
-                    "in the export: the export is incomplete or files were moved"
-                )
-                items.append(BatchItem(path, _relative(path, real_root), post, problem))
+                    "in the export: the export is incomplete or files were moved",
+                )  # fmt: skip
+            for name, post in export.outside.items():
+                shown = display_path(name) if where == "." else f"{where}/{display_path(name)}"
+                problem(
+                    os.path.join(current, name) if "\x00" not in name else current, shown, post,
+                    f"result.json names a file outside the export (message {post.message_id}): "
+                    "not read; an export only refers to its own files",
+                )  # fmt: skip
         for name in sorted(files):
             if name.startswith(".") or os.path.splitext(name)[1].lower() not in MEDIA_EXTENSIONS:
                 continue
@@ -140,24 +174,34 @@ def plan_batch(folder: str | os.PathLike[str]) -> BatchPlan:
             if resolved in thumbnails:
                 skipped += 1
                 continue
+            if not follow_links and not _inside(resolved, real_root):
+                lexical = os.path.join(real_root, os.path.relpath(path, root))
+                problem(
+                    path, _relative(path, root), posts.get(lexical),
+                    f"a link to a file outside the folder being processed: not read; {LINK_HINT}",
+                )  # fmt: skip
+                continue
             items.append(BatchItem(path, _relative(path, root), posts.get(resolved)))
     for error in unlisted:
         name = error.filename or root
-        problem = InputError(f"this folder cannot be listed: {error.strerror}")
-        items.append(BatchItem(name, _relative(name, root) + "/", None, problem))
+        problem(
+            name,
+            _relative(name, root) + "/",
+            None,
+            f"this folder cannot be listed: {error.strerror}",
+        )
     items.sort(key=lambda item: item.relative)
     return BatchPlan(root, tuple(items), tuple(exports), skipped)
+
+
+def _inside(real: str, real_root: str) -> bool:
+    return real.startswith(real_root.rstrip(os.sep) + os.sep)
 
 
 def default_output(folder: str | os.PathLike[str]) -> Path:
     """Results beside the folder, never inside it: ``Telegram Desktop.verify.jsonl``."""
     absolute = Path(os.path.abspath(folder))
     return absolute.parent / f"{absolute.name or 'folder'}.verify.jsonl"
-
-
-def is_inside(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> bool:
-    real = os.path.realpath(path)
-    return real.startswith(os.path.realpath(folder).rstrip(os.sep) + os.sep)
 
 
 # --------------------------------------------------------------------------- rows
@@ -416,6 +460,7 @@ def run_batch(
     csv_path: str | os.PathLike[str] | None = None,
     workers: int = defaults.BATCH_WORKERS,
     timeout: float = defaults.PROBE_TIMEOUT_S,
+    follow_links: bool = False,
     on_progress: Callable[[ProgressState], None] | None = None,
     on_error: Callable[[str, dict[str, Any]], None] | None = None,
     report: Report | None = None,
@@ -423,7 +468,9 @@ def run_batch(
     """Process every video and photo under ``folder``; results to ``out`` (JSON Lines).
 
     ``bank`` is matched against (read-only unless ``add_to_bank``, which adds
-    every video once the folder is done). ``on_progress`` receives the state
+    every video once the folder is done). ``follow_links`` includes files
+    that symbolic links inside the folder point to elsewhere (by default
+    they become error rows). ``on_progress`` receives the state
     after each file and about twice a second; ``on_error`` each failed
     file's path and error; ``report`` one-line notes (resuming).
     """
@@ -431,7 +478,7 @@ def run_batch(
     clock = time.monotonic()
     for tool in ("ffmpeg", "ffprobe"):
         find_tool(tool)  # ToolMissing now, not once per file
-    plan = plan_batch(folder)
+    plan = plan_batch(folder, follow_links=follow_links)
     if not plan.items:
         raise InputError(
             "no videos or photos here (looked for "
@@ -441,16 +488,17 @@ def run_batch(
         )
     out = Path(out) if out is not None else default_output(plan.folder)
     bank_path = os.path.abspath(bank) if bank is not None else None
-    # Everything that can be refused is checked before anything is written.
-    if not out.parent.is_dir():
-        raise OutputError(f"the folder {out.parent} does not exist", out)
+    # Everything that can be refused is checked before anything is written:
+    # no output may be an input, the bank, another output, or inside the folder.
+    bank_name = "the bank (--db)"
+    check_outputs(
+        {"--out": out, "--csv": csv_path, **({bank_name: bank_path} if add_to_bank else {})},
+        inputs={} if add_to_bank else {bank_name: bank_path},
+        folders={f"the folder {display_path(plan.folder)}": plan.folder},
+    )
     previous = _read_previous(out, plan, bank_path)
     if out.exists():
         Appender(out).close()
-    else:
-        check_writable(out)
-    if csv_path is not None:
-        check_writable(csv_path)
     if bank_path is not None:
         Bank(bank_path, readonly=not add_to_bank).close()  # created here if new
     workers = resolve_workers(workers)
@@ -478,9 +526,7 @@ def run_batch(
         if previous is None:
             log.append(_header(plan, bank_path))
         recorder = _Recorder(log, state, {item.relative: item for item in plan.items}, on_error)
-        for item in plan.items:
-            if item.problem is not None:
-                recorder.error(item, item.problem.to_dict())
+        recorder.known_problems([item for item in plan.items if item.problem is not None])
         run_in_workers(run_task, tasks, workers, recorder.finished, state.tick, preload=_PRELOAD)
 
         # 3. The whole folder: bank, groups, summary.
@@ -569,7 +615,9 @@ class _Recorder:
         """A worker's result: a ``file`` row, an ``error`` row, or a missing tool (stop)."""
         item = self.items[task.relative]
         if result["status"] == "fatal":
-            raise ToolMissing(result["message"])
+            error = result["error"]
+            fatal = BankError if error["code"] == BankError.code else ToolMissing
+            raise fatal(error["message"], result["path"])
         if result["status"] == "ok":
             row = file_row(item, result["media"])
             self.log.append(row)
@@ -581,11 +629,21 @@ class _Recorder:
     def error(self, item: BatchItem, error: dict[str, Any], stat: Any = None) -> None:
         row = error_row(item, error, stat)
         self.log.append(row)
+        self._failed(item, row)
+
+    def known_problems(self, items: Sequence[BatchItem]) -> None:
+        """Rows for files known bad before any work (one write: there may be very many)."""
+        rows = [error_row(item, item.problem.to_dict()) for item in items if item.problem]
+        self.log.append_many(rows)
+        for item, row in zip(items, rows, strict=True):
+            self._failed(item, row)
+
+    def _failed(self, item: BatchItem, row: dict[str, Any]) -> None:
         self.error_rows.append(row)
         self.state.errors += 1
         self._count()
         if self.on_error is not None:
-            self.on_error(item.relative, error)
+            self.on_error(item.relative, row["error"])
 
     def _count(self) -> None:
         self.state.done += 1

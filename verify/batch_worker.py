@@ -16,7 +16,7 @@ from typing import Any
 
 from verify import defaults
 from verify.bank import FLAG_KEYFRAME, FLAG_UNIFORM, Bank
-from verify.errors import ExitCode, InputError, ToolMissing, VerifyError
+from verify.errors import BankError, ExitCode, InputError, ToolMissing, VerifyError
 from verify.filehash import hash_file
 from verify.fingerprint import HashedFrame, VideoFingerprint, fingerprint_video
 from verify.inspection import check_readable_file, inspect_file
@@ -50,8 +50,8 @@ def run_task(task: FileTask) -> dict[str, Any]:
         if task.confirm_sha256 is not None:
             return {"status": _confirm(task)}
         return {"status": "ok", "media": _examine(task)}
-    except ToolMissing as exc:
-        return {"status": "fatal", "message": str(exc)}
+    except (ToolMissing, BankError) as exc:  # every later file would fail too: stop the run
+        return {"status": "fatal", "error": exc.to_dict(), "path": exc.path}
     except VerifyError as exc:
         return {"status": "error", "error": exc.to_dict(), "stat": _stat_fields(task.path)}
     except Exception as exc:  # a bug: one error row, and the run goes on

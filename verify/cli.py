@@ -2,6 +2,9 @@
 
 Errors from the library (`verify.errors.VerifyError`) become one line on
 stderr and an exit code here, in `VerifyGroup.invoke`, and nowhere else.
+A command given ``--json`` that stops without printing its result prints a
+failure document on stdout instead, so a script reading stdout always gets
+JSON.
 """
 
 from __future__ import annotations
@@ -16,7 +19,12 @@ import click
 from verify import __version__
 from verify.commands.bank import index_group, match
 from verify.commands.batch import batch
-from verify.commands.common import EXIT_CODES_HELP, report_error
+from verify.commands.common import (
+    EXIT_CODES_HELP,
+    emit_failure,
+    report_error,
+    wants_json,
+)
 from verify.commands.doctor import doctor
 from verify.commands.frames import hash_command, keyframes
 from verify.commands.inspect import inspect
@@ -34,27 +42,41 @@ def debug_enabled() -> bool:
 
 
 class VerifyGroup(click.Group):
-    """Click group that maps `VerifyError` to its exit code, in one place."""
+    """Click group that maps errors to exit codes (and JSON failures), in one place."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["verify.argv"] = list(args)  # to tell --json on a command line Click refused
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except VerifyError as error:
             report_error(error)
+            if wants_json(ctx):
+                emit_failure(ctx, error.code, error.message, error.exit_code, error.path)
             ctx.exit(error.exit_code)
+        except click.exceptions.UsageError as error:
+            if wants_json(ctx):
+                emit_failure(ctx, "usage", error.format_message(), ExitCode.USAGE)
+            raise
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except KeyboardInterrupt:
             click.echo("verify: interrupted", err=True)
-            ctx.exit(130)
+            if wants_json(ctx):
+                emit_failure(ctx, "interrupted", "interrupted", ExitCode.INTERRUPTED)
+            ctx.exit(ExitCode.INTERRUPTED)
         except Exception as error:  # a bug: keep the user's terminal clean unless asked
             if debug_enabled():
                 traceback.print_exc()
-            click.echo(
-                f"verify: internal error: {type(error).__name__}: {error} "
-                "(rerun with --debug for the traceback and please report it)",
-                err=True,
+            message = (
+                f"internal error: {type(error).__name__}: {error} "
+                "(rerun with --debug for the traceback and please report it)"
             )
+            click.echo(f"verify: {message}", err=True)
+            if wants_json(ctx):
+                emit_failure(ctx, "internal", message, ExitCode.ERROR)
             ctx.exit(ExitCode.ERROR)
 
 

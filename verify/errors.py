@@ -23,6 +23,7 @@ class ExitCode(enum.IntEnum):
     BANK = 7  # the bank of known copies is unusable
     NO_MATCH = 8  # `match --fail-on-no-match` found nothing
     OUTPUT = 9  # an output file could not be written
+    INTERRUPTED = 130  # stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it)
 
 
 def display_path(path: str | os.PathLike[str] | bytes) -> str:

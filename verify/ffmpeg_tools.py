@@ -23,7 +23,8 @@ import signal
 import stat
 import subprocess
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from verify.errors import ProbeTimeout, ToolMissing, UnreadableMedia
@@ -145,6 +146,41 @@ def media_arg(path: str | os.PathLike[str] | bytes) -> bytes:
     return b"file:" + os.fsencode(os.path.abspath(os.fsencode(path)))
 
 
+# Characters that make ffmpeg's image demuxer read a file name as a pattern
+# (``img%03d.jpg`` a numbered sequence, ``*`` and friends a glob).
+_PATTERN_BYTES = frozenset(b"%*?[]{}")
+
+
+@contextlib.contextmanager
+def media_input(path: str | os.PathLike[str] | bytes) -> Iterator[bytes]:
+    """The path to give ffmpeg or ffprobe for ``path``, never read as a pattern.
+
+    A still named ``img%d.jpg`` would be taken for an image sequence and not
+    found. Such a file is handed over through a link with a plain name in a
+    private temporary folder (removed afterwards); the file itself is not
+    touched. Other paths are used as they are.
+    """
+    absolute = os.path.abspath(os.fsencode(path))
+    if not _PATTERN_BYTES.intersection(absolute):
+        yield absolute
+        return
+    folder = tempfile.mkdtemp(prefix="verify-input-")
+    extension = os.path.splitext(os.fsdecode(absolute))[1]
+    extension = extension if extension[1:].isalnum() else ""
+    link = os.path.join(os.fsencode(folder), b"input" + os.fsencode(extension))
+    try:
+        os.symlink(absolute, link)
+    except OSError:  # no links here (some file systems): the plain name is all we have
+        link = absolute
+    try:
+        yield link
+    finally:
+        with contextlib.suppress(OSError):
+            if link != absolute:
+                os.unlink(link)
+            os.rmdir(folder)
+
+
 def run_tool(
     args: Sequence[str | bytes], *, timeout: float, path: str | os.PathLike[str] | bytes
 ) -> subprocess.CompletedProcess[bytes]:
@@ -203,8 +239,8 @@ def ffprobe_json(
     ]  # fmt: skip
     for key, value in (demuxer_options or {}).items():
         args += [f"-{key}", value]
-    args.append(media_arg(path))
-    done = run_tool(args, timeout=timeout, path=path)
+    with media_input(path) as source:
+        done = run_tool([*args, media_arg(source)], timeout=timeout, path=path)
     try:
         doc = json.loads(done.stdout.decode("utf-8", "replace") or "{}")
     except json.JSONDecodeError:

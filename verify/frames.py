@@ -23,7 +23,7 @@ import numpy as np
 
 from verify import defaults
 from verify.errors import ProbeTimeout, UnreadableMedia, VerifyError
-from verify.ffmpeg_tools import find_tool, kill_group, media_arg, signal_group
+from verify.ffmpeg_tools import find_tool, media_arg, media_input, signal_group
 
 _SHOWINFO_RE = re.compile(
     rb"\bn:\s*(\d+)\s+pts:\s*(\S+)\s+pts_time:(\S+).*?\bs:(\d+)x(\d+).*?\biskey:(\d)"
@@ -153,7 +153,24 @@ def decode_frames(
     ``errors``, if given, receives the error lines ffmpeg logged (damaged
     data it skipped), complete once the iterator is exhausted.
     """
-    args = build_command(path, sampling, long_side, colour=colour, dense_rate=dense_rate)
+    with media_input(path) as source:
+        yield from _decode(
+            source, path, sampling, long_side, colour, dense_rate, stall_timeout, errors
+        )
+
+
+def _decode(
+    source: bytes,
+    path: str | os.PathLike[str] | bytes,
+    sampling: Sampling,
+    long_side: int | None,
+    colour: bool,
+    dense_rate: float | None,
+    stall_timeout: float,
+    errors: list[str] | None,
+) -> Iterator[DecodedFrame]:
+    """`decode_frames` on ``source`` (the path ffmpeg reads); errors name ``path``."""
+    args = build_command(source, sampling, long_side, colour=colour, dense_rate=dense_rate)
     channels = 3 if colour else 1
     proc = subprocess.Popen(
         args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -201,9 +218,14 @@ def decode_frames(
     finally:
         watchdog.stop()
         if proc.poll() is None:
-            kill_group(proc)
-        else:
-            proc.stdout.close()
+            # Stopped early (an error, or the caller had enough): kill, reap, and
+            # let the log reader finish its pipe alone; reading it from here too
+            # would pull the pipe from under that thread.
+            signal_group(proc)
+            proc.wait()
+        reader.join(timeout=5)
+        proc.stdout.close()
+        proc.stderr.close()
 
 
 def _read_exact(pipe, count: int) -> bytes | None:
@@ -219,7 +241,20 @@ def _read_exact(pipe, count: int) -> bytes | None:
 
 
 def _read_log(proc, stamps: queue.Queue, errors: list[str], activity: threading.Event) -> None:
-    """Parse showinfo lines into (n, pts_time, key); keep error-level lines."""
+    """Parse showinfo lines into (n, pts_time, key); keep error-level lines.
+
+    Runs in its own thread until ffmpeg's log ends; it always ends by
+    queueing None, so the reading side never waits for a line that cannot come.
+    """
+    try:
+        _parse_log(proc, stamps, errors, activity)
+    except (OSError, ValueError):  # the pipe went away under us: the run is over
+        pass
+    finally:
+        stamps.put(None)
+
+
+def _parse_log(proc, stamps: queue.Queue, errors: list[str], activity: threading.Event) -> None:
     for line in proc.stderr:
         activity.set()
         match = _SHOWINFO_RE.search(line)
@@ -235,7 +270,6 @@ def _read_log(proc, stamps: queue.Queue, errors: list[str], activity: threading.
             level = _LEVEL_RE.search(line)
             if level:
                 errors.append(level.group(1).decode("utf-8", "replace").strip())
-    stamps.put(None)
 
 
 class _Watchdog(threading.Thread):

@@ -29,7 +29,10 @@ from verify.metadata import (
 from verify.signatures import scan_signatures
 from verify.timestamps import format_utc
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1 added `notes`
+# The per-file error entry that `inspect`, `hash` and `index add` print in
+# place of a result: its own shape, versioned apart from the results.
+ERROR_ENTRY_VERSION = "1.0"
 
 # mov/mp4 demuxer options that make ffprobe report more: XMP packets and
 # atoms it does not otherwise interpret (as tags).
@@ -55,6 +58,7 @@ class Inspection:
     flags: tuple[Flag, ...]
     layout: BoxLayout | None = None
     exif: dict[str, str] = dataclasses.field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # what could not be read, and was skipped
 
     @property
     def media_kind(self) -> str:
@@ -82,13 +86,14 @@ class Inspection:
             "flags": [f.to_dict() for f in self.flags],
             "layout": self.layout.to_dict() if self.layout else None,
             "exif": self.exif,
+            "notes": list(self.notes),
         }
 
 
 def error_entry(path: str | os.PathLike[str] | bytes, error: VerifyError) -> dict[str, Any]:
     """The JSON entry that stands in for a file that could not be inspected."""
     return {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": ERROR_ENTRY_VERSION,
         "path": display_path(path),
         "ok": False,
         "error": error.to_dict(),
@@ -191,9 +196,9 @@ def _inspect_still(
     timeout: float,
 ) -> Inspection:
     try:
-        exif = read_exif(path)
-    except Exception:  # exifread raises assorted errors on damaged headers
-        exif = {}
+        exif, notes = read_exif(path)
+    except Exception as exc:  # exifread raises assorted errors on damaged headers
+        exif, notes = {}, [f"EXIF not read: the reader failed ({type(exc).__name__}: {exc})"]
     container = None
     streams: tuple[StreamInfo, ...] = ()
     try:
@@ -203,9 +208,9 @@ def _inspect_still(
         # ffprobe 6 cannot read every still (HEIC grids); EXIF may still be there.
         if not exif:
             raise UnreadableMedia(f"cannot read this {filetype.kind} image", path) from None
-    capture = interpret_exif(exif)
+    capture, skipped = interpret_exif(exif)
     facts = FlagInput(filetype, capture, mtime, now, container, streams)
     return Inspection(
         display_path(path), digest, mtime, filetype, container, streams, capture,
-        tuple(evaluate_flags(facts)), exif=exif_as_text(exif),
+        tuple(evaluate_flags(facts)), exif=exif_as_text(exif), notes=(*notes, *skipped),
     )  # fmt: skip

@@ -22,6 +22,8 @@ from verify.errors import OutputError
 from verify.output import atomic_write_bytes
 
 _FULL = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
+# Records encoded and written at a time by `Appender.append_many`.
+_CHUNK_RECORDS = 1000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,13 +131,22 @@ class Appender:
 
     def append(self, record: dict[str, Any]) -> None:
         """Write one record as one line and flush it to disk; on failure the file is unchanged."""
-        data = encode(record)
+        self.append_many([record])
+
+    def append_many(self, records: list[dict[str, Any]]) -> None:
+        """Write records as lines with one flush to disk; on failure the file is unchanged."""
+        if not records:
+            return
         offset = os.fstat(self._fd).st_size
         try:
-            view = memoryview(data)
-            while view:
-                written = os.write(self._fd, view)
-                view = view[written:]
+            # In chunks of whole lines, so memory stays small for very many records.
+            for start in range(0, len(records), _CHUNK_RECORDS):
+                view = memoryview(
+                    b"".join(encode(r) for r in records[start : start + _CHUNK_RECORDS])
+                )
+                while view:
+                    written = os.write(self._fd, view)
+                    view = view[written:]
             os.fsync(self._fd)
         except BaseException as exc:
             # Drop the partial line so the file still ends with a complete one.

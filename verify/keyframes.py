@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
+import re
 from pathlib import Path
 
 import cv2
@@ -17,10 +18,11 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from verify import defaults
-from verify.errors import OutputError
+from verify.errors import OutputError, display_path
 from verify.fingerprint import VideoFingerprint, fingerprint_video
 from verify.frames import Sampling
-from verify.output import atomic_write_bytes
+from verify.inspection import check_readable_file
+from verify.output import atomic_write_bytes, check_distinct, check_writable
 
 THUMB_WIDTH = 320
 SHEET_COLUMNS = 4
@@ -50,6 +52,45 @@ def frame_file_name(stem: str, seconds: float) -> str:
     return f"{stem}_{timestamp_label(seconds).replace(':', '-')}.jpg"
 
 
+def _frame_name_pattern(stem: str) -> re.Pattern[str]:
+    """Names `frame_file_name` can give the frames of a file with this stem."""
+    return re.compile(re.escape(stem) + r"_\d{2,}-\d{2}-\d{2}\.\d{3}\.jpg")
+
+
+def check_export(
+    path: str | os.PathLike[str] | bytes,
+    out_dir: str | os.PathLike[str],
+    sheet: str | os.PathLike[str] | None,
+) -> None:
+    """Refuse, before any work, an export that would overwrite the input or itself.
+
+    The frames' names are only known once they are decoded, so any name
+    they could take counts: the input may not be one of them in ``out_dir``,
+    nor may the contact sheet.
+    """
+    check_readable_file(path)
+    source = os.fsdecode(path)
+    stem = Path(source).stem
+    pattern = _frame_name_pattern(stem)
+    folder = os.path.realpath(out_dir)
+    real_source = os.path.realpath(source)
+    if os.path.dirname(real_source) == folder and pattern.fullmatch(os.path.basename(real_source)):
+        raise OutputError(
+            "the frames written to this folder could take the input file's own name; "
+            "choose another --out folder",
+            out_dir,
+        )
+    check_distinct({"--sheet": sheet}, inputs={"the input file": source})
+    if sheet is not None:
+        real_sheet = os.path.realpath(sheet)
+        if os.path.dirname(real_sheet) == folder and pattern.fullmatch(
+            os.path.basename(real_sheet)
+        ):
+            raise OutputError(
+                "--sheet has a name one of the frames could take; choose another name", sheet
+            )
+
+
 def _jpeg(bgr: np.ndarray) -> bytes:
     ok, encoded = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
     if not ok:
@@ -65,20 +106,30 @@ def export_keyframes(
     sheet: str | os.PathLike[str] | None = None,
     timeout: float = defaults.PROBE_TIMEOUT_S,
 ) -> tuple[VideoFingerprint, list[ExportedFrame]]:
-    """Write the selected frames of ``path`` into ``out_dir`` (and a contact sheet)."""
+    """Write the selected frames of ``path`` into ``out_dir`` (and a contact sheet).
+
+    `check_export` runs first: no output may overwrite the input.
+    """
+    check_export(path, out_dir, sheet)
     folder = Path(out_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create the output folder: {exc.strerror}", out_dir) from None
+    if sheet is not None:
+        check_writable(sheet)  # now that its folder may have been made
     stem = Path(os.fsdecode(path)).stem
     exported: list[ExportedFrame] = []
     thumbs: list[tuple[float, np.ndarray]] = []
 
     def write(time: float, bgr: np.ndarray) -> None:
         target = folder / frame_file_name(stem, time)
+        if _same_file(target, path):  # a hard link of the input under a frame's name
+            raise OutputError(
+                "would overwrite the input file (a link to it); nothing more written", target
+            )
         atomic_write_bytes(target, _jpeg(bgr))
-        exported.append(ExportedFrame(time, str(target)))
+        exported.append(ExportedFrame(time, display_path(target)))
         if sheet is not None:
             scale = THUMB_WIDTH / bgr.shape[1]
             size = (THUMB_WIDTH, max(2, round(bgr.shape[0] * scale)))
@@ -88,6 +139,13 @@ def export_keyframes(
     if sheet is not None:
         atomic_write_bytes(Path(sheet), contact_sheet(thumbs, title=Path(os.fsdecode(path)).name))
     return fingerprint, exported
+
+
+def _same_file(a: str | os.PathLike[str], b: str | os.PathLike[str] | bytes) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def contact_sheet(thumbs: list[tuple[float, np.ndarray]], *, title: str = "") -> bytes:

@@ -8,6 +8,8 @@ creation time and place from whichever of those the file carries.
 from __future__ import annotations
 
 import dataclasses
+import logging
+import math
 import os
 import re
 from fractions import Fraction
@@ -245,18 +247,61 @@ def parse_container(doc: dict[str, Any]) -> ContainerInfo:
 # --- stills --------------------------------------------------------------
 
 
-def read_exif(path: str | os.PathLike[str] | bytes) -> dict[str, Any]:
-    """EXIF tags of a still image as plain Python values (no thumbnails)."""
-    with open(path, "rb") as handle:
-        tags = exifread.process_file(
-            handle, details=False, extract_thumbnail=False, builtin_types=True
-        )
-    return {str(k): v for k, v in tags.items()}
+class _LogNotes(logging.Handler):
+    """Collects what exifread logs about a file, for the result's notes."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.notes: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage().strip()
+        if text and not _NO_EXIF_RE.search(text) and len(self.notes) < _MAX_EXIF_NOTES:
+            self.notes.append(f"EXIF reader: {_one_line(text)}")
+
+
+# exifread's word for "this file carries no EXIF": not a problem worth a note.
+_NO_EXIF_RE = re.compile(r"(does not have|no) exif", re.IGNORECASE)
+_MAX_EXIF_NOTES = 20  # a damaged block can yield one warning per tag
+_MAX_TAG_TEXT = 1000  # characters of one tag's value shown (a bad count can claim millions)
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def read_exif(path: str | os.PathLike[str] | bytes) -> tuple[dict[str, Any], list[str]]:
+    """EXIF tags of a still image as plain Python values (no thumbnails), and notes.
+
+    The notes are what the reader said about damage it met (it skips what
+    it cannot read); nothing goes to stderr.
+    """
+    logger = logging.getLogger("exifread")
+    handler = _LogNotes()
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        with open(path, "rb") as handle:
+            tags = exifread.process_file(
+                handle, details=False, extract_thumbnail=False, builtin_types=True
+            )
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+    return {str(k): v for k, v in tags.items()}, handler.notes
 
 
 def exif_as_text(tags: dict[str, Any]) -> dict[str, str]:
-    """EXIF values rendered as strings for display and JSON."""
-    return {key: value if isinstance(value, str) else repr(value) for key, value in tags.items()}
+    """EXIF values rendered as strings for display and JSON (very long ones cut)."""
+    text = {}
+    for key, value in tags.items():
+        shown = value if isinstance(value, str) else repr(value)
+        if len(shown) > _MAX_TAG_TEXT:
+            count = f", {len(value)} values" if isinstance(value, (list, tuple)) else ""
+            shown = f"{shown[:_MAX_TAG_TEXT]}… (cut{count})"
+        text[key] = shown
+    return text
 
 
 # --- interpretation ---------------------------------------------------------
@@ -401,8 +446,12 @@ def interpret_video(
     )
 
 
-def interpret_exif(exif: dict[str, Any]) -> Capture:
-    """Capture facts from a still image's EXIF tags."""
+def interpret_exif(exif: dict[str, Any]) -> tuple[Capture, list[str]]:
+    """Capture facts from a still image's EXIF tags, and notes on tags that were skipped.
+
+    A tag with a value of the wrong type or shape (a damaged or hostile
+    file) is skipped and named in a note; it never costs the rest.
+    """
     text = exif_as_text(exif)
     times: list[RecordedTime] = []
     for key, offset_key in (
@@ -414,27 +463,80 @@ def interpret_exif(exif: dict[str, Any]) -> Capture:
             parsed = parse_recorded_time(text[key], key, zone=text.get(offset_key) or None)
             if parsed:
                 times.append(parsed)
-    location = None
-    if "GPS GPSLatitude" in exif and "GPS GPSLongitude" in exif:
-        alt = exif.get("GPS GPSAltitude")
-        alt_ref = exif.get("GPS GPSAltitudeRef")
-        location = from_exif_dms(
-            _floats(exif["GPS GPSLatitude"]), str(exif.get("GPS GPSLatitudeRef", "N")),
-            _floats(exif["GPS GPSLongitude"]), str(exif.get("GPS GPSLongitudeRef", "E")),
-            _floats(alt)[0] if alt is not None else None,
-            int(_floats(alt_ref)[0]) if alt_ref is not None else None,
-            "EXIF GPS",
-        )  # fmt: skip
+    location, notes = _exif_location(exif)
     encoders = [("EXIF Software", text["Image Software"])] if text.get("Image Software") else []
-    return Capture(
+    capture = Capture(
         creation_time=times[0] if times else None,
         other_times=tuple(times[1:]),
         device=_device(text),
         location=location,
         encoders=tuple(encoders),
     )
+    return capture, notes
 
 
-def _floats(value: Any) -> list[float]:
+class _BadTag(ValueError):
+    """An EXIF tag whose value is not of the type its definition gives."""
+
+
+def _exif_location(exif: dict[str, Any]) -> tuple[GeoPoint | None, list[str]]:
+    """The EXIF GPS position, or None and a note saying which tag was unusable."""
+    if "GPS GPSLatitude" not in exif or "GPS GPSLongitude" not in exif:
+        return None, []
+    notes: list[str] = []
+    try:
+        latitude = _dms(exif, "GPS GPSLatitude")
+        longitude = _dms(exif, "GPS GPSLongitude")
+        lat_ref = _reference(exif, "GPS GPSLatitudeRef", "NS", "N")
+        lon_ref = _reference(exif, "GPS GPSLongitudeRef", "EW", "E")
+    except _BadTag as exc:
+        return None, [f"EXIF GPS position skipped: {exc}"]
+    altitude = altitude_ref = None
+    try:
+        if exif.get("GPS GPSAltitude") is not None:
+            altitude = _numbers(exif, "GPS GPSAltitude", 1, 1)[0]
+            if exif.get("GPS GPSAltitudeRef") is not None:
+                altitude_ref = int(_numbers(exif, "GPS GPSAltitudeRef", 1, 1)[0])
+    except _BadTag as exc:
+        altitude = None
+        notes.append(f"EXIF GPS altitude skipped: {exc}")
+    point = from_exif_dms(latitude, lat_ref, longitude, lon_ref, altitude, altitude_ref, "EXIF GPS")
+    if point is None:
+        notes.append("EXIF GPS position skipped: it lies outside the globe's range")
+    return point, notes
+
+
+def _numbers(exif: dict[str, Any], key: str, least: int, most: int) -> list[float]:
+    """A tag's value as ``least``..``most`` finite numbers, else `_BadTag` naming it."""
+    value = exif.get(key)
     values = value if isinstance(value, (list, tuple)) else [value]
-    return [float(v) for v in values]
+    numbers = []
+    for item in values:
+        if isinstance(item, bool) or not isinstance(item, (int, float)):
+            break
+        try:
+            number = float(item)
+        except OverflowError:
+            break
+        if not math.isfinite(number):
+            break
+        numbers.append(number)
+    if len(numbers) != len(values) or not least <= len(numbers) <= most:
+        shown = _one_line(repr(value), 60)
+        raise _BadTag(f"{key.split()[-1]} holds {shown}, not {least}-{most} numbers")
+    return numbers
+
+
+def _dms(exif: dict[str, Any], key: str) -> list[float]:
+    """Degrees, minutes and seconds (EXIF writes three; one or two are read as given)."""
+    return _numbers(exif, key, 1, 3)
+
+
+def _reference(exif: dict[str, Any], key: str, allowed: str, default: str) -> str:
+    value = exif.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, str) or value.strip()[:1].upper() not in allowed:
+        shown = _one_line(repr(value), 40)
+        raise _BadTag(f"{key.split()[-1]} is {shown}, not one of {', '.join(allowed)}")
+    return value.strip()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -83,12 +84,95 @@ def check_writable(target: str | os.PathLike[str]) -> None:
     folder = target.parent
     if target.is_dir():
         raise OutputError("is a folder; give a file name", target)
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        mode = None  # not there yet (or a dangling link): created by the write
+    if mode is not None and not stat.S_ISREG(mode):
+        raise OutputError(
+            "is not a regular file (a pipe, device or socket); give a file name", target
+        )
     if not folder.is_dir():
-        reason = "is not a folder" if folder.exists() else "does not exist"
-        raise OutputError(f"the folder {folder} {reason}", target)
+        if folder.exists():
+            raise OutputError(f"{folder} is a file, not a folder to write in", target)
+        raise OutputError(f"the folder {folder} does not exist", target)
     try:
         handle, probe = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
     except OSError as exc:
         raise OutputError(f"cannot write here: {exc.strerror}", target) from None
     os.close(handle)
     os.unlink(probe)
+
+
+PathLike = str | bytes | os.PathLike[str]
+
+
+def _identity(path: PathLike) -> tuple[str, tuple[int, int] | None]:
+    """The real path, and (device, inode) when the file exists (hard links share it)."""
+    real = os.path.realpath(path)
+    try:
+        info = os.stat(real)
+    except OSError:
+        return real, None
+    return real, (info.st_dev, info.st_ino)
+
+
+def _inside(real: str, folder: PathLike) -> bool:
+    root = os.path.realpath(folder)
+    return real.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def check_outputs(
+    outputs: Mapping[str, PathLike | None],
+    *,
+    inputs: Mapping[str, PathLike | None] | None = None,
+    folders: Mapping[str, PathLike] | None = None,
+) -> None:
+    """Refuse, before any work, outputs that would destroy evidence or each other,
+    or that cannot be written: `check_distinct`, then `check_writable` on each.
+    """
+    check_distinct(outputs, inputs=inputs, folders=folders)
+    for path in outputs.values():
+        if path is not None:
+            check_writable(path)
+
+
+def check_distinct(
+    outputs: Mapping[str, PathLike | None],
+    *,
+    inputs: Mapping[str, PathLike | None] | None = None,
+    folders: Mapping[str, PathLike] | None = None,
+) -> None:
+    """Raise `OutputError` (exit 9) if an output would overwrite what it must not.
+
+    Each of ``outputs`` (named as the user gave them, e.g. ``"--csv"``) must
+    not be any of ``inputs``, another output, or inside any of ``folders``
+    (the folders being processed). Paths are compared after resolving
+    links, and hard links by inode.
+    """
+    seen: dict[object, str] = {}
+
+    def remember(path: PathLike, name: str) -> None:
+        real, inode = _identity(path)
+        seen[real] = name
+        if inode is not None:
+            seen[inode] = name
+
+    for name, path in (inputs or {}).items():
+        if path is not None:
+            remember(path, name)
+    for name, path in outputs.items():
+        if path is None:
+            continue
+        real, inode = _identity(path)
+        clash = seen.get(real) or (seen.get(inode) if inode is not None else None)
+        if clash is not None:
+            raise OutputError(f"{name} would overwrite {clash}; choose another file name", path)
+        for folder_name, folder in (folders or {}).items():
+            if _inside(real, folder):
+                raise OutputError(
+                    f"{name} is inside {folder_name}, which is being processed: verify never "
+                    "writes there; choose a file outside it",
+                    path,
+                )
+        remember(path, name)

@@ -67,8 +67,36 @@ def _pool_context(preload: Sequence[str]) -> multiprocessing.context.BaseContext
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(list(preload))
+        _start_forkserver()
         return context
     return multiprocessing.get_context("spawn")
+
+
+def _start_forkserver() -> None:
+    """Start the fork server (once per process) where it imports the right `verify`.
+
+    The server runs ``python -c ...``, whose first import path is the
+    current folder, and Python 3.11 does not hand it this process's path:
+    started from a folder holding a checkout, or any folder named
+    ``verify``, it would import that instead of this installed package.
+    So it is started from the folder that holds this package, where the
+    first path entry finds this very package.
+    """
+    from multiprocessing import forkserver
+
+    import verify
+
+    home = os.path.dirname(os.path.dirname(os.path.abspath(verify.__file__)))
+    try:
+        here = os.getcwd()
+    except OSError:  # the current folder is gone: it cannot hold a `verify` either
+        forkserver.ensure_running()
+        return
+    os.chdir(home)
+    try:
+        forkserver.ensure_running()
+    finally:
+        os.chdir(here)
 
 
 def _stop_workers(executor: concurrent.futures.ProcessPoolExecutor) -> None:

@@ -45,7 +45,8 @@ from verify.frames import Sampling
 from verify.inspection import Inspection, check_readable_file, inspect_file
 from verify.keyframes import THUMB_WIDTH, contact_sheet
 from verify.matching import Match, MatchReport, match_clip
-from verify.output import atomic_write_files, check_writable
+from verify.output import atomic_write_files
+from verify.output import check_outputs as check_output_paths
 from verify.reframe import Reframer
 from verify.report_html import render_html
 from verify.timestamps import format_utc
@@ -414,25 +415,13 @@ def _operator() -> tuple[str, str]:
 
 def check_outputs(path: str | os.PathLike[str], options: ReportOptions) -> None:
     """Fail before any work on an unusable input, or an output that cannot be written
-    or would overwrite an input.
+    or would overwrite an input or another output.
     """
     check_readable_file(path)
-    outputs = {"-o/--out": Path(options.out), "contact sheet": options.sheet_path}
-    if options.html:
-        outputs["--html"] = Path(options.html)
-    inputs = {"the input file": Path(os.fsdecode(path))}
-    if options.db:
-        inputs["the bank"] = Path(options.db)
-    seen: dict[Path, str] = {p.resolve(): name for name, p in inputs.items()}
-    for name, target in outputs.items():
-        resolved = target.resolve()
-        if resolved in seen:
-            raise OutputError(
-                f"{name} would overwrite {seen[resolved]}; choose another file name", target
-            )
-        seen[resolved] = name
-    for target in outputs.values():
-        check_writable(target)
+    check_output_paths(
+        {"-o/--out": options.out, "contact sheet": options.sheet_path, "--html": options.html},
+        inputs={"the input file": os.fsdecode(path), "the bank": options.db},
+    )
 
 
 def build_report(path: str | os.PathLike[str], options: ReportOptions) -> Report:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,11 @@ from verify.commands.common import (
     sample_option_match,
     timeout_option,
 )
-from verify.errors import ExitCode
+from verify.errors import ExitCode, display_path
 from verify.frames import Sampling
 from verify.indexing import index_file
 from verify.matching import match_clip
+from verify.output import check_distinct
 from verify.reframe import Reframer
 from verify.render import render_added, render_match, render_video, render_video_list
 from verify.timestamps import parse_recorded_time
@@ -81,6 +83,11 @@ def index_add(
     files = tuple(find_media(paths))
     if not files:
         raise click.UsageError("no video files found in the given folders")
+    check_distinct(
+        {"--db": db_path or default_bank_path()},
+        inputs={display_path(f): f for f in files},
+        folders={f"the folder {display_path(p)}": p for p in paths if os.path.isdir(p)},
+    )
     with open_bank(db_path) as bank:
         for_each_file(
             files,
@@ -149,8 +156,8 @@ def index_remove(keys: tuple[str, ...], db_path: str | None) -> None:
     """Remove videos (by SHA-256, prefix or path) and their hashes from the bank."""
     with open_bank(db_path) as bank:
         for key in keys:
-            video = bank.remove(key)
-            click.echo(f"removed {video.sha256[:12]}  {video.path}")
+            sha256, path = bank.remove(key)
+            click.echo(f"removed {sha256[:12]}  {path}")
 
 
 @index_group.command("stats", epilog=EXIT_CODES_HELP)

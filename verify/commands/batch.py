@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import re
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
 
 from verify import defaults
 from verify.bank import default_bank_path
-from verify.batch import BatchSummary, default_output, is_inside, run_batch
-from verify.commands.common import EXIT_CODES_HELP, emit_json, json_option, timeout_option
+from verify.batch import BatchSummary, default_output, run_batch
+from verify.commands.common import (
+    EXIT_CODES_HELP,
+    emit_failure,
+    emit_json,
+    json_option,
+    timeout_option,
+    working_on,
+)
+from verify.errors import ExitCode, display_path
 from verify.progress import ProgressLine
 
 
@@ -40,13 +50,19 @@ from verify.progress import ProgressLine
     "--workers", type=click.IntRange(min=0), default=defaults.BATCH_WORKERS, show_default=True,
     help="Worker processes; 0 means one per CPU core.",
 )  # fmt: skip
+@click.option(
+    "--follow-links", is_flag=True,
+    help="Also read files that symbolic links inside FOLDER point to outside it "
+    "(by default each such link is an error row, not followed).",
+)  # fmt: skip
 @click.option("--quiet", "-q", is_flag=True, help="No progress line on stderr (errors still are).")
 @json_option
 @timeout_option
 @click.pass_context
 def batch(
     ctx: click.Context, folder: str, db_path: str | None, add_to_bank: bool, out: str | None,
-    csv_path: str | None, workers: int, quiet: bool, as_json: bool, timeout: float,
+    csv_path: str | None, workers: int, follow_links: bool, quiet: bool, as_json: bool,
+    timeout: float,
 ) -> None:  # fmt: skip
     """Inspect, hash, match and group every video and photo in FOLDER.
 
@@ -57,48 +73,86 @@ def batch(
     same footage are grouped, earliest evidence first (the Telegram post
     time, else the capture time the file claims).
     """
+    working_on(folder)
     bank = db_path or (str(default_bank_path()) if add_to_bank else None)
     target = out or str(default_output(folder))
     progress = None if quiet else ProgressLine(sys.stderr)
 
-    def show_error(path: str, error: dict[str, Any]) -> None:
-        text = f"verify: error: {path}: {error['message']}"
+    def say(text: str) -> None:
         if progress is not None:
             progress.message(text)
         else:
             click.echo(text, err=True)
 
+    errors = RepeatedErrors(say)
+    show_error = errors.show
+
     def note(text: str) -> None:
         if progress is not None:
             progress.message(f"verify: {text}")
 
-    if is_inside(target, folder):
-        click.echo(f"verify: note: writing the results inside the folder: {target}", err=True)
     try:
         with _terminate_as_interrupt():
             try:
                 summary = run_batch(
                     folder, target, bank=bank, add_to_bank=add_to_bank, csv_path=csv_path,
-                    workers=workers, timeout=timeout,
+                    workers=workers, timeout=timeout, follow_links=follow_links,
                     on_progress=progress.update if progress else None, on_error=show_error,
                     report=note,
                 )  # fmt: skip
             finally:
+                errors.finish()
                 if progress is not None:
                     progress.finish()
     except KeyboardInterrupt:
-        click.echo(
-            f"verify: interrupted; the rows written so far are kept in {target}: "
-            "run the same command again to resume",
-            err=True,
+        message = (
+            f"interrupted; the rows written so far are kept in {display_path(target)}: "
+            "run the same command again to resume"
         )
-        ctx.exit(130)
+        click.echo(f"verify: {message}", err=True)
+        if as_json:
+            emit_failure(ctx, "interrupted", message, ExitCode.INTERRUPTED, display_path(folder))
+        ctx.exit(ExitCode.INTERRUPTED)
     if as_json:
         emit_json(summary.to_dict())
     else:
         click.echo(render_summary(summary))
     if summary.exit_code:
         ctx.exit(summary.exit_code)
+
+
+class RepeatedErrors:
+    """One stderr line per failed file, until the same problem has been told often.
+
+    An export naming 200 000 missing files must not print 200 000 lines:
+    after `SHOWN_PER_KIND` lines of one kind (the message with its numbers
+    left out), the rest are counted and told in one line at the end. Every
+    failure is still a row of the results.
+    """
+
+    SHOWN_PER_KIND = 10
+
+    def __init__(self, say: Callable[[str], None]):
+        self.say = say
+        self.counts: collections.Counter[str] = collections.Counter()
+        self.examples: dict[str, str] = {}
+
+    def show(self, path: str, error: dict[str, Any]) -> None:
+        kind = re.sub(r"\d+", "N", f"{error['code']}: {error['message']}")
+        self.counts[kind] += 1
+        if self.counts[kind] <= self.SHOWN_PER_KIND:
+            self.say(f"verify: error: {path}: {error['message']}")
+        else:
+            self.examples.setdefault(kind, error["message"])
+
+    def finish(self) -> None:
+        for kind, message in self.examples.items():
+            more = self.counts[kind] - self.SHOWN_PER_KIND
+            self.say(
+                f"verify: error: {more:,} more file(s) like that ({message}); "
+                "each is an error row in the results"
+            )
+        self.examples.clear()
 
 
 @contextlib.contextmanager
@@ -118,6 +172,10 @@ def _terminate_as_interrupt() -> Iterator[None]:
     finally:
         if installed:
             signal.signal(signal.SIGTERM, previous)
+
+
+# Failures listed by name in the text summary; the results file has them all.
+FAILURES_LISTED = 50
 
 
 def render_summary(summary: BatchSummary) -> str:
@@ -156,6 +214,9 @@ def render_summary(summary: BatchSummary) -> str:
             lines.append(f"      {rank}. {member['path']}  {when}")
     if summary.failed:
         lines.append(f"{len(summary.failed)} file(s) failed:")
-        for failure in summary.failed:
+        for failure in summary.failed[:FAILURES_LISTED]:
             lines.append(f"  {failure['path']}: {failure['error']['message']}")
+        if len(summary.failed) > FAILURES_LISTED:
+            more = len(summary.failed) - FAILURES_LISTED
+            lines.append(f"  … and {more:,} more: every one is an error row in {summary.out}")
     return "\n".join(lines)

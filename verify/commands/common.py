@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from verify import defaults
-from verify.errors import ExitCode, ToolMissing, VerifyError
+from verify.errors import BankError, ExitCode, ToolMissing, VerifyError, display_path
 from verify.frames import Sampling
 from verify.inspection import error_entry
 
@@ -27,7 +27,8 @@ EXIT_CODES_HELP = "\b\nExit codes:\n" + "\n".join(
         (ExitCode.TOOL_MISSING, "ffmpeg/ffprobe not found or not working"),
         (ExitCode.BANK, "the bank of known copies is unusable"),
         (ExitCode.NO_MATCH, "match --fail-on-no-match found no match"),
-        (ExitCode.OUTPUT, "an output file could not be written"),
+        (ExitCode.OUTPUT, "an output file could not be written, or would overwrite an input"),
+        (ExitCode.INTERRUPTED, "interrupted (Ctrl-C, SIGTERM); batch keeps its rows"),
     )
 )
 
@@ -37,11 +38,75 @@ def report_error(error: VerifyError) -> None:
     click.echo(f"verify: error: {error}", err=True)
 
 
+FAILURE_SCHEMA_VERSION = "1.0"
+# Errors that stop a run over several files: every later file would fail the same way.
+_FATAL = (ToolMissing, BankError)
+
+
+def _remember_json(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    if value:
+        ctx.meta["verify.json"] = True
+        names = []
+        current: click.Context | None = ctx
+        while current is not None and current.parent is not None:
+            names.append(current.info_name or "")
+            current = current.parent
+        ctx.meta["verify.command"] = " ".join(reversed(names))
+    return value
+
+
 def json_option(func: F) -> F:
     """The ``--json`` flag, spelled the same on every command that reports."""
     return click.option(
-        "--json", "as_json", is_flag=True, help="Print one JSON document on stdout instead of text."
-    )(func)
+        "--json", "as_json", is_flag=True, callback=_remember_json,
+        help="Print one JSON document on stdout instead of text (a failure document if "
+        "the command fails).",
+    )(func)  # fmt: skip
+
+
+def working_on(path: str | bytes | None) -> None:
+    """Name the input a failure document should name, if the command fails now."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta["verify.input"] = display_path(path) if path is not None else None
+
+
+def wants_json(ctx: click.Context) -> bool:
+    """True if ``--json`` was asked for and no document has been printed yet."""
+    if ctx.meta.get("verify.json_emitted"):
+        return False
+    if ctx.meta.get("verify.json"):
+        return True
+    argv = ctx.meta.get("verify.argv") or []
+    return "--json" in argv[: argv.index("--")] if "--" in argv else "--json" in argv
+
+
+def _command_name(ctx: click.Context) -> str:
+    if ctx.meta.get("verify.command"):
+        return str(ctx.meta["verify.command"])
+    words = [arg for arg in ctx.meta.get("verify.argv") or [] if not arg.startswith("-")]
+    group = ctx.command
+    if words and isinstance(group, click.Group):
+        sub = group.commands.get(words[0])
+        if isinstance(sub, click.Group) and len(words) > 1:
+            return f"{words[0]} {words[1]}"
+        return words[0]
+    return ctx.info_name or "verify"
+
+
+def emit_failure(
+    ctx: click.Context, code: str, message: str, exit_code: int, path: str | None = None
+) -> None:
+    """Print the failure document (``failure.schema.json``) for a command given ``--json``."""
+    emit_json(
+        {
+            "schema_version": FAILURE_SCHEMA_VERSION,
+            "ok": False,
+            "command": _command_name(ctx),
+            "path": path if path is not None else ctx.meta.get("verify.input"),
+            "error": {"code": code, "message": message, "exit_code": int(exit_code)},
+        }
+    )
 
 
 def timeout_option(func: F) -> F:
@@ -85,13 +150,22 @@ def for_each_file(
     as_json: bool,
     blank_lines: bool = True,
 ) -> None:
-    """Run ``work`` on each file; a failure becomes an error line (and entry), not a stop."""
+    """Run ``work`` on each file; a failure becomes an error line (and entry), not a stop.
+
+    A missing tool or an unusable bank stops the loop: every later file
+    would fail the same way. Under ``--json`` the entries so far, the failed
+    one included, are still printed.
+    """
     documents: list[dict[str, Any]] = []
     failures: list[VerifyError] = []
     for index, path in enumerate(files):
+        working_on(path)
         try:
             result = work(path)
-        except ToolMissing:
+        except _FATAL as error:
+            if as_json:
+                documents.append(error_entry(path, error))
+                emit_json(documents[0] if len(files) == 1 else documents)
             raise
         except VerifyError as error:
             report_error(error)
@@ -110,7 +184,16 @@ def for_each_file(
 
 
 def emit_json(document: Any) -> None:
-    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    """Print one JSON document on stdout (once per command: see `wants_json`)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta["verify.json_emitted"] = True
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (a damaged name or text): escape it
+        text = json.dumps(document, indent=2)
+    click.echo(text)
 
 
 def finish(failures: list[VerifyError], total: int) -> None:

@@ -13,7 +13,9 @@ from verify.commands.common import (
     sample_option,
     sample_option_keyframes,
     timeout_option,
+    working_on,
 )
+from verify.errors import display_path
 from verify.fingerprint import fingerprint_video
 from verify.frames import Sampling
 from verify.keyframes import export_keyframes, timestamp_label
@@ -62,6 +64,7 @@ def keyframes(
     Frames are written at full display size (rotation applied) as
     NAME_HH-MM-SS.mmm.jpg in the --out folder.
     """
+    working_on(file)
     fingerprint, exported = export_keyframes(
         file, out_dir, sampling=sample, sheet=sheet, timeout=timeout
     )
@@ -72,12 +75,12 @@ def keyframes(
                 "path": fingerprint.path,
                 "sampling": fingerprint.sampling,
                 "frames": [e.to_dict() for e in exported],
-                "sheet": sheet,
+                "sheet": display_path(sheet) if sheet is not None else None,
             }
         )
         return
     for item in exported:
         click.echo(f"{timestamp_label(item.time)}  {item.path}")
     if sheet:
-        click.echo(f"contact sheet: {sheet}")
-    click.echo(f"{len(exported)} frame(s) written to {out_dir}", err=True)
+        click.echo(f"contact sheet: {display_path(sheet)}")
+    click.echo(f"{len(exported)} frame(s) written to {display_path(out_dir)}", err=True)
