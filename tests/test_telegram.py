@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from verify.errors import InputError
-from verify.telegram import download_time_from_name, missing_files, read_export
+from verify.telegram import download_time_from_name, load_export, missing_files, read_export
 
 
 @pytest.fixture
@@ -106,3 +111,67 @@ def test_malformed_result_json(export, content):
 )
 def test_download_names(name, expected):
     assert download_time_from_name(name) == expected
+
+
+# --------------------------------------------------------------------------- any shape at all
+
+# JSON values of every kind, numbers huge and non-finite included, text with
+# lone surrogates and NUL bytes.
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(alphabet=st.characters(), max_size=30)
+    | st.sampled_from(["video_files/clip.mp4", "../outside.mp4", "/etc/passwd", "a\x00b", ""])
+)
+_KEYS = st.sampled_from(
+    ["messages", "chats", "list", "id", "type", "name", "text", "file", "photo", "thumbnail",
+     "date_unixtime", "from", "from_id", "forwarded_from", "file_name", "file_size",
+     "duration_seconds", "message"]
+)  # fmt: skip
+_JSON = st.recursive(
+    _SCALARS,
+    lambda children: (
+        st.lists(children, max_size=5)
+        | st.dictionaries(_KEYS | st.text(max_size=8), children, max_size=6)
+    ),
+    max_leaves=30,
+)
+_MESSAGE = st.fixed_dictionaries(
+    {"id": _JSON, "type": st.sampled_from(["message", "service"]) | _JSON},
+    optional={key: _JSON for key in ("text", "file", "photo", "thumbnail", "date_unixtime",
+                                     "from", "file_size", "duration_seconds", "file_name")},
+)  # fmt: skip
+_EXPORT = st.fixed_dictionaries(
+    {},
+    optional={
+        "name": _JSON, "id": _JSON,
+        "messages": st.lists(_MESSAGE | _JSON, max_size=6) | _JSON,
+        "chats": st.fixed_dictionaries({}, optional={"list": st.lists(
+            st.fixed_dictionaries({}, optional={"name": _JSON, "id": _JSON,
+                                                "messages": st.lists(_MESSAGE, max_size=4)}),
+            max_size=3) | _JSON}) | _JSON,
+    },
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(document=_EXPORT | _JSON)
+def test_any_result_json_gives_posts_or_one_clear_error(document):
+    """Whatever result.json holds, the reader yields posts or raises `InputError`: nothing else."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "video_files").mkdir()
+        (root / "video_files" / "clip.mp4").write_bytes(b"\0" * 16)
+        (root / "result.json").write_text(json.dumps(document), "utf-8", errors="surrogatepass")
+        try:
+            export = load_export(root)
+        except InputError as error:
+            assert error.message and "result.json" in str(error)
+            return
+        for post in (*export.posts.values(), *export.missing.values(), *export.outside.values()):
+            text = json.dumps(post.to_dict(), allow_nan=False)  # finite numbers only
+            text.encode("utf-8")  # no lone surrogate survives
+        for path in (*export.posts, *export.missing):
+            assert path.startswith(str(root.resolve()) + os.sep)  # nothing outside is named

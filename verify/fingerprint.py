@@ -181,13 +181,14 @@ def fingerprint_video(
     sampling = Sampling.parse(sampling) if isinstance(sampling, str) else sampling
     check_readable_file(path)
     decode_errors: list[str] = []
+    resized: list[float] = []  # times of frames whose picture size changed mid-stream
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         # The probe and SHA-256 run beside the decoder: ffmpeg sizes frames
         # itself, and hashlib releases the GIL.
         probe = pool.submit(video_stream, path, timeout, probed)
         digest = None if known_digest else pool.submit(sha256_file, path)
         try:
-            selected, scanned = _collect(path, sampling, timeout, export, decode_errors)
+            selected, scanned = _collect(path, sampling, timeout, export, decode_errors, resized)
         except VerifyError:
             probe.result()  # the probe's reason (no video stream, bad size) is clearer
             raise
@@ -201,6 +202,12 @@ def fingerprint_video(
         notes.append(
             f"the decoder reported {len(decode_errors)} error(s) (first: {decode_errors[0]}): "
             "the video data is damaged and some frames may be missing"
+        )
+    if resized:
+        notes.append(
+            f"the picture size changed mid-stream ({len(resized)} frame(s), first at "
+            f"{resized[0]:.3f} s), as damaged or spliced streams do: those frames were "
+            f"scaled to the first frame's {width}x{height} to be hashed"
         )
     if not selected:
         notes.append("no frames could be decoded from the video stream")
@@ -240,11 +247,14 @@ def _collect(
     timeout: float,
     export: ExportSink | None,
     decode_errors: list[str],
+    resized: list[float],
 ) -> tuple[list[DecodedFrame], list[np.ndarray]]:
     """Decode; return the selected frames (grey, working size) and every scanned frame.
 
     With ``export``, frames arrive in colour at full size for the export and
-    are reduced to working size here; otherwise ffmpeg reduces them.
+    are reduced to working size here; otherwise ffmpeg reduces them. Every
+    frame is brought to the first frame's working size (``resized`` gets the
+    times of those that had another), so that one video's frames compare.
     """
     colour = export is not None
     long_side = None if colour else defaults.WORKING_LONG_SIDE
@@ -258,6 +268,10 @@ def _collect(
     )  # fmt: skip
     for frame in frames:
         grey = _working_grey(frame.pixels) if colour else frame.pixels
+        if scanned and grey.shape != scanned[0].pixels.shape:
+            height, width = scanned[0].pixels.shape
+            grey = cv2.resize(grey, (width, height), interpolation=cv2.INTER_AREA)
+            resized.append(frame.time)
         scanned.append(DecodedFrame(frame.index, frame.time, frame.keyframe, grey))
         if detector is None:
             if export is not None:

@@ -62,28 +62,20 @@ def check_export(
     out_dir: str | os.PathLike[str],
     sheet: str | os.PathLike[str] | None,
 ) -> None:
-    """Refuse, before any work, an export that would overwrite the input or itself.
+    """Refuse, before any work, a contact sheet that would overwrite the input or a frame.
 
     The frames' names are only known once they are decoded, so any name
-    they could take counts: the input may not be one of them in ``out_dir``,
-    nor may the contact sheet.
+    they could take counts. (A frame cannot take the input's own name, but
+    a link to the input can carry a frame's: `export_keyframes` checks each
+    frame's target as it writes it.)
     """
     check_readable_file(path)
     source = os.fsdecode(path)
-    stem = Path(source).stem
-    pattern = _frame_name_pattern(stem)
-    folder = os.path.realpath(out_dir)
-    real_source = os.path.realpath(source)
-    if os.path.dirname(real_source) == folder and pattern.fullmatch(os.path.basename(real_source)):
-        raise OutputError(
-            "the frames written to this folder could take the input file's own name; "
-            "choose another --out folder",
-            out_dir,
-        )
     check_distinct({"--sheet": sheet}, inputs={"the input file": source})
     if sheet is not None:
         real_sheet = os.path.realpath(sheet)
-        if os.path.dirname(real_sheet) == folder and pattern.fullmatch(
+        pattern = _frame_name_pattern(Path(source).stem)
+        if os.path.dirname(real_sheet) == os.path.realpath(out_dir) and pattern.fullmatch(
             os.path.basename(real_sheet)
         ):
             raise OutputError(

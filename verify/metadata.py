@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import Any
 
 import exifread
+from exifread.serialize import convert_types
 
 from verify.geo import GeoPoint, from_exif_dms, parse_iso6709
 from verify.timestamps import RecordedTime, parse_recorded_time
@@ -283,12 +284,18 @@ def read_exif(path: str | os.PathLike[str] | bytes) -> tuple[dict[str, Any], lis
     propagate, logger.propagate = logger.propagate, False
     try:
         with open(path, "rb") as handle:
-            tags = exifread.process_file(
-                handle, details=False, extract_thumbnail=False, builtin_types=True
-            )
+            raw = exifread.process_file(handle, details=False, extract_thumbnail=False)
+        tags = convert_types(raw)
     finally:
         logger.removeHandler(handler)
         logger.propagate = propagate
+    for key, tag in raw.items():
+        # The plain conversion turns n/0 into n: a number that was never written.
+        values = getattr(tag, "values", None)
+        if isinstance(values, list) and any(
+            isinstance(v, Fraction) and v.denominator == 0 for v in values
+        ):
+            tags[key] = str(tag)
     return {str(k): v for k, v in tags.items()}, handler.notes
 
 
@@ -296,7 +303,10 @@ def exif_as_text(tags: dict[str, Any]) -> dict[str, str]:
     """EXIF values rendered as strings for display and JSON (very long ones cut)."""
     text = {}
     for key, value in tags.items():
-        shown = value if isinstance(value, str) else repr(value)
+        if isinstance(value, bytes):  # text that is not UTF-8: shown byte for byte
+            shown = value.decode("utf-8", "backslashreplace")
+        else:
+            shown = value if isinstance(value, str) else repr(value)
         if len(shown) > _MAX_TAG_TEXT:
             count = f", {len(value)} values" if isinstance(value, (list, tuple)) else ""
             shown = f"{shown[:_MAX_TAG_TEXT]}… (cut{count})"
@@ -522,8 +532,9 @@ def _numbers(exif: dict[str, Any], key: str, least: int, most: int) -> list[floa
             break
         numbers.append(number)
     if len(numbers) != len(values) or not least <= len(numbers) <= most:
-        shown = _one_line(repr(value), 60)
-        raise _BadTag(f"{key.split()[-1]} holds {shown}, not {least}-{most} numbers")
+        shown = "no value" if value is None else _one_line(repr(value), 60)
+        wanted = "one number" if least == most == 1 else f"{least} to {most} numbers"
+        raise _BadTag(f"{key.split()[-1]} holds {shown}, not {wanted}")
     return numbers
 
 

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import contextlib
 import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
@@ -67,34 +68,32 @@ def _pool_context(preload: Sequence[str]) -> multiprocessing.context.BaseContext
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(list(preload))
-        _start_forkserver()
         return context
     return multiprocessing.get_context("spawn")
 
 
-def _start_forkserver() -> None:
-    """Start the fork server (once per process) where it imports the right `verify`.
+@contextlib.contextmanager
+def _from_package_folder() -> Iterator[None]:
+    """Start worker processes (and the fork server) where they import this `verify`.
 
-    The server runs ``python -c ...``, whose first import path is the
-    current folder, and Python 3.11 does not hand it this process's path:
+    A new process runs ``python -c ...``, whose first import path is the
+    current folder (and a fork server on Python 3.11 gets nothing else):
     started from a folder holding a checkout, or any folder named
-    ``verify``, it would import that instead of this installed package.
-    So it is started from the folder that holds this package, where the
-    first path entry finds this very package.
+    ``verify``, it would import that instead of this package. So processes
+    are started from the folder that holds this package; the parent's own
+    relative paths are not used meanwhile (only ``submit`` runs inside).
     """
-    from multiprocessing import forkserver
-
     import verify
 
     home = os.path.dirname(os.path.dirname(os.path.abspath(verify.__file__)))
     try:
         here = os.getcwd()
     except OSError:  # the current folder is gone: it cannot hold a `verify` either
-        forkserver.ensure_running()
+        yield
         return
     os.chdir(home)
     try:
-        forkserver.ensure_running()
+        yield
     finally:
         os.chdir(here)
 
@@ -147,12 +146,13 @@ def run_in_workers(
     try:
         while queue or running:
             broken = False
-            while queue and len(running) < window and not broken:
-                try:
-                    running[executor.submit(function, queue[0])] = queue[0]
-                    queue.popleft()
-                except BrokenProcessPool:  # a worker died since the last look
-                    broken = True
+            with _from_package_folder():  # submit starts the processes
+                while queue and len(running) < window and not broken:
+                    try:
+                        running[executor.submit(function, queue[0])] = queue[0]
+                        queue.popleft()
+                    except BrokenProcessPool:  # a worker died since the last look
+                        broken = True
             done, _ = concurrent.futures.wait(
                 running, timeout=0.5, return_when=concurrent.futures.FIRST_COMPLETED
             )
