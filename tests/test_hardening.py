@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, sha256_of, validate
+from tests.conftest import ROOT, load_schema, sha256_of, validate
 from tests.faults import bad_gps_blocks, good_gps, jpeg_with_gps
 from verify.bank import Bank
 from verify.errors import ExitCode
@@ -657,3 +658,19 @@ def test_many_missing_files_are_summarised(run_cli, samples, tmp_path):
     rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
     assert sum(row["kind"] == "error" for row in rows) == 2000  # every one is still a row
     assert "… and 1,950 more" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("seconds", "label"),
+    [(0.0, "00:00:00.000"), (3723.5, "01:02:03.500"), (8_946_648.567, "2485:10:48.567"),
+     (-0.25, "-00:00:00.250")],
+)  # fmt: skip
+def test_keyframe_labels_of_damaged_times_keep_their_shape(seconds, label):
+    # A bit-flipped AVI gave frame times of 2 485 hours: the file name had
+    # four hour digits and broke the keyframes document's schema.
+    from verify.keyframes import frame_file_name, timestamp_label
+
+    assert timestamp_label(seconds) == label
+    name = frame_file_name("clip", seconds)
+    result = load_schema("keyframes")["$defs"]["result"]
+    assert re.search(result["properties"]["frames"]["items"]["properties"]["path"]["pattern"], name)

@@ -39,12 +39,16 @@ class ExportedFrame:
 
 
 def timestamp_label(seconds: float) -> str:
-    """``HH:MM:SS.mmm`` for people."""
+    """``HH:MM:SS.mmm`` for people (more hour digits if need be; a leading ``-`` before 0).
+
+    Damaged streams give times of thousands of hours, or before the start.
+    """
     millis = round(seconds * 1000)
+    sign, millis = ("-", -millis) if millis < 0 else ("", millis)
     hours, rest = divmod(millis, 3_600_000)
     minutes, rest = divmod(rest, 60_000)
     secs, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
+    return f"{sign}{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
 
 
 def frame_file_name(stem: str, seconds: float) -> str:
@@ -54,7 +58,7 @@ def frame_file_name(stem: str, seconds: float) -> str:
 
 def _frame_name_pattern(stem: str) -> re.Pattern[str]:
     """Names `frame_file_name` can give the frames of a file with this stem."""
-    return re.compile(re.escape(stem) + r"_\d{2,}-\d{2}-\d{2}\.\d{3}\.jpg")
+    return re.compile(re.escape(stem) + r"_-?\d{2,}-\d{2}-\d{2}\.\d{3}\.jpg")
 
 
 def check_export(
