@@ -65,7 +65,7 @@ from bench_inspect import (
     warm_page_cache,
 )
 
-from verify.ffmpeg_tools import find_tool
+from verify import find_tool
 
 DEFAULT_WORKDIR = Path(__file__).resolve().parent / "out" / "batch"
 CLIPS_PER_SOURCE = 4

@@ -79,10 +79,17 @@ from bench_inspect import (
     warm_page_cache,
 )
 
-from verify import defaults
-from verify.ffmpeg_tools import find_tool
-from verify.fingerprint import HashedFrame, VideoFingerprint, fingerprint_video
-from verify.frames import Sampling, build_command
+from verify import (
+    HASH,
+    INSPECT,
+    MATCH,
+    HashedFrame,
+    Sampling,
+    VideoFingerprint,
+    decoder_command,
+    find_tool,
+    fingerprint_video,
+)
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_WORKDIR = BENCH_DIR / "out" / "hash"
@@ -418,8 +425,8 @@ def breakdown_argvs(ffprobe: str, spec: ClipSpec, path: Path) -> dict[str, list[
     argvs = {}
     for mode in MODES:
         sampling = Sampling.parse(mode)
-        dense = defaults.SCENE_SCAN_FPS if sampling.mode == "scenes" else None
-        command = build_command(path, sampling, defaults.WORKING_LONG_SIDE, dense_rate=dense)
+        dense = HASH.scene_scan_fps if sampling.mode == "scenes" else None
+        command = decoder_command(path, sampling, HASH.working_long_side, dense_rate=dense)
         argvs[f"ffmpeg_{mode}"] = [os.fsdecode(arg) for arg in command]
     argvs["ffprobe"] = [
         ffprobe, "-v", "error", "-hide_banner", "-print_format", "json",
@@ -433,7 +440,7 @@ def time_sha256(path: Path) -> float:
     start = time.perf_counter()
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        while chunk := handle.read(defaults.HASH_CHUNK_BYTES):
+        while chunk := handle.read(INSPECT.hash_chunk_bytes):
             digest.update(chunk)
     return time.perf_counter() - start
 
@@ -552,7 +559,7 @@ def pair_frames(
         distances.append(frame.phash - copy[best].phash)
         low = bisect.bisect_left(times, frame.time - MATCH_WINDOW_S - 1e-9)
         high = bisect.bisect_right(times, frame.time + MATCH_WINDOW_S + 1e-9)
-        if any(frame.phash - copy[i].phash <= defaults.MATCH_DISTANCE for i in range(low, high)):
+        if any(frame.phash - copy[i].phash <= MATCH.match_distance for i in range(low, high)):
             matched += 1
     return Pairing(gaps, distances, matched)
 
@@ -633,7 +640,7 @@ def choose_n(
         "base": base.name,
         "copies": {str(trim): path.name for trim, path in copies.items()},
         "trim_offsets_s": [round(trim / FPS, 4) for trim in CHOOSE_TRIMS],
-        "match_distance": defaults.MATCH_DISTANCE,
+        "match_distance": MATCH.match_distance,
         "match_window_s": MATCH_WINDOW_S,
         "rows": sorted(rows, key=lambda row: row["copy"] != "same timeline"),
     }

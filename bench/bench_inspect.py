@@ -40,7 +40,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from verify.ffmpeg_tools import find_tool
+from verify import find_tool
 
 GIB = 1 << 30
 MB = 1_000_000

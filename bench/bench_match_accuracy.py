@@ -7,10 +7,10 @@ excerpts per source (trims at known offsets), two-source compilations with
 known offsets, and 27 unrelated negatives (short, dark and low-detail clips
 among them). ``--quick`` uses three sources and eight negatives.
 
-The sources are indexed into a fresh bank with `verify.indexing.index_file`
+The sources are indexed into a fresh bank with `verify.bank.indexing.index_file`
 (the default ``fps=2`` sampling); each query is fingerprinted at the
 matcher's sampling (``fps=16``, as `verify match` does) and run through
-`verify.matching.match_clip`, in ``--workers`` processes.
+`verify.match_file`, in ``--workers`` processes.
 
 Scoring, per query:
 
@@ -54,11 +54,7 @@ sys.path.insert(0, str(BENCH_DIR))
 
 import evalset  # noqa: E402  (needs bench/ on sys.path)
 
-from verify import defaults  # noqa: E402
-from verify.bank import Bank  # noqa: E402
-from verify.indexing import index_file  # noqa: E402
-from verify.matching import match_clip  # noqa: E402
-from verify.reframe import Reframer  # noqa: E402
+from verify import HASH, MATCH, index_file, match_file, open_bank  # noqa: E402
 
 GOAL_RECALL = 0.97
 GOAL_RECALL_PER_TRANSFORM = 0.9
@@ -75,7 +71,7 @@ def build_bank(path: Path, sources: Sequence[evalset.Source]) -> dict[str, str]:
     for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         stale.unlink(missing_ok=True)
     names = {}
-    with Bank(path) as bank:
+    with open_bank(path) as bank:
         for source in sources:
             added = index_file(bank, source.path, source=source.name)
             names[added.video.sha256] = source.name
@@ -85,10 +81,8 @@ def build_bank(path: Path, sources: Sequence[evalset.Source]) -> dict[str, str]:
 def run_query(bank_path: str, query: str, sampling: str) -> dict[str, Any]:
     """Fingerprint one clip at ``sampling`` and match it (in a worker)."""
     started = time.perf_counter()
-    reframer = Reframer(query, sampling)
-    fingerprint = reframer.fingerprint()
-    with Bank(bank_path, create=False, readonly=True) as bank:
-        report = match_clip(fingerprint, bank, reframer)
+    with open_bank(bank_path, create=False, readonly=True) as bank:
+        report = match_file(query, bank, sampling=sampling)
     document = report.to_dict()
     document["seconds"] = time.perf_counter() - started
     return document
@@ -207,7 +201,7 @@ def format_report(summary: dict[str, Any], rows: Sequence[dict[str, Any]]) -> li
     """The printed tables."""
     lines = [
         f"== recall per transform (queries sampled at {summary['query_sampling']}, "
-        f"bank at {defaults.DEFAULT_SAMPLING}) =="
+        f"bank at {HASH.sampling}) =="
     ]
     lines.append(
         f"{'transform':15} {'cases':>5} {'found':>5} {'recall':>7} {'FP':>3} "
@@ -252,7 +246,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--workdir", type=Path, default=BENCH_DIR / "out" / "match")
     parser.add_argument("--json", type=Path, help="also write every row and the summary here")
     parser.add_argument(
-        "--query-sampling", default=defaults.MATCH_SAMPLING, help="how queries are sampled"
+        "--query-sampling", default=MATCH.query_sampling, help="how queries are sampled"
     )
     parser.add_argument("--only", help="run only the cases whose name contains this")
     return parser.parse_args(argv)

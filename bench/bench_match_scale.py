@@ -8,19 +8,19 @@ variant) walks randomly, flipping 0-6 bits from one frame to the next, and
 about every 4 s a cut jumps to new random values; 3 % of frames are uniform
 (flag bit 1, zero hashes) and 1 % of videos have a picture-in-picture inset
 of their own (otherwise ``inset`` equals ``phash``, as the library stores it).
-The schema comes from ``verify.bank.Bank``; rows are then bulk-loaded with
+The schema comes from ``verify.bank.sqlite.Bank``; rows are then bulk-loaded with
 plain sqlite3 (journal off during the load, WAL afterwards as the library
 leaves it): videos first, then every posting sorted in primary-key order and
 inserted through ``json_each`` (``--compare-load`` measures why). Banks are
 cached in ``--workdir`` with a sidecar JSON of their build figures.
 
 Section 2 runs ``--queries`` synthetic clips per bank through
-``verify.matching.match_clip`` in a child process (peak RSS from
+``verify.match_fingerprint`` in a child process (peak RSS from
 ``os.wait4``): half are copies of stored videos (10-20 s excerpts cut at a
 random time and phase, sampled at ``--query-fps`` like `verify match`, every
 hash form with 1-6 random bits flipped, as a re-encode does), half unrelated
 clips from the same generator that should match nothing. Each clip comes
-with anchor pictures for the off-centre crop search (`verify.reframe`):
+with anchor pictures for the off-centre crop search (`verify.matching.reframe`):
 smooth random pictures, so the framing search against every candidate costs
 what it does in `verify match` (these moving clips give more probe keys than
 `REFRAME_PROBE_BELOW_KEYS`, so the anchor's own lookups are not added, as
@@ -31,9 +31,9 @@ read once beforehand so the warm figures find it in the page cache; with
 ``--cold`` the same queries run again after ``posix_fadvise(DONTNEED)`` has
 dropped the bank from the page cache.
 
-Section 3 times ``verify.indexing.index_file`` of a real 30 s 720p H.264
+Section 3 times ``verify.bank.indexing.index_file`` of a real 30 s 720p H.264
 clip into the 100 k bank (else the largest one built) against
-``verify.fingerprint.fingerprint_video`` of the same clip, in-process after
+``verify.hashing.fingerprint.fingerprint_video`` of the same clip, in-process after
 a warm-up, median of ``--repeat``; the video is removed from the bank
 between runs. Goal: the ratio is close to 1.0.
 
@@ -87,15 +87,32 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_inspect
 
 from bench_inspect import MB, BenchError, atomic_output, run_checked, warm_page_cache
 
-from verify import defaults, matching
-from verify.bank import FLAG_KEYFRAME, FLAG_UNIFORM, FRAME_DTYPE, INDEXED_FORMS, Bank, slice_keys
-from verify.ffmpeg_tools import find_tool
-from verify.fingerprint import HashedFrame, VideoFingerprint, fingerprint_video
-from verify.frames import Sampling
-from verify.indexing import index_file
-from verify.matching import match_clip
-from verify.perceptual import VARIANTS, FrameHash
-from verify.reframe import Reframer
+from verify import (
+    INDEXED_FORMS,
+    MATCH,
+    STORED_FORMS,
+    Form,
+    FrameForms,
+    FrameHash,
+    HashedFrame,
+    MatchConfig,
+    Reframer,
+    Sampling,
+    VideoFingerprint,
+    find_tool,
+    fingerprint_video,
+    index_file,
+    lookup_hashes,
+    match_fingerprint,
+    probe_hashes,
+    slice_keys,
+)
+
+# The one exception to "benches use the public API": this bench builds banks
+# of a million videos by writing the SQLite backend's own rows in bulk (the
+# public `add_video` would take hours), so it reads that backend's layout.
+from verify.bank.sqlite import FLAG_KEYFRAME, FLAG_UNIFORM, FRAME_DTYPE
+from verify.bank.sqlite import SqliteBank as Bank
 from verify.timestamps import format_utc
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -114,14 +131,14 @@ MAX_STEP_BITS = 6  # bits flipped between consecutive frames of a shot: 0..6
 UNIFORM_FRACTION = 0.03
 INSET_FRACTION = 0.01  # videos with a picture-in-picture window of their own
 WALKED_FORMS = ("phash", "dhash", "centre85", "centre70", "mirror", "mirror_centre70")
-INDEXED = INDEXED_FORMS
+INDEXED = tuple(form.value for form in INDEXED_FORMS)
 CHUNK_VIDEOS = 20_000
 LOAD_BATCH = 500_000  # postings per INSERT ... SELECT FROM json_each
 NO_KEY = np.uint64(1 << 20)  # above every posting key: marks unused slots
 
 # --- the queries ----------------------------------------------------------------------------
 CLIP_SECONDS = (10.0, 20.0)
-MATCH_FPS = Sampling.parse(defaults.MATCH_SAMPLING).rate or 16.0
+MATCH_FPS = Sampling.parse(MATCH.query_sampling).rate or 16.0
 NOISE_BITS = (1, 6)  # a re-encode moves each hash by this many bits
 GOAL_LATENCY_S = 1.0
 GOAL_RSS_MB = 4000.0
@@ -206,7 +223,7 @@ def synthetic_videos(rng: np.random.Generator, videos: int) -> tuple[np.ndarray,
 def posting_keys(rows: np.ndarray, counts: np.ndarray, first_id: int) -> np.ndarray:
     """Every (key, video id) of these videos packed as ``key << 32 | id``, as Bank stores them.
 
-    Same keys as ``verify.bank._index_keys``: the 16-bit slices of the usable
+    Same keys as ``verify.bank.sqlite._index_keys``: the 16-bit slices of the usable
     frames' indexed forms, each key once per video.
     """
     videos = rows.shape[0]
@@ -472,9 +489,9 @@ def clip_from(
     nearest = np.clip(np.round((start + times) / INTERVAL_S).astype(int), 0, rows.size - 1)
     source = rows[nearest]
     noise = {
-        name: random_bits(rng, (count,), *NOISE_BITS)
-        for name in ("phash", "dhash", *VARIANTS)
-        if name != "upper"
+        form.value: random_bits(rng, (count,), *NOISE_BITS)
+        for form in STORED_FORMS
+        if form is not Form.UPPER
     }
     noise["upper"] = random_bits(  # its own stream: the clips stay those of generator 2
         np.random.Generator(rng.bit_generator.jumped()), (count,), *NOISE_BITS
@@ -487,12 +504,10 @@ def clip_from(
             value = int(source[form][i])
             return FrameHash(value if uniform else value ^ int(noise[form][i]))
 
+        forms = FrameForms(tuple(moved(form.value) for form in STORED_FORMS))
         frames.append(
-            HashedFrame(
-                float(times[i]), moved("phash"), moved("dhash"), uniform,
-                bool(source["flags"][i] & FLAG_KEYFRAME), {v: moved(v) for v in VARIANTS},
-            )
-        )  # fmt: skip
+            HashedFrame(float(times[i]), forms, uniform, bool(source["flags"][i] & FLAG_KEYFRAME))
+        )
     return VideoFingerprint(
         path=name, sha256=hashlib.sha256(name.encode()).hexdigest(), size=0,
         duration=count / fps, sampling=f"fps={fps:g}", width=1280, height=720, crop=None,
@@ -533,9 +548,9 @@ def make_queries(bank: Bank, size: int, count: int, seed: int, fps: float) -> li
     return queries
 
 
-def probe_hashes(clip: VideoFingerprint) -> list[int]:
-    """The hashes `match_clip` looks up in the postings."""
-    return matching.probe_hashes(matching._Frames.of_query(clip))
+def clip_probe_hashes(clip: VideoFingerprint) -> list[int]:
+    """The hashes matching looks up in the postings for a clip's own frames."""
+    return probe_hashes(clip.table())
 
 
 CandidatesFn = Callable[..., list[tuple[int, int]]]
@@ -566,7 +581,10 @@ def timed_candidates(
 
 
 def run_library_queries(
-    bank: Bank, queries: Sequence[Query], impl: CandidatesFn | None = None
+    bank: Bank,
+    queries: Sequence[Query],
+    impl: CandidatesFn | None = None,
+    config: MatchConfig = MATCH,
 ) -> list[dict[str, Any]]:
     """Time `match_clip` on every query; return per-query figures."""
     results = []
@@ -574,7 +592,7 @@ def run_library_queries(
         spent: list[float] = []
         with timed_candidates(bank, spent, impl):
             start = time.perf_counter()
-            report = match_clip(query.fingerprint, bank, query.reframer)
+            report = match_fingerprint(query.fingerprint, bank, config, reframer=query.reframer)
             seconds = time.perf_counter() - start
         found = [m.video.sha256 for m in report.matches]
         results.append(
@@ -585,9 +603,7 @@ def run_library_queries(
                 "candidates": report.candidates,
                 "probe_keys": len(
                     slice_keys(
-                        matching.lookup_hashes(
-                            matching._Frames.of_query(query.fingerprint), query.reframer
-                        )
+                        lookup_hashes(query.fingerprint.table(), query.reframer.probe_hashes)
                     )
                 ),
                 "frames": len(query.fingerprint.frames),
@@ -601,7 +617,7 @@ def run_library_queries(
 
 # --------------------------------------------------------------------------- profiling
 
-# The library's candidate query (verify.bank.Bank.candidates), and the same
+# The library's candidate query (verify.bank.sqlite.Bank.candidates), and the same
 # with SQLite's join order forced by CROSS JOIN (probe keys outside, one
 # primary-key range of postings per key inside).
 LIBRARY_SQL = (
@@ -636,7 +652,7 @@ def sql_candidates(
 ) -> tuple[float, float, list[int]]:
     """Fill the probe table, run ``sql``: (fill seconds, query seconds, candidate ids)."""
     start = time.perf_counter()
-    params: tuple[Any, ...] = (defaults.MIN_CANDIDATE_VOTES, defaults.MAX_CANDIDATES)
+    params: tuple[Any, ...] = (MATCH.min_candidate_votes, MATCH.max_candidates)
     if "json_each" in sql:
         params = (json.dumps(list(keys)), *params)
     else:
@@ -679,7 +695,7 @@ def numpy_votes(db: sqlite3.Connection, keys: Sequence[int], how: str) -> dict[s
             rows = db.execute(sql).fetchall()
         ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
     fetched = time.perf_counter()
-    top, qualified = count_top(ids, defaults.MIN_CANDIDATE_VOTES, defaults.MAX_CANDIDATES)
+    top, qualified = count_top(ids, MATCH.min_candidate_votes, MATCH.max_candidates)
     return {
         "top": top,
         "fetch_s": fetched - start,
@@ -724,13 +740,13 @@ def profile_queries(bank: Bank, queries: Sequence[Query]) -> dict[str, Any]:
     plans["library after ANALYZE temp"] = explain(db, LIBRARY_SQL)
     db.execute("DROP TABLE temp.probe")  # and its statistics
     out: dict[str, Any] = {"plans": plans, "alternatives": {}}
-    keysets = [sorted(slice_keys(probe_hashes(q.fingerprint))) for q in queries]
+    keysets = [sorted(slice_keys(clip_probe_hashes(q.fingerprint))) for q in queries]
     phash_only = [
         sorted(slice_keys(f.phash.value for f in q.fingerprint.frames if not f.uniform))
         for q in queries
     ]
     half_frames = [
-        sorted(slice_keys(probe_hashes(replace_frames(q.fingerprint, 2)))) for q in queries
+        sorted(slice_keys(clip_probe_hashes(replace_frames(q.fingerprint, 2)))) for q in queries
     ]
 
     def record(name: str, func: Callable[[int], dict[str, Any]], subset: int | None = None) -> None:
@@ -779,23 +795,19 @@ def profile_queries(bank: Bank, queries: Sequence[Query]) -> dict[str, Any]:
     db.execute("PRAGMA mmap_size=0")
 
     # The whole match with the CROSS JOIN plan, and stricter candidate limits
-    # (patched in the defaults module, which match_clip reads at each call).
+    # (passed down in a MatchConfig).
     progress("  profile: match_clip with the CROSS JOIN plan")
     limits = {
-        "defaults": (defaults.MIN_CANDIDATE_VOTES, defaults.MAX_CANDIDATES),
-        "MAX_CANDIDATES 50": (defaults.MIN_CANDIDATE_VOTES, 50),
-        "MIN_CANDIDATE_VOTES 4": (4, defaults.MAX_CANDIDATES),
-        "MIN_CANDIDATE_VOTES 8": (8, defaults.MAX_CANDIDATES),
+        "defaults": (MATCH.min_candidate_votes, MATCH.max_candidates),
+        "MAX_CANDIDATES 50": (MATCH.min_candidate_votes, 50),
+        "MIN_CANDIDATE_VOTES 4": (4, MATCH.max_candidates),
+        "MIN_CANDIDATE_VOTES 8": (8, MATCH.max_candidates),
     }
     impl = cross_join_candidates(db)
-    saved = (defaults.MIN_CANDIDATE_VOTES, defaults.MAX_CANDIDATES)
     out["match_clip"] = {}
-    try:
-        for name, (min_votes, limit) in limits.items():
-            defaults.MIN_CANDIDATE_VOTES, defaults.MAX_CANDIDATES = min_votes, limit
-            out["match_clip"][name] = run_library_queries(bank, queries, impl)
-    finally:
-        defaults.MIN_CANDIDATE_VOTES, defaults.MAX_CANDIDATES = saved
+    for name, (min_votes, limit) in limits.items():
+        config = dataclasses.replace(MATCH, min_candidate_votes=min_votes, max_candidates=limit)
+        out["match_clip"][name] = run_library_queries(bank, queries, impl, config)
     progress("  profile: match_clip with the CROSS JOIN plan, cold")
     rows = []
     for query in queries:
@@ -1051,7 +1063,7 @@ def format_profile(profile: dict[str, Any]) -> list[str]:
                 f" s, {median_of(rows, 'keys'):g} keys"
             )
         else:
-            votes = defaults.MIN_CANDIDATE_VOTES
+            votes = MATCH.min_candidate_votes
             detail = (
                 f"fetch {median_of(rows, 'fetch_s'):.3f} s + count {median_of(rows, 'count_s'):.3f}"
                 f" s, {median_of(rows, 'postings_fetched'):,.0f} postings, "

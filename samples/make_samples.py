@@ -34,7 +34,7 @@ import exifread
 from PIL import ExifTags, Image
 from PIL.TiffImagePlugin import IFDRational
 
-from verify.ffmpeg_tools import find_tool
+from verify.media.ffmpeg import find_tool
 
 SAMPLES_DIR = Path(__file__).resolve().parent
 MAX_BYTES = 1_000_000

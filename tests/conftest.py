@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from verify.cli import main
-from verify.ffmpeg_tools import find_tool
+from verify.media.ffmpeg import find_tool
 from verify.schemas import load_schema, schema_registry
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,7 +23,7 @@ import pytest
 
 from tests.conftest import ROOT, load_schema, sha256_of, validate
 from tests.faults import bad_gps_blocks, good_gps, jpeg_with_gps
-from verify.bank import Bank
+from verify.bank import SqliteBank as Bank
 from verify.errors import ExitCode
 
 # A hang shows as this subprocess timeout, far above any honest run's time.
@@ -124,7 +124,7 @@ def test_batch_outputs_never_overwrite_evidence(run_cli, folder, tmp_path, sampl
     assert phrase in one_clean_error(result.stderr)
     assert tree_digests(folder) == before
     assert sha256_of(bank) == bank_before
-    assert not (tmp_path / "evidence.verify.jsonl").exists()
+    assert not (tmp_path / "evidence.verify.batch.jsonl").exists()
 
 
 def test_index_add_never_writes_the_bank_over_an_input(run_cli, samples, tmp_path):
@@ -254,7 +254,7 @@ def test_telegram_exports_of_any_shape(run_cli, samples, tmp_path, document, out
 
 
 def bank_with_videos(path: Path, samples: Path) -> Path:
-    from verify.indexing import index_file
+    from verify.bank.indexing import index_file
 
     with Bank(path) as bank:
         for name in ("original.mov", "cropped.mp4"):
@@ -440,7 +440,7 @@ def test_a_damaged_bank_is_refused_before_writing(run_cli, samples, bank_file, t
 
 def postings_damaged_bank(bank_file: Path, folder: Path, samples: Path) -> Path:
     """A copy whose header and tables are fine but whose postings index is garbage."""
-    from verify.fingerprint import fingerprint_video
+    from verify.hashing.fingerprint import fingerprint_video
 
     hashes = [f.phash.value for f in fingerprint_video(samples / "telegram_reencode.mp4").frames]
     data = bank_file.read_bytes()
@@ -530,7 +530,7 @@ def test_workers_import_this_package_with_either_start_method(
 ):
     import multiprocessing
 
-    from verify.batch import run_batch
+    from verify.batch.run import run_batch
 
     here = tmp_path / "elsewhere"
     shutil.copytree(ROOT / "verify", here / "verify")
@@ -668,7 +668,7 @@ def test_many_missing_files_are_summarised(run_cli, samples, tmp_path):
 def test_keyframe_labels_of_damaged_times_keep_their_shape(seconds, label):
     # A bit-flipped AVI gave frame times of 2 485 hours: the file name had
     # four hour digits and broke the keyframes document's schema.
-    from verify.keyframes import frame_file_name, timestamp_label
+    from verify.hashing.keyframes import frame_file_name, timestamp_label
 
     assert timestamp_label(seconds) == label
     name = frame_file_name("clip", seconds)

@@ -1,0 +1,257 @@
+"""Each matcher stage on small synthetic frame tables (no ffmpeg), and what it is for.
+
+`CASES` holds, per stage, one case the stage exists for: a known video (or
+two) and a clip made from synthetic footage with a known truth. With every
+stage on, the truth is found; with that one stage switched off through
+`MatchConfig`, the same check fails. The banks are real SQLite banks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from tests.matching import synthetic as s
+from verify import MATCH, FrameForms, FrameHash, HashedFrame, MatchReport, match_fingerprint
+from verify.bank import SqliteBank
+from verify.hashing.forms import STORED_FORMS, Form
+from verify.matching.candidates import probe_frames
+from verify.matching.cuts import cut_between
+from verify.matching.segments import Segment, drop_shadowed
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    known: list[tuple[str, tuple[HashedFrame, ...], float]]  # name, frames, duration
+    clip: tuple[HashedFrame, ...]
+    duration: float
+    check: Callable[[MatchReport], bool]  # True when the report finds the truth
+
+
+def run(case: Case, tmp_path, config=MATCH) -> MatchReport:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    with SqliteBank(tmp_path / "bank.sqlite") as bank:
+        for name, frames, duration in case.known:
+            bank.add_video(s.fingerprint(frames, duration, name))
+        clip = s.fingerprint(case.clip, case.duration, "clip")
+        return match_fingerprint(clip, bank, config)
+
+
+def only(report: MatchReport, name: str) -> list[Segment]:
+    found = [m for m in report.matches if m.video.path == name]
+    return list(found[0].segments) if found else []
+
+
+def with_forms(frame: HashedFrame, change: Callable[[np.ndarray], np.ndarray]) -> HashedFrame:
+    values = np.array([h.value for h in frame.forms.hashes], np.uint64)
+    hashes = tuple(FrameHash(int(v)) for v in change(values))
+    return HashedFrame(frame.time, FrameForms(hashes), frame.uniform, frame.keyframe)
+
+
+def excerpt_of_slow_footage() -> Case:
+    """Footage that changes slowly: pairs scatter over many offsets; only the
+    exact-offset vote pins the one the frames share."""
+    rng = np.random.default_rng(2)
+    s.moving(rng, 20, drift=3)  # keep the generator's stream as the cases were made
+    s.sample(s.moving(rng, 20, drift=3), 16, start=5.37, end=11.62, noise=2, rng=rng)
+    slow = s.Source(np.repeat(s.moving(rng, 7, drift=1).hashes, 3, axis=0))
+    clip = s.sample(slow, 16, start=4.37, end=12.37, noise=3, rng=rng)
+    truth = int(4.37 * s.SOURCE_FPS) / s.SOURCE_FPS  # the source frame the clip starts on
+
+    def check(report: MatchReport) -> bool:
+        segments = only(report, "W")
+        return len(segments) == 1 and abs(segments[0].ref_start - truth) <= 1 / 30
+
+    return Case([("W", s.sample(slow, 2), 21.0)], clip, 8.0, check)
+
+
+def slides() -> s.Source:
+    rng = np.random.default_rng(1)
+    s.moving(rng, 20)
+    return s.slides(rng, 20, 2.0)
+
+
+def excerpt_of_slides() -> Case:
+    """Text slides changing on the bank's frames: every offset within a slide fits;
+    the middle of the equally good ones is within the goal (0.3 s), an end of it is not."""
+    rng = np.random.default_rng(5)
+    source = slides()
+    clip = s.sample(source, 16, start=3.3, end=9.3, noise=2, rng=rng)
+
+    def check(report: MatchReport) -> bool:
+        segments = only(report, "S")
+        return len(segments) == 1 and abs(segments[0].ref_start - 3.3) <= 0.3
+
+    return Case([("S", s.sample(source, 2), 20.0)], clip, 6.0, check)
+
+
+def slides_from_the_start() -> Case:
+    """A copy of still footage that starts where the known video does: its own
+    timeline is taken, to the frame."""
+    rng = np.random.default_rng(5)
+    source = slides()
+    clip = s.sample(source, 16, start=0.0, end=6.0, noise=2, rng=rng)
+
+    def check(report: MatchReport) -> bool:
+        segments = only(report, "S")
+        return len(segments) == 1 and abs(segments[0].ref_end - 6.0) <= 0.02
+
+    return Case([("S", s.sample(source, 2), 20.0)], clip, 6.0, check)
+
+
+def caption_over_half() -> Case:
+    """A caption over the second half moves every hash by the same 13 bits: over the
+    match distance (10), within the extend distance (16)."""
+    rng = np.random.default_rng(7)
+    source = s.moving(rng, 20, drift=1)
+    caption = s.flip(rng, np.zeros((1, len(STORED_FORMS)), np.uint64), 13)[0]
+    clip = [
+        with_forms(f, lambda h: h ^ caption) if f.time >= 4.0 else f
+        for f in s.sample(source, 16, start=2.0, end=10.0, noise=2, rng=rng)
+    ]
+
+    def check(report: MatchReport) -> bool:
+        segments = only(report, "C")
+        return len(segments) == 1 and segments[0].query_end >= 7.9
+
+    return Case([("C", s.sample(source, 2), 20.0)], tuple(clip), 8.0, check)
+
+
+def excerpt_to_the_end() -> Case:
+    """A copy running to the clip's end: its edge is the clip's end, past the last
+    matched clip frame."""
+    rng = np.random.default_rng(7)
+    source = s.moving(rng, 20, drift=1)
+    clip = s.sample(source, 16, start=2.0, end=10.0, noise=2, rng=rng)
+
+    def check(report: MatchReport) -> bool:
+        segments = only(report, "E")
+        return len(segments) == 1 and abs(segments[0].query_end - 8.0) <= 0.01
+
+    return Case([("E", s.sample(source, 2), 20.0)], clip, 8.0, check)
+
+
+def compilation() -> Case:
+    """Known video A for 5.3 s, then B: the hand-over goes at the clip's cut."""
+    rng = np.random.default_rng(3)
+    a, b = s.moving(rng, 20, drift=2), s.moving(rng, 20, drift=2)
+    joined = s.joined(s.Source(a.hashes[93:252]), s.Source(b.hashes[186:336]))
+    clip = s.sample(joined, 16, noise=2, rng=rng)
+    cut = 159 / s.SOURCE_FPS
+
+    def check(report: MatchReport) -> bool:
+        first, second = only(report, "A"), only(report, "B")
+        return (
+            len(first) == 1
+            and len(second) == 1
+            and abs(first[0].query_end - cut) <= 0.05
+            and abs(second[0].query_start - cut) <= 0.05
+        )
+
+    known = [("A", s.sample(a, 2), 20.0), ("B", s.sample(b, 2), 20.0)]
+    return Case(known, clip, joined.duration, check)
+
+
+def mirrored_copy() -> Case:
+    """A copy flipped left to right: its mirror-image hashes are the known plain ones."""
+    rng = np.random.default_rng(4)
+    source = s.moving(rng, 20, drift=1)
+    names = [f.value for f in STORED_FORMS]
+    swap = {"phash": "mirror", "mirror": "phash", "centre70": "mirror_centre70",
+            "mirror_centre70": "centre70"}  # fmt: skip
+    columns = [names.index(swap.get(n, n)) for n in names]
+    flipped = source.hashes[:, columns].copy()
+    # The flipped picture's other forms are new pictures: nothing stored shows them.
+    for form in (Form.DHASH, Form.CENTRE85, Form.UPPER):
+        flipped[:, names.index(form.value)] = s.random_hashes(rng, len(flipped))[:, 0]
+    flipped[:, names.index("inset")] = flipped[:, names.index("phash")]
+    clip = s.sample(s.Source(flipped), 16, start=4.0, end=10.0, noise=2, rng=rng)
+
+    def check(report: MatchReport) -> bool:
+        found = [m for m in report.matches if m.video.path == "M"]
+        return bool(found) and found[0].mirrored
+
+    return Case([("M", s.sample(source, 2), 20.0)], clip, 6.0, check)
+
+
+def fast_footage_between_probes() -> Case:
+    """Each half second of the clip opens on a frame the bank does not know (a
+    flash); the footage the bank knows follows within the same half second."""
+    rng = np.random.default_rng(6)
+    source = s.moving(rng, 20, drift=1)
+    clip = list(s.sample(source, 16, start=3.0, end=9.0, noise=2, rng=rng))
+    for i, frame in enumerate(clip):
+        if round(frame.time * 16) % 8 == 0:  # the first frame of each half second
+            clip[i] = with_forms(frame, lambda h: s.random_hashes(rng, 1)[0])
+
+    def check(report: MatchReport) -> bool:
+        return bool(only(report, "P"))
+
+    return Case([("P", s.sample(source, 2), 20.0)], tuple(clip), 6.0, check)
+
+
+CASES = {
+    "exact_offset_stage": excerpt_of_slow_footage,
+    "middle_offset_stage": excerpt_of_slides,
+    "same_timeline_stage": slides_from_the_start,
+    "extend_stage": caption_over_half,
+    "edges_stage": excerpt_to_the_end,
+    "cuts_stage": compilation,
+    "mirror_stage": mirrored_copy,
+    "dense_probe_stage": fast_footage_between_probes,
+}
+
+
+@pytest.mark.parametrize("stage", sorted(CASES))
+def test_each_stage_is_needed_for_its_case(stage, tmp_path):
+    case = CASES[stage]()
+    assert case.check(run(case, tmp_path / "on"))
+    without = dataclasses.replace(MATCH, **{stage: False})
+    assert not case.check(run(case, tmp_path / "off", without))
+
+
+def test_every_stage_switch_has_a_case():
+    switches = {f.name for f in dataclasses.fields(MATCH) if f.name.endswith("_stage")}
+    # reframe_stage needs the clip's pictures: tests/bank covers it with real
+    # footage (an off-centre crop found only through a framing); drop_shadowed
+    # is shown on segments directly below.
+    assert switches - set(CASES) == {"reframe_stage", "drop_shadowed_stage"}
+
+
+def test_unrelated_footage_matches_nothing(tmp_path):
+    rng = np.random.default_rng(9)
+    known, other = s.moving(rng, 20), s.moving(rng, 20)
+    case = Case([("K", s.sample(known, 2), 20.0)], s.sample(other, 16, end=8.0), 8.0, bool)
+    assert run(case, tmp_path).matches == ()
+
+
+# --- stages on their own ------------------------------------------------------------
+
+
+def test_drop_shadowed_keeps_the_stronger_of_two_readings():
+    strong = Segment(0.0, 4.0, 10.0, 14.0, frames=60, mean_distance=3.0)
+    echo = Segment(0.5, 4.0, 20.5, 24.0, frames=20, mean_distance=5.0)
+    elsewhere = Segment(6.0, 9.0, 30.0, 33.0, frames=10, mean_distance=4.0)
+    assert drop_shadowed([echo, strong, elsewhere]) == [strong, elsewhere]
+
+
+def test_cut_between_finds_the_jump_and_ignores_steady_change():
+    rng = np.random.default_rng(11)
+    a, b = s.moving(rng, 4, drift=1), s.moving(rng, 4, drift=1)
+    clip = s.table(s.sample(s.joined(a, b), 16))
+    assert abs(cut_between(clip, 3.0, 5.0) - 4.0) <= 1 / 16
+    fast = s.table(s.sample(s.moving(rng, 8, drift=8), 16))
+    assert cut_between(fast, 3.0, 5.0) == 4.0  # no dominant jump: the middle
+
+
+def test_probe_frames_follow_fast_footage_only():
+    rng = np.random.default_rng(12)
+    still = s.table(s.sample(s.slides(rng, 10, 5.0), 16))
+    fast = s.table(s.sample(s.moving(rng, 10, drift=6), 16))
+    assert probe_frames(still).sum() == 20  # the probe rate: 2 a second
+    assert probe_frames(fast).sum() > 60
+    sparse = dataclasses.replace(MATCH, dense_probe_stage=False)
+    assert probe_frames(fast, sparse).sum() == 20

@@ -1,0 +1,149 @@
+"""What the rest of `verify` needs from a bank of known copies: a small storage interface.
+
+Matching asks a bank for candidates (videos sharing posting keys with a
+clip's hashes) and for a video's known frames as a `FrameTable`; commands
+add, find, list and remove videos. `BankStore` states exactly that, so a
+second backend (a database server) is one more class behind it and
+matching does not change. `verify.bank.open_bank` opens one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Protocol
+
+from verify.hashing.fingerprint import VideoFingerprint
+from verify.hashing.forms import FrameTable
+
+BANK_DOCUMENT_VERSION = "1.0"  # of the JSON that `verify index` prints
+SLICES = 4  # a 64-bit hash is looked up as 4 slices of 16 bits
+
+
+def slice_keys(hashes: Iterable[int]) -> set[int]:
+    """Posting keys of 64-bit hashes: (slice position << 16) | slice value.
+
+    Two hashes within a few bits of each other share at least one slice
+    with high probability (multi-index hashing), so a clip looks up its own
+    slices instead of scanning every stored hash.
+    """
+    keys = set()
+    for value in hashes:
+        for position in range(SLICES):
+            keys.add((position << 16) | ((value >> (16 * position)) & 0xFFFF))
+    return keys
+
+
+def default_bank_path() -> Path:
+    """``VERIFY_DB``, else the per-user data folder (XDG on Linux)."""
+    override = os.environ.get("VERIFY_DB")
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "verify" / "bank.sqlite"
+
+
+@dataclasses.dataclass(frozen=True)
+class KnownVideo:
+    """A video in the bank (without its frames)."""
+
+    id: int
+    sha256: str
+    path: str
+    size: int
+    duration: float | None
+    width: int | None
+    height: int | None
+    sampling: str
+    added_at: str
+    source: str | None
+    posted_at: str | None
+    url: str | None
+    summary: dict[str, Any]
+    frame_count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data.pop("id")
+        return data
+
+
+@dataclasses.dataclass(frozen=True)
+class AddResult:
+    """A video added to the bank, or found there already (same SHA-256)."""
+
+    video: KnownVideo
+    added: bool  # False if these bytes were already in the bank
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": BANK_DOCUMENT_VERSION,
+            "path": self.video.path,
+            "ok": True,
+            "added": self.added,
+            "video": self.video.to_dict(),
+        }
+
+
+class BankStore(Protocol):
+    """A bank of known videos, as matching and the commands use it."""
+
+    @property
+    def location(self) -> str:
+        """Where the bank is, for people and reports (a path; never a password)."""
+        ...
+
+    def candidates(
+        self, hashes: Iterable[int], *, min_votes: int, limit: int
+    ) -> list[tuple[int, int]]:
+        """Videos sharing posting keys with ``hashes``: (video id, votes), most votes first."""
+        ...
+
+    def known_frames(self, video_id: int) -> FrameTable:
+        """A stored video's frames (`BankError` naming the video if they are damaged)."""
+        ...
+
+    def video_by_id(self, video_id: int) -> KnownVideo: ...
+
+    def has(self, sha256: str) -> bool: ...
+
+    def find(self, key: str) -> KnownVideo:
+        """A video by SHA-256 (or a unique prefix of at least 8 hex digits) or stored path."""
+        ...
+
+    def videos(self) -> list[KnownVideo]: ...
+
+    def video_count(self) -> int: ...
+
+    def stats(self) -> dict[str, Any]: ...
+
+    def add_video(
+        self,
+        fingerprint: VideoFingerprint,
+        *,
+        summary: dict[str, Any] | None = None,
+        source: str | None = None,
+        posted_at: str | None = None,
+        url: str | None = None,
+        path: str | None = None,
+    ) -> AddResult:
+        """Store a fingerprinted video; the existing row if its SHA-256 is known."""
+        ...
+
+    def remove(self, key: str) -> tuple[str, str]:
+        """Remove a video and its postings: its (SHA-256, path)."""
+        ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> BankStore: ...
+
+    def __exit__(self, *exc: object) -> None: ...

@@ -1,0 +1,1 @@
+"""Whole folders and Telegram exports: plan, workers, results, grouping."""

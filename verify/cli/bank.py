@@ -1,0 +1,208 @@
+"""`verify index ...` (manage the bank) and `verify match` (search it)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from verify.bank import BankStore, default_bank_path, open_bank
+from verify.bank.indexing import index_file
+from verify.bank.store import BANK_DOCUMENT_VERSION
+from verify.cli.common import (
+    EXIT_CODES_HELP,
+    emit_json,
+    for_each_file,
+    json_option,
+    sample_option_match,
+    timeout_option,
+)
+from verify.cli.render import render_added, render_match, render_video, render_video_list
+from verify.errors import ExitCode, display_path
+from verify.hashing.forms import Form, FrameTable
+from verify.matching.match import match_file
+from verify.media.decode import Sampling
+from verify.media.walk import find_media
+from verify.output import check_distinct
+from verify.timestamps import parse_recorded_time
+
+
+def db_option(func: Any) -> Any:
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(path_type=str),
+        help="The bank file (default: $VERIFY_DB, else a per-user data folder).",
+    )(func)
+
+
+def bank_from_option(db_path: str | None, *, readonly: bool = False) -> BankStore:
+    """Open the bank named on the command line, or the default one."""
+    if db_path:
+        return open_bank(Path(db_path), readonly=readonly)
+    path = default_bank_path()
+    if not readonly:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return open_bank(path, readonly=readonly)
+
+
+def _parse_posted(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    recorded = parse_recorded_time(value, "--posted", naive_is_utc=True)
+    if recorded is None or recorded.utc_iso is None:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 time (e.g. 2022-04-02T09:41:27Z)")
+    return recorded.utc_iso
+
+
+@click.group("index", epilog=EXIT_CODES_HELP)
+def index_group() -> None:
+    """Manage the bank of known copies (an SQLite file)."""
+
+
+@index_group.command("add", epilog=EXIT_CODES_HELP)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str, readable=False))
+@db_option
+@click.option("--source", help="Where these videos came from (a channel, an archive, a person).")
+@click.option(
+    "--posted", callback=_parse_posted,
+    help="When the source posted them, ISO 8601 (UTC unless a zone is given).",
+)  # fmt: skip
+@click.option("--url", help="Where they were found.")
+@json_option
+@timeout_option
+def index_add(
+    paths: tuple[str, ...], db_path: str | None, source: str | None, posted: str | None,
+    url: str | None, as_json: bool, timeout: float,
+) -> None:  # fmt: skip
+    """Add videos (folders are searched recursively) to the bank.
+
+    Adding bytes already in the bank (same SHA-256) changes nothing.
+    """
+    files = tuple(find_media(paths))
+    if not files:
+        raise click.UsageError("no video files found in the given folders")
+    check_distinct(
+        {"--db": db_path or default_bank_path()},
+        inputs={display_path(f): f for f in files},
+        folders={f"the folder {display_path(p)}": p for p in paths if os.path.isdir(p)},
+    )
+    with bank_from_option(db_path) as bank:
+        for_each_file(
+            files,
+            lambda path: index_file(
+                bank, path, source=source, posted_at=posted, url=url, timeout=timeout
+            ),
+            render_added,
+            as_json=as_json,
+            blank_lines=False,
+        )
+
+
+@index_group.command("list", epilog=EXIT_CODES_HELP)
+@db_option
+@json_option
+def index_list(db_path: str | None, as_json: bool) -> None:
+    """List the videos in the bank."""
+    with bank_from_option(db_path, readonly=True) as bank:
+        videos = bank.videos()
+        path = bank.location
+    if as_json:
+        emit_json(
+            {
+                "schema_version": BANK_DOCUMENT_VERSION,
+                "bank": path,
+                "videos": [v.to_dict() for v in videos],
+            }
+        )
+    else:
+        click.echo(render_video_list(videos))
+
+
+@index_group.command("show", epilog=EXIT_CODES_HELP)
+@click.argument("key")
+@db_option
+@json_option
+def index_show(key: str, db_path: str | None, as_json: bool) -> None:
+    """Show one video: KEY is its SHA-256 (or 8+ leading hex digits) or its path."""
+    with bank_from_option(db_path, readonly=True) as bank:
+        video = bank.find(key)
+        frames = bank.known_frames(video.id)
+    if as_json:
+        emit_json(
+            {
+                "schema_version": BANK_DOCUMENT_VERSION,
+                **video.to_dict(),
+                "frames": frame_rows(frames),
+            }
+        )
+    else:
+        click.echo(render_video(video))
+
+
+def frame_rows(frames: FrameTable) -> list[dict[str, Any]]:
+    """A stored video's frames as ``index show --json`` lists them."""
+    return [
+        {"time": round(float(t), 4), "phash": f"{int(h):016x}", "uniform": not bool(u)}
+        for t, h, u in zip(frames.time, frames.forms[Form.PHASH], frames.usable, strict=True)
+    ]
+
+
+@index_group.command("remove", epilog=EXIT_CODES_HELP)
+@click.argument("keys", nargs=-1, required=True)
+@db_option
+def index_remove(keys: tuple[str, ...], db_path: str | None) -> None:
+    """Remove videos (by SHA-256, prefix or path) and their hashes from the bank."""
+    with bank_from_option(db_path) as bank:
+        for key in keys:
+            sha256, path = bank.remove(key)
+            click.echo(f"removed {sha256[:12]}  {path}")
+
+
+@index_group.command("stats", epilog=EXIT_CODES_HELP)
+@db_option
+@json_option
+def index_stats(db_path: str | None, as_json: bool) -> None:
+    """Counts and size of the bank."""
+    with bank_from_option(db_path, readonly=True) as bank:
+        stats = bank.stats()
+    if as_json:
+        emit_json({"schema_version": BANK_DOCUMENT_VERSION, **stats})
+    else:
+        for name, value in stats.items():
+            click.echo(f"{name:<16}{value}")
+
+
+@click.command(epilog=EXIT_CODES_HELP)
+@click.argument("file", type=click.Path(path_type=str, readable=False))
+@db_option
+@sample_option_match
+@json_option
+@timeout_option
+@click.option(
+    "--fail-on-no-match", is_flag=True,
+    help=f"Exit with code {int(ExitCode.NO_MATCH)} when no known video matches.",
+)  # fmt: skip
+@click.pass_context
+def match(
+    ctx: click.Context, file: str, db_path: str | None, sample: Sampling, as_json: bool,
+    timeout: float, fail_on_no_match: bool,
+) -> None:  # fmt: skip
+    """Find the known videos FILE copies, and which seconds match which.
+
+    Each match has a score in 0..1 (the share of the clip covered by matching
+    segments, discounted by how different the frames are) and segments:
+    clip seconds query_start-query_end show known seconds ref_start-ref_end.
+    A copy cropped off-centre also gets its framing: the part of the known
+    picture it shows.
+    """
+    with bank_from_option(db_path, readonly=True) as bank:
+        report = match_file(file, bank, sampling=sample, timeout=timeout)
+    if as_json:
+        emit_json(report.to_dict())
+    else:
+        click.echo(render_match(report))
+    if fail_on_no_match and not report.matches:
+        ctx.exit(ExitCode.NO_MATCH)

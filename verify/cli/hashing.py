@@ -1,0 +1,86 @@
+"""`verify hash` and `verify keyframes`: perceptual hashes and frame exports."""
+
+from __future__ import annotations
+
+import click
+
+from verify.cli.common import (
+    EXIT_CODES_HELP,
+    emit_json,
+    files_argument,
+    for_each_file,
+    json_option,
+    sample_option,
+    sample_option_keyframes,
+    timeout_option,
+    working_on,
+)
+from verify.cli.render import render_fingerprint
+from verify.errors import display_path
+from verify.hashing.fingerprint import fingerprint_video
+from verify.hashing.keyframes import export_keyframes, timestamp_label
+from verify.media.decode import Sampling
+
+
+@click.command("hash", epilog=EXIT_CODES_HELP)
+@files_argument
+@sample_option
+@json_option
+@timeout_option
+def hash_command(files: tuple[str, ...], sample: Sampling, as_json: bool, timeout: float) -> None:
+    """Perceptual hashes (pHash, dHash) of sampled frames, with timestamps.
+
+    Frames are taken by --sample: the coded keyframes, N frames per second
+    (fps=N), or one frame per shot (scenes). Black or blurred bars are cropped
+    before hashing; near-uniform frames (black, fades) are marked "uniform"
+    and never count as match evidence.
+    """
+    for_each_file(
+        files,
+        lambda path: fingerprint_video(path, sample, timeout=timeout),
+        render_fingerprint,
+        as_json=as_json,
+    )
+
+
+@click.command(epilog=EXIT_CODES_HELP)
+@click.argument("file", type=click.Path(path_type=str, readable=False))
+@click.option(
+    "-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=str),
+    help="Folder for the frame images (created if missing).",
+)  # fmt: skip
+@click.option(
+    "--sheet", type=click.Path(dir_okay=False, path_type=str),
+    help="Also write a contact sheet (JPEG) of all frames with their times.",
+)  # fmt: skip
+@sample_option_keyframes
+@json_option
+@timeout_option
+def keyframes(
+    file: str, out_dir: str, sheet: str | None, sample: Sampling, as_json: bool, timeout: float
+) -> None:
+    """Save FILE's keyframes as JPEGs named by timestamp, for reverse image search.
+
+    Frames are written at full display size (rotation applied) as
+    NAME_HH-MM-SS.mmm.jpg in the --out folder.
+    """
+    working_on(file)
+    fingerprint, exported = export_keyframes(
+        file, out_dir, sampling=sample, sheet=sheet, timeout=timeout
+    )
+    if as_json:
+        emit_json(
+            {
+                "schema_version": "1.0",
+                "path": fingerprint.path,
+                "sampling": fingerprint.sampling,
+                "frames": [e.to_dict() for e in exported],
+                "sheet": display_path(sheet) if sheet is not None else None,
+            }
+        )
+        return
+    for item in exported:
+        click.echo(f"{timestamp_label(item.time)}  {item.path}")
+    if sheet:
+        click.echo(f"contact sheet: {display_path(sheet)}")
+    click.echo(f"{len(exported)} frame(s) written to {display_path(out_dir)}", err=True)

@@ -1,0 +1,257 @@
+"""Human-readable text for results: compact sections with aligned fields."""
+
+from __future__ import annotations
+
+import textwrap
+
+import click
+
+from verify.bank.store import AddResult, KnownVideo
+from verify.hashing.fingerprint import VideoFingerprint
+from verify.hashing.keyframes import timestamp_label
+from verify.inspection.inspect import Inspection
+from verify.inspection.metadata import StreamInfo
+from verify.matching.results import MatchReport
+from verify.timestamps import format_utc
+
+LABEL_WIDTH = 12
+_SEVERITY_STYLE = {"warning": "red", "notice": "yellow", "info": "cyan"}
+
+
+def _field(label: str, value: str) -> str:
+    return f"  {label:<{LABEL_WIDTH}}{value}"
+
+
+def _level(stream: StreamInfo) -> str | None:
+    if stream.level is None or stream.level < 0:
+        return None
+    if stream.codec == "h264":
+        return f"{stream.level / 10:.1f}"
+    if stream.codec == "hevc":
+        return f"{stream.level / 30:.1f}"
+    return str(stream.level)
+
+
+def _stream_line(stream: StreamInfo, *, still: bool = False) -> str:
+    codec = stream.codec or "?"
+    detail = ", ".join(
+        x for x in (stream.profile, _level(stream) and f"level {_level(stream)}") if x
+    )
+    parts = [f"{codec} ({detail})" if detail else codec]
+    if stream.kind == "video":
+        parts.append(f"{stream.width}x{stream.height}")
+        if stream.sample_aspect_ratio and stream.sample_aspect_ratio not in {"1:1", "0:1"}:
+            parts.append(f"SAR {stream.sample_aspect_ratio}")
+        if stream.display_aspect_ratio and stream.display_aspect_ratio != "0:1":
+            parts.append(f"DAR {stream.display_aspect_ratio}")
+        if stream.pixel_format:
+            parts.append(stream.pixel_format)
+        if stream.frame_rate and not still:
+            mode = f" {stream.frame_rate_mode}" if stream.frame_rate_mode else ""
+            parts.append(f"{stream.frame_rate:.3g} fps{mode}")
+        if stream.rotation:
+            parts.append(f"rotation {stream.rotation:g}°")
+    elif stream.kind == "audio":
+        if stream.sample_rate:
+            parts.append(f"{stream.sample_rate} Hz")
+        if stream.channel_layout or stream.channels:
+            parts.append(stream.channel_layout or f"{stream.channels} ch")
+    if stream.duration and not still:
+        parts.append(f"{stream.duration:.3f} s")
+    return " · ".join(parts)
+
+
+def render_inspection(result: Inspection, *, show_tags: bool = False) -> str:
+    """The `verify inspect` summary of one file."""
+    lines = [click.style(result.path, bold=True), "File"]
+    digest, filetype = result.digest, result.filetype
+    lines += [
+        _field("size", f"{digest.size:,} bytes"),
+        _field("sha256", digest.sha256),
+        _field("md5", digest.md5),
+        _field("modified", f"{format_utc(result.mtime)} (on this disk)"),
+    ]
+    brand = f" (brand {filetype.brand.strip()})" if filetype.brand else ""
+    match = {True: "matches", False: "DOES NOT MATCH", None: "unknown"}[filetype.extension_matches]
+    lines.append(
+        _field("content", f"{filetype.kind}{brand}; extension {filetype.extension or '-'} {match}")
+    )
+
+    lines.append("Media")
+    if result.container:
+        c = result.container
+        bits = [c.format_long_name or c.format_name]
+        if c.duration and result.media_kind != "image":
+            bits.append(f"{c.duration:.3f} s")
+        if c.bit_rate and result.media_kind != "image":
+            bits.append(f"{c.bit_rate / 1000:.0f} kb/s")
+        lines.append(_field("container", " · ".join(bits)))
+    for stream in result.streams:
+        line = _stream_line(stream, still=result.media_kind == "image")
+        lines.append(_field(f"{stream.kind} #{stream.index}", line))
+
+    capture = result.capture
+    lines.append("Capture")
+    created = capture.creation_time
+    if created:
+        utc = created.utc_iso or "zone unknown"
+        zone = f", zone {created.zone}" if created.zone else ""
+        assumed = ", UTC by format" if created.assumed_utc else ""
+        lines.append(
+            _field("created", f'{utc}  ("{created.original}" in {created.source}{zone}{assumed})')
+        )
+    else:
+        lines.append(_field("created", "-"))
+    for other in capture.other_times:
+        lines.append(
+            _field(
+                "also", f'{other.utc_iso or other.local}  ("{other.original}" in {other.source})'
+            )
+        )
+    device = capture.device
+    device_text = " · ".join(
+        x
+        for x in (device.make, device.model, device.software and f"software {device.software}")
+        if x
+    )
+    lines.append(_field("device", device_text or "-"))
+    if capture.location:
+        loc = capture.location
+        alt = f", {loc.altitude:g} m" if loc.altitude is not None else ""
+        lines.append(
+            _field("location", f"{loc.latitude:.6f}, {loc.longitude:.6f}{alt}  ({loc.source})")
+        )
+    else:
+        lines.append(_field("location", "-"))
+    for where, value in capture.encoders:
+        lines.append(_field("writer", f"{_one_line(value, 90)}  ({where})"))
+
+    lines.append(f"Flags ({len(result.flags)})" if result.flags else "Flags: none")
+    for flag in result.flags:
+        label = click.style(f"{flag.severity.upper():<8}", fg=_SEVERITY_STYLE[flag.severity])
+        lines.append(f"  {label}{flag.code}")
+        lines += _wrapped(flag.message, indent=10)
+        lines += _wrapped(f"evidence: {flag.evidence}", indent=10)
+
+    if show_tags:
+        tags = dict(result.container.tags) if result.container else {}
+        for stream in result.streams:
+            tags.update({f"#{stream.index} {k}": v for k, v in stream.tags.items()})
+        tags.update(result.exif)
+        lines.append(f"Tags ({len(tags)})")
+        width = min(max((len(k) for k in tags), default=0) + 2, 44)
+        lines += [f"  {k:<{width}}{_one_line(v)}" for k, v in tags.items()]
+    return "\n".join(lines)
+
+
+def _wrapped(text: str, indent: int, width: int = 100) -> list[str]:
+    return textwrap.wrap(text, width, initial_indent=" " * indent, subsequent_indent=" " * indent)
+
+
+def _one_line(value: str, limit: int = 120) -> str:
+    flat = " ".join(value.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def render_fingerprint(result: VideoFingerprint) -> str:
+    """The `verify hash` listing of one video: a line per sampled frame."""
+    crop = result.crop
+    crop_text = (
+        f"bars cropped to x={crop['x']:.3f} y={crop['y']:.3f} w={crop['width']:.3f} "
+        f"h={crop['height']:.3f}"
+        if crop
+        else "no bars"
+    )
+    lines = [
+        click.style(result.path, bold=True),
+        f"  sha256 {result.sha256}",
+        f"  {result.width}x{result.height} · sampling {result.sampling} · "
+        f"{len(result.frames)} frames ({len(result.usable_frames)} usable) · {crop_text}",
+    ]
+    lines += [f"  note: {note}" for note in result.notes]
+    lines.append(f"  {'time':<14}{'phash':<18}{'dhash':<18}")
+    for frame in result.frames:
+        marks = " ".join(
+            m for m in ("key" if frame.keyframe else "", "uniform" if frame.uniform else "") if m
+        )
+        lines.append(
+            f"  {timestamp_label(frame.time):<14}{frame.phash!s:<18}{frame.dhash!s:<18}{marks}"
+        )
+    return "\n".join(lines)
+
+
+def render_added(result: AddResult) -> str:
+    """One line per file given to `verify index add`."""
+    video = result.video
+    if result.added:
+        return f"added  {video.sha256[:12]}  {video.path}  ({video.frame_count} frames)"
+    return f"known  {video.sha256[:12]}  {video.path}  (already in the bank since {video.added_at})"
+
+
+def render_video_list(videos: list[KnownVideo]) -> str:
+    if not videos:
+        return "the bank is empty"
+    lines = [f"{'sha256':<14}{'duration':>9}{'frames':>8}  {'added':<21}{'source':<18}path"]
+    for v in videos:
+        duration = f"{v.duration:.1f}s" if v.duration else "-"
+        source = _one_line(v.source or "-", 16)
+        lines.append(f"{v.sha256[:12]:<14}{duration:>9}{v.frame_count:>8}  ")
+        lines[-1] += f"{v.added_at:<21}{source:<18}{v.path}"
+    return "\n".join(lines)
+
+
+def render_video(video: KnownVideo) -> str:
+    summary = video.summary
+    created = (summary.get("creation_time") or {}).get("utc") or "-"
+    device = summary.get("device") or {}
+    device_text = " · ".join(x for x in (device.get("make"), device.get("model")) if x) or "-"
+    fields = [
+        ("sha256", video.sha256),
+        ("path", video.path),
+        ("size", f"{video.size:,} bytes"),
+        ("duration", f"{video.duration:.3f} s" if video.duration else "-"),
+        ("picture", f"{video.width}x{video.height}"),
+        ("frames", f"{video.frame_count} ({video.sampling})"),
+        ("added", video.added_at),
+        ("source", video.source or "-"),
+        ("posted", video.posted_at or "-"),
+        ("url", video.url or "-"),
+        ("created", created),
+        ("device", device_text),
+        ("flags", ", ".join(summary.get("flags") or []) or "-"),
+    ]
+    return "\n".join(_field(label, value) for label, value in fields)
+
+
+def render_match(report: MatchReport) -> str:
+    """The `verify match` summary: each known video copied, with aligned segments."""
+    query = report.query
+    duration = f"{query.duration:.2f} s" if query.duration else "unknown length"
+    lines = [click.style(query.path, bold=True) + f"  ({duration}, sha256 {query.sha256[:12]})"]
+    if not report.matches:
+        lines.append(
+            f"no match: no known video in the bank copies this clip "
+            f"({report.candidates} candidate(s) checked)"
+        )
+        return "\n".join(lines)
+    count = len(report.matches)
+    lines.append(f"{count} known video{'s' if count > 1 else ''} matched:")
+    for item in report.matches:
+        video = item.video
+        extra = " (mirrored)" if item.mirrored else ""
+        lines.append(f"  {item.score:.3f}  {video.path}{extra}")
+        details = [f"sha256 {video.sha256[:12]}"]
+        if video.source:
+            details.append(f"source {video.source}")
+        if video.posted_at:
+            details.append(f"posted {video.posted_at}")
+        lines.append(f"         {' · '.join(details)}")
+        if item.framing:
+            lines.append(f"         {item.framing.describe()}")
+        for s in item.segments:
+            lines.append(
+                f"         clip {timestamp_label(s.query_start)}-{timestamp_label(s.query_end)}"
+                f"  =  known {timestamp_label(s.ref_start)}-{timestamp_label(s.ref_end)}"
+                f"  ({s.frames} frames, {s.mean_distance:.1f} bits apart)"
+            )
+    return "\n".join(lines)

@@ -1,1 +1,0 @@
-"""One module per group of `verify` subcommands; `verify.cli` registers them."""

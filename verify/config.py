@@ -1,0 +1,281 @@
+"""Every tunable of `verify`, in frozen config objects passed down to the code that uses them.
+
+Each default is stated once, here, with the reason for its value. A caller
+that wants other values (a test switching a matcher stage off, a bench
+trying a threshold) passes its own copy, made with `dataclasses.replace`;
+nothing reads these from module globals.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class InspectConfig:
+    """Reading files and judging their metadata (`verify.inspection`, `verify.media`)."""
+
+    # Seconds one ffprobe/ffmpeg run may take on a file before we give up on it.
+    # Probing reads headers only and takes well under a second on healthy files,
+    # even multi-gigabyte ones; a minute leaves room for slow network disks while
+    # still unsticking a batch from a file that makes ffprobe hang.
+    probe_timeout_s: float = 60.0
+
+    # Read size for streaming hashes: large enough that Python overhead is
+    # negligible next to SHA-256 itself, small enough that memory stays flat.
+    hash_chunk_bytes: int = 1 << 20
+
+    # How far into a file we look for encoder signatures (x264/x265 SEI text).
+    # Encoders write them in the first coded frame, which sits near the start of
+    # the media data; 4 MiB covers files with a large index placed up front.
+    signature_scan_bytes: int = 4 << 20
+
+    # A creation time this much later than the file's mtime is flagged. A zone
+    # written as UTC by mistake is at most 14 hours off, so a day is safe.
+    creation_after_mtime_tolerance_s: int = 24 * 3600
+
+    # Audio and video durations that differ by more than this are flagged: players
+    # tolerate small gaps, edits that drop or add one track produce larger ones.
+    av_duration_tolerance_s: float = 1.0
+
+    # Two creation times in one file (container vs QuickTime key) further apart
+    # than this are flagged; zone mix-ups stay within 14 hours.
+    creation_times_disagree_s: int = 15 * 3600
+
+
+@dataclasses.dataclass(frozen=True)
+class HashConfig:
+    """Sampling frames and hashing them (`verify.hashing`)."""
+
+    # Long side, in pixels, of the grey frames ffmpeg hands to Python. pHash works
+    # on a 32x32 reduction, so 160 leaves room to crop bars (a vertical video in a
+    # 16:9 frame keeps ~50 px of width) while keeping the pipe small.
+    working_long_side: int = 160
+
+    # Default `--sample` (and what the bank stores): frames per second for dense
+    # sampling. From bench/bench_hash.py on Telegram-like re-encodes trimmed at
+    # awkward phases: frames pair up (within 10 bits and 0.5 s) 15 % of the time
+    # at fps=0.5, 36 % at 1, 64 % at 2 and 85 % at 4; fps=2 and below cost the
+    # same (decoding dominates), fps=4 sits at the 0.8 x full-decode speed limit
+    # and doubles what the bank stores. So the bank keeps fps=2, and a clip being
+    # matched is sampled at query_sampling (below) to make up the difference.
+    sampling: str = "fps=2"
+
+    # `scenes` mode scans this many frames per second for cuts; a shot boundary
+    # is then known to 1/10 s.
+    scene_scan_fps: float = 10.0
+    # A cut: the mean absolute difference between consecutive scanned frames
+    # (0..255) exceeds cut_min_difference, and either the 32-bin grey histograms
+    # differ by more than cut_min_histogram (L1, 0..2) or the difference exceeds
+    # cut_relative x the shot's median so far. Within-shot histogram changes on
+    # the samples stay under 0.3; cuts between shots measure 1.2 and more.
+    cut_min_difference: float = 20.0
+    cut_min_histogram: float = 0.5
+    cut_relative: float = 3.0
+    # Shots shorter than this merge into the next (flashes, dissolves).
+    min_shot_seconds: float = 0.5
+
+    # Bars: edge rows/columns whose mean detail is below this fraction of the
+    # picture's (90th percentile) are bars; a bar must be at least bar_min_fraction
+    # of the side, and at least bar_min_remaining of the side must remain.
+    bar_detail_fraction: float = 0.15
+    bar_min_fraction: float = 0.03
+    bar_min_remaining: float = 0.25
+    # The smaller bar of a pair must be at least this fraction of the larger.
+    bar_symmetry: float = 0.5
+    # Bar rows must also look like bars: no step between neighbouring pixels
+    # over bar_max_step (a bar has no sharp edge along it), and dark (mean grey
+    # at most bar_dark_level of 255; black bars decode to 0-5) or, for a blurred
+    # copy of the picture, varying along their length (standard deviation at
+    # least bar_blur_spread).
+    # A text slide's flat title band (grey 171, spread 0) and navy page (grey 32,
+    # spread about 3) were taken for bars, and copies of it inside a compilation,
+    # where other footage fills those rows, hashed 10 bits from the bank's frames.
+    bar_dark_level: float = 24.0
+    bar_blur_spread: float = 4.0
+    bar_max_step: float = 40.0
+
+    # Near-uniform frames (black, fades, flat colour): grey standard deviation
+    # below uniform_std (0..255) or mean absolute Laplacian below uniform_detail.
+    uniform_std: float = 6.0
+    uniform_detail: float = 1.0
+
+    # Picture-in-picture: a window of change (mean absolute difference between
+    # consecutive samples above inset_min_activity grey levels) covering between
+    # inset_min_share and inset_max_share of the frame, filled at least
+    # inset_min_fill, with the rest of the frame still (median change at most
+    # inset_max_outside_activity: graphics and studio backgrounds barely move).
+    inset_min_frames: int = 4
+    inset_min_activity: float = 4.0
+    inset_min_share: float = 0.1
+    inset_max_share: float = 0.8
+    inset_min_fill: float = 0.6
+    inset_max_outside_activity: float = 1.0
+    # A still window (footage that barely moves inside a news frame) is found by
+    # its outline in the mean of up to window_mean_frames sampled frames: a step
+    # of more than window_edge_step grey levels across two pixels along at least
+    # window_side_coverage of each of the four sides.
+    window_mean_frames: int = 32
+    window_edge_step: float = 16.0
+    window_side_coverage: float = 0.95
+    # Only the strongest edge lines per axis are tried as sides (busy pictures
+    # have dozens of short ones).
+    window_max_lines: int = 16
+
+
+@dataclasses.dataclass(frozen=True)
+class MatchConfig:
+    """Matching a clip against the bank (`verify.matching`): thresholds and stages.
+
+    Every stage of the matcher can be switched off here (the ``*_stage``
+    fields), so a test can show what each one is for.
+    """
+
+    # Two frames "look the same" when their 64-bit pHashes differ in at most this
+    # many bits. Measured on the samples (bench/bench_hash.py, tests): a
+    # Telegram-like re-encode, a 50 % downscale and a letterboxed copy stay within
+    # 6 bits of the original frame at the same time, while frames of different
+    # shots differ by 20 bits or more; 10 sits between with margin on both sides.
+    match_distance: int = 10
+
+    # A clip being matched is sampled more densely than the videos in the bank,
+    # so that every stored frame has a clip frame close in time whatever the
+    # phase between the two samplings (a copy cut at 2.4 s has no frame at the
+    # stored 2.5). On fast footage (bench/bench_match_accuracy.py: a camera
+    # turning 75 degrees a second, excerpts cut off the bank's grid) frames
+    # 0.1 s apart already differ by more than match_distance: with the clip at
+    # fps=4, 3 of 3 such excerpts and 4 of 4 compilations with them were missed;
+    # at fps=15 all were found. 16 is used, a multiple of the bank's 2, so that
+    # `verify batch` can thin its one decode to the bank's sampling
+    # (`thin_to_rate`). It costs about 40 % more than fps=4 on a 30 s 720p clip
+    # (hashing; decoding is the same).
+    query_sampling: str = "fps=16"
+
+    # Candidate videos must share at least this many hash-slice postings with the
+    # clip, and at most this many are compared frame by frame.
+    min_candidate_votes: int = 2
+    # Clip frames looked up in the postings: probe_rate a second (the bank's own
+    # rate), plus any frame at least probe_change_bits from the last one looked
+    # up (fast footage). A frame closer than that would mostly find the same
+    # stored frames, and every lookup costs time on a large bank (each key has
+    # ~1500 postings at a million videos). On bench/bench_match_accuracy.py
+    # rates of 4 and 2 found the same; on the 1 M bank 2 needs fewer lookups.
+    probe_rate: float = 2.0
+    probe_change_bits: int = 10
+    max_candidates: int = 200
+    # Time offsets are voted on in bins of this width (a quarter of the default
+    # 0.5 s sampling interval); pairs within the tolerance of the winning offset
+    # belong to it (frames of two copies are sampled up to one interval apart).
+    offset_bin_seconds: float = 0.25
+    offset_tolerance_seconds: float = 0.6
+    # A segment's offset is then refined to the most common pair offset in bins
+    # this wide (half a frame at 30 fps).
+    offset_precision_seconds: float = 1 / 60
+    # Moving footage pins that offset: no bin more than two away gets this share
+    # of the winning bin's votes (measured: 0.24-0.26 on a pan and dark clouds,
+    # 1.0 on text slides). Still footage does not; its offset is then the middle
+    # of the offsets whose support is at least offset_plateau of the best.
+    offset_sharpness: float = 0.5
+    offset_plateau: float = 0.98
+    # Where a compilation hands over from one known video to another, the cut is
+    # put between the clip's two neighbouring frames that differ most, when they
+    # differ by at least cut_bits (frames of different shots differ by about 32,
+    # neighbouring frames of one shot by a few) and by cut_dominance times any
+    # other two: fast footage changes by 20-30 bits from frame to frame.
+    cut_bits: int = 16
+    cut_dominance: float = 1.5
+    # Still footage matches at any offset nearby; where the copy starting (or
+    # ending) where the known video does is supported at least this fraction as
+    # well as the best offset, that reading is taken (see matching). At 0.97 a
+    # text slide in a picture-in-picture window kept an offset 0.33 s off (the
+    # known timeline had 0.966 of its support) and lost its last 2.5 s; at 0.95
+    # five edges improved on bench/bench_match_accuracy.py and none got worse.
+    same_timeline_support: float = 0.95
+    # A segment needs this many matching frames spanning this many seconds;
+    # matched frames further apart than the gap start a new segment.
+    min_segment_frames: int = 3
+    min_segment_seconds: float = 1.0
+    max_segment_gap_seconds: float = 2.0
+    # A segment established within match_distance grows over neighbouring clip
+    # frames that show the known frame at its offset within this many bits (a
+    # caption fading in, fast motion between the bank's frames). Unrelated
+    # frames differ by about 32 bits; 16 is four standard deviations below that.
+    extend_distance: int = 16
+    # Clip-by-known distance tables are computed this many cells at a time and
+    # only close pairs kept: an hour-long clip against an hour-long known video
+    # stays within a few tens of MB.
+    distance_block_cells: int = 1 << 20
+
+    # Off-centre crops (see verify.matching.reframe). A candidate whose segments cover
+    # less than reframe_below_coverage of the clip is searched for a framing: the
+    # part of the known picture the clip shows, cropped by up to reframe_max_crop
+    # of each dimension, on a grid reframe_grid_step apart, then refined. It is
+    # searched on up to reframe_anchors clip pictures spread over the clip (at
+    # reframe_phases phases of the bank's 0.5 s interval: on fast footage only a
+    # clip frame of the very moment of a known frame looks like it), and taken
+    # when at least reframe_min_anchors of them show a known frame within
+    # match_distance through it. On bench/bench_match_accuracy.py the true
+    # source's best framing put 10-16 of 12-16 anchors within that distance; any
+    # other video's best framing, over every query and negative, at most 1.
+    reframe_below_coverage: float = 0.9
+    reframe_max_crop: float = 0.15
+    reframe_grid_step: float = 0.025
+    reframe_anchors: int = 32
+    reframe_phases: int = 4
+    reframe_min_anchors: int = 3
+    # The clip's most detailed anchor, through a grid of framings, is looked up
+    # in the postings too (about 110 more keys) when the clip's own probe frames
+    # give fewer keys than this: still footage (90-150 keys on the accuracy
+    # bench), whose off-centre crop may otherwise find no candidate at all.
+    # Moving footage gives 1,400-2,800 keys, and every one of the bench's
+    # off-centre crops of it was a candidate through its own frames; each key
+    # costs time on a large bank.
+    reframe_probe_below_keys: int = 600
+
+    # --- stages (each on by default; verify.matching says what each decides)
+    # Compare the clip mirrored too (re-uploads flip footage to dodge matching).
+    mirror_stage: bool = True
+    # Probe fast footage densely: every frame probe_change_bits from the last.
+    dense_probe_stage: bool = True
+    # Refine a segment's offset to a fraction of a frame (moving footage).
+    exact_offset_stage: bool = True
+    # For still footage, the middle of the offsets it supports equally well.
+    middle_offset_stage: bool = True
+    # Prefer the reading where the copy keeps the known video's timeline.
+    same_timeline_stage: bool = True
+    # Grow a segment over neighbouring, less alike frames at its offset.
+    extend_stage: bool = True
+    # Place segment edges between matched and unmatched known frames.
+    edges_stage: bool = True
+    # Drop weaker alignments that repeat a stronger one's clip seconds.
+    drop_shadowed_stage: bool = True
+    # Put the edge between two known videos of a compilation at the clip's cut.
+    cuts_stage: bool = True
+    # Search off-centre crops for the framing they show (needs the clip's pictures).
+    reframe_stage: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchConfig:
+    """Running `verify batch` (`verify.batch`)."""
+
+    # Worker processes for `verify batch`; 0 means one per CPU core this process
+    # may use. Each file is decoded by one ffmpeg run, so files, not frames, are
+    # the unit of parallel work.
+    workers: int = 0
+    # Files handed to the pool ahead of the workers, per worker: enough that a
+    # worker never waits for the parent, few enough that Ctrl-C stops promptly.
+    queue_per_worker: int = 2
+    # A worker process that dies (killed, out of memory) breaks the pool; it is
+    # restarted this many times per run before the run stops (rows so far kept).
+    pool_restarts: int = 2
+    # The progress line is redrawn at most this often on a terminal; when stderr
+    # is a file or pipe, a plain line is written at most this often instead.
+    progress_tty_interval_s: float = 0.2
+    progress_log_interval_s: float = 10.0
+
+
+INSPECT = InspectConfig()
+HASH = HashConfig()
+MATCH = MatchConfig()
+BATCH = BatchConfig()

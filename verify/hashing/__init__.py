@@ -1,0 +1,1 @@
+"""Perceptual hashes of frames: normalisation, scenes, fingerprints, keyframe export."""

@@ -1,0 +1,370 @@
+"""`fingerprint_video`: timestamps and perceptual hashes of a video's frames.
+
+This is the core the bank and the matcher stand on: one decoder run per
+file (see `verify.media.decode`), bars cropped and uniform frames marked (see
+`verify.hashing.normalise`), then a pHash and a dHash per frame.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import itertools
+import math
+import os
+from collections.abc import Callable
+from typing import Any
+
+import cv2
+import numpy as np
+
+from verify.config import HASH, INSPECT, HashConfig
+from verify.errors import UnreadableMedia, VerifyError, display_path
+from verify.hashing.forms import Form, FrameForms, FrameTable, frame_forms
+from verify.hashing.normalise import CropBox, detect_bars, detect_inset, detect_window, is_uniform
+from verify.hashing.phash import FrameHash
+from verify.hashing.scenes import ShotDetector
+from verify.inspection.inspect import Inspection, check_readable_file
+from verify.inspection.metadata import StreamInfo, parse_container, parse_streams
+from verify.media.decode import DecodedFrame, FrameSize, Sampling, decode_frames, working_size
+from verify.media.ffmpeg import ffprobe_json
+from verify.media.filehash import sha256_file
+
+SCHEMA_VERSION = "1.1"
+# Decoders and displays top out well below this; larger is a corrupt header.
+MAX_DIMENSION = 16384
+
+ExportSink = Callable[[float, np.ndarray], None]
+# Receives each selected frame as hashed: its time and its grey working-size
+# picture with the video's bars cropped.
+PictureSink = Callable[[float, np.ndarray], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class HashedFrame:
+    """One sampled frame: its time in seconds and its hashes."""
+
+    time: float
+    forms: FrameForms
+    uniform: bool  # near-uniform (black, fade): never used as match evidence
+    keyframe: bool
+
+    @property
+    def phash(self) -> FrameHash:
+        return self.forms[Form.PHASH]
+
+    @property
+    def dhash(self) -> FrameHash:
+        return self.forms[Form.DHASH]
+
+    def to_dict(self) -> dict[str, Any]:
+        forms = self.forms.to_dict()
+        return {
+            "time": round(self.time, 4),
+            "phash": forms["phash"],
+            "dhash": forms["dhash"],
+            "uniform": self.uniform,
+            "keyframe": self.keyframe,
+            "variants": forms["variants"],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> HashedFrame:
+        return cls(
+            float(data["time"]), FrameForms.from_dict(data), bool(data["uniform"]),
+            bool(data["keyframe"]),
+        )  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class VideoFingerprint:
+    """All hashed frames of one video and how they were taken."""
+
+    path: str
+    sha256: str
+    size: int
+    duration: float | None
+    sampling: str
+    width: int  # display size, after rotation
+    height: int
+    crop: dict[str, float] | None  # picture area as fractions, None if no bars
+    frames: tuple[HashedFrame, ...]
+    notes: tuple[str, ...] = ()
+    inset: dict[str, float] | None = None  # picture-in-picture window within the crop
+
+    @property
+    def usable_frames(self) -> tuple[HashedFrame, ...]:
+        return tuple(f for f in self.frames if not f.uniform)
+
+    def table(self) -> FrameTable:
+        """The frames as arrays, as matching compares them."""
+        return FrameTable.of_frames(self.frames)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "path": self.path,
+            "ok": True,
+            "sha256": self.sha256,
+            "size": self.size,
+            "duration": self.duration,
+            "sampling": self.sampling,
+            "width": self.width,
+            "height": self.height,
+            "crop": self.crop,
+            "inset": self.inset,
+            "frames": [f.to_dict() for f in self.frames],
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> VideoFingerprint:
+        return cls(
+            data["path"], data["sha256"], data["size"], data["duration"], data["sampling"],
+            data["width"], data["height"], data["crop"],
+            tuple(HashedFrame.from_dict(f) for f in data["frames"]), tuple(data["notes"]),
+            data["inset"],
+        )  # fmt: skip
+
+
+def video_stream(
+    path: str | os.PathLike[str] | bytes,
+    timeout: float,
+    probed: Inspection | None = None,
+) -> tuple[StreamInfo, float | None]:
+    """The first real video stream and the container duration; errors for anything else.
+
+    ``probed``, an inspection of the same file, saves running ffprobe again.
+    """
+    if probed is not None and probed.container is not None:
+        every, duration = list(probed.streams), probed.container.duration
+    else:
+        doc = ffprobe_json(path, timeout=timeout)
+        every, duration = parse_streams(doc), parse_container(doc).duration
+    streams = [s for s in every if s.kind == "video" and not s.attached_picture]
+    if not streams:
+        kinds = sorted({s.kind for s in every}) or ["none"]
+        raise UnreadableMedia(f"no video stream (streams: {', '.join(kinds)})", path)
+    stream = streams[0]
+    size = stream.display_size
+    if size is None or min(size) <= 0:
+        raise UnreadableMedia("the video stream has no picture size (0x0)", path)
+    if max(size) > MAX_DIMENSION:
+        raise UnreadableMedia(f"implausible picture size {size[0]}x{size[1]}", path)
+    return stream, duration
+
+
+def _display_size(stream: StreamInfo) -> tuple[int, int]:
+    width, height = stream.display_size
+    # Anamorphic video: apply the sample aspect ratio, as players do.
+    sar = stream.sample_aspect_ratio
+    if sar and ":" in sar:
+        num, den = (int(x) for x in sar.split(":"))
+        if num > 0 and den > 0 and num != den:
+            if round(stream.rotation or 0) % 180 == 90:
+                height = round(height * num / den)
+            else:
+                width = round(width * num / den)
+    return width, height
+
+
+def fingerprint_video(
+    path: str | os.PathLike[str] | bytes,
+    sampling: Sampling | str | None = None,
+    *,
+    timeout: float = INSPECT.probe_timeout_s,
+    export: ExportSink | None = None,
+    known_digest: tuple[str, int] | None = None,
+    probed: Inspection | None = None,
+    pictures: PictureSink | None = None,
+    config: HashConfig = HASH,
+) -> VideoFingerprint:
+    """Sample, normalise and hash the frames of one video.
+
+    ``sampling`` defaults to ``config.sampling`` (what the bank stores).
+
+    ``export``, if given, receives each selected frame at full display size
+    (BGR) with its time, e.g. to write keyframe images; ``pictures`` receives
+    each one as it is hashed (grey, working size, bars cropped). ``known_digest``
+    (SHA-256, size) skips re-reading a file whose digest the caller has;
+    ``probed``, the file's inspection, skips probing it again.
+    """
+    sampling = config.sampling if sampling is None else sampling
+    sampling = Sampling.parse(sampling) if isinstance(sampling, str) else sampling
+    check_readable_file(path)
+    decode_errors: list[str] = []
+    resized: list[float] = []  # times of frames whose picture size changed mid-stream
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        # The probe and SHA-256 run beside the decoder: ffmpeg sizes frames
+        # itself, and hashlib releases the GIL.
+        probe = pool.submit(video_stream, path, timeout, probed)
+        digest = None if known_digest else pool.submit(sha256_file, path)
+        try:
+            selected, scanned = _collect(
+                path, sampling, timeout, export, decode_errors, resized, config
+            )
+        except VerifyError:
+            probe.result()  # the probe's reason (no video stream, bad size) is clearer
+            raise
+        stream, duration = probe.result()
+        sha256, size = known_digest or digest.result()
+    display = _display_size(stream)
+    height, width = scanned[0].shape[:2] if scanned else (display[1], display[0])
+    work = FrameSize(width, height)
+    notes: list[str] = []
+    if decode_errors:
+        notes.append(
+            f"the decoder reported {len(decode_errors)} error(s) (first: {decode_errors[0]}): "
+            "the video data is damaged and some frames may be missing"
+        )
+    if resized:
+        notes.append(
+            f"the picture size changed mid-stream ({len(resized)} frame(s), first at "
+            f"{resized[0]:.3f} s), as damaged or spliced streams do: those frames were "
+            f"scaled to the first frame's {width}x{height} to be hashed"
+        )
+    if not selected:
+        notes.append("no frames could be decoded from the video stream")
+    times = _repair_times([f.time for f in selected], stream.frame_rate, notes)
+    crop = detect_bars(scanned, config) if scanned else CropBox(0, 0, work.width, work.height)
+    bars = (crop.width, crop.height) != (work.width, work.height)
+    inset = _find_inset(scanned, crop, config)
+    frames = []
+    for time, frame in zip(times, selected, strict=True):
+        picture = crop.apply(frame.pixels)
+        if pictures is not None:
+            pictures(time, picture)
+        window = inset.apply(picture) if inset else _own_bars(picture, config)
+        frames.append(
+            HashedFrame(
+                time, frame_forms(picture, window), is_uniform(picture, config), frame.keyframe
+            )
+        )
+    return VideoFingerprint(
+        path=display_path(path), sha256=sha256, size=size, duration=duration,
+        sampling=str(sampling), width=display[0], height=display[1],
+        crop=crop.relative(work.width, work.height) if bars else None,
+        frames=tuple(frames), notes=tuple(notes),
+        inset=inset.relative(crop.width, crop.height) if inset else None,
+    )  # fmt: skip
+
+
+def _collect(
+    path: str | os.PathLike[str] | bytes,
+    sampling: Sampling,
+    timeout: float,
+    export: ExportSink | None,
+    decode_errors: list[str],
+    resized: list[float],
+    config: HashConfig,
+) -> tuple[list[DecodedFrame], list[np.ndarray]]:
+    """Decode; return the selected frames (grey, working size) and every scanned frame.
+
+    With ``export``, frames arrive in colour at full size for the export and
+    are reduced to working size here; otherwise ffmpeg reduces them. Every
+    frame is brought to the first frame's working size (``resized`` gets the
+    times of those that had another), so that one video's frames compare.
+    """
+    colour = export is not None
+    long_side = None if colour else config.working_long_side
+    detector = ShotDetector(config) if sampling.mode == "scenes" else None
+    scan_rate = config.scene_scan_fps if detector else None
+    scanned: list[DecodedFrame] = []
+    pending: tuple[float, np.ndarray] | None = None  # best full frame of the open shot
+    frames = decode_frames(
+        path, sampling, long_side, colour=colour, dense_rate=scan_rate, stall_timeout=timeout,
+        errors=decode_errors,
+    )  # fmt: skip
+    for frame in frames:
+        grey = _working_grey(frame.pixels, config) if colour else frame.pixels
+        if scanned and grey.shape != scanned[0].pixels.shape:
+            height, width = scanned[0].pixels.shape
+            grey = cv2.resize(grey, (width, height), interpolation=cv2.INTER_AREA)
+            resized.append(frame.time)
+        scanned.append(DecodedFrame(frame.index, frame.time, frame.keyframe, grey))
+        if detector is None:
+            if export is not None:
+                export(frame.time, frame.pixels)
+            continue
+        if detector.add(frame.time, grey) and pending is not None and export is not None:
+            export(*pending)  # the previous shot just closed
+        if export is not None and detector.latest_is_best:
+            pending = (frame.time, frame.pixels)
+    if detector is None:
+        return scanned, [f.pixels for f in scanned]
+    if pending is not None and export is not None:
+        export(*pending)
+    selected = [scanned[shot.best_index] for shot in detector.finish()]
+    return selected, [f.pixels for f in scanned]
+
+
+def _find_inset(scanned: list[np.ndarray], crop: CropBox, config: HashConfig) -> CropBox | None:
+    """The picture-in-picture window inside ``crop``: by its outline, else by its motion.
+
+    The outline gives the whole window even where only part of the footage
+    moves (a text slide); motion finds windows drawn without a clear edge.
+    The outline is looked for in the whole frame: flat graphics around a
+    window may have been taken for bars, and the crop may run along it.
+    """
+    moving = detect_inset([crop.apply(f) for f in scanned], config)
+    outlined = detect_window(scanned, config)
+    if outlined is not None:
+        outlined = outlined.within(crop)
+    if outlined is not None and (moving is None or outlined.contains(moving)):
+        return outlined
+    return moving
+
+
+def _own_bars(picture: np.ndarray, config: HashConfig) -> np.ndarray | None:
+    """The frame inside bars of its own, when they differ from the video's.
+
+    A compilation may pillarbox one part and not another, so bars judged over
+    the whole video miss them; a frame's own black or blurred bars, if any,
+    give its inset hash instead.
+    """
+    box = detect_bars([picture], config)
+    height, width = picture.shape[:2]
+    if (box.width, box.height) == (width, height):
+        return None
+    return box.apply(picture)
+
+
+def _working_grey(bgr: np.ndarray, config: HashConfig) -> np.ndarray:
+    height, width = bgr.shape[:2]
+    work = working_size(width, height, config.working_long_side)
+    small = cv2.resize(bgr, (work.width, work.height), interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+
+
+def _repair_times(times: list[float], rate: float | None, notes: list[str]) -> list[float]:
+    """Fill frames the stream left without a timestamp; note what was done."""
+    missing = [i for i, t in enumerate(times) if math.isnan(t)]
+    if missing:
+        step = 1.0 / rate if rate else 1.0 / 25
+        repaired = list(times)
+        for i in missing:
+            previous = repaired[i - 1] if i else -step
+            repaired[i] = previous + step
+        notes.append(f"{len(missing)} frame(s) had no timestamp in the stream; times estimated")
+        times = repaired
+    if any(b < a for a, b in itertools.pairwise(times)):
+        notes.append("timestamps go backwards in the stream: times are as the stream gives them")
+    return times
+
+
+def thin_to_rate(fingerprint: VideoFingerprint, rate: float) -> VideoFingerprint:
+    """The frames ``fps=rate`` sampling would have kept, taken from a denser ``fps=N`` run.
+
+    ``fps=N`` keeps the first frame of every 1/N-second bin; for N a multiple
+    of ``rate``, the first frame of each 1/rate-second bin is the first kept
+    frame in it, so this is the same selection without decoding again. (Bars
+    were judged on the denser scan, which can only make them more reliable.)
+    """
+    kept: list[HashedFrame] = []
+    last_bin: int | None = None
+    for frame in fingerprint.frames:
+        current = math.floor(frame.time * rate)
+        if last_bin is None or current > last_bin:
+            kept.append(frame)
+            last_bin = current
+    return dataclasses.replace(fingerprint, frames=tuple(kept), sampling=f"fps={rate:g}")

@@ -1,0 +1,234 @@
+"""The hash forms of a frame, as one value, and a video's frames as one table.
+
+A frame is hashed several ways (imagehash's ``ImageMultiHash`` holds several
+hashes of one image in the same spirit): its full picture, centre crops, the
+mirror image, a picture-in-picture window, the part above a lower third.
+`Form` names each and knows its crop, whether the bank indexes it, whether a
+clip looks it up, and which known forms it is compared with. `FrameForms`
+holds all forms of one frame; `FrameTable` holds a video's frames as arrays,
+the shape matching works on and the bank hands out.
+Frames serialise to JSON one way only (`FrameForms.to_dict`), used by
+``verify hash --json``, reports and batch rows alike; the bank packs a
+`FrameTable` in its own binary rows (`verify.bank.sqlite`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from verify.hashing.phash import FrameHash, centre_crop, dhash, phash
+
+
+class Form(enum.Enum):
+    """One way of hashing a frame; the value is its name in JSON and in the bank."""
+
+    PHASH = "phash"  # the full picture (inside the video's bars)
+    DHASH = "dhash"  # gradient hash of the full picture, kept as evidence, not matched
+    # A copy cropped by up to ~15 % shows the original's centre 85 %, so a
+    # cropped copy's full-frame hash meets this one.
+    CENTRE85 = "centre85"
+    # Logos, captions and tickers sit at the edges; the centre 70 % of a
+    # branded copy still equals the original's centre 70 %.
+    CENTRE70 = "centre70"
+    # Re-uploaders flip footage horizontally to dodge matching; comparing the
+    # mirrored hashes undoes that.
+    MIRROR = "mirror"
+    MIRROR_CENTRE70 = "mirror_centre70"
+    # The footage window of a picture-in-picture frame, else the frame inside
+    # bars of its own (one pillarboxed part of a compilation); equal to the
+    # full-frame hash when there is neither.
+    INSET = "inset"
+    # The top 75 %, above a news channel's lower third (a caption bar, a
+    # ticker), which moves the full frame's and even the centre's hash by
+    # 20-30 bits on plain footage.
+    UPPER = "upper"
+    # The clip seen through a framing that shows the known centre 70 % (an
+    # off-centre crop, see verify.matching.reframe): computed while matching,
+    # never stored.
+    WINDOW = "window"
+
+    @property
+    def stored(self) -> bool:
+        """Kept with every frame (JSON, bank, batch rows)."""
+        return self is not Form.WINDOW
+
+    @property
+    def indexed(self) -> bool:
+        """Entered in the bank's postings, so that a clip's lookups find it."""
+        return self in _INDEXED
+
+    @property
+    def probed(self) -> bool:
+        """Looked up in the postings for a clip's probe frames."""
+        return self in _PROBED
+
+    @property
+    def mirrored(self) -> bool:
+        """A hash of the mirror image, compared when a clip is tried mirrored."""
+        return self in (Form.MIRROR, Form.MIRROR_CENTRE70)
+
+    @property
+    def compared_with(self) -> tuple[Form, ...]:
+        """The known video's forms this clip form is compared with."""
+        return _PAIRINGS.get(self, ())
+
+
+# The forms every frame carries, in the order the bank's rows and JSON keep them.
+STORED_FORMS = tuple(f for f in Form if f.stored)
+# The variants: every stored form but the two whole-picture hashes.
+VARIANT_FORMS = tuple(f for f in STORED_FORMS if f not in (Form.PHASH, Form.DHASH))
+# The full frame, its centre 85 % (a cropped copy's full frame shows that
+# centre), its centre 70 % (what a copy with captions or logos at the edges
+# still shares) and a picture-in-picture window (the same keys as the full
+# frame when there is none).
+_INDEXED = (Form.PHASH, Form.CENTRE85, Form.CENTRE70, Form.INSET)
+INDEXED_FORMS = _INDEXED
+# Full frame, centre 70 %, each also mirrored, and the picture-in-picture window.
+_PROBED = (Form.PHASH, Form.MIRROR, Form.INSET, Form.CENTRE70, Form.MIRROR_CENTRE70)
+PROBED_FORMS = _PROBED
+_PAIRINGS = {
+    Form.PHASH: (Form.PHASH, Form.CENTRE85, Form.INSET),
+    Form.CENTRE70: (Form.CENTRE70,),
+    Form.MIRROR: (Form.PHASH, Form.CENTRE85),
+    Form.MIRROR_CENTRE70: (Form.CENTRE70,),
+    Form.INSET: (Form.PHASH,),  # picture-in-picture, either way round (see PHASH)
+    Form.UPPER: (Form.UPPER,),  # a lower third over the copy
+    Form.WINDOW: (Form.CENTRE70,),  # an off-centre crop, reframed
+}
+UPPER_FRACTION = 0.75  # the upper form's share of the picture's height
+
+
+def pairings(
+    clip: Iterable[Form], known: Iterable[Form], *, mirrored: bool
+) -> list[tuple[Form, Form]]:
+    """(clip form, known form) pairs to compare, of the forms both sides have.
+
+    One way round the clip's plain forms are compared, the other way its
+    mirrored ones; a frame pair counts by its closest pairing.
+    """
+    have = set(known)
+    return [(a, b) for a in clip if a.mirrored == mirrored for b in a.compared_with if b in have]
+
+
+@dataclasses.dataclass(frozen=True)
+class FrameForms(Mapping[Form, FrameHash]):
+    """Every stored form of one frame (`STORED_FORMS`), as `FrameHash` values."""
+
+    hashes: tuple[FrameHash, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.hashes) != len(STORED_FORMS):
+            raise ValueError(f"a frame has {len(STORED_FORMS)} forms, got {len(self.hashes)}")
+
+    @classmethod
+    def of(cls, values: Mapping[Form, FrameHash]) -> FrameForms:
+        return cls(tuple(values[f] for f in STORED_FORMS))
+
+    def __getitem__(self, form: Form) -> FrameHash:
+        return self.hashes[_POSITION[form]]
+
+    def __iter__(self) -> Iterator[Form]:
+        return iter(STORED_FORMS)
+
+    def __len__(self) -> int:
+        return len(STORED_FORMS)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"phash": hex, "dhash": hex, "variants": {name: hex}}``."""
+        return {
+            "phash": str(self[Form.PHASH]),
+            "dhash": str(self[Form.DHASH]),
+            "variants": {f.value: str(self[f]) for f in VARIANT_FORMS},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FrameForms:
+        variants = data["variants"]
+        values = {Form.PHASH: data["phash"], Form.DHASH: data["dhash"]}
+        values |= {f: variants[f.value] for f in VARIANT_FORMS}
+        return cls.of({f: FrameHash.from_hex(v) for f, v in values.items()})
+
+
+_POSITION = {form: i for i, form in enumerate(STORED_FORMS)}
+
+
+def frame_forms(grey: np.ndarray, inset: np.ndarray | None = None) -> FrameForms:
+    """Every stored form of a grey frame (bars already cropped).
+
+    ``inset`` is the frame's picture-in-picture window, if it has one; the
+    full picture stands for it otherwise.
+    """
+    full = phash(grey)
+    mirrored = np.ascontiguousarray(grey[:, ::-1])
+    upper = grey[: max(1, round(grey.shape[0] * UPPER_FRACTION))]
+    return FrameForms.of({
+        Form.PHASH: full,
+        Form.DHASH: dhash(grey),
+        Form.CENTRE85: phash(np.ascontiguousarray(centre_crop(grey, 0.85))),
+        Form.CENTRE70: phash(np.ascontiguousarray(centre_crop(grey, 0.70))),
+        Form.MIRROR: phash(mirrored),
+        Form.MIRROR_CENTRE70: phash(np.ascontiguousarray(centre_crop(mirrored, 0.70))),
+        Form.INSET: phash(np.ascontiguousarray(inset)) if inset is not None else full,
+        Form.UPPER: phash(np.ascontiguousarray(upper)),
+    })  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class FrameTable:
+    """One video's frames as arrays: what matching compares and the bank stores.
+
+    ``forms`` maps each form the frames have to a uint64 array; a form may be
+    missing (frames stored before it existed, or the query-only `Form.WINDOW`).
+    """
+
+    time: np.ndarray  # float64 seconds
+    forms: dict[Form, np.ndarray]
+    usable: np.ndarray  # bool: False for near-uniform frames (black, fades)
+    keyframe: np.ndarray  # bool
+
+    @property
+    def size(self) -> int:
+        return int(self.time.size)
+
+    @classmethod
+    def of_frames(cls, frames: Iterable[Any]) -> FrameTable:
+        """From `verify.hashing.fingerprint.HashedFrame` values."""
+        frames = list(frames)
+        return cls(
+            np.array([f.time for f in frames], np.float64),
+            {
+                form: np.array([f.forms[form].value for f in frames], np.uint64)
+                for form in STORED_FORMS
+            },
+            np.array([not f.uniform for f in frames], bool),
+            np.array([f.keyframe for f in frames], bool),
+        )
+
+    def take(self, which: np.ndarray | slice) -> FrameTable:
+        """The frames ``which`` (indices, a mask or a slice)."""
+        return FrameTable(
+            self.time[which],
+            {form: column[which] for form, column in self.forms.items()},
+            self.usable[which],
+            self.keyframe[which],
+        )
+
+    def with_form(self, form: Form, hashes: np.ndarray) -> FrameTable:
+        """These frames with one more form (e.g. `Form.WINDOW` through a framing)."""
+        return dataclasses.replace(self, forms={**self.forms, form: hashes})
+
+    def indexed_hashes(self) -> list[int]:
+        """The usable frames' hashes of every indexed form (what the postings hold)."""
+        usable = self.usable
+        return [int(v) for f in INDEXED_FORMS if f in self.forms for v in self.forms[f][usable]]
+
+    def interval(self) -> float:
+        """The typical spacing of the frames' times (0.5 s for the bank's fps=2); 1 s if unknown."""
+        if self.time.size < 2:
+            return 1.0
+        return float(np.median(np.diff(np.sort(self.time))))

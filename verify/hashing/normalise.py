@@ -1,0 +1,263 @@
+"""Make frames of different copies comparable before hashing.
+
+Copies of footage gain black or blurred bars (letterbox, pillarbox, a
+vertical phone video inside a 16:9 frame with a blurred copy behind it) and
+fades to black. Bars are detected once per video from all sampled frames and
+cropped away; near-uniform frames are marked so matching ignores them.
+Display rotation is applied earlier, by ffmpeg while decoding.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from verify.config import HASH, HashConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class CropBox:
+    """The picture area in working-frame pixels: x, y, width, height."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+
+    def apply(self, frame: np.ndarray) -> np.ndarray:
+        return frame[self.y : self.y + self.height, self.x : self.x + self.width]
+
+    def within(self, outer: CropBox) -> CropBox | None:
+        """This box in the coordinates of ``outer``, cut to it (None if they do not meet)."""
+        x0, y0 = max(self.x, outer.x), max(self.y, outer.y)
+        x1 = min(self.x + self.width, outer.x + outer.width)
+        y1 = min(self.y + self.height, outer.y + outer.height)
+        if x1 <= x0 or y1 <= y0:
+            return None
+        return CropBox(x0 - outer.x, y0 - outer.y, x1 - x0, y1 - y0)
+
+    def contains(self, other: CropBox, slack: int = 2) -> bool:
+        """True when ``other`` lies inside this box (give or take ``slack`` pixels)."""
+        return (
+            other.x >= self.x - slack
+            and other.y >= self.y - slack
+            and other.x + other.width <= self.x + self.width + slack
+            and other.y + other.height <= self.y + self.height + slack
+        )
+
+    def relative(self, frame_width: int, frame_height: int) -> dict[str, float]:
+        """The box as fractions of the frame, comparable across resolutions."""
+        return {
+            "x": round(self.x / frame_width, 4),
+            "y": round(self.y / frame_height, 4),
+            "width": round(self.width / frame_width, 4),
+            "height": round(self.height / frame_height, 4),
+        }
+
+
+def detail_map(frame: np.ndarray) -> np.ndarray:
+    """Absolute Laplacian: fine detail, near zero on flat or blurred areas."""
+    return np.abs(cv2.Laplacian(frame.astype(np.float32), cv2.CV_32F, ksize=3))
+
+
+def detect_bars(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> CropBox:
+    """The area inside black or blurred bars, judged over all ``frames``.
+
+    Bars are rows or columns at the edges whose detail stays far below the
+    picture's over every frame: black bars have none, blurred bars very
+    little. A row's detail is measured along the row only (and a column's
+    along the column), so the sharp edge where picture meets bar does not
+    leak into the bar. Both sides of an axis are cropped only if what remains
+    is still a plausible picture. Bars are dark, or vary along their length
+    as a blurred copy of the picture does: flat bright or coloured bands (a
+    title band, the page of a text slide) are graphics, part of the picture.
+    """
+    if not frames:
+        return CropBox(0, 0, 0, 0)
+    height, width = frames[0].shape[:2]
+    full = CropBox(0, 0, width, height)
+    rows, columns = _Profile(height), _Profile(width)
+    for frame in frames:
+        signed = frame.astype(np.int16)
+        rows.add(np.abs(np.diff(signed, axis=1)), frame, axis=1)
+        columns.add(np.abs(np.diff(signed, axis=0)), frame, axis=0)
+    x0, x1 = columns.content_span(config)
+    y0, y1 = rows.content_span(config)
+    return CropBox(x0, y0, x1 - x0, y1 - y0) if (x0, y0, x1, y1) != (0, 0, width, height) else full
+
+
+class _Profile:
+    """Per row (or column), summed over frames: its detail, sharpest step,
+    brightness and spread along it."""
+
+    def __init__(self, size: int) -> None:
+        self.detail = np.zeros(size, np.float64)
+        self.step = np.zeros(size, np.float64)
+        self.level = np.zeros(size, np.float64)
+        self.spread = np.zeros(size, np.float64)
+        self.frames = 0
+
+    def add(self, steps: np.ndarray, frame: np.ndarray, *, axis: int) -> None:
+        """One frame; ``steps`` are its absolute differences between neighbours along ``axis``."""
+        self.detail += steps.mean(axis=axis)
+        self.step += steps.max(axis=axis)
+        self.level += frame.mean(axis=axis)
+        self.spread += frame.std(axis=axis)
+        self.frames += 1
+
+    def content_span(self, config: HashConfig) -> tuple[int, int]:
+        """(start, end) of the picture along this axis; (0, size) when there are no bars."""
+        size = self.detail.size
+        reference = np.percentile(self.detail, 90)
+        if reference <= 0:
+            return 0, size
+        frames = max(1, self.frames)
+        # A row without detail is picture all the same when it is flat and
+        # bright, or crosses a sharp edge: graphics, not a black bar nor a
+        # blurred copy of the picture.
+        bar_like = (self.step <= config.bar_max_step * frames) & (
+            (self.level <= config.bar_dark_level * frames)
+            | (self.spread >= config.bar_blur_spread * frames)
+        )
+        inside = (self.detail >= config.bar_detail_fraction * reference) | ~bar_like
+        indices = np.flatnonzero(inside)
+        if indices.size == 0:
+            return 0, size
+        start, end = int(indices[0]), int(indices[-1]) + 1
+        before, after = start, size - end
+        # Letterbox and pillarbox bars come in centred pairs; a flat area on one
+        # side only (sky, a wall) is picture, not a bar.
+        if min(before, after) < config.bar_min_fraction * size:
+            return 0, size
+        if min(before, after) < config.bar_symmetry * max(before, after):
+            return 0, size
+        if end - start < config.bar_min_remaining * size:
+            return 0, size
+        return start, end
+
+
+def is_uniform(frame: np.ndarray, config: HashConfig = HASH) -> bool:
+    """True for frames with almost nothing in them: black, white, fades, flat colour.
+
+    Such frames hash alike whatever video they come from, so they must never
+    count as evidence of a match.
+    """
+    return (
+        float(frame.std()) < config.uniform_std
+        or float(detail_map(frame).mean()) < config.uniform_detail
+    )
+
+
+def detect_inset(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> CropBox | None:
+    """The moving picture inside a static frame (picture-in-picture), if any.
+
+    News programmes show footage in a window surrounded by static graphics.
+    Over the sampled frames the window changes and the graphics do not, so
+    the largest compact region of temporal change, surrounded by stillness,
+    is taken as the footage. Returns None when no such window stands out.
+    """
+    if len(frames) < config.inset_min_frames:
+        return None
+    height, width = frames[0].shape[:2]
+    activity = np.zeros((height, width), np.float64)
+    for before, after in itertools.pairwise(frames):
+        activity += np.abs(after.astype(np.int16) - before.astype(np.int16))
+    activity /= len(frames) - 1
+    peak = float(np.percentile(activity, 99))
+    if peak < config.inset_min_activity:
+        return None
+    mask = (activity > max(config.inset_min_activity, 0.2 * peak)).astype(np.uint8)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    count, _labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count < 2:
+        return None
+    best = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    x, y, w, h, area = (int(v) for v in stats[best])
+    share = (w * h) / (width * height)
+    if not config.inset_min_share <= share <= config.inset_max_share:
+        return None
+    if area < config.inset_min_fill * w * h:
+        return None
+    outside = np.ones((height, width), bool)
+    outside[y : y + h, x : x + w] = False
+    if float(np.median(activity[outside])) > config.inset_max_outside_activity:
+        return None
+    return CropBox(x, y, w, h)
+
+
+def detect_window(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> CropBox | None:
+    """A still rectangular window inside the frame, found by its outline.
+
+    The motion test of `detect_inset` cannot see footage that barely moves
+    (a static shot, a text slide, dark footage) inside a news frame. The
+    window's outline can be seen instead: in the mean of the sampled frames,
+    its four sides are long straight edges, where moving scenery averages out.
+    The largest rectangle whose four sides are edges along nearly their whole
+    length, of a plausible size, is taken; its inside is returned.
+    """
+    if len(frames) < config.inset_min_frames:
+        return None
+    step = max(1, len(frames) // config.window_mean_frames)
+    mean = np.mean(np.stack(frames[::step]), axis=0, dtype=np.float32)
+    height, width = mean.shape[:2]
+    if height < 16 or width < 16:
+        return None
+    # Differences two pixels apart catch outlines blurred over two pixels.
+    rows = np.zeros((height, width), bool)  # edge between row y - 1 and y + 1
+    rows[1:-1] = np.abs(mean[2:] - mean[:-2]) > config.window_edge_step
+    columns = np.zeros((height, width), bool)
+    columns[:, 1:-1] = np.abs(mean[:, 2:] - mean[:, :-2]) > config.window_edge_step
+    along_rows = np.concatenate([np.zeros((height, 1), np.int32), rows.cumsum(1)], axis=1)
+    along_columns = np.concatenate([np.zeros((1, width), np.int32), columns.cumsum(0)], axis=0)
+    # Candidate sides: the strongest edge lines; every rectangle they make is
+    # checked at once.
+    y0, y1 = _line_pairs(_edge_lines(rows.sum(1), width, config), 0.2 * height)
+    x0, x1 = _line_pairs(_edge_lines(columns.sum(0), height, config), 0.2 * width)
+    if y0.size == 0 or x0.size == 0:
+        return None
+    ty, by, lx, rx = y0[:, None], y1[:, None], x0[None, :], x1[None, :]
+    span_x, span_y = rx - lx + 1, by - ty + 1
+    coverage = np.minimum.reduce([
+        (along_rows[ty, rx + 1] - along_rows[ty, lx]) / span_x,
+        (along_rows[by, rx + 1] - along_rows[by, lx]) / span_x,
+        (along_columns[by + 1, lx] - along_columns[ty, lx]) / span_y,
+        (along_columns[by + 1, rx] - along_columns[ty, rx]) / span_y,
+    ])  # fmt: skip
+    area = ((rx - lx) * (by - ty)).astype(np.float64)
+    share = area / (width * height)
+    fits = (
+        (coverage >= config.window_side_coverage)
+        & (share >= config.inset_min_share)
+        & (share <= config.inset_max_share)
+    )
+    if not fits.any():
+        return None
+    i, j = np.unravel_index(np.argmax(np.where(fits, area, -1.0)), area.shape)
+    top, bottom, left, right = int(y0[i]), int(y1[i]), int(x0[j]), int(x1[j])
+    return CropBox(left + 2, top + 2, right - left - 3, bottom - top - 3)
+
+
+def _line_pairs(lines: list[int], min_gap: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every (first, second) pair of ``lines`` at least ``min_gap`` apart."""
+    first, second = [], []
+    for a, b in itertools.combinations(lines, 2):
+        if b - a >= min_gap:
+            first.append(a)
+            second.append(b)
+    return np.array(first, np.int64), np.array(second, np.int64)
+
+
+def _edge_lines(counts: np.ndarray, length: int, config: HashConfig) -> list[int]:
+    """Positions that could be a window side: local maxima of the edge count,
+    long enough, the `WINDOW_MAX_LINES` strongest, in order."""
+    floor = 0.2 * length
+    peaks = [
+        i for i in range(1, counts.size - 1)
+        if counts[i] >= floor and counts[i] >= counts[i - 1] and counts[i] >= counts[i + 1]
+    ]  # fmt: skip
+    strongest = sorted(peaks, key=lambda i: -counts[i])[: config.window_max_lines]
+    return sorted(strongest)

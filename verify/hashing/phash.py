@@ -1,0 +1,137 @@
+"""Perceptual hashes of frames: 64-bit pHash for matching, dHash alongside.
+
+A hash is a value: ``str()`` gives 16 hex digits, `FrameHash.from_hex` reads
+them back, and ``a - b`` is the Hamming distance (the number of differing
+bits, 0..64), as with imagehash's own ``ImageHash``. We keep the bits in an
+int so hashes store compactly in SQLite and compare with one XOR.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import imagehash
+import numpy as np
+from PIL import Image
+
+HASH_BITS = 64
+
+
+@dataclasses.dataclass(frozen=True, order=True)
+class FrameHash:
+    """A 64-bit perceptual hash."""
+
+    value: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.value < 1 << HASH_BITS:
+            raise ValueError(f"a frame hash has {HASH_BITS} bits: {self.value!r}")
+
+    @classmethod
+    def from_hex(cls, text: str) -> FrameHash:
+        if len(text) != HASH_BITS // 4:
+            raise ValueError(f"expected {HASH_BITS // 4} hex digits, got {text!r}")
+        return cls(int(text, 16))
+
+    @classmethod
+    def from_image_hash(cls, image_hash: imagehash.ImageHash) -> FrameHash:
+        bits = image_hash.hash.flatten()
+        return cls(int("".join("1" if b else "0" for b in bits), 2))
+
+    def __str__(self) -> str:
+        return f"{self.value:016x}"
+
+    def __sub__(self, other: FrameHash) -> int:
+        return (self.value ^ other.value).bit_count()
+
+    @property
+    def signed(self) -> int:
+        """The bits as a signed 64-bit integer, the form SQLite stores."""
+        return self.value - (1 << HASH_BITS) if self.value >= 1 << (HASH_BITS - 1) else self.value
+
+    @classmethod
+    def from_signed(cls, number: int) -> FrameHash:
+        return cls(number + (1 << HASH_BITS) if number < 0 else number)
+
+
+def phash(grey: np.ndarray) -> FrameHash:
+    """pHash (DCT of a 32x32 reduction) of a 2-D uint8 grey image."""
+    return FrameHash.from_image_hash(imagehash.phash(Image.fromarray(grey)))
+
+
+def distance_table(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Bits apart of every pair of hashes from two uint64 vectors (len(a) x len(b))."""
+    return np.bitwise_count(np.bitwise_xor.outer(a, b)).astype(np.int16)
+
+
+# pHash's DCT-II basis for the 8 lowest frequencies over 32 samples.
+_DCT_LOW = np.cos(np.pi * np.arange(8)[:, None] * (2 * np.arange(32)[None, :] + 1) / 64)
+_BIT_VALUES = np.left_shift(np.uint64(1), np.arange(HASH_BITS - 1, -1, -1, dtype=np.uint64))
+_SIDE = 32  # pHash reduces an image to 32x32 before its DCT
+
+
+@functools.lru_cache(maxsize=4096)
+def _lanczos_weights(start: float, end: float, size: int) -> np.ndarray:
+    """Pillow's Lanczos weights (32 x ``size``) reducing pixels ``start``..``end`` of a line.
+
+    The same kernel, support and normalisation as Pillow's resampling, so a
+    window reduced with them equals ``Image.resize(..., box=...)`` exactly.
+    """
+    scale = (end - start) / _SIDE
+    stretch = max(scale, 1.0)
+    support = 3.0 * stretch
+    weights = np.zeros((_SIDE, size))
+    for out in range(_SIDE):
+        centre = start + (out + 0.5) * scale
+        low = max(int(centre - support + 0.5), 0)
+        high = min(int(centre + support + 0.5), size)
+        t = (np.arange(low, high) - centre + 0.5) / stretch
+        kernel = np.where(np.abs(t) < 3.0, np.sinc(t) * np.sinc(t / 3.0), 0.0)
+        weights[out, low:high] = kernel / kernel.sum()
+    return weights
+
+
+def phash_windows(grey: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """pHashes of windows of a grey image, as uint64 values.
+
+    ``boxes`` holds (left, top, right, bottom) rows in pixels, fractions
+    allowed. Each window is reduced to 32x32 as `phash` reduces a whole
+    image (Pillow's Lanczos, each pass rounded to 8 bits), as matrix products
+    so that many windows cost little; a window on whole pixels gets the hash
+    `phash` gives that crop to within a bit or two (the filter reads the
+    pixels just outside a box; a crop has none).
+    """
+    height, width = grey.shape[:2]
+    boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
+    boxes = np.clip(boxes, 0.0, [width, height, width, height])
+    pixels = grey.astype(np.float64)
+    across: dict[tuple[float, float], np.ndarray] = {}  # horizontal pass per distinct span
+    down: dict[tuple[float, float], list[tuple[int, tuple[float, float]]]] = {}
+    for i, (left, top, right, bottom) in enumerate(boxes.tolist()):
+        if (left, right) not in across:
+            reduced = pixels @ _lanczos_weights(left, right, width).T
+            across[(left, right)] = np.clip(np.floor(reduced + 0.5), 0, 255)
+        down.setdefault((top, bottom), []).append((i, (left, right)))
+    cells = np.empty((len(boxes), _SIDE, _SIDE))
+    for (top, bottom), members in down.items():  # vertical pass, all windows of a span at once
+        side_by_side = np.concatenate([across[span] for _, span in members], axis=1)
+        reduced = _lanczos_weights(top, bottom, height) @ side_by_side
+        cells[[i for i, _ in members]] = reduced.reshape(_SIDE, len(members), _SIDE).swapaxes(0, 1)
+    cells = np.clip(np.floor(cells + 0.5), 0, 255)
+    low = (_DCT_LOW @ cells @ _DCT_LOW.T).reshape(len(boxes), HASH_BITS)
+    bits = low > np.median(low, axis=1, keepdims=True)
+    return np.bitwise_or.reduce(np.where(bits, _BIT_VALUES, np.uint64(0)), axis=1)
+
+
+def dhash(grey: np.ndarray) -> FrameHash:
+    """dHash (horizontal gradient signs of a 9x8 reduction) of a grey image."""
+    return FrameHash.from_image_hash(imagehash.dhash(Image.fromarray(grey)))
+
+
+def centre_crop(grey: np.ndarray, fraction: float) -> np.ndarray:
+    """The central ``fraction`` of an image in both dimensions."""
+    height, width = grey.shape[:2]
+    keep_h, keep_w = max(1, round(height * fraction)), max(1, round(width * fraction))
+    top, left = (height - keep_h) // 2, (width - keep_w) // 2
+    return grey[top : top + keep_h, left : left + keep_w]

@@ -1,0 +1,216 @@
+"""`inspect_file`: everything `verify inspect` reports about one file."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import stat
+from typing import Any
+
+from verify.config import INSPECT
+from verify.errors import InputError, UnreadableMedia, VerifyError, display_path
+from verify.inspection.flags import Flag, FlagInput, evaluate_flags
+from verify.inspection.metadata import (
+    Capture,
+    ContainerInfo,
+    StreamInfo,
+    exif_as_text,
+    interpret_exif,
+    interpret_video,
+    parse_container,
+    parse_streams,
+    read_exif,
+)
+from verify.inspection.signatures import scan_signatures
+from verify.media.ffmpeg import ffprobe_json
+from verify.media.filehash import FileDigest, hash_file
+from verify.media.filetype import FileType, sniff
+from verify.media.isobmff import BoxLayout, read_layout
+from verify.timestamps import format_utc
+
+SCHEMA_VERSION = "1.1"  # 1.1 added `notes`
+# The per-file error entry that `inspect`, `hash` and `index add` print in
+# place of a result: its own shape, versioned apart from the results.
+ERROR_ENTRY_VERSION = "1.0"
+
+# mov/mp4 demuxer options that make ffprobe report more: XMP packets and
+# atoms it does not otherwise interpret (as tags).
+_ISO_DEMUXER_OPTIONS = {"export_xmp": "1", "export_all": "1"}
+# ffprobe's score for a format chosen from the file name alone (libavformat's
+# AVPROBE_SCORE_EXTENSION); content matches score higher.
+_EXTENSION_ONLY_SCORE = 50
+# Demuxers for terminal and text art that accept any bytes at all.
+_TEXT_ART_FORMATS = {"tty", "bin", "adf", "idf"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Inspection:
+    """The full result for one file."""
+
+    path: str
+    digest: FileDigest
+    mtime: dt.datetime
+    filetype: FileType
+    container: ContainerInfo | None
+    streams: tuple[StreamInfo, ...]
+    capture: Capture
+    flags: tuple[Flag, ...]
+    layout: BoxLayout | None = None
+    exif: dict[str, str] = dataclasses.field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # what could not be read, and was skipped
+
+    @property
+    def media_kind(self) -> str:
+        if self.filetype.is_still:
+            return "image"
+        if any(s.kind == "video" and not s.attached_picture for s in self.streams):
+            return "video"
+        return "audio" if any(s.kind == "audio" for s in self.streams) else "other"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "path": self.path,
+            "ok": True,
+            "media_kind": self.media_kind,
+            "file": {
+                "name": os.path.basename(self.path),
+                **self.digest.to_dict(),
+                "mtime": format_utc(self.mtime),
+                **self.filetype.to_dict(),
+            },
+            "container": self.container.to_dict() if self.container else None,
+            "streams": [s.to_dict() for s in self.streams],
+            "capture": self.capture.to_dict(),
+            "flags": [f.to_dict() for f in self.flags],
+            "layout": self.layout.to_dict() if self.layout else None,
+            "exif": self.exif,
+            "notes": list(self.notes),
+        }
+
+
+def error_entry(path: str | os.PathLike[str] | bytes, error: VerifyError) -> dict[str, Any]:
+    """The JSON entry that stands in for a file that could not be inspected."""
+    return {
+        "schema_version": ERROR_ENTRY_VERSION,
+        "path": display_path(path),
+        "ok": False,
+        "error": error.to_dict(),
+    }
+
+
+def check_readable_file(path: str | os.PathLike[str] | bytes) -> os.stat_result:
+    """Stat ``path`` and raise `InputError` unless it is a non-empty readable file."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise InputError("no such file", path) from None
+    except OSError as exc:
+        raise InputError(f"cannot access: {exc.strerror}", path) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError("is a directory, not a file (use `verify batch` for folders)", path)
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError("not a regular file (a device, pipe or socket)", path)
+    if not os.access(path, os.R_OK):
+        raise InputError("permission denied: the file is not readable by this user", path)
+    if info.st_size == 0:
+        raise InputError("empty file (0 bytes): the download or copy produced nothing", path)
+    return info
+
+
+def inspect_file(
+    path: str | os.PathLike[str] | bytes,
+    *,
+    timeout: float = INSPECT.probe_timeout_s,
+    now: dt.datetime | None = None,
+) -> Inspection:
+    """Hash, probe and interpret one file; raise a `VerifyError` if it cannot be read."""
+    before = check_readable_file(path)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    try:
+        filetype = sniff(path)
+        digest = hash_file(path)
+        layout = read_layout(path) if filetype.is_iso else None
+        signatures = scan_signatures(path) if not filetype.is_still else []
+    except PermissionError:
+        raise InputError("permission denied while reading", path) from None
+    except OSError as exc:
+        raise InputError(f"read failed: {exc.strerror or exc}", path) from None
+    after = os.stat(path)
+    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        raise InputError("the file changed while it was being read; inspect it again", path)
+    mtime = dt.datetime.fromtimestamp(before.st_mtime, dt.timezone.utc)
+
+    if filetype.kind == "text":
+        raise UnreadableMedia("not a media file: the content is plain text", path)
+    if filetype.is_still:
+        return _inspect_still(path, digest, mtime, filetype, now, timeout)
+
+    try:
+        options = _ISO_DEMUXER_OPTIONS if filetype.is_iso else None
+        doc = ffprobe_json(path, timeout=timeout, demuxer_options=options)
+    except UnreadableMedia as exc:
+        raise UnreadableMedia(_explain_probe_failure(exc.message, filetype, layout), path) from None
+    container = parse_container(doc)
+    streams = tuple(parse_streams(doc))
+    if container.format_name in _TEXT_ART_FORMATS or (
+        filetype.kind == "unknown" and (container.probe_score or 0) <= _EXTENSION_ONLY_SCORE
+    ):
+        raise UnreadableMedia(
+            f"not a recognisable media file (ffprobe only guessed {container.format_name!r} "
+            "from the name, not the content)",
+            path,
+        )
+    if not any(s.kind in {"video", "audio"} for s in streams):
+        raise UnreadableMedia(
+            f"no audio or video streams (ffprobe read it as {container.format_name})", path
+        )
+    capture = interpret_video(container, list(streams), signatures)
+    facts = FlagInput(filetype, capture, mtime, now, container, streams, layout, tuple(signatures))
+    return Inspection(
+        display_path(path), digest, mtime, filetype, container, streams, capture,
+        tuple(evaluate_flags(facts)), layout,
+    )  # fmt: skip
+
+
+def _explain_probe_failure(message: str, filetype: FileType, layout: BoxLayout | None) -> str:
+    if filetype.is_iso and layout is not None and "moov" not in layout.box_order:
+        if layout.truncated_by:
+            return (
+                f"truncated MP4/QuickTime: the file ends {layout.truncated_by:,} bytes early and "
+                "its index (moov) is missing, as after an interrupted download or copy"
+            )
+        return "incomplete MP4/QuickTime: the index (moov) is missing"
+    if filetype.kind in {"unknown", "empty"}:
+        return f"not a recognisable media file ({message})"
+    return message
+
+
+def _inspect_still(
+    path: str | os.PathLike[str] | bytes,
+    digest: FileDigest,
+    mtime: dt.datetime,
+    filetype: FileType,
+    now: dt.datetime,
+    timeout: float,
+) -> Inspection:
+    try:
+        exif, notes = read_exif(path)
+    except Exception as exc:  # exifread raises assorted errors on damaged headers
+        exif, notes = {}, [f"EXIF not read: the reader failed ({type(exc).__name__}: {exc})"]
+    container = None
+    streams: tuple[StreamInfo, ...] = ()
+    try:
+        doc = ffprobe_json(path, timeout=timeout)
+        container, streams = parse_container(doc), tuple(parse_streams(doc))
+    except UnreadableMedia:
+        # ffprobe 6 cannot read every still (HEIC grids); EXIF may still be there.
+        if not exif:
+            raise UnreadableMedia(f"cannot read this {filetype.kind} image", path) from None
+    capture, skipped = interpret_exif(exif)
+    facts = FlagInput(filetype, capture, mtime, now, container, streams)
+    return Inspection(
+        display_path(path), digest, mtime, filetype, container, streams, capture,
+        tuple(evaluate_flags(facts)), exif=exif_as_text(exif), notes=(*notes, *skipped),
+    )  # fmt: skip

@@ -1,0 +1,60 @@
+"""Stage 7 of matching: in a compilation, the edge between two known videos goes at the cut."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import numpy as np
+
+from verify.config import MATCH, MatchConfig
+from verify.hashing.forms import Form, FrameTable
+from verify.matching.results import Match
+
+
+def meet_at_cuts(
+    matches: list[Match], clip: FrameTable, config: MatchConfig = MATCH
+) -> list[Match]:
+    """Put the edge between consecutive segments of different alignments at the cut.
+
+    Where one alignment hands over to another (a compilation: footage of one
+    known video, then of another, or another part), the clip's own frames
+    place the cut more precisely than the sparser known frames can: between
+    the last frame matched by the first segment and the first frame matched
+    by the next, where the clip's picture changes most (`cut_between`).
+    Each edge moves there when the two segments overlap or almost meet (less
+    than one bank interval apart).
+    """
+    placed = [(m, i) for m in matches for i in range(len(m.segments))]
+    placed.sort(key=lambda p: p[0].segments[p[1]].query_start)
+    edited = {id(m): list(m.segments) for m in matches}
+    for (m1, i1), (m2, i2) in itertools.pairwise(placed):
+        a, b = edited[id(m1)][i1], edited[id(m2)][i2]
+        interval = max(m1.known_interval, m2.known_interval)
+        if not a.last_match < b.first_match or a.query_end < b.query_start - interval:
+            continue
+        cut = cut_between(clip, a.last_match, b.first_match, config)
+        edited[id(m1)][i1] = a.moved(end=cut)
+        edited[id(m2)][i2] = b.moved(start=max(b.query_start, cut) if b.query_start < cut else cut)
+    return [dataclasses.replace(m, segments=tuple(edited[id(m)])) for m in matches]
+
+
+def cut_between(clip: FrameTable, first: float, last: float, config: MatchConfig = MATCH) -> float:
+    """Where the clip cuts between times ``first`` and ``last``.
+
+    Halfway between the two neighbouring frames that differ most, if they
+    differ like different shots (``cut_bits``) and clearly more than any
+    other two (``cut_dominance``; fast footage changes as much from frame to
+    frame); else halfway between ``first`` and ``last``.
+    """
+    inside = np.flatnonzero((clip.time >= first - 1e-6) & (clip.time <= last + 1e-6))
+    if inside.size >= 2:
+        inside = inside[np.argsort(clip.time[inside])]
+        hashes = clip.forms[Form.PHASH][inside]
+        change = np.bitwise_count(hashes[1:] ^ hashes[:-1]).astype(np.float64)
+        i = int(np.argmax(change))
+        others = np.delete(change, i)
+        runner_up = float(others.max()) if others.size else 0.0
+        if change[i] >= config.cut_bits and change[i] >= config.cut_dominance * runner_up:
+            return float(clip.time[inside[i]] + clip.time[inside[i + 1]]) / 2
+    return (first + last) / 2

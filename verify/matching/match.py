@@ -1,0 +1,118 @@
+"""Match a clip against the bank: which known videos it copies, and where.
+
+`match_file` is the one recipe every caller uses (``verify match``,
+``verify report``, ``verify batch`` and its grouping): it fingerprints the
+clip at ``config.query_sampling`` keeping its pictures, and runs the stages:
+
+1. `candidates`: known videos sharing hash slices with the clip;
+2. `pairs`: frame pairs within ``match_distance`` bits, by the forms' pairings;
+3. `offsets`: the time offset the pairs agree on, refined per run of frames;
+4. `segments`: runs of aligned frames as segments, grown and de-duplicated;
+5. `edges`: each segment's edges, between matched and unmatched known frames;
+6. `score`: each candidate's best alignment (as is or mirrored) and its score;
+7. `cuts`: where a compilation hands over from one known video to the next;
+
+and, for a candidate the clip's own forms cover poorly, `reframe`: the
+framing an off-centre crop shows, after which the clip is aligned again
+through it. Every stage can be switched off or tuned through `MatchConfig`.
+"""
+
+from __future__ import annotations
+
+import os
+
+from verify.bank.store import BankStore, KnownVideo, slice_keys
+from verify.config import HASH, INSPECT, MATCH, HashConfig, MatchConfig
+from verify.hashing.fingerprint import VideoFingerprint
+from verify.hashing.forms import Form, FrameTable
+from verify.inspection.inspect import Inspection
+from verify.matching.candidates import find_candidates, lookup_hashes
+from verify.matching.cuts import meet_at_cuts
+from verify.matching.reframe import Framing, Reframer
+from verify.matching.results import Match, MatchReport
+from verify.matching.score import best_match, is_firm
+from verify.media.decode import Sampling
+
+
+def match_file(
+    path: str | os.PathLike[str] | bytes,
+    bank: BankStore,
+    config: MatchConfig = MATCH,
+    *,
+    sampling: Sampling | str | None = None,
+    timeout: float = INSPECT.probe_timeout_s,
+    known_digest: tuple[str, int] | None = None,
+    probed: Inspection | None = None,
+    hash_config: HashConfig = HASH,
+) -> MatchReport:
+    """Every known video in ``bank`` that the file at ``path`` copies, best first.
+
+    The file is sampled at ``sampling`` (default ``config.query_sampling``);
+    ``known_digest`` and ``probed`` spare re-reading what the caller has
+    already read (see `verify.hashing.fingerprint.fingerprint_video`). The
+    report's ``query`` is the file's fingerprint.
+    """
+    reframer = Reframer(
+        path, config.query_sampling if sampling is None else sampling, timeout=timeout,
+        known_digest=known_digest, probed=probed, config=config, hash_config=hash_config,
+    )  # fmt: skip
+    return match_fingerprint(reframer.fingerprint(), bank, config, reframer=reframer)
+
+
+def match_fingerprint(
+    query: VideoFingerprint,
+    bank: BankStore,
+    config: MatchConfig = MATCH,
+    *,
+    reframer: Reframer | None = None,
+) -> MatchReport:
+    """The stages of `match_file` on a clip already fingerprinted.
+
+    Without a ``reframer`` (the clip's pictures) off-centre crops cannot be
+    searched for; the report counts in ``unframed`` the candidates that went
+    without the search (and one for lookups that went without the pictures'
+    keys, for still footage), so that a caller holding only fingerprints
+    knows when `match_file` could find more.
+    """
+    clip = query.table()
+    reframing = reframer if config.reframe_stage else None
+    extra = reframing.probe_hashes if reframing is not None else None
+    probes = lookup_hashes(clip, extra, config)
+    candidates = find_candidates(bank, probes, config)
+    duration = query.duration or (float(clip.time.max()) if clip.size else 0.0)
+    found: dict[int, Match] = {}
+    searched: list[tuple[KnownVideo, FrameTable, Framing]] = []
+    # Still footage gives few keys of its own: its pictures, through a grid of
+    # framings, would have been looked up too (see `lookup_hashes`).
+    few_keys = len(slice_keys(probes)) < config.reframe_probe_below_keys
+    unframed = int(config.reframe_stage and reframing is None and few_keys)
+    for video_id, _votes in candidates:
+        known = bank.known_frames(video_id)
+        if known.size == 0:
+            continue
+        video = bank.video_by_id(video_id)
+        match = best_match(clip, known, video, duration, config=config)
+        if match is not None:
+            found[video_id] = match
+        if not config.reframe_stage or (match is not None and is_firm(match, duration, config)):
+            continue
+        if reframing is None:
+            unframed += 1
+            continue
+        framing = reframing.find_framing(known.forms[Form.CENTRE70][known.usable])
+        if framing is not None:
+            searched.append((video, known, framing))
+    windows = reframing.window_hashes([f for *_, f in searched]) if searched and reframing else []
+    for (video, known, framing), hashes in zip(searched, windows, strict=True):
+        match = best_match(
+            clip.with_form(Form.WINDOW, hashes), known, video, duration, mirrored=(False,),
+            framing=framing, config=config,
+        )  # fmt: skip
+        previous = found.get(video.id)
+        if match is not None and (previous is None or match.score > previous.score):
+            found[video.id] = match
+    matches = list(found.values())
+    if config.cuts_stage:
+        matches = meet_at_cuts(matches, clip, config)
+    matches.sort(key=lambda m: m.score, reverse=True)
+    return MatchReport(query, bank.location, tuple(matches), len(candidates), unframed)

@@ -1,0 +1,192 @@
+"""Stage 3 of matching: the time offset along which a copy's frames line up.
+
+A real copy's matching frames share one offset (known time minus clip
+time); a bag of similar frames at random offsets is no match. Offsets are
+voted on coarsely to find alignments (`offset_peak`), then each run of
+frames gets its exact offset: to a fraction of a frame where the footage
+moves (`exact_offset`), the middle of the equally good offsets where it is
+still (`middle_offset`), and the copy's own timeline where the frames
+cannot tell (`prefer_same_timeline`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from verify.config import MATCH, MatchConfig
+from verify.hashing.forms import FrameTable
+from verify.matching.pairs import Pairs
+
+
+@dataclasses.dataclass(frozen=True)
+class Alignment:
+    """One clip against one known video, one way round: what aligning needs."""
+
+    clip: FrameTable
+    known: FrameTable
+    pairs: Pairs
+    offsets: np.ndarray  # known time - clip time, per pair
+    mirrored: bool
+    clip_duration: float
+    known_duration: float
+    config: MatchConfig = MATCH
+
+
+def offset_peak(offsets: np.ndarray, weights: np.ndarray, config: MatchConfig = MATCH) -> float:
+    """The time offset most frame pairs agree on (weighted vote in smoothed bins).
+
+    Bins are ``offset_bin_seconds`` wide (a quarter of the bank's interval);
+    the winner is the weighted mean of the pairs in its bin and its two
+    neighbours.
+    """
+    bins = np.round(offsets / config.offset_bin_seconds).astype(np.int64)
+    low = bins.min()
+    votes = np.bincount(bins - low, weights=weights)
+    smoothed = np.convolve(votes, [0.5, 1.0, 0.5], mode="same")
+    best = int(np.argmax(smoothed))
+    near = np.abs(bins - low - best) <= 1
+    return float(np.average(offsets[near], weights=weights[near]))
+
+
+def pairs_at_offset(
+    pairs: Pairs, offsets: np.ndarray, free: np.ndarray, peak: float, config: MatchConfig = MATCH
+) -> dict[int, tuple[int, float, int]]:
+    """For each free clip frame, its best known frame near ``peak``: {q: (k, offset, bits)}.
+
+    Near means within ``offset_tolerance_seconds`` (frames of two copies are
+    sampled up to one interval apart); closest in time wins, then in bits.
+    """
+    gap = np.abs(offsets - peak)
+    near = np.flatnonzero(free[pairs.q] & (gap <= config.offset_tolerance_seconds))
+    order = near[np.lexsort((pairs.distance[near], gap[near], pairs.q[near]))]
+    first = np.ones(order.size, bool)
+    first[1:] = pairs.q[order][1:] != pairs.q[order][:-1]
+    return {
+        int(pairs.q[i]): (int(pairs.k[i]), float(offsets[i]), int(pairs.distance[i]))
+        for i in order[first]
+    }
+
+
+def exact_offset(
+    offsets: np.ndarray, distances: np.ndarray, config: MatchConfig = MATCH
+) -> tuple[float, bool]:
+    """A run's time offset, to a fraction of a frame, and whether the frames pin it.
+
+    Pairs are sampled up to half an interval apart, so their offsets scatter;
+    but pairs showing the very same source frame (copies keep the frame
+    timing, trimmed or not) share the exact offset. The most common offset,
+    counted in ``offset_precision_seconds`` bins and weighted towards closer
+    hashes, is that one. It is pinned (moving footage) when no offset more
+    than two bins away gets ``offset_sharpness`` of its votes; still footage
+    gets as many at any nearby offset.
+    """
+    bins = np.round(offsets / config.offset_precision_seconds).astype(np.int64)
+    weights = 1.0 / (1.0 + distances)
+    low = bins.min()
+    votes = np.bincount(bins - low, weights=weights)
+    best = int(np.argmax(votes))
+    far = np.abs(np.arange(votes.size) - best) > 2
+    sharp = not far.any() or votes[far].max() < config.offset_sharpness * votes[best]
+    near = bins == best + low
+    return float(np.average(offsets[near], weights=weights[near])), bool(sharp)
+
+
+def support(run: list[int], offsets: np.ndarray, alignment: Alignment, own: float) -> np.ndarray:
+    """How well the run's clip frames agree with each of ``offsets``: the sum, over clip
+    frames, of the closeness of the frame's best pair within ``own`` seconds of it."""
+    pairs, config = alignment.pairs, alignment.config
+    lo, hi = float(offsets.min()) - own, float(offsets.max()) + own
+    mine = np.flatnonzero(
+        np.isin(pairs.q, run) & (alignment.offsets >= lo) & (alignment.offsets <= hi)
+    )
+    if mine.size == 0:
+        return np.zeros(offsets.size)
+    mine = mine[np.argsort(pairs.q[mine], kind="stable")]
+    closeness = 1.0 - pairs.distance[mine] / (config.match_distance + 1)
+    found = alignment.offsets[mine]
+    starts = np.flatnonzero(np.r_[True, pairs.q[mine][1:] != pairs.q[mine][:-1]])
+    rows = max(1, config.distance_block_cells // mine.size)  # bounded memory
+    totals = []
+    for part in np.array_split(offsets, -(-offsets.size // rows)):
+        weighted = np.where(np.abs(found[None, :] - part[:, None]) <= own, closeness, 0.0)
+        totals.append(np.maximum.reduceat(weighted, starts, axis=1).sum(axis=1))
+    return np.concatenate(totals)
+
+
+def middle_offset(run: list[int], offset: float, alignment: Alignment) -> float:
+    """For footage that does not pin its offset: the middle of the offsets the frames
+    support best, near ``offset``.
+
+    A text slide or a still shot matches at any offset within it; only its
+    changes (the next slide, a cut) bound the offset, and the bank's sparse
+    frames place a change only to within their interval. Every offset
+    between those bounds explains the frames equally well (support at least
+    ``offset_plateau`` of the best); the middle of that range is off by at
+    most half the bank's interval.
+    """
+    config = alignment.config
+    own = alignment.known.interval() / 2
+    step = config.offset_precision_seconds
+    reach = round(config.offset_tolerance_seconds / step)
+    grid = offset + step * np.arange(-reach, reach + 1)
+    found = support(run, grid, alignment, own)
+    good = found >= config.offset_plateau * found.max()
+    peak = int(np.argmax(found))
+    start, end = peak, peak
+    while start > 0 and good[start - 1]:
+        start -= 1
+    while end < grid.size - 1 and good[end + 1]:
+        end += 1
+    return float((grid[start] + grid[end]) / 2)
+
+
+def prefer_same_timeline(
+    run: list[int], offset: float, alignment: Alignment, preferred: tuple[float, ...], *,
+    sharp: bool,
+) -> float:  # fmt: skip
+    """``offset``, or a preferred one (the copy starts or ends where the known video does)
+    that the frames support as well.
+
+    Still footage matches at any offset nearby, so its pairs cannot place it
+    to better than a few tenths of a second; a moving picture can, and then
+    only the true offset is supported. Where the frames cannot tell (support
+    at least ``same_timeline_support`` of the found offset's), a copy keeping
+    the known video's timeline is the likelier reading. Moving footage is
+    held to the known frame nearest in time; still footage (not ``sharp``)
+    to either known frame around each clip frame, since a slide's change
+    falls anywhere between the two.
+    """
+    config = alignment.config
+    interval = alignment.known.interval()
+    own = interval / 2 if sharp else interval
+    near = [
+        c for c in preferred if c != offset and abs(c - offset) <= config.offset_tolerance_seconds
+    ]
+    if not near:
+        return offset
+    here, *there = support(run, np.array([offset, *near]), alignment, own)
+    for candidate, supported in zip(near, there, strict=True):
+        if supported >= config.same_timeline_support * here:
+            return candidate
+    return offset
+
+
+def run_offset(
+    run: list[int], chosen: dict[int, tuple[int, float, int]], alignment: Alignment
+) -> float:
+    """The offset of one run of clip frames, through the offset stages ``config`` allows."""
+    config = alignment.config
+    bits = np.array([chosen[q][2] for q in run], np.float64)
+    found = np.array([chosen[q][1] for q in run])
+    if config.exact_offset_stage:
+        offset, sharp = exact_offset(found, bits, config)
+    else:
+        offset, sharp = float(np.average(found, weights=1.0 / (1.0 + bits))), True
+    if not sharp and config.middle_offset_stage:
+        offset = middle_offset(run, offset, alignment)
+    if config.same_timeline_stage:
+        ends = (0.0, alignment.known_duration - alignment.clip_duration)
+        offset = prefer_same_timeline(run, offset, alignment, ends, sharp=sharp)
+    return offset

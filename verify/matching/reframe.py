@@ -1,0 +1,313 @@
+"""Off-centre crops: where a clip's picture sits inside a known video's picture.
+
+A copy cropped off-centre (a corner cut away with a watermark) matches none
+of the forms the bank stores: its full frame is no longer the known centre
+85 %, nor its centre 70 % the known centre 70 %. It still shows the known
+centre 70 % though, shifted and scaled to a window of its own. That window,
+the *framing*, is the same in every frame of the copy, so it is searched for
+once per candidate on a few anchor pictures of the clip (a grid of framings,
+then a finer search around the best); the clip's frames are then hashed
+through it and compared with the known centre 70 % like any other form.
+
+The clip's pictures are kept as it is fingerprinted (`Reframer.fingerprint`):
+`fingerprint_video` holds every sampled picture until it has seen them all
+(bars are judged over the whole video), so keeping them through matching
+raises its peak memory little, and spares a second decoding run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import os
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from verify.config import HASH, INSPECT, MATCH, HashConfig, MatchConfig
+from verify.hashing.fingerprint import VideoFingerprint, fingerprint_video
+from verify.hashing.normalise import is_uniform
+from verify.hashing.phash import distance_table, phash_windows
+from verify.inspection.inspect import Inspection
+from verify.media.decode import Sampling
+
+# The known picture's centre 70 % (the centre70 form's crop), as fractions.
+INNER = (0.15, 0.85)
+
+
+@dataclasses.dataclass(frozen=True)
+class Framing:
+    """The part of the known picture a clip shows, in fractions of its width and height."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+
+    @classmethod
+    def of_row(cls, row: np.ndarray) -> Framing:
+        return cls(*(round(float(v), 4) for v in row))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def describe(self) -> str:
+        """In words, e.g. "a crop: 88 % x 88 % of the known picture, from 2 % left, 10 % top"."""
+        return describe_framing(self.to_dict())
+
+    @property
+    def is_whole(self) -> bool:
+        """The whole known picture, or as good as: no reframing needed."""
+        return self.width > 0.99 and self.height > 0.99
+
+
+def describe_framing(framing: dict[str, float]) -> str:
+    """A framing (as `Framing.to_dict` gives it) in words."""
+    return (
+        f"a crop: {framing['width']:.0%} x {framing['height']:.0%} of the known picture, "
+        f"from {framing['left']:.0%} left, {framing['top']:.0%} top"
+    ).replace("%", " %")
+
+
+def framing_grid(max_crop: float, step: float) -> np.ndarray:
+    """Framings (left, top, width, height) of every crop keeping the aspect, ``step`` apart."""
+    rows = []
+    for size in np.arange(1.0 - max_crop, 1.0 + 1e-9, step):
+        places = np.linspace(0.0, 1.0 - size, round((1.0 - size) / step) + 1)
+        rows += [(left, top, size, size) for left in places for top in places]
+    return np.array(rows, np.float64)
+
+
+def window_boxes(framings: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Boxes in the clip's pixels that show the known centre 70 %, one per framing."""
+    left, top, w, h = np.asarray(framings, np.float64).reshape(-1, 4).T
+    low, high = INNER
+    boxes = np.stack(
+        [(low - left) / w * width, (low - top) / h * height,
+         (high - left) / w * width, (high - top) / h * height],
+        axis=1,
+    )  # fmt: skip
+    return np.clip(boxes, 0.0, [width, height, width, height])
+
+
+class _Spread:
+    """Pictures kept evenly spread over a clip of unknown length: at most 2 x ``need``."""
+
+    def __init__(self, need: int, spacing: float) -> None:
+        self.need = need
+        self.kept: list[tuple[float, np.ndarray]] = []
+        self.spacing = spacing
+        self.next = float("-inf")
+
+    def offer(self, time: float, picture: np.ndarray) -> None:
+        if time < self.next:
+            return
+        self.kept.append((time, picture))
+        self.next = time + self.spacing
+        if len(self.kept) >= 2 * self.need:
+            self.kept = self.kept[::2]
+            self.spacing *= 2
+
+    def pick(self) -> list[tuple[float, np.ndarray]]:
+        """``need`` of the kept pictures (or all there are), evenly spread."""
+        if not self.kept:
+            return []
+        picks = np.linspace(0, len(self.kept) - 1, min(self.need, len(self.kept)))
+        return [self.kept[i] for i in picks.round().astype(int)]
+
+
+def _tables(hashes: np.ndarray, known: np.ndarray, cells: int) -> Iterator[tuple[int, np.ndarray]]:
+    """Bits apart of every hash (flattened) from blocks of known hashes: (block start, table)."""
+    flat = hashes.ravel()
+    block = max(1, cells // max(1, flat.size))
+    for start in range(0, known.size, block):
+        yield start, distance_table(flat, known[start : start + block])
+
+
+def _nearest(hashes: np.ndarray, known: np.ndarray, cells: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each hash's closest known hash: (bits apart, index)."""
+    best = np.full(hashes.size, 65, np.int16)
+    where = np.zeros(hashes.size, np.int64)
+    for start, bits in _tables(hashes, known, cells):
+        closest = bits.argmin(axis=1)
+        distance = np.take_along_axis(bits, closest[:, None], axis=1)[:, 0]
+        better = distance < best
+        best[better], where[better] = distance[better], closest[better] + start
+    return best.reshape(hashes.shape), where.reshape(hashes.shape)
+
+
+def _any_within(hashes: np.ndarray, known: np.ndarray, bits: int, cells: int) -> bool:
+    """Whether any hash is within ``bits`` of any known hash."""
+    return any((table <= bits).any() for _, table in _tables(hashes, known, cells))
+
+
+class Reframer:
+    """One clip's anchor pictures, and the framing searches made with them."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | bytes,
+        sampling: Sampling | str,
+        *,
+        timeout: float = INSPECT.probe_timeout_s,
+        known_digest: tuple[str, int] | None = None,
+        probed: Inspection | None = None,
+        config: MatchConfig = MATCH,
+        hash_config: HashConfig = HASH,
+    ):
+        self.path = path
+        self.config = config
+        self.hash_config = hash_config
+        # Seconds between the frames the bank keeps: it stores every video at
+        # the hashing config's sampling (fps=2 by default).
+        rate = Sampling.parse(hash_config.sampling).rate
+        self.interval = 1.0 / rate if rate else 0.5
+        self.sampling = Sampling.parse(sampling) if isinstance(sampling, str) else sampling
+        self.timeout = timeout
+        self.known_digest = known_digest
+        self.probed = probed
+        share = config.reframe_anchors // config.reframe_phases
+        self._phases = [_Spread(share, self.interval) for _ in range(config.reframe_phases)]
+        self._grid = framing_grid(config.reframe_max_crop, config.reframe_grid_step)
+        self._anchors: list[tuple[float, np.ndarray]] | None = None
+        self._screen: list[int] = []  # the anchors a candidate is first screened with
+        self._rows: dict[int, np.ndarray] = {}  # anchor -> its pHash through every grid framing
+        self._pictures: list[np.ndarray] = []  # every clip frame's, in order
+
+    def fingerprint(self) -> VideoFingerprint:
+        """Fingerprint the clip (as `fingerprint_video`), keeping its pictures."""
+        return fingerprint_video(
+            self.path, self.sampling, timeout=self.timeout, known_digest=self.known_digest,
+            probed=self.probed, pictures=self.add, config=self.hash_config,
+        )  # fmt: skip
+
+    def add(self, time: float, picture: np.ndarray) -> None:
+        """Keep one clip picture (they arrive in order), and consider it as an anchor.
+
+        On fast footage a clip frame only looks like the known frame of the
+        very same moment, and the bank holds one frame every
+        ``interval``: anchors are taken at ``reframe_phases`` evenly spaced
+        phases of that interval (so that, whatever the clip's phase against
+        the known video, some anchors fall on known frames), each phase's
+        anchors spread over the whole clip.
+        """
+        self._pictures.append(picture)
+        phase = (time % self.interval) / self.interval * len(self._phases)
+        nearest = round(phase)
+        if abs(phase - nearest) > 0.25 or is_uniform(picture, self.hash_config):
+            return
+        self._phases[nearest % len(self._phases)].offer(time, picture)
+        self._anchors = None
+
+    @property
+    def anchors(self) -> list[tuple[float, np.ndarray]]:
+        """Up to ``reframe_anchors`` detailed clip pictures spread over the clip, by phase."""
+        if self._anchors is None:
+            self._anchors, self._screen, self._rows = [], [], {}
+            for spread in self._phases:
+                picked = spread.pick()
+                if picked:  # each phase's first and last anchor screen candidates
+                    self._screen += sorted(
+                        {len(self._anchors), len(self._anchors) + len(picked) - 1}
+                    )
+                self._anchors += picked
+        return self._anchors
+
+    def _grid_hashes(self, which: Sequence[int]) -> np.ndarray:
+        """pHashes of anchors ``which`` through every grid framing (anchors x framings)."""
+        anchors = self.anchors
+        for i in which:
+            if i not in self._rows:
+                picture = anchors[i][1]
+                self._rows[i] = phash_windows(
+                    picture, window_boxes(self._grid, *picture.shape[::-1])
+                )
+        return np.array([self._rows[i] for i in which], np.uint64).reshape(-1, len(self._grid))
+
+    def probe_hashes(self) -> list[int]:
+        """Hashes to look up in the postings: the most detailed anchor through a coarse grid.
+
+        Still footage offers few distinct hashes of its own, so without these
+        an off-centre crop of it may find no candidate at all. The grid is
+        twice as coarse as the search's: every lookup costs time on a large
+        bank.
+        """
+        anchors = self.anchors
+        if not anchors:
+            return []
+        picture = max((p for _, p in anchors), key=lambda p: float(p.std()))
+        config = self.config
+        coarse = framing_grid(config.reframe_max_crop, 2 * config.reframe_grid_step)
+        return [int(v) for v in phash_windows(picture, window_boxes(coarse, *picture.shape[::-1]))]
+
+    def find_framing(self, known_centre70: np.ndarray) -> Framing | None:
+        """The framing through which the anchors show ``known_centre70`` hashes, if any.
+
+        The grid framing that puts the most anchors within ``match_distance`` of
+        a known frame wins (ties: fewer bits in all); it must reach
+        ``reframe_min_anchors``. It is then refined in finer steps, each anchor
+        held to the known frame it found. None when nothing reaches the
+        threshold or the winner is the whole picture (the matcher's own
+        centre 70 % comparison already covers that). A few anchors screen
+        the candidate first: when none of them comes within ``match_distance``
+        through any framing, the others are not tried.
+        """
+        config = self.config
+        cells = config.distance_block_cells
+        known = np.asarray(known_centre70, np.uint64)
+        anchors = self.anchors
+        if known.size == 0 or len(anchors) < config.reframe_min_anchors:
+            return None
+        if not _any_within(self._grid_hashes(self._screen), known, config.match_distance, cells):
+            return None
+        distance, where = _nearest(self._grid_hashes(range(len(anchors))), known, cells)
+        close = (distance <= config.match_distance).sum(axis=0)
+        spread = np.minimum(distance, 32).sum(axis=0)
+        best = int(np.lexsort((spread, -close))[0])
+        if close[best] < config.reframe_min_anchors:
+            return None
+        matched = np.flatnonzero(distance[:, best] <= config.match_distance)
+        targets = known[where[matched, best]]
+        pictures = [anchors[a][1] for a in matched]
+        framing, bits = self._refine(self._grid[best], pictures, targets, config.reframe_grid_step)
+        if (bits <= config.match_distance).sum() < config.reframe_min_anchors:
+            return None
+        found = Framing.of_row(framing)
+        return None if found.is_whole else found
+
+    @staticmethod
+    def _refine(
+        start: np.ndarray, pictures: list[np.ndarray], targets: np.ndarray, grid_step: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Local search around ``start``: each of the four numbers moved by half, then
+        a quarter of the grid step, keeping the framing with the fewest bits in all."""
+        framing = start
+        bits = Reframer._bits(framing[None, :], pictures, targets)[:, 0]
+        for step in (grid_step / 2, grid_step / 4):
+            moves = np.array(list(itertools.product((-step, 0.0, step), repeat=4)))
+            tried = framing + moves
+            tried = tried[(tried[:, 2] > 0.5) & (tried[:, 3] > 0.5)]
+            found = Reframer._bits(tried, pictures, targets)
+            choice = int(np.argmin(found.sum(axis=0)))
+            if found[:, choice].sum() < bits.sum():
+                framing, bits = tried[choice], found[:, choice]
+        return framing, bits
+
+    @staticmethod
+    def _bits(framings: np.ndarray, pictures: list[np.ndarray], targets: np.ndarray) -> np.ndarray:
+        """Bits apart of each picture through each framing from its target (pictures x framings)."""
+        rows = [
+            phash_windows(picture, window_boxes(framings, *picture.shape[::-1])) ^ target
+            for picture, target in zip(pictures, targets, strict=True)
+        ]
+        return np.bitwise_count(np.array(rows, np.uint64)).astype(np.int16)
+
+    def window_hashes(self, framings: Sequence[Framing]) -> list[np.ndarray]:
+        """Every clip frame's pHash through each framing (one array per framing)."""
+        rows = np.array([(f.left, f.top, f.width, f.height) for f in framings], np.float64)
+        table = np.array(
+            [phash_windows(p, window_boxes(rows, *p.shape[::-1])) for p in self._pictures],
+            np.uint64,
+        ).reshape(len(self._pictures), len(rows))
+        return [table[:, i].copy() for i in range(len(rows))]

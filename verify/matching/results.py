@@ -1,0 +1,75 @@
+"""What matching finds: a `Match` per known video the clip copies, in one `MatchReport`."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from verify.bank.store import KnownVideo
+from verify.hashing.fingerprint import VideoFingerprint
+from verify.matching.reframe import Framing
+from verify.matching.segments import Segment
+
+SCHEMA_VERSION = "1.1"
+
+
+@dataclasses.dataclass(frozen=True)
+class Match:
+    """One known video the clip copies."""
+
+    video: KnownVideo
+    score: float
+    mirrored: bool
+    segments: tuple[Segment, ...]
+    framing: Framing | None = None  # the part of the known picture an off-centre crop shows
+    # Seconds between the known video's stored frames (its sampling).
+    known_interval: float = dataclasses.field(default=0.5, compare=False)
+
+    @property
+    def coverage(self) -> float:
+        """Seconds of the clip its segments cover."""
+        return sum(s.query_length for s in self.segments)
+
+    def to_dict(self) -> dict[str, Any]:
+        video = self.video
+        return {
+            "path": video.path,
+            "sha256": video.sha256,
+            "score": round(float(self.score), 4),
+            "mirrored": self.mirrored,
+            "framing": self.framing.to_dict() if self.framing else None,
+            "duration": video.duration,
+            "source": video.source,
+            "posted_at": video.posted_at,
+            "url": video.url,
+            "added_at": video.added_at,
+            "segments": [s.to_dict() for s in self.segments],
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class MatchReport:
+    """Everything matching found for one clip.
+
+    ``unframed`` counts candidates that may be off-centre crops but could not
+    be searched for a framing, because the caller had only the clip's
+    fingerprint and not its pictures (`verify.matching.match_file` has both).
+    """
+
+    query: VideoFingerprint
+    bank: str
+    matches: tuple[Match, ...]
+    candidates: int
+    unframed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "path": self.query.path,
+            "sha256": self.query.sha256,
+            "duration": self.query.duration,
+            "sampling": self.query.sampling,
+            "bank": self.bank,
+            "candidates": int(self.candidates),
+            "matches": [m.to_dict() for m in self.matches],
+        }

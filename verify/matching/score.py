@@ -1,0 +1,64 @@
+"""Stage 6 of matching: one known video's best alignment with the clip, and its score."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from verify.bank.store import KnownVideo
+from verify.config import MATCH, MatchConfig
+from verify.hashing.forms import FrameTable
+from verify.matching.pairs import close_pairs
+from verify.matching.reframe import Framing
+from verify.matching.results import Match
+from verify.matching.segments import align_segments
+
+
+def best_match(
+    clip: FrameTable, known: FrameTable, video: KnownVideo, duration: float, *,
+    mirrored: tuple[bool, ...] | None = None, framing: Framing | None = None,
+    config: MatchConfig = MATCH,
+) -> Match | None:  # fmt: skip
+    """The clip aligned with one known video, as is or mirrored, whichever scores best.
+
+    ``mirrored`` lists the ways tried (default: as is, and mirrored if the
+    mirror stage is on). The score is the share of the clip the segments
+    cover, discounted by how many bits apart their frames are.
+    """
+    ways = mirrored if mirrored is not None else (False, True) if config.mirror_stage else (False,)
+    known_duration = video.duration or float(known.time.max())
+    best: Match | None = None
+    for way in ways:
+        pairs = close_pairs(clip, known, mirrored=way, config=config)
+        segments = align_segments(
+            clip, known, pairs, mirrored=way, clip_duration=duration,
+            known_duration=known_duration, config=config,
+        )  # fmt: skip
+        if not segments:
+            continue
+        covered = sum(s.query_length for s in segments)
+        mean_distance = np.average(
+            [s.mean_distance for s in segments], weights=[s.frames for s in segments]
+        )
+        score = min(1.0, covered / duration if duration else 0.0) * (1 - mean_distance / 64)
+        if best is None or score > best.score:
+            best = Match(
+                video, float(score), way, tuple(segments), framing, known_interval=known.interval()
+            )
+    return best
+
+
+def is_firm(match: Match, duration: float, config: MatchConfig = MATCH) -> bool:
+    """Whether a match covers the clip with close frames: no framing search needed.
+
+    Its segments must cover ``reframe_below_coverage`` of the clip, and that
+    share of the known frames within them must have a clip frame within
+    ``match_distance`` (an off-centre crop may still be aligned, loosely,
+    over its whole length, by a few close frames and others up to
+    ``extend_distance`` apart).
+    """
+    spanned = sum(s.known_frames for s in match.segments)
+    matched = sum(s.known_matched for s in match.segments)
+    return (
+        match.coverage >= config.reframe_below_coverage * duration
+        and matched >= config.reframe_below_coverage * spanned
+    )

@@ -1,0 +1,204 @@
+"""Stage 4 of matching: segments, "clip seconds a-b show known seconds c-d".
+
+`align_segments` takes the close pairs of one clip and one known video,
+finds the offset most of them agree on, splits the frames at it into runs
+in time, and turns each good run into a segment (its exact offset from
+`verify.matching.offsets`, grown by `extend`, its edges placed by
+`verify.matching.edges`); then the next offset among the frames left, until
+none gives a segment. Echoes of a stronger segment are dropped
+(`drop_shadowed`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from verify.config import MATCH, MatchConfig
+from verify.hashing.forms import FrameTable
+from verify.matching.edges import Edges
+from verify.matching.offsets import Alignment, offset_peak, pairs_at_offset, run_offset
+from verify.matching.pairs import Pairs, paired_distances
+
+
+@dataclasses.dataclass(frozen=True)
+class Segment:
+    """Clip seconds [query_start, query_end] show known seconds [ref_start, ref_end]."""
+
+    query_start: float
+    query_end: float
+    ref_start: float
+    ref_end: float
+    frames: int  # matched frame pairs supporting it
+    mean_distance: float
+    # Clip times of the first and last matched frames: the edges lie beyond.
+    first_match: float = dataclasses.field(default=0.0, compare=False)
+    last_match: float = dataclasses.field(default=0.0, compare=False)
+    # Usable known frames within the segment, and how many of them a clip
+    # frame matched: a copy matches nearly all of them.
+    known_frames: int = dataclasses.field(default=0, compare=False)
+    known_matched: int = dataclasses.field(default=0, compare=False)
+
+    @property
+    def query_length(self) -> float:
+        return self.query_end - self.query_start
+
+    def moved(self, *, start: float | None = None, end: float | None = None) -> Segment:
+        """The segment with new clip edges, its known edges moved along its offset."""
+        offset = self.ref_start - self.query_start
+        start = self.query_start if start is None else start
+        end = self.query_end if end is None else end
+        return dataclasses.replace(
+            self, query_start=start, query_end=end, ref_start=max(0.0, start + offset),
+            ref_end=end + offset,
+        )  # fmt: skip
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query_start": round(float(self.query_start), 3),
+            "query_end": round(float(self.query_end), 3),
+            "ref_start": round(float(self.ref_start), 3),
+            "ref_end": round(float(self.ref_end), 3),
+            "frames": int(self.frames),
+            "mean_distance": round(float(self.mean_distance), 2),
+        }
+
+
+def align_segments(
+    clip: FrameTable, known: FrameTable, pairs: Pairs, *, mirrored: bool, clip_duration: float,
+    known_duration: float, config: MatchConfig = MATCH,
+) -> list[Segment]:  # fmt: skip
+    """Segments where matching frames line up along one time offset each."""
+    if pairs.size < config.min_segment_frames:
+        return []
+    offsets = known.time[pairs.k] - clip.time[pairs.q]
+    weights = 1.0 - pairs.distance / (config.match_distance + 1)
+    alignment = Alignment(
+        clip, known, pairs, offsets, mirrored, clip_duration, known_duration, config
+    )  # fmt: skip
+    free = np.ones(clip.size, bool)  # clip frames not yet in a segment
+    segments: list[Segment] = []
+    while True:
+        active = free[pairs.q]
+        if active.sum() < config.min_segment_frames:
+            break
+        peak = offset_peak(offsets[active], weights[active], config)
+        chosen = pairs_at_offset(pairs, offsets, free, peak, config)
+        found = segment_runs(alignment, chosen, free)
+        if not found:
+            # The strongest offset is no real alignment: nothing weaker is either.
+            break
+        for segment, members in found:
+            segments.append(segment)
+            free[members] = False
+    if config.drop_shadowed_stage:
+        segments = drop_shadowed(segments)
+    return sorted(segments, key=lambda s: s.query_start)
+
+
+def segment_runs(
+    alignment: Alignment, chosen: dict[int, tuple[int, float, int]], free: np.ndarray
+) -> list[tuple[Segment, list[int]]]:
+    """Split the chosen clip frames into runs in time and turn good runs into segments.
+
+    Frames further apart than ``max_segment_gap_seconds`` start a new run; a
+    run needs ``min_segment_frames`` frames spanning ``min_segment_seconds``.
+    """
+    clip, known, config = alignment.clip, alignment.known, alignment.config
+    order = sorted(chosen, key=lambda q: clip.time[q])
+    runs: list[list[int]] = []
+    for q in order:
+        if runs and clip.time[q] - clip.time[runs[-1][-1]] <= config.max_segment_gap_seconds:
+            runs[-1].append(q)
+        else:
+            runs.append([q])
+    results = []
+    for run in runs:
+        span = clip.time[run[-1]] - clip.time[run[0]]
+        if len(run) < config.min_segment_frames or span < config.min_segment_seconds:
+            continue
+        offset = run_offset(run, chosen, alignment)
+        members = extend(alignment, run, offset, free) if config.extend_stage else run
+        first, last = clip.time[members[0]], clip.time[members[-1]]
+        if config.edges_stage:
+            edges = Edges(clip, known, offset, alignment.known_duration, config)
+            start = edges.find(first, forward=False, limit=0.0)
+            end = edges.find(last, forward=True, limit=alignment.clip_duration)
+        else:
+            start, end = float(first), float(last)
+        ref_start = max(0.0, start + offset)
+        ref_end = end + offset
+        if alignment.known_duration:
+            ref_end = min(alignment.known_duration, ref_end)
+        # Bits apart at the same moment: each known frame's closest clip frame.
+        closest: dict[int, int] = {}
+        for q in run:
+            k, _, distance = chosen[q]
+            closest[k] = min(distance, closest.get(k, distance))
+        spanned = known.usable & (known.time >= ref_start) & (known.time <= ref_end)
+        segment = Segment(
+            start, end, ref_start, ref_end, len(run), float(np.mean(list(closest.values()))),
+            float(first), float(last), int(spanned.sum()), len(closest),
+        )  # fmt: skip
+        results.append((segment, members))
+    return results
+
+
+def extend(alignment: Alignment, run: list[int], offset: float, free: np.ndarray) -> list[int]:
+    """The run (clip frames in time order) grown along its offset over less alike frames.
+
+    Once an offset is established by frames within ``match_distance``, a
+    neighbouring clip frame that shows the known frame at that offset within
+    ``extend_distance`` bits (a caption appears, a crop bites deeper, fast
+    motion) belongs to the same copy: the run grows over such frames,
+    across gaps of at most ``max_segment_gap_seconds``, never into frames of
+    another segment. Returns the run's clip frames in time order.
+    """
+    clip, known, config = alignment.clip, alignment.known, alignment.config
+    usable_known = np.flatnonzero(known.usable)
+    if usable_known.size == 0:
+        return run
+    aligned = clip.time + offset
+    times = known.time[usable_known]
+    after = np.minimum(np.searchsorted(times, aligned), times.size - 1)
+    before = np.maximum(after - 1, 0)
+    pick = np.where(np.abs(times[after] - aligned) < np.abs(times[before] - aligned), after, before)
+    close_in_time = np.abs(times[pick] - aligned) <= known.interval() / 2
+    qs = np.arange(clip.size)
+    distances = paired_distances(clip, known, qs, usable_known[pick], mirrored=alignment.mirrored)
+    fits = close_in_time & (distances <= config.extend_distance) & free
+    members = set(run)  # all free: the run was chosen among free frames
+    gap = config.max_segment_gap_seconds
+    for step, edge in ((-1, run[0]), (1, run[-1])):
+        reach = clip.time[edge]
+        q = edge + step
+        while 0 <= q < clip.size and abs(clip.time[q] - reach) <= gap:
+            if not free[q]:
+                break
+            if fits[q]:
+                members.add(q)
+                reach = clip.time[q]
+            q += step
+    return sorted(members, key=lambda q: clip.time[q])
+
+
+def drop_shadowed(segments: list[Segment]) -> list[Segment]:
+    """Remove segments that mostly repeat a stronger segment's clip seconds.
+
+    Static or slowly changing footage can line up at a second, weaker offset
+    over the same clip seconds; the stronger alignment (more matched frames,
+    then closer hashes) is the copy, the other an echo of it.
+    """
+    kept: list[Segment] = []
+    for segment in sorted(segments, key=lambda s: (-s.frames, s.mean_distance)):
+        length = max(segment.query_length, 1e-6)
+        shadowed = any(
+            min(segment.query_end, k.query_end) - max(segment.query_start, k.query_start)
+            > 0.5 * length
+            for k in kept
+        )
+        if not shadowed:
+            kept.append(segment)
+    return kept

@@ -1,0 +1,1 @@
+"""The provenance report: its model, how it is built, its HTML page."""
