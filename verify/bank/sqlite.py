@@ -29,7 +29,7 @@ import numpy as np
 from verify.bank.store import AddResult, KnownVideo, slice_keys
 from verify.errors import BankError
 from verify.hashing.fingerprint import VideoFingerprint
-from verify.hashing.forms import INDEXED_FORMS, STORED_FORMS, Form, FrameTable
+from verify.hashing.forms import STORED_FORMS, Form, FrameTable
 from verify.timestamps import format_utc
 
 SCHEMA_VERSION = 3  # of the SQLite file
@@ -77,12 +77,6 @@ def unpack_frames(rows: np.ndarray) -> FrameTable:
     )  # fmt: skip
 
 
-def _index_keys(rows: np.ndarray, forms: tuple[Form, ...] = INDEXED_FORMS) -> set[int]:
-    """Posting keys of the usable frames' ``forms``."""
-    usable = rows[(rows["flags"] & FLAG_UNIFORM) == 0]
-    return slice_keys(int(v) for form in forms for v in usable[form.value])
-
-
 _SCHEMA = """
 CREATE TABLE videos (
     id INTEGER PRIMARY KEY,
@@ -117,7 +111,10 @@ def _post_centre70(db: sqlite3.Connection) -> None:
         frames = np.frombuffer(blob, FRAME_DTYPE_2)
         db.executemany(
             "INSERT OR IGNORE INTO postings (key, video_id) VALUES (?, ?)",
-            ((key, video_id) for key in _index_keys(frames, (Form.CENTRE70,))),
+            (
+                (key, video_id)
+                for key in slice_keys(unpack_frames(frames).indexed_hashes((Form.CENTRE70,)))
+            ),
         )
 
 
@@ -640,7 +637,7 @@ class SqliteBank:
         """
         video_id, sha256, path = self._find_id(key)
         try:
-            keys: set[int] | None = _index_keys(self.frame_rows(video_id))
+            keys: set[int] | None = slice_keys(self.known_frames(video_id).indexed_hashes())
         except BankError:
             keys = None
         with self._write() as db:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -60,12 +61,12 @@ class Form(enum.Enum):
     @property
     def indexed(self) -> bool:
         """Entered in the bank's postings, so that a clip's lookups find it."""
-        return self in _INDEXED
+        return self in INDEXED_FORMS
 
     @property
     def probed(self) -> bool:
         """Looked up in the postings for a clip's probe frames."""
-        return self in _PROBED
+        return self in PROBED_FORMS
 
     @property
     def mirrored(self) -> bool:
@@ -86,11 +87,9 @@ VARIANT_FORMS = tuple(f for f in STORED_FORMS if f not in (Form.PHASH, Form.DHAS
 # centre), its centre 70 % (what a copy with captions or logos at the edges
 # still shares) and a picture-in-picture window (the same keys as the full
 # frame when there is none).
-_INDEXED = (Form.PHASH, Form.CENTRE85, Form.CENTRE70, Form.INSET)
-INDEXED_FORMS = _INDEXED
+INDEXED_FORMS = (Form.PHASH, Form.CENTRE85, Form.CENTRE70, Form.INSET)
 # Full frame, centre 70 %, each also mirrored, and the picture-in-picture window.
-_PROBED = (Form.PHASH, Form.MIRROR, Form.INSET, Form.CENTRE70, Form.MIRROR_CENTRE70)
-PROBED_FORMS = _PROBED
+PROBED_FORMS = (Form.PHASH, Form.MIRROR, Form.INSET, Form.CENTRE70, Form.MIRROR_CENTRE70)
 _PAIRINGS = {
     Form.PHASH: (Form.PHASH, Form.CENTRE85, Form.INSET),
     Form.CENTRE70: (Form.CENTRE70,),
@@ -222,11 +221,13 @@ class FrameTable:
         """These frames with one more form (e.g. `Form.WINDOW` through a framing)."""
         return dataclasses.replace(self, forms={**self.forms, form: hashes})
 
-    def indexed_hashes(self) -> list[int]:
-        """The usable frames' hashes of every indexed form (what the postings hold)."""
+    def indexed_hashes(self, forms: Iterable[Form] = INDEXED_FORMS) -> list[int]:
+        """The usable frames' hashes of ``forms`` (by default every indexed one: what
+        the postings hold)."""
         usable = self.usable
-        return [int(v) for f in INDEXED_FORMS if f in self.forms for v in self.forms[f][usable]]
+        return [int(v) for f in forms if f in self.forms for v in self.forms[f][usable]]
 
+    @functools.cached_property
     def interval(self) -> float:
         """The typical spacing of the frames' times (0.5 s for the bank's fps=2); 1 s if unknown."""
         if self.time.size < 2:

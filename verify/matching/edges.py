@@ -40,7 +40,7 @@ class Edges:
         """The edge past clip time ``t`` (a matched frame); ``limit`` is the clip's end."""
         aligned = t + self.offset
         times = self.known.time[self.known.usable]
-        own = self.known.interval() / 2
+        own = self.known.interval / 2
         if forward:
             hard = min(limit, self.known_duration - self.offset)
             for moment in np.sort(times[times > aligned + own]) - self.offset:

@@ -127,7 +127,7 @@ def middle_offset(run: list[int], offset: float, alignment: Alignment) -> float:
     most half the bank's interval.
     """
     config = alignment.config
-    own = alignment.known.interval() / 2
+    own = alignment.known.interval / 2
     step = config.offset_precision_seconds
     reach = round(config.offset_tolerance_seconds / step)
     grid = offset + step * np.arange(-reach, reach + 1)
@@ -159,7 +159,7 @@ def prefer_same_timeline(
     falls anywhere between the two.
     """
     config = alignment.config
-    interval = alignment.known.interval()
+    interval = alignment.known.interval
     own = interval / 2 if sharp else interval
     near = [
         c for c in preferred if c != offset and abs(c - offset) <= config.offset_tolerance_seconds

@@ -42,7 +42,7 @@ def best_match(
         score = min(1.0, covered / duration if duration else 0.0) * (1 - mean_distance / 64)
         if best is None or score > best.score:
             best = Match(
-                video, float(score), way, tuple(segments), framing, known_interval=known.interval()
+                video, float(score), way, tuple(segments), framing, known_interval=known.interval
             )
     return best
 

@@ -165,7 +165,7 @@ def extend(alignment: Alignment, run: list[int], offset: float, free: np.ndarray
     after = np.minimum(np.searchsorted(times, aligned), times.size - 1)
     before = np.maximum(after - 1, 0)
     pick = np.where(np.abs(times[after] - aligned) < np.abs(times[before] - aligned), after, before)
-    close_in_time = np.abs(times[pick] - aligned) <= known.interval() / 2
+    close_in_time = np.abs(times[pick] - aligned) <= known.interval / 2
     qs = np.arange(clip.size)
     distances = paired_distances(clip, known, qs, usable_known[pick], mirrored=alignment.mirrored)
     fits = close_in_time & (distances <= config.extend_distance) & free
