@@ -684,11 +684,11 @@ def test_batch_groups_an_off_centre_crop_with_its_original(hard_bank, ffmpeg, tm
     # From the fingerprints alone (what the rows hold) the two are not linked:
     # the framing search needs the clip's pictures, which match_file keeps.
     from verify.batch.clustering import Item, find_groups
-    from verify.batch.worker import row_fingerprint
+    from verify.batch.rows import FileRow
 
     rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     items = [
-        Item(r["path"], r["sha256"], row_fingerprint(r), False)  # no path: no second look
+        Item(r["path"], r["sha256"], FileRow.from_dict(r).fingerprint, False)  # no path
         for r in rows
         if r.get("kind") == "file"
     ]

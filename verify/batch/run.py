@@ -9,7 +9,7 @@ Worker processes (`verify.batch.pool`) run `verify.batch.worker` on one file eac
 and return plain dicts; this process writes one JSON line per file as each
 finishes (`verify.batch.jsonl`: whole-line appends, flushed to disk), and at the
 end adds files to the bank, groups copies (`verify.batch.clustering`), orders them
-by `verify.inspection.evidence` and writes the summary line and the CSV table
+by `FileRow.evidence` and writes the summary line and the CSV table
 (`verify.batch.table`). SQLite is written from this process only.
 
 The JSON Lines output is its own resume record. Its first line (``run``)
@@ -36,13 +36,13 @@ from verify.batch.clustering import Group, Item, find_groups
 from verify.batch.jsonl import Appender, Line, read_lines, rewrite
 from verify.batch.pool import resolve_workers, run_in_workers
 from verify.batch.progress import ProgressState
+from verify.batch.rows import SCHEMA_VERSION, ErrorRow, FileRow
 from verify.batch.table import results_table
 from verify.batch.telegram import TelegramPost, download_time_from_name, load_export
-from verify.batch.worker import SAMPLING, FileTask, row_fingerprint, run_task
+from verify.batch.worker import SAMPLING, FileTask, run_task
 from verify.config import BATCH, HASH, INSPECT, MATCH, BatchConfig, HashConfig, MatchConfig
 from verify.errors import BankError, InputError, OutputError, ToolMissing, display_path
 from verify.hashing.fingerprint import thin_to_rate
-from verify.inspection.evidence import evidence, evidence_order
 from verify.media.decode import Sampling
 from verify.media.ffmpeg import find_tool
 from verify.media.walk import MEDIA_EXTENSIONS
@@ -53,7 +53,6 @@ from verify.version import __version__
 # The module workers import (once, in the fork server).
 _PRELOAD = ("verify.batch.worker",)
 
-SCHEMA_VERSION = "1.2"
 DOWNLOAD_NAME_NOTE = (
     "Telegram Desktop names a downloaded file after the moment it was saved, in the "
     "local time of the computer that saved it: not when it was posted, not when it "
@@ -215,33 +214,21 @@ def _download_name(item: BatchItem) -> dict[str, str] | None:
     return {"local_time": local, "note": DOWNLOAD_NAME_NOTE} if local else None
 
 
-def file_row(item: BatchItem, media: dict[str, Any]) -> dict[str, Any]:
-    """The ``file`` row: what the worker found, the message, the download-name caveat."""
-    row: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "kind": "file", "path": item.relative}
-    fingerprint = media["fingerprint"]
-    row.update((k, v) for k, v in media.items() if k != "fingerprint")
-    row["telegram"] = item.post.to_dict() if item.post else None
-    row["download_name"] = _download_name(item)
-    row["fingerprint"] = fingerprint  # last: the long part
-    return row
+def file_row(item: BatchItem, row: FileRow) -> FileRow:
+    """A worker's row with what only the plan knows: the post, the download-name caveat."""
+    post = item.post.to_dict() if item.post else None
+    return dataclasses.replace(row, telegram=post, download_name=_download_name(item))
 
 
 def error_row(
     item: BatchItem, error: dict[str, Any], stat: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """The ``error`` row of a file that could not be processed."""
+) -> ErrorRow:
+    """The row of a file that could not be processed."""
     stat = stat or {}
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "kind": "error",
-        "path": item.relative,
-        "size": stat.get("size"),
-        "mtime": stat.get("mtime"),
-        "mtime_ns": stat.get("mtime_ns"),
-        "error": error,
-        "telegram": item.post.to_dict() if item.post else None,
-        "download_name": _download_name(item),
-    }
+    return ErrorRow(
+        item.relative, error, stat.get("size"), stat.get("mtime"), stat.get("mtime_ns"),
+        item.post.to_dict() if item.post else None, _download_name(item),
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- the summary
@@ -312,23 +299,22 @@ class BatchSummary:
         }
 
 
-def build_clusters(rows: Sequence[dict[str, Any]], groups: Iterable[Group]) -> list[Cluster]:
+def build_clusters(rows: Sequence[FileRow], groups: Iterable[Group]) -> list[Cluster]:
     """Order each group by earliest evidence, and the groups by their earliest member."""
-    by_path = {row["path"]: row for row in rows}
+    by_path = {row.path: row for row in rows}
     ordered = []
     for group in groups:
-        members = sorted((by_path[key] for key in group.keys), key=evidence_order)
+        members = sorted((by_path[key] for key in group.keys), key=FileRow.evidence_order)
         ordered.append((members, group))
-    ordered.sort(key=lambda entry: evidence_order(entry[0][0]))
+    ordered.sort(key=lambda entry: entry[0][0].evidence_order())
     clusters = []
     for number, (members, group) in enumerate(ordered, start=1):
         clusters.append(
             Cluster(
                 number,
-                members[0]["media_kind"],
+                members[0].media_kind,
                 tuple(
-                    {"path": m["path"], "sha256": m["sha256"], "evidence": evidence(m)}
-                    for m in members
+                    {"path": m.path, "sha256": m.sha256, "evidence": m.evidence()} for m in members
                 ),
                 tuple(link.to_dict() for link in group.links),
             )
@@ -364,7 +350,7 @@ class _Previous:
     """What an earlier run left in the output file."""
 
     header: Line
-    rows: dict[str, Line]  # file rows by path (the first of each path)
+    rows: dict[str, tuple[Line, FileRow]]  # file rows by path (the first of each path)
     dropped: int  # lines that will not be kept whatever the files say
 
 
@@ -415,32 +401,23 @@ def _read_previous(out: Path, plan: BatchPlan, bank: str | None) -> _Previous | 
             f"(this one samples at {SAMPLING}); choose another --out",
             out,
         )
-    rows: dict[str, Line] = {}
+    rows: dict[str, tuple[Line, FileRow]] = {}
     dropped = int(found.torn_tail)
     for line in found.lines[1:]:
-        path = line.record.get("path")
-        if _complete_file_row(line.record) and path not in rows:
-            rows[path] = line
+        row = _complete_file_row(line.record)
+        if row is not None and row.path not in rows:
+            rows[row.path] = (line, row)
         else:
             dropped += 1  # error rows are retried, summaries rewritten, odd rows redone
     return _Previous(header, rows, dropped)
 
 
-_ROW_FIELDS = {"path": str, "sha256": str, "size": int, "mtime_ns": int, "media_kind": str}
-
-
-def _complete_file_row(record: dict[str, Any]) -> bool:
+def _complete_file_row(record: dict[str, Any]) -> FileRow | None:
     """A ``file`` row this version can build on (a hand-edited one is redone instead)."""
-    if record.get("kind") != "file":
-        return False
-    if not all(isinstance(record.get(k), t) for k, t in _ROW_FIELDS.items()):
-        return False
     try:
-        if record.get("fingerprint") is not None:
-            row_fingerprint(record)
+        return FileRow.from_dict(record)
     except (KeyError, TypeError, ValueError):
-        return False
-    return True
+        return None
 
 
 def run_batch(
@@ -514,10 +491,10 @@ def run_batch(
         for item in plan.items
         if item.problem is None
     ]
-    kept: dict[str, Line] = {}
+    kept: dict[str, tuple[Line, FileRow]] = {}
     if previous is not None:
         tasks, kept = _confirm_earlier(tasks, previous, workers, state, note)
-        keep = [previous.header.raw] + [line.raw for line in kept.values()]
+        keep = [previous.header.raw] + [line.raw for line, _row in kept.values()]
         if previous.dropped or len(kept) < len(previous.rows):
             rewrite(out, keep)
         if kept:
@@ -537,12 +514,12 @@ def run_batch(
 
         # 3. The whole folder: bank, groups, summary.
         rows = sorted(
-            [line.record for line in kept.values()] + recorder.rows, key=lambda row: row["path"]
+            [row for _line, row in kept.values()] + recorder.rows, key=lambda row: row.path
         )
-        errors = sorted(recorder.error_rows, key=lambda row: row["path"])
+        errors = sorted(recorder.error_rows, key=lambda row: row.path)
         bank_summary = None
         if bank_path is not None:
-            matched = sum(1 for row in rows if row.get("bank_matches"))
+            matched = sum(1 for row in rows if row.bank_matches)
             bank_summary = {"path": display_path(bank_path), "matched": matched}
             bank_summary.update(
                 _add_to_bank(bank_path, rows, plan.folder, hash_config)
@@ -559,12 +536,12 @@ def run_batch(
             csv=display_path(csv_path) if csv_path is not None else None,
             files=len(plan.items),
             ok=len(rows),
-            failed=tuple({"path": row["path"], "error": row["error"]} for row in errors),
+            failed=tuple({"path": row.path, "error": row.error} for row in errors),
             skipped=len(kept),
             processed=state.processed,
             exports=plan.exports,
             thumbnails=plan.thumbnails,
-            download_named=sum(1 for row in rows if row.get("download_name")),
+            download_named=sum(1 for row in rows if row.download_name),
             bank=bank_summary,
             clusters=tuple(build_clusters(rows, groups)),
             started_at=format_utc(started),
@@ -581,14 +558,14 @@ def run_batch(
 
 def _confirm_earlier(
     tasks: list[FileTask], previous: _Previous, workers: int, state: _RunState, note: Report
-) -> tuple[list[FileTask], dict[str, Line]]:
+) -> tuple[list[FileTask], dict[str, tuple[Line, FileRow]]]:
     """Hash the files of earlier rows again (in parallel); (what is left to do, rows kept)."""
     todo: list[FileTask] = []
     checks: list[FileTask] = []
     for task in tasks:
         earlier = previous.rows.get(task.relative)
-        if earlier is not None and _same_stat(task.path, earlier.record):
-            checks.append(dataclasses.replace(task, confirm_sha256=earlier.record["sha256"]))
+        if earlier is not None and _same_stat(task.path, earlier[1]):
+            checks.append(dataclasses.replace(task, confirm_sha256=earlier[1].sha256))
         else:
             todo.append(task)
     confirmed: set[str] = set()
@@ -603,7 +580,7 @@ def _confirm_earlier(
     if checks:
         note(f"resuming: confirming {len(checks)} earlier result(s) by SHA-256")
         run_in_workers(run_task, checks, workers, check, state.tick, preload=_PRELOAD)
-    kept = {path: line for path, line in previous.rows.items() if path in confirmed}
+    kept = {path: earlier for path, earlier in previous.rows.items() if path in confirmed}
     return sorted(todo, key=lambda task: task.relative), kept
 
 
@@ -618,8 +595,8 @@ class _Recorder:
         on_error: Callable[[str, dict[str, Any]], None] | None,
     ):
         self.log, self.state, self.items, self.on_error = log, state, items, on_error
-        self.rows: list[dict[str, Any]] = []
-        self.error_rows: list[dict[str, Any]] = []
+        self.rows: list[FileRow] = []
+        self.error_rows: list[ErrorRow] = []
 
     def finished(self, task: FileTask, result: dict[str, Any]) -> None:
         """A worker's result: a ``file`` row, an ``error`` row, or a missing tool (stop)."""
@@ -629,8 +606,8 @@ class _Recorder:
             fatal = BankError if error["code"] == BankError.code else ToolMissing
             raise fatal(error["message"], result["path"])
         if result["status"] == "ok":
-            row = file_row(item, result["media"])
-            self.log.append(row)
+            row = file_row(item, result["row"])
+            self.log.append(row.to_dict())
             self.rows.append(row)
             self._count()
         else:
@@ -638,22 +615,22 @@ class _Recorder:
 
     def error(self, item: BatchItem, error: dict[str, Any], stat: Any = None) -> None:
         row = error_row(item, error, stat)
-        self.log.append(row)
+        self.log.append(row.to_dict())
         self._failed(item, row)
 
     def known_problems(self, items: Sequence[BatchItem]) -> None:
         """Rows for files known bad before any work (one write: there may be very many)."""
         rows = [error_row(item, item.problem.to_dict()) for item in items if item.problem]
-        self.log.append_many(rows)
+        self.log.append_many([row.to_dict() for row in rows])
         for item, row in zip(items, rows, strict=True):
             self._failed(item, row)
 
-    def _failed(self, item: BatchItem, row: dict[str, Any]) -> None:
+    def _failed(self, item: BatchItem, row: ErrorRow) -> None:
         self.error_rows.append(row)
         self.state.errors += 1
         self._count()
         if self.on_error is not None:
-            self.on_error(item.relative, row["error"])
+            self.on_error(item.relative, row.error)
 
     def _count(self) -> None:
         self.state.done += 1
@@ -661,12 +638,12 @@ class _Recorder:
         self.state.tick()
 
 
-def _same_stat(path: str, record: dict[str, Any]) -> bool:
+def _same_stat(path: str, row: FileRow) -> bool:
     try:
         info = os.stat(path)
     except OSError:
         return False
-    return (info.st_size, info.st_mtime_ns) == (record.get("size"), record.get("mtime_ns"))
+    return (info.st_size, info.st_mtime_ns) == (row.size, row.mtime_ns)
 
 
 @dataclasses.dataclass
@@ -695,52 +672,36 @@ class _RunState:
         self.tick()
 
 
-def _cluster_items(rows: Sequence[dict[str, Any]], folder: str) -> list[Item]:
+def _cluster_items(rows: Sequence[FileRow], folder: str) -> list[Item]:
     items = []
     for row in rows:
-        if row["media_kind"] not in {"video", "image"}:
-            continue
-        fingerprint = row_fingerprint(row) if row.get("fingerprint") else None
-        path = os.path.join(folder, *row["path"].split("/"))
-        items.append(
-            Item(row["path"], row["sha256"], fingerprint, row["media_kind"] == "image", path)
-        )
+        if row.media_kind in {"video", "image"}:
+            path = os.path.join(folder, *row.path.split("/"))
+            picture = row.media_kind == "image"
+            items.append(Item(row.path, row.sha256, row.fingerprint, picture, path))
     return items
 
 
-def bank_summary_of(row: dict[str, Any]) -> dict[str, Any]:
-    """The metadata summary the bank keeps, as `verify index add` writes it."""
-    return {
-        "format": row["format"] or row["content"],
-        "creation_time": row["creation_time"],
-        "device": row["device"],
-        "location": row["location"],
-        "flags": row["flags"],
-        "md5": row["md5"],
-        "mtime": row["mtime"],
-    }
-
-
 def _add_to_bank(
-    bank_path: str, rows: Sequence[dict[str, Any]], folder: str, hash_config: HashConfig
+    bank_path: str, rows: Sequence[FileRow], folder: str, hash_config: HashConfig
 ) -> dict[str, int]:
     """Add every video row's fingerprint (at the bank's sampling) to the bank."""
     rate = Sampling.parse(hash_config.sampling).rate or 2.0
     added = known = 0
     with open_bank(bank_path) as bank:
         for row in rows:
-            if row["media_kind"] != "video" or not row.get("fingerprint"):
+            if row.media_kind != "video" or row.fingerprint is None:
                 continue
-            if bank.has(row["sha256"]):
+            if bank.has(row.sha256):
                 known += 1
                 continue
-            post = row.get("telegram") or {}
+            post = row.telegram or {}
             result = bank.add_video(
-                thin_to_rate(row_fingerprint(row), rate),
-                summary=bank_summary_of(row),
+                thin_to_rate(row.fingerprint, rate),
+                summary=row.bank_summary(),
                 source=post.get("chat_name"),
                 posted_at=post.get("posted_at"),
-                path=display_path(os.path.join(folder, *row["path"].split("/"))),
+                path=display_path(os.path.join(folder, *row.path.split("/"))),
             )
             added += result.added
             known += not result.added

@@ -11,7 +11,7 @@ import io
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from verify.inspection.evidence import evidence
+from verify.batch.rows import ErrorRow, FileRow
 
 
 class _Cluster(Protocol):
@@ -40,14 +40,16 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _table_row(row: dict[str, Any], cluster: tuple[int, int] | None) -> dict[str, Any]:
+def _table_row(kept: FileRow | ErrorRow, cluster: tuple[int, int] | None) -> dict[str, Any]:
+    done = isinstance(kept, FileRow)
+    row = kept.to_dict(fingerprint=False) if done else kept.to_dict()
     post = row.get("telegram") or {}
     created = row.get("creation_time") or {}
     device = row.get("device") or {}
     location = row.get("location") or {}
     matches = row.get("bank_matches") or []
     error = row.get("error") or {}
-    found = evidence(row) if row["kind"] == "file" else {}
+    found = kept.evidence() if done else {}
     return {
         "cluster": cluster[0] if cluster else None,
         "cluster_rank": cluster[1] if cluster else None,
@@ -89,8 +91,8 @@ def _table_row(row: dict[str, Any], cluster: tuple[int, int] | None) -> dict[str
 
 
 def results_table(
-    rows: Sequence[dict[str, Any]],
-    error_rows: Sequence[dict[str, Any]],
+    rows: Sequence[FileRow],
+    error_rows: Sequence[ErrorRow],
     clusters: Sequence[_Cluster],
 ) -> bytes:
     """The CSV: one line per file, copies together in evidence order, then the rest, errors last.
@@ -103,11 +105,11 @@ def results_table(
         for cluster in clusters
         for rank, member in enumerate(cluster.members, start=1)
     }
-    ordered = sorted(rows, key=lambda row: (place.get(row["path"], (1 << 30, 0)), row["path"]))
+    ordered = sorted(rows, key=lambda row: (place.get(row.path, (1 << 30, 0)), row.path))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, TABLE_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for row in [*ordered, *error_rows]:
-        values = _table_row(row, place.get(row["path"]))
+        values = _table_row(row, place.get(row.path))
         writer.writerow({name: _cell(value) for name, value in values.items()})
     return buffer.getvalue().encode("utf-8-sig")

@@ -1,10 +1,10 @@
-"""The worker side of `verify batch`: one file in, one plain dict out.
+"""The worker side of `verify batch`: one file in, one result out (a `FileRow` or an error).
 
 `run_task` inspects and fingerprints a file (at `SAMPLING`, dense enough to
 be matched) and, with a bank, matches it; or, for a file done by an earlier
 run, only confirms by SHA-256 that it still has the same bytes. It never
 raises: failures come back as error dicts, so one bad file cannot stop a
-run. Fingerprints travel in rows as `fingerprint_fields` gives them.
+run. A file done comes back as its `FileRow`.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ import os
 from typing import Any
 
 from verify.bank import BankStore, open_bank
+from verify.batch.rows import FileRow
 from verify.config import HASH, MATCH, HashConfig, MatchConfig
 from verify.errors import BankError, ExitCode, InputError, ToolMissing, VerifyError
-from verify.hashing.fingerprint import HashedFrame, VideoFingerprint, fingerprint_video
+from verify.hashing.fingerprint import fingerprint_video
 from verify.inspection.inspect import Inspection, check_readable_file, inspect_file
 from verify.matching.match import match_file
 from verify.matching.results import MatchReport
@@ -51,7 +52,7 @@ def run_task(task: FileTask) -> dict[str, Any]:
     try:
         if task.confirm_sha256 is not None:
             return {"status": _confirm(task)}
-        return {"status": "ok", "media": _examine(task)}
+        return {"status": "ok", "row": _examine(task)}
     except (ToolMissing, BankError) as exc:  # every later file would fail too: stop the run
         return {"status": "fatal", "error": exc.to_dict(), "path": exc.path}
     except VerifyError as exc:
@@ -86,7 +87,7 @@ def _confirm(task: FileTask) -> str:
     return "unchanged" if same_stat and digest.sha256 == task.confirm_sha256 else "changed"
 
 
-def _examine(task: FileTask) -> dict[str, Any]:
+def _examine(task: FileTask) -> FileRow:
     """Inspect, fingerprint and (with a bank) match one file: the media part of its row."""
     before = check_readable_file(task.path)
     inspection = inspect_file(task.path, timeout=task.timeout)
@@ -127,30 +128,25 @@ def _examine(task: FileTask) -> dict[str, Any]:
     size = video.display_size if video else None
     if fingerprint is not None:
         size = (fingerprint.width, fingerprint.height)
-    return {
-        "size": digest.size,
-        "mtime": format_utc(inspection.mtime),
-        "mtime_ns": before.st_mtime_ns,
-        "sha256": digest.sha256,
-        "md5": digest.md5,
-        "media_kind": kind,
-        "content": inspection.filetype.kind,
-        "format": container.format_name if container else None,
-        "duration": container.duration if container and kind != "image" else None,
-        "width": size[0] if size else None,
-        "height": size[1] if size else None,
-        "creation_time": capture.creation_time.to_dict() if capture.creation_time else None,
-        "device": {
-            "make": capture.device.make,
-            "model": capture.device.model,
-            "software": capture.device.software,
-        },
-        "location": capture.location.to_dict() if capture.location else None,
-        "flags": [flag.code for flag in inspection.flags],
-        "bank_matches": matches,
-        "notes": notes,
-        "fingerprint": fingerprint_fields(fingerprint) if fingerprint else None,
-    }
+    duration = container.duration if container and kind != "image" else None
+    if fingerprint is not None:  # as a row read back gives it: the row's path and duration
+        fingerprint = dataclasses.replace(
+            fingerprint, path=task.relative, duration=duration, notes=()
+        )
+    device = capture.device
+    return FileRow(
+        path=task.relative, size=digest.size, mtime=format_utc(inspection.mtime),
+        mtime_ns=before.st_mtime_ns, sha256=digest.sha256, md5=digest.md5, media_kind=kind,
+        content=inspection.filetype.kind,
+        format=container.format_name if container else None, duration=duration,
+        width=size[0] if size else None, height=size[1] if size else None,
+        creation_time=capture.creation_time.to_dict() if capture.creation_time else None,
+        device={"make": device.make, "model": device.model, "software": device.software},
+        location=capture.location.to_dict() if capture.location else None,
+        flags=tuple(flag.code for flag in inspection.flags),
+        bank_matches=None if matches is None else tuple(matches), notes=tuple(notes),
+        fingerprint=fingerprint,
+    )  # fmt: skip
 
 
 def _match(task: FileTask, digest: tuple[str, int], inspection: Inspection) -> MatchReport:
@@ -162,26 +158,4 @@ def _match(task: FileTask, digest: tuple[str, int], inspection: Inspection) -> M
     return match_file(
         task.path, bank, task.config, timeout=task.timeout, known_digest=digest,
         probed=inspection, hash_config=task.hash_config,
-    )  # fmt: skip
-
-
-# The fingerprint fields a row keeps (path, SHA-256, size and duration are the row's own).
-ROW_FINGERPRINT_FIELDS = ("sampling", "width", "height", "crop", "inset", "frames")
-
-
-def fingerprint_fields(fingerprint: VideoFingerprint) -> dict[str, Any]:
-    """The fingerprint as a row stores it: as ``verify hash --json`` gives it, less the
-    fields the row has already."""
-    document = fingerprint.to_dict()
-    return {name: document[name] for name in ROW_FINGERPRINT_FIELDS}
-
-
-def row_fingerprint(row: dict[str, Any]) -> VideoFingerprint:
-    """The `VideoFingerprint` stored in a ``file`` row."""
-    data = row["fingerprint"]
-    return VideoFingerprint(
-        path=row["path"], sha256=row["sha256"], size=row["size"], duration=row["duration"],
-        sampling=data["sampling"], width=data["width"], height=data["height"],
-        crop=data["crop"], frames=tuple(HashedFrame.from_dict(f) for f in data["frames"]),
-        inset=data["inset"],
     )  # fmt: skip
