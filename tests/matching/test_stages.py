@@ -3,7 +3,9 @@
 `CASES` holds, per stage, one case the stage exists for: a known video (or
 two) and a clip made from synthetic footage with a known truth. With every
 stage on, the truth is found; with that one stage switched off through
-`MatchConfig`, the same check fails. The banks are real SQLite banks.
+`MatchConfig`, the same check fails. The banks are real SQLite banks; the
+off-centre crop case hashes real (synthetic) pictures, as the framing search
+needs them.
 """
 
 from __future__ import annotations
@@ -11,11 +13,21 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+import cv2
 import numpy as np
 import pytest
 
 from tests.matching import synthetic as s
-from verify import MATCH, FrameForms, FrameHash, HashedFrame, MatchReport, match_fingerprint
+from verify import (
+    MATCH,
+    FrameForms,
+    FrameHash,
+    HashedFrame,
+    MatchReport,
+    Reframer,
+    frame_forms,
+    match_fingerprint,
+)
 from verify.bank import SqliteBank
 from verify.hashing.forms import STORED_FORMS, Form
 from verify.matching.candidates import probe_frames
@@ -29,6 +41,7 @@ class Case:
     clip: tuple[HashedFrame, ...]
     duration: float
     check: Callable[[MatchReport], bool]  # True when the report finds the truth
+    pictures: tuple[tuple[float, np.ndarray], ...] = ()  # the clip's, for the framing search
 
 
 def run(case: Case, tmp_path, config=MATCH) -> MatchReport:
@@ -37,7 +50,12 @@ def run(case: Case, tmp_path, config=MATCH) -> MatchReport:
         for name, frames, duration in case.known:
             bank.add_video(s.fingerprint(frames, duration, name))
         clip = s.fingerprint(case.clip, case.duration, "clip")
-        return match_fingerprint(clip, bank, config)
+        reframer = None
+        if case.pictures:
+            reframer = Reframer("clip", f"fps={s.CLIP_FPS:g}", config=config)
+            for time, picture in case.pictures:
+                reframer.add(time, picture)
+        return match_fingerprint(clip, bank, config, reframer=reframer)
 
 
 def only(report: MatchReport, name: str) -> list[Segment]:
@@ -193,6 +211,48 @@ def fast_footage_between_probes() -> Case:
     return Case([("P", s.sample(source, 2), 20.0)], tuple(clip), 6.0, check)
 
 
+def off_centre_crop() -> Case:
+    """A copy cropped off the centre (87 % x 90 %, from 13 % left): none of its forms
+    meets a stored one; through the framing it shows, its frames do. Real pictures
+    (smooth random ones dissolving into each other) and real pHashes, no ffmpeg."""
+    rng = np.random.default_rng(21)
+    fields = [
+        cv2.resize(rng.integers(0, 256, (9, 16), dtype=np.uint8), (480, 270),
+                   interpolation=cv2.INTER_CUBIC).astype(np.float64)
+        for _ in range(12)
+    ]  # fmt: skip
+
+    def picture(t: float) -> np.ndarray:
+        i, w = int(t), t - int(t)
+        mixed = np.clip((1 - w) * fields[i] + w * fields[i + 1], 0, 255).astype(np.uint8)
+        return cv2.resize(mixed, (160, 90), interpolation=cv2.INTER_AREA)
+
+    def cropped(t: float) -> np.ndarray:
+        whole = picture(t)
+        part = whole[0:81, 21:160]  # 13 % from the left, 87 % x 90 %
+        return cv2.resize(part, (160, 93), interpolation=cv2.INTER_AREA)
+
+    known = tuple(
+        HashedFrame(float(t), frame_forms(picture(t)), False, False) for t in np.arange(0, 10, 0.5)
+    )
+    pictures = tuple((float(t), cropped(2.0 + t)) for t in np.arange(0, 6, 1 / s.CLIP_FPS))
+    clip = tuple(HashedFrame(t, frame_forms(p), False, False) for t, p in pictures)
+
+    def check(report: MatchReport) -> bool:
+        found = [m for m in report.matches if m.video.path == "R"]
+        if not found or found[0].framing is None:
+            return False
+        framing = found[0].framing
+        (segment,) = found[0].segments
+        return (
+            np.allclose([framing.left, framing.top, framing.width, framing.height],
+                        [0.13, 0.0, 0.87, 0.90], atol=0.02)
+            and abs(segment.ref_start - 2.0) <= 0.05
+        )  # fmt: skip
+
+    return Case([("R", known, 10.0)], clip, 6.0, check, pictures)
+
+
 CASES = {
     "exact_offset_stage": excerpt_of_slow_footage,
     "middle_offset_stage": excerpt_of_slides,
@@ -202,6 +262,7 @@ CASES = {
     "cuts_stage": compilation,
     "mirror_stage": mirrored_copy,
     "dense_probe_stage": fast_footage_between_probes,
+    "reframe_stage": off_centre_crop,
 }
 
 
@@ -215,10 +276,8 @@ def test_each_stage_is_needed_for_its_case(stage, tmp_path):
 
 def test_every_stage_switch_has_a_case():
     switches = {f.name for f in dataclasses.fields(MATCH) if f.name.endswith("_stage")}
-    # reframe_stage needs the clip's pictures: tests/bank covers it with real
-    # footage (an off-centre crop found only through a framing); drop_shadowed
-    # is shown on segments directly below.
-    assert switches - set(CASES) == {"reframe_stage", "drop_shadowed_stage"}
+    # drop_shadowed is shown on segments directly below.
+    assert switches - set(CASES) == {"drop_shadowed_stage"}
 
 
 def test_unrelated_footage_matches_nothing(tmp_path):
