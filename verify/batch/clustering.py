@@ -4,13 +4,14 @@ Videos are linked by the matcher itself: each video's frames go into a
 temporary bank (thinned to the bank's sampling, as `verify index add` stores
 them) and every video, at the denser query sampling, is matched against it
 with the matcher's recipe. The fingerprints in the rows are matched first
-(`match_fingerprint`); a video with candidates that only a framing search
-could settle (an off-centre crop of another file) is then matched again
-from its file with `match_file`, which keeps the clip's pictures for that
-search. Any match with an aligned segment links the two files. Pictures
-(photos, stills) are linked when their pHashes are within ``match_distance``
-bits by the matcher's pairings (`verify.hashing.forms.pairings`), either way
-round. Identical bytes (same SHA-256) are always linked.
+(`match_fingerprint`); a video that left a candidate to a framing search
+(an off-centre crop of another file) which no match in either direction
+links it to yet, is then matched again from its file with `match_file`,
+which keeps the clip's pictures for that search. Any match with an aligned
+segment links the two files. Pictures (photos, stills) are linked when their
+pHashes are within ``match_distance`` bits by the matcher's pairings
+(`verify.hashing.forms.pairings`), either way round. Identical bytes (same
+SHA-256) are always linked.
 
 Links are transitive (union-find): a compilation holding two different clips
 joins both clips' groups, and the links kept with each group show why.
@@ -159,34 +160,50 @@ def _footage_links(
         try:
             for video in videos:
                 bank.add_video(thin_to_rate(video.fingerprint, stored_rate), path=video.key)
+            reports = {v.key: match_fingerprint(v.fingerprint, bank, config) for v in videos}
             for video in videos:
-                report = _match(video, bank, config, hash_config, timeout)
-                for match in report.matches:
-                    other = by_sha.get(match.video.sha256)
-                    if other is None or other.key == video.key:
-                        continue
-                    pair = (min(video.key, other.key), max(video.key, other.key))
-                    best[pair] = max(best.get(pair, 0.0), match.score)
+                _add_links(best, video, reports[video.key], by_sha)
+            # Off-centre crops need the clip's pictures: look again, from the
+            # file, at videos that left a candidate unsearched and unlinked
+            # (still footage: that found nothing at all for want of the keys).
+            for video in videos:
+                report = reports[video.key]
+                linked = {b if a == video.key else a for a, b in best if video.key in (a, b)}
+                pending = [s for s in report.unframed if by_sha[s].key not in {video.key, *linked}]
+                if pending or (report.unprobed and not linked):
+                    again = _look_again(video, bank, config, hash_config, timeout)
+                    if again is not None:
+                        _add_links(best, video, again, by_sha)
         finally:
             bank.close()  # before the folder goes
     return [Link(a, b, "footage", score) for (a, b), score in sorted(best.items())]
 
 
-def _match(
+def _add_links(
+    best: dict[tuple[str, str], float], video: Item, report: MatchReport, by_sha: dict[str, Item]
+) -> None:
+    """Each match of ``video`` as a link, keeping a pair's best score."""
+    for match in report.matches:
+        other = by_sha.get(match.video.sha256)
+        if other is None or other.key == video.key:
+            continue
+        pair = (min(video.key, other.key), max(video.key, other.key))
+        best[pair] = max(best.get(pair, 0.0), match.score)
+
+
+def _look_again(
     video: Item, bank: BankStore, config: MatchConfig, hash_config: HashConfig, timeout: float
-) -> MatchReport:
-    """The video matched from its fingerprint, and from its file where that can find more."""
-    assert video.fingerprint is not None
-    report = match_fingerprint(video.fingerprint, bank, config)
-    if not report.unframed or video.path is None:
-        return report
+) -> MatchReport | None:
+    """The video matched from its file, with its pictures; None if it cannot be read now."""
+    if video.path is None or video.fingerprint is None:
+        return None
     try:
         return match_file(
             video.path, bank, config, sampling=video.fingerprint.sampling, timeout=timeout,
             known_digest=(video.sha256, video.fingerprint.size), hash_config=hash_config,
         )  # fmt: skip
     except VerifyError:  # gone or changed since its row was made: what the row gives
-        return report
+        return None
 
 
 def _picture_links(pictures: Sequence[Item], config: MatchConfig) -> list[Link]:

@@ -69,9 +69,9 @@ def match_fingerprint(
     """The stages of `match_file` on a clip already fingerprinted.
 
     Without a ``reframer`` (the clip's pictures) off-centre crops cannot be
-    searched for; the report counts in ``unframed`` the candidates that went
-    without the search (and one for lookups that went without the pictures'
-    keys, for still footage), so that a caller holding only fingerprints
+    searched for; the report then says which candidates went without the
+    search (``unframed``) and whether the pictures' keys were missing from
+    the lookups (``unprobed``), so that a caller holding only fingerprints
     knows when `match_file` could find more.
     """
     clip = query.table()
@@ -85,7 +85,8 @@ def match_fingerprint(
     # Still footage gives few keys of its own: its pictures, through a grid of
     # framings, would have been looked up too (see `lookup_hashes`).
     few_keys = len(slice_keys(probes)) < config.reframe_probe_below_keys
-    unframed = int(config.reframe_stage and reframing is None and few_keys)
+    unprobed = config.reframe_stage and reframing is None and few_keys
+    unframed: list[str] = []
     for video_id, _votes in candidates:
         known = bank.known_frames(video_id)
         if known.size == 0:
@@ -97,7 +98,7 @@ def match_fingerprint(
         if not config.reframe_stage or (match is not None and is_firm(match, duration, config)):
             continue
         if reframing is None:
-            unframed += 1
+            unframed.append(video.sha256)
             continue
         framing = reframing.find_framing(known.forms[Form.CENTRE70][known.usable])
         if framing is not None:
@@ -115,4 +116,6 @@ def match_fingerprint(
     if config.cuts_stage:
         matches = meet_at_cuts(matches, clip, config)
     matches.sort(key=lambda m: m.score, reverse=True)
-    return MatchReport(query, bank.location, tuple(matches), len(candidates), unframed)
+    return MatchReport(
+        query, bank.location, tuple(matches), len(candidates), tuple(unframed), unprobed
+    )

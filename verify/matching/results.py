@@ -51,16 +51,20 @@ class Match:
 class MatchReport:
     """Everything matching found for one clip.
 
-    ``unframed`` counts candidates that may be off-centre crops but could not
-    be searched for a framing, because the caller had only the clip's
-    fingerprint and not its pictures (`verify.matching.match_file` has both).
+    ``unframed`` names (by SHA-256) the candidates that may be off-centre crops
+    but could not be searched for a framing, and ``unprobed`` says the clip's
+    pictures were not looked up though its own frames gave few keys (still
+    footage, whose crop may find no candidate at all): both happen when the
+    caller had only the clip's fingerprint, not its pictures
+    (`verify.matching.match_file` has both).
     """
 
     query: VideoFingerprint
     bank: str
     matches: tuple[Match, ...]
     candidates: int
-    unframed: int = 0
+    unframed: tuple[str, ...] = ()
+    unprobed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
