@@ -20,10 +20,8 @@ from typing import Any
 
 from verify.hashing.fingerprint import HashedFrame, VideoFingerprint
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.1"
 DOUBTFUL_TIME_FLAGS = frozenset({"creation_time_epoch", "creation_time_future"})
-# The fingerprint fields a row keeps (path, SHA-256, size and duration are the row's own).
-FINGERPRINT_FIELDS = ("sampling", "width", "height", "crop", "inset", "frames")
 _REQUIRED = {"path": str, "sha256": str, "size": int, "mtime_ns": int, "media_kind": str}
 
 
@@ -51,6 +49,9 @@ class FileRow:
     notes: tuple[str, ...]
     telegram: dict[str, Any] | None = None  # the post, for a file of a Telegram export
     download_name: dict[str, Any] | None = None  # the time a download name gives, a caveat
+    # Its frames are kept as compact rows (`HashedFrame.to_row`), half the size of
+    # `verify hash --json`'s objects (the rows of a large archive add up); path,
+    # SHA-256, size and duration are the row's own.
     fingerprint: VideoFingerprint | None = None
 
     def to_dict(self, *, fingerprint: bool = True) -> dict[str, Any]:
@@ -80,11 +81,19 @@ class FileRow:
             "download_name": self.download_name,
         }
         if fingerprint:
-            fields = None
-            if self.fingerprint is not None:
-                document = self.fingerprint.to_dict()
-                fields = {name: document[name] for name in FINGERPRINT_FIELDS}
-            row["fingerprint"] = fields  # last: the long part
+            found = self.fingerprint
+            row["fingerprint"] = (
+                None
+                if found is None
+                else {  # last: the long part
+                    "sampling": found.sampling,
+                    "width": found.width,
+                    "height": found.height,
+                    "crop": found.crop,
+                    "inset": found.inset,
+                    "frames": [frame.to_row() for frame in found.frames],
+                }
+            )
         return row
 
     @classmethod
@@ -102,7 +111,7 @@ class FileRow:
                 path=record["path"], sha256=record["sha256"], size=record["size"],
                 duration=record["duration"], sampling=data["sampling"], width=data["width"],
                 height=data["height"], crop=data["crop"],
-                frames=tuple(HashedFrame.from_dict(f) for f in data["frames"]),
+                frames=tuple(HashedFrame.from_row(f) for f in data["frames"]),
                 inset=data["inset"],
             )  # fmt: skip
         matches = record.get("bank_matches")

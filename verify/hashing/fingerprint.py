@@ -68,6 +68,18 @@ class HashedFrame:
             "variants": forms["variants"],
         }
 
+    def to_row(self) -> list[Any]:
+        """The compact form a batch row keeps: ``[time, *hex of STORED_FORMS, flags]``,
+        flags 1 near-uniform, 2 keyframe."""
+        flags = (1 if self.uniform else 0) | (2 if self.keyframe else 0)
+        return [round(self.time, 4), *(str(h) for h in self.forms.hashes), flags]
+
+    @classmethod
+    def from_row(cls, row: list[Any]) -> HashedFrame:
+        time, *hashes, flags = row
+        forms = FrameForms(tuple(FrameHash.from_hex(h) for h in hashes))
+        return cls(float(time), forms, bool(flags & 1), bool(flags & 2))
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> HashedFrame:
         return cls(
