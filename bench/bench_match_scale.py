@@ -537,7 +537,7 @@ def make_queries(bank: Bank, size: int, count: int, seed: int, fps: float) -> li
         pictures = np.random.default_rng([seed, size, 98, i])  # the clips stay as they were
         if i % 2 == 0:
             video_id = int(rng.integers(1, size + 1))
-            rows = bank.frames(video_id)
+            rows = bank.frame_rows(video_id)
             sha256 = bank.video_by_id(video_id).sha256
             clip = clip_from(rows, rng, fps, f"copy-of-{video_id}.mp4")
             queries.append(Query(clip, video_id, sha256, synthetic_reframer(clip, pictures)))
