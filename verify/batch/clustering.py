@@ -4,10 +4,9 @@ Videos are linked by the matcher itself: each video's frames go into a
 temporary bank (thinned to the bank's sampling, as `verify index add` stores
 them) and every video, at the denser query sampling, is matched against it
 with the matcher's recipe. The fingerprints in the rows are matched first
-(`match_fingerprint`); a video that left a candidate to a framing search
-(an off-centre crop of another file) which no match in either direction
-links it to yet, is then matched again from its file with `match_file`,
-which keeps the clip's pictures for that search. Any match with an aligned
+(`match_fingerprint`); still footage that no match links to anything is
+then matched again from its file with `match_file`, which keeps the clip's
+pictures: an off-centre crop of it finds its candidates only through them. Any match with an aligned
 segment links the two files. Pictures (photos, stills) are linked when their
 pHashes are within ``match_distance`` bits by the matcher's pairings
 (`verify.hashing.forms.pairings`), either way round. Identical bytes (same
@@ -163,14 +162,16 @@ def _footage_links(
             reports = {v.key: match_fingerprint(v.fingerprint, bank, config) for v in videos}
             for video in videos:
                 _add_links(best, video, reports[video.key], by_sha)
-            # Off-centre crops need the clip's pictures: look again, from the
-            # file, at videos that left a candidate unsearched and unlinked
-            # (still footage: that found nothing at all for want of the keys).
+            # Off-centre crops need the clip's pictures. A candidate that matched
+            # at all is linked already; one that matched nothing is, in a folder,
+            # almost always unrelated footage (looking again at each would decode
+            # every file twice). Still footage is the exception: without its
+            # pictures' keys it may find no candidate at all, so a still video
+            # left unlinked is matched again from its file.
             for video in videos:
                 report = reports[video.key]
-                linked = {b if a == video.key else a for a, b in best if video.key in (a, b)}
-                pending = [s for s in report.unframed if by_sha[s].key not in {video.key, *linked}]
-                if pending or (report.unprobed and not linked):
+                linked = any(video.key in pair for pair in best)
+                if report.unprobed and not linked:
                     again = _look_again(video, bank, config, hash_config, timeout)
                     if again is not None:
                         _add_links(best, video, again, by_sha)
