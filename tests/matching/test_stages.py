@@ -314,3 +314,13 @@ def test_probe_frames_follow_fast_footage_only():
     assert probe_frames(fast).sum() > 60
     sparse = dataclasses.replace(MATCH, dense_probe_stage=False)
     assert probe_frames(fast, sparse).sum() == 20
+
+
+def test_a_report_without_pictures_says_what_it_could_not_search(tmp_path):
+    case = off_centre_crop()
+    bare = Case(case.known, case.clip, case.duration, case.check)  # the fingerprint only
+    report = run(bare, tmp_path)
+    assert report.matches == ()
+    assert report.unprobed or report.unframed
+    with_pictures = run(case, tmp_path / "pictures")
+    assert (with_pictures.unprobed, with_pictures.unframed) == (False, ())
