@@ -668,7 +668,8 @@ def test_many_missing_files_are_summarised(run_cli, samples, tmp_path):
 def test_keyframe_labels_of_damaged_times_keep_their_shape(seconds, label):
     # A bit-flipped AVI gave frame times of 2 485 hours: the file name had
     # four hour digits and broke the keyframes document's schema.
-    from verify.hashing.keyframes import frame_file_name, timestamp_label
+    from verify.hashing.keyframes import frame_file_name
+    from verify.timestamps import timestamp_label
 
     assert timestamp_label(seconds) == label
     name = frame_file_name("clip", seconds)

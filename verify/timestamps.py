@@ -113,3 +113,16 @@ def _format_offset(offset: dt.timezone) -> str:
     sign = "-" if total < 0 else "+"
     total = abs(total)
     return f"{sign}{total // 60:02d}:{total % 60:02d}"
+
+
+def timestamp_label(seconds: float) -> str:
+    """``HH:MM:SS.mmm`` for people (more hour digits if need be; a leading ``-`` before 0).
+
+    Damaged streams give times of thousands of hours, or before the start.
+    """
+    millis = round(seconds * 1000)
+    sign, millis = ("-", -millis) if millis < 0 else ("", millis)
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, millis = divmod(rest, 1000)
+    return f"{sign}{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"

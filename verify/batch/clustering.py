@@ -34,7 +34,7 @@ from verify.hashing.forms import pairings
 from verify.hashing.phash import distance_table
 from verify.matching.match import match_file, match_fingerprint
 from verify.matching.results import MatchReport
-from verify.media.decode import Sampling
+from verify.media.sampling import Sampling
 
 
 @dataclasses.dataclass(frozen=True)

@@ -43,8 +43,8 @@ from verify.batch.worker import SAMPLING, FileTask, run_task
 from verify.config import BATCH, HASH, INSPECT, MATCH, BatchConfig, HashConfig, MatchConfig
 from verify.errors import BankError, InputError, OutputError, ToolMissing, display_path
 from verify.hashing.fingerprint import thin_to_rate
-from verify.media.decode import Sampling
 from verify.media.ffmpeg import find_tool
+from verify.media.sampling import Sampling
 from verify.media.walk import MEDIA_EXTENSIONS
 from verify.output import atomic_write_bytes, check_outputs
 from verify.timestamps import format_utc

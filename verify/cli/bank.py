@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from verify.bank import BankStore, default_bank_path, open_bank
-from verify.bank.indexing import index_file
-from verify.bank.store import BANK_DOCUMENT_VERSION
 from verify.cli.common import (
     EXIT_CODES_HELP,
     emit_json,
+    files_argument,
     for_each_file,
     json_option,
     sample_option_match,
@@ -21,12 +19,17 @@ from verify.cli.common import (
 )
 from verify.cli.render import render_added, render_match, render_video, render_video_list
 from verify.errors import ExitCode, display_path
-from verify.hashing.forms import Form, FrameTable
-from verify.matching.match import match_file
-from verify.media.decode import Sampling
+from verify.media.sampling import Sampling
 from verify.media.walk import find_media
 from verify.output import check_distinct
 from verify.timestamps import parse_recorded_time
+
+if TYPE_CHECKING:
+    from verify.bank import BankStore
+    from verify.hashing.forms import FrameTable
+
+# The bank and the matcher (numpy, OpenCV, SQLite) are imported by the
+# commands that use them, so that start-up and --help stay light.
 
 
 def db_option(func: Any) -> Any:
@@ -40,6 +43,8 @@ def db_option(func: Any) -> Any:
 
 def bank_from_option(db_path: str | None, *, readonly: bool = False) -> BankStore:
     """Open the bank named on the command line, or the default one."""
+    from verify.bank import default_bank_path, open_bank
+
     if db_path:
         return open_bank(Path(db_path), readonly=readonly)
     path = default_bank_path()
@@ -81,6 +86,9 @@ def index_add(
 
     Adding bytes already in the bank (same SHA-256) changes nothing.
     """
+    from verify.bank import default_bank_path
+    from verify.bank.indexing import index_file
+
     files = tuple(find_media(paths))
     if not files:
         raise click.UsageError("no video files found in the given folders")
@@ -106,6 +114,8 @@ def index_add(
 @json_option
 def index_list(db_path: str | None, as_json: bool) -> None:
     """List the videos in the bank."""
+    from verify.bank.store import BANK_DOCUMENT_VERSION
+
     with bank_from_option(db_path, readonly=True) as bank:
         videos = bank.videos()
         path = bank.location
@@ -127,6 +137,8 @@ def index_list(db_path: str | None, as_json: bool) -> None:
 @json_option
 def index_show(key: str, db_path: str | None, as_json: bool) -> None:
     """Show one video: KEY is its SHA-256 (or 8+ leading hex digits) or its path."""
+    from verify.bank.store import BANK_DOCUMENT_VERSION
+
     with bank_from_option(db_path, readonly=True) as bank:
         video = bank.find(key)
         frames = bank.known_frames(video.id)
@@ -144,6 +156,8 @@ def index_show(key: str, db_path: str | None, as_json: bool) -> None:
 
 def frame_rows(frames: FrameTable) -> list[dict[str, Any]]:
     """A stored video's frames as ``index show --json`` lists them."""
+    from verify.hashing.forms import Form
+
     return [
         {"time": round(float(t), 4), "phash": f"{int(h):016x}", "uniform": not bool(u)}
         for t, h, u in zip(frames.time, frames.forms[Form.PHASH], frames.usable, strict=True)
@@ -166,6 +180,8 @@ def index_remove(keys: tuple[str, ...], db_path: str | None) -> None:
 @json_option
 def index_stats(db_path: str | None, as_json: bool) -> None:
     """Counts and size of the bank."""
+    from verify.bank.store import BANK_DOCUMENT_VERSION
+
     with bank_from_option(db_path, readonly=True) as bank:
         stats = bank.stats()
     if as_json:
@@ -176,33 +192,41 @@ def index_stats(db_path: str | None, as_json: bool) -> None:
 
 
 @click.command(epilog=EXIT_CODES_HELP)
-@click.argument("file", type=click.Path(path_type=str, readable=False))
+@files_argument
 @db_option
 @sample_option_match
 @json_option
 @timeout_option
 @click.option(
     "--fail-on-no-match", is_flag=True,
-    help=f"Exit with code {int(ExitCode.NO_MATCH)} when no known video matches.",
+    help=f"Exit with code {int(ExitCode.NO_MATCH)} when a clip matches no known video.",
 )  # fmt: skip
 @click.pass_context
 def match(
-    ctx: click.Context, file: str, db_path: str | None, sample: Sampling, as_json: bool,
-    timeout: float, fail_on_no_match: bool,
+    ctx: click.Context, files: tuple[str, ...], db_path: str | None, sample: Sampling,
+    as_json: bool, timeout: float, fail_on_no_match: bool,
 ) -> None:  # fmt: skip
-    """Find the known videos FILE copies, and which seconds match which.
+    """Find the known videos each FILE copies, and which seconds match which.
 
     Each match has a score in 0..1 (the share of the clip covered by matching
     segments, discounted by how different the frames are) and segments:
     clip seconds query_start-query_end show known seconds ref_start-ref_end.
-    A copy cropped off-centre also gets its framing: the part of the known
-    picture it shows.
+    A copy cropped off-centre, or shown inside a larger picture, also gets its
+    framing: the part of the known picture it shows. Several FILEs are
+    searched in one run (one start-up, one open bank); ``--json`` then prints
+    a list with one document per file.
     """
+    from verify.matching.match import match_file
+
+    unmatched: list[str] = []
+
+    def search(path: str) -> Any:
+        report = match_file(path, bank, sampling=sample, timeout=timeout)
+        if not report.matches:
+            unmatched.append(path)
+        return report
+
     with bank_from_option(db_path, readonly=True) as bank:
-        report = match_file(file, bank, sampling=sample, timeout=timeout)
-    if as_json:
-        emit_json(report.to_dict())
-    else:
-        click.echo(render_match(report))
-    if fail_on_no_match and not report.matches:
+        for_each_file(files, search, render_match, as_json=as_json)
+    if fail_on_no_match and unmatched:
         ctx.exit(ExitCode.NO_MATCH)

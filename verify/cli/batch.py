@@ -8,12 +8,10 @@ import re
 import signal
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from verify.bank import default_bank_path
-from verify.batch.run import BatchSummary, default_output, run_batch
 from verify.cli.common import (
     EXIT_CODES_HELP,
     emit_failure,
@@ -25,6 +23,9 @@ from verify.cli.common import (
 from verify.cli.progress import ProgressLine
 from verify.config import BATCH
 from verify.errors import ExitCode, display_path
+
+if TYPE_CHECKING:
+    from verify.batch.run import BatchSummary
 
 
 @click.command(epilog=EXIT_CODES_HELP)
@@ -73,6 +74,9 @@ def batch(
     same footage are grouped, earliest evidence first (the Telegram post
     time, else the capture time the file claims).
     """
+    from verify.bank import default_bank_path
+    from verify.batch.run import default_output, run_batch
+
     working_on(folder)
     bank = db_path or (str(default_bank_path()) if add_to_bank else None)
     target = out or str(default_output(folder))

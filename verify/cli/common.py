@@ -10,8 +10,7 @@ import click
 
 from verify.config import HASH, INSPECT, MATCH
 from verify.errors import BankError, ExitCode, ToolMissing, VerifyError, display_path
-from verify.inspection.inspect import error_entry
-from verify.media.decode import Sampling
+from verify.media.sampling import Sampling
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -156,6 +155,8 @@ def for_each_file(
     would fail the same way. Under ``--json`` the entries so far, the failed
     one included, are still printed.
     """
+    from verify.inspection.inspect import error_entry
+
     documents: list[dict[str, Any]] = []
     failures: list[VerifyError] = []
     for index, path in enumerate(files):

@@ -17,9 +17,8 @@ from verify.cli.common import (
 )
 from verify.cli.render import render_fingerprint
 from verify.errors import display_path
-from verify.hashing.fingerprint import fingerprint_video
-from verify.hashing.keyframes import export_keyframes, timestamp_label
-from verify.media.decode import Sampling
+from verify.media.sampling import Sampling
+from verify.timestamps import timestamp_label
 
 
 @click.command("hash", epilog=EXIT_CODES_HELP)
@@ -35,6 +34,8 @@ def hash_command(files: tuple[str, ...], sample: Sampling, as_json: bool, timeou
     before hashing; near-uniform frames (black, fades) are marked "uniform"
     and never count as match evidence.
     """
+    from verify.hashing.fingerprint import fingerprint_video
+
     for_each_file(
         files,
         lambda path: fingerprint_video(path, sample, timeout=timeout),
@@ -64,6 +65,8 @@ def keyframes(
     Frames are written at full display size (rotation applied) as
     NAME_HH-MM-SS.mmm.jpg in the --out folder.
     """
+    from verify.hashing.keyframes import export_keyframes
+
     working_on(file)
     fingerprint, exported = export_keyframes(
         file, out_dir, sampling=sample, sheet=sheet, timeout=timeout

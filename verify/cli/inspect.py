@@ -12,7 +12,6 @@ from verify.cli.common import (
     timeout_option,
 )
 from verify.cli.render import render_inspection
-from verify.inspection.inspect import inspect_file
 
 
 @click.command(epilog=EXIT_CODES_HELP)
@@ -29,6 +28,8 @@ def inspect(files: tuple[str, ...], as_json: bool, timeout: float, show_tags: bo
     heic, webp). A file that cannot be read gets one line on stderr (and an
     error entry under --json); the others are still reported.
     """
+    from verify.inspection.inspect import inspect_file
+
     for_each_file(
         files,
         lambda path: inspect_file(path, timeout=timeout),

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import textwrap
+from typing import TYPE_CHECKING
 
 import click
 
-from verify.bank.store import AddResult, KnownVideo
-from verify.hashing.fingerprint import VideoFingerprint
-from verify.hashing.keyframes import timestamp_label
-from verify.inspection.inspect import Inspection
-from verify.inspection.metadata import StreamInfo
-from verify.matching.results import MatchReport
-from verify.timestamps import format_utc
+from verify.timestamps import format_utc, timestamp_label
+
+if TYPE_CHECKING:
+    from verify.bank.store import AddResult, KnownVideo
+    from verify.hashing.fingerprint import VideoFingerprint
+    from verify.inspection.inspect import Inspection
+    from verify.inspection.metadata import StreamInfo
+    from verify.matching.results import MatchReport
 
 LABEL_WIDTH = 12
 _SEVERITY_STYLE = {"warning": "red", "notice": "yellow", "info": "cyan"}

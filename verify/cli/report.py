@@ -11,15 +11,7 @@ from verify.cli.common import (
     timeout_option,
 )
 from verify.config import MATCH
-from verify.media.decode import Sampling
-from verify.report.build import (
-    build_report,
-    check_outputs,
-    render_json,
-    summary_text,
-    write_report,
-)
-from verify.report.model import ReportOptions
+from verify.media.sampling import Sampling
 
 
 @click.command(epilog=EXIT_CODES_HELP)
@@ -53,6 +45,15 @@ def report(
     later change is evident. All files are written together or not at all.
     With --json the report is also printed on stdout.
     """
+    from verify.report.build import (
+        build_report,
+        check_outputs,
+        render_json,
+        summary_text,
+        write_report,
+    )
+    from verify.report.model import ReportOptions
+
     options = ReportOptions(
         out=out, html=html_path, db=db_path, sampling=str(sample),
         match_sampling=MATCH.query_sampling, timeout=timeout,

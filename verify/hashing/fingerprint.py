@@ -26,9 +26,10 @@ from verify.hashing.phash import FrameHash
 from verify.hashing.scenes import ShotDetector
 from verify.inspection.inspect import Inspection, check_readable_file
 from verify.inspection.metadata import StreamInfo, parse_container, parse_streams
-from verify.media.decode import DecodedFrame, FrameSize, Sampling, decode_frames, working_size
+from verify.media.decode import DecodedFrame, FrameSize, decode_frames, working_size
 from verify.media.ffmpeg import ffprobe_json
 from verify.media.filehash import sha256_file
+from verify.media.sampling import Sampling
 
 SCHEMA_VERSION = "1.1"
 # Decoders and displays top out well below this; larger is a corrupt header.

@@ -21,8 +21,9 @@ from verify.config import INSPECT
 from verify.errors import OutputError, display_path
 from verify.hashing.fingerprint import VideoFingerprint, fingerprint_video
 from verify.inspection.inspect import check_readable_file
-from verify.media.decode import Sampling
+from verify.media.sampling import Sampling
 from verify.output import atomic_write_bytes, check_distinct, check_writable
+from verify.timestamps import timestamp_label
 
 THUMB_WIDTH = 320
 SHEET_COLUMNS = 4
@@ -36,19 +37,6 @@ class ExportedFrame:
 
     def to_dict(self) -> dict[str, object]:
         return {"time": round(self.time, 4), "path": self.path}
-
-
-def timestamp_label(seconds: float) -> str:
-    """``HH:MM:SS.mmm`` for people (more hour digits if need be; a leading ``-`` before 0).
-
-    Damaged streams give times of thousands of hours, or before the start.
-    """
-    millis = round(seconds * 1000)
-    sign, millis = ("-", -millis) if millis < 0 else ("", millis)
-    hours, rest = divmod(millis, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, millis = divmod(rest, 1000)
-    return f"{sign}{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
 
 
 def frame_file_name(stem: str, seconds: float) -> str:

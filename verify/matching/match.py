@@ -31,7 +31,7 @@ from verify.matching.cuts import meet_at_cuts
 from verify.matching.reframe import Framing, Reframer
 from verify.matching.results import Match, MatchReport
 from verify.matching.score import best_match, is_firm
-from verify.media.decode import Sampling
+from verify.media.sampling import Sampling
 
 
 def match_file(

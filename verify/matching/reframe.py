@@ -30,7 +30,7 @@ from verify.hashing.fingerprint import VideoFingerprint, fingerprint_video
 from verify.hashing.normalise import is_uniform
 from verify.hashing.phash import distance_table, phash_windows
 from verify.inspection.inspect import Inspection
-from verify.media.decode import Sampling
+from verify.media.sampling import Sampling
 
 # The known picture's centre 70 % (the centre70 form's crop), as fractions.
 INNER = (0.15, 0.85)

@@ -37,9 +37,9 @@ from verify.hashing.fingerprint import fingerprint_video
 from verify.hashing.keyframes import THUMB_WIDTH, contact_sheet
 from verify.inspection.inspect import Inspection, check_readable_file, inspect_file
 from verify.matching.match import match_file
-from verify.media.decode import Sampling
 from verify.media.environment import describe_environment
 from verify.media.filehash import hash_file
+from verify.media.sampling import Sampling
 from verify.output import atomic_write_files
 from verify.output import check_outputs as check_output_paths
 from verify.report.html import render_html

@@ -19,8 +19,8 @@ import math
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from verify.hashing.keyframes import timestamp_label
 from verify.matching.reframe import describe_framing
+from verify.timestamps import timestamp_label
 
 if TYPE_CHECKING:
     from verify.report.model import Report
