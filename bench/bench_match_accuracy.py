@@ -1,11 +1,22 @@
 """Benchmark `verify match` accuracy: recall per transform, false positives, segment error.
 
-The evaluation set comes from `evalset.py` (generated with the samples/
-tooling and cached under ``--workdir``): seven bank sources of distinct
-character, each put through every transform in ``evalset.TRANSFORMS``, three
-excerpts per source (trims at known offsets), two-source compilations with
-known offsets, and 27 unrelated negatives (short, dark and low-detail clips
-among them). ``--quick`` uses three sources and eight negatives.
+Two evaluation sets (``--set``, default ``real``):
+
+* ``real`` (`realset.py`): real camera footage committed under
+  ``bench/footage/``, split into a *tuning* part and a *held-back* part that
+  no threshold was chosen on; each known clip through the layouts re-uploads
+  use (insets over moving video, split screens, reaction layouts, a 9:16
+  re-frame over a blurred copy, a phone screen recording, speed changes,
+  text across the middle, classic edits), excerpts and mixed-shape
+  compilations, and negatives made of the clips that are not in the bank.
+  Every figure is printed for each part separately, then for both.
+* ``synthetic`` (`evalset.py`, generated with the samples/ tooling): seven
+  bank sources of distinct character, each put through every transform in
+  ``evalset.TRANSFORMS``, three excerpts per source, two-source
+  compilations, and 27 unrelated negatives (short, dark and low-detail clips
+  among them). ``--quick`` uses three sources and eight negatives.
+
+Generated files are cached under ``--workdir``.
 
 The sources are indexed into a fresh bank with `verify.bank.indexing.index_file`
 (the default ``fps=2`` sampling); each query is fingerprinted at the
@@ -28,7 +39,7 @@ transform, zero false positives, segment boundaries within 0.3 s.
 
 Usage::
 
-    .venv/bin/python bench/bench_match_accuracy.py [--quick] [--workers 2]
+    .venv/bin/python bench/bench_match_accuracy.py [--set real|synthetic] [--quick] [--workers 2]
         [--workdir bench/out/match] [--json FILE] [--only NAME-SUBSTRING]
 
 Exit status: 0 when the run completed (whether or not the goals were met),
@@ -53,6 +64,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
 import evalset  # noqa: E402  (needs bench/ on sys.path)
+import realset  # noqa: E402
 
 from verify import HASH, MATCH, index_file, match_file, open_bank  # noqa: E402
 
@@ -110,6 +122,7 @@ def score_case(case: evalset.Case, result: dict[str, Any], names: dict[str, str]
     expected = {t.source for t in case.truth}
     row: dict[str, Any] = {
         "case": case.name,
+        "part": case.part,
         "transform": case.transform,
         "positive": case.positive,
         "matched": sorted(matched),
@@ -241,21 +254,29 @@ def format_report(summary: dict[str, Any], rows: Sequence[dict[str, Any]]) -> li
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="three sources, eight negatives")
+    parser.add_argument("--set", dest="which", choices=("real", "synthetic"), default="real")
+    parser.add_argument(
+        "--quick", action="store_true", help="synthetic set: three sources, eight negatives"
+    )
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
-    parser.add_argument("--workdir", type=Path, default=BENCH_DIR / "out" / "match")
+    parser.add_argument("--workdir", type=Path, help="default bench/out/match-SET")
     parser.add_argument("--json", type=Path, help="also write every row and the summary here")
     parser.add_argument(
         "--query-sampling", default=MATCH.query_sampling, help="how queries are sampled"
     )
     parser.add_argument("--only", help="run only the cases whose name contains this")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.workdir = args.workdir or BENCH_DIR / "out" / f"match-{args.which}"
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
-    evaluation = evalset.build_evalset(args.workdir, quick=args.quick)
+    if args.which == "real":
+        evaluation = realset.build_realset(args.workdir)
+    else:
+        evaluation = evalset.build_evalset(args.workdir, quick=args.quick)
     progress(f"generating the evaluation set in {args.workdir} (cached files are reused)")
     generation = evalset.generate(evaluation, progress=progress)
     if generation.failed:
@@ -283,6 +304,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     order = {c.name: i for i, c in enumerate(cases)}
     rows.sort(key=lambda r: order[r["case"]])
     summary = summarise(rows)
+    parts = sorted({r["part"] for r in rows if r["part"]}, key=lambda p: p != "tuning")
+    summary["parts"] = {p: summarise([r for r in rows if r["part"] == p]) for p in parts}
     summary["sources"] = [
         {"name": s.name, "character": s.character, "duration": s.duration}
         for s in evaluation.sources
@@ -295,6 +318,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             json.dumps({"summary": summary, "rows": rows}, indent=2, default=str) + "\n"
         )
     print(f"sources: {', '.join(s.name for s in evaluation.sources)}")
+    for part, figures in summary["parts"].items():
+        figures["query_sampling"] = args.query_sampling
+        print(f"\n######## part: {part} ########")
+        print("\n".join(format_report(figures, [r for r in rows if r["part"] == part])))
+    if summary["parts"]:
+        print("\n######## both parts ########")
     print("\n".join(format_report(summary, rows)))
     print(f"\ntotal run time: {summary['total_seconds']:.1f} s")
     return 0

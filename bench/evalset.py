@@ -184,6 +184,9 @@ class Case:
     truth: tuple[Truth, ...]  # empty for negatives
     mirrored: bool = False
     note: str = ""
+    # The real-footage set's split: "tuning" (thresholds may be chosen on it)
+    # or "held-back" (never looked at while tuning); empty for the synthetic set.
+    part: str = ""
 
     @property
     def path(self) -> Path:

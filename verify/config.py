@@ -74,6 +74,9 @@ class HashConfig:
     cut_relative: float = 3.0
     # Shots shorter than this merge into the next (flashes, dissolves).
     min_shot_seconds: float = 0.5
+    # Bars and insets are judged per shot; a shot of fewer sampled frames than
+    # this takes the whole video's (at the bank's fps=2, a 3 s shot).
+    shot_min_frames: int = 6
 
     # Bars: edge rows/columns whose mean detail is below this fraction of the
     # picture's (90th percentile) are bars; a bar must be at least bar_min_fraction
@@ -121,6 +124,34 @@ class HashConfig:
     # Only the strongest edge lines per axis are tried as sides (busy pictures
     # have dozens of short ones).
     window_max_lines: int = 16
+    # Panels (`verify.hashing.panels`): footage in part of a frame whose
+    # surroundings move too, found over up to panel_max_frames frames of a shot.
+    # Across a border, the changes from frame to frame of pixels two apart
+    # correlate by at most 1 - panel_min_decorrelation (within one picture
+    # they move together), standing out by panel_min_ridge from the pixels
+    # panel_ridge further either side; or one side is still (mean squared
+    # change at most panel_still_energy, compression noise) while the other
+    # moves (over panel_moving_energy); or, where both are still, a step of more
+    # than window_edge_step grey levels in panel_step_persistence of the frames
+    # (a drawn rim, the edge of a still picture). A line is a candidate side when such
+    # pixels cover panel_min_side of the frame's width (or height) along it; a
+    # proposed panel's four sides are each covered for panel_side_coverage of
+    # their length (the frame's own sides count as covered) and it covers
+    # panel_min_share to panel_max_share of the frame; the panel_proposals
+    # likeliest are tried against the bank (loose on purpose: the known
+    # frames decide).
+    panel_max_frames: int = 48
+    panel_min_decorrelation: float = 0.6
+    panel_min_ridge: float = 0.3
+    panel_ridge: int = 3
+    panel_still_energy: float = 4.0
+    panel_moving_energy: float = 16.0
+    panel_step_persistence: float = 0.9
+    panel_min_side: float = 0.12
+    panel_side_coverage: float = 0.35
+    panel_min_share: float = 0.06
+    panel_max_share: float = 0.9
+    panel_proposals: int = 24
 
 
 @dataclasses.dataclass(frozen=True)
@@ -196,6 +227,10 @@ class MatchConfig:
     min_segment_frames: int = 3
     min_segment_seconds: float = 1.0
     max_segment_gap_seconds: float = 2.0
+    # A segment must also match this many different known frames: clip frames
+    # that all met one known frame (a still, a dark frame) at the match
+    # distance's edge gave the real-footage bench's false matches (tuning part).
+    min_segment_known_frames: int = 2
     # A segment established within match_distance grows over neighbouring clip
     # frames that show the known frame at its offset within this many bits (a
     # caption fading in, fast motion between the bank's frames). Unrelated
@@ -231,6 +266,14 @@ class MatchConfig:
     # off-centre crops of it was a candidate through its own frames; each key
     # costs time on a large bank.
     reframe_probe_below_keys: int = 600
+    # Panels (verify.matching.panels) are tried on up to panel_anchors pictures
+    # of each shot, spread over it; a panel is chosen for a candidate like a
+    # framing, when reframe_min_anchors of them come within match_distance.
+    panel_anchors: int = 16
+    # A match found through a panel must have frames panel_max_mean_distance bits
+    # apart on average, at most: on the real-footage bench's tuning part, true
+    # panel matches averaged 0.4-4.9 bits and chance ones 8-10.
+    panel_max_mean_distance: float = 6.0
 
     # --- stages (each on by default; verify.matching says what each decides)
     # Compare the clip mirrored too (re-uploads flip footage to dodge matching).
@@ -253,6 +296,9 @@ class MatchConfig:
     cuts_stage: bool = True
     # Search off-centre crops for the framing they show (needs the clip's pictures).
     reframe_stage: bool = True
+    # Look the clip's panels up and compare them (an inset over moving video,
+    # a split screen: `verify.hashing.panels`); needs the clip's pictures.
+    panel_stage: bool = True
 
 
 @dataclasses.dataclass(frozen=True)

@@ -253,6 +253,45 @@ def off_centre_crop() -> Case:
     return Case([("R", known, 10.0)], clip, 6.0, check, pictures)
 
 
+def inset_over_moving_video() -> Case:
+    """The known footage at half the width, inside a frame whose surroundings are
+    moving footage too: no form of the clip's whole frame meets it; its panel
+    (a rectangle of persistent edges, `verify.hashing.panels`) does."""
+    rng = np.random.default_rng(23)
+
+    def fields(count: int, size: tuple[int, int]) -> list[np.ndarray]:
+        return [
+            cv2.resize(rng.integers(0, 256, (9, 16), dtype=np.uint8), size,
+                       interpolation=cv2.INTER_CUBIC).astype(np.float64)
+            for _ in range(count)
+        ]  # fmt: skip
+
+    footage, scenery = fields(12, (480, 270)), fields(12, (640, 360))
+
+    def picture(t: float, frames: list[np.ndarray], size: tuple[int, int]) -> np.ndarray:
+        i, w = int(t), t - int(t)
+        mixed = np.clip((1 - w) * frames[i] + w * frames[i + 1], 0, 255).astype(np.uint8)
+        return cv2.resize(mixed, size, interpolation=cv2.INTER_AREA)
+
+    def composite(t: float) -> np.ndarray:
+        frame = picture(t + 3.3, scenery, (160, 90))
+        frame[20:65, 70:150] = picture(2.0 + t, footage, (80, 45))
+        return frame
+
+    known = tuple(
+        HashedFrame(float(t), frame_forms(picture(t, footage, (160, 90))), False, False)
+        for t in np.arange(0, 10, 0.5)
+    )  # fmt: skip
+    pictures = tuple((float(t), composite(t)) for t in np.arange(0, 6, 1 / s.CLIP_FPS))
+    clip = tuple(HashedFrame(t, frame_forms(p), False, False) for t, p in pictures)
+
+    def check(report: MatchReport) -> bool:
+        segments = only(report, "I")
+        return bool(segments) and abs(segments[0].ref_start - 2.0) <= 0.3
+
+    return Case([("I", known, 10.0)], clip, 6.0, check, pictures)
+
+
 CASES = {
     "exact_offset_stage": excerpt_of_slow_footage,
     "middle_offset_stage": excerpt_of_slides,
@@ -263,6 +302,7 @@ CASES = {
     "mirror_stage": mirrored_copy,
     "dense_probe_stage": fast_footage_between_probes,
     "reframe_stage": off_centre_crop,
+    "panel_stage": inset_over_moving_video,
 }
 
 

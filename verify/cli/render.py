@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from verify.matching.describe import describe_region
 from verify.timestamps import format_utc, timestamp_label
 
 if TYPE_CHECKING:
@@ -250,6 +251,8 @@ def render_match(report: MatchReport) -> str:
         lines.append(f"         {' · '.join(details)}")
         if item.framing:
             lines.append(f"         {item.framing.describe()}")
+        if item.region:
+            lines.append(f"         {describe_region(item.region)}")
         for s in item.segments:
             lines.append(
                 f"         clip {timestamp_label(s.query_start)}-{timestamp_label(s.query_end)}"

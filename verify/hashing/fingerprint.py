@@ -1,12 +1,17 @@
 """`fingerprint_video`: timestamps and perceptual hashes of a video's frames.
 
 This is the core the bank and the matcher stand on: one decoder run per
-file (see `verify.media.decode`), bars cropped and uniform frames marked (see
-`verify.hashing.normalise`), then a pHash and a dHash per frame.
+file (see `verify.media.decode`), the frames split into shots at cuts, bars
+and a picture-in-picture window found per shot and cropped, uniform frames
+marked (see `verify.hashing.normalise`), then the hash forms of each frame
+(`verify.hashing.forms`). Per shot, because a compilation changes shape from
+shot to shot: a letterboxed landscape clip, then a pillarboxed portrait one.
+The fingerprint records each shot's regions (`ShotRegion`).
 """
 
 from __future__ import annotations
 
+import bisect
 import concurrent.futures
 import dataclasses
 import itertools
@@ -20,10 +25,10 @@ import numpy as np
 
 from verify.config import HASH, INSPECT, HashConfig
 from verify.errors import UnreadableMedia, VerifyError, display_path
-from verify.hashing.forms import Form, FrameForms, FrameTable, frame_forms
+from verify.hashing.forms import Form, FrameForms, FrameTable, stack_forms
 from verify.hashing.normalise import CropBox, detect_bars, detect_inset, detect_window, is_uniform
 from verify.hashing.phash import FrameHash
-from verify.hashing.scenes import ShotDetector
+from verify.hashing.scenes import ShotDetector, shot_starts
 from verify.inspection.inspect import Inspection, check_readable_file
 from verify.inspection.metadata import StreamInfo, parse_container, parse_streams
 from verify.media.decode import DecodedFrame, FrameSize, decode_frames, working_size
@@ -31,7 +36,7 @@ from verify.media.ffmpeg import ffprobe_json
 from verify.media.filehash import sha256_file
 from verify.media.sampling import Sampling
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 # Decoders and displays top out well below this; larger is a corrupt header.
 MAX_DIMENSION = 16384
 
@@ -90,6 +95,28 @@ class HashedFrame:
 
 
 @dataclasses.dataclass(frozen=True)
+class ShotRegion:
+    """Where one shot's frames were hashed from: seconds [start, end], the picture
+    inside its bars (fractions of the frame, None without bars) and its
+    picture-in-picture window (fractions of that picture, None without one)."""
+
+    start: float
+    end: float
+    crop: dict[str, float] | None
+    inset: dict[str, float] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": round(self.start, 4), "end": round(self.end, 4),
+            "crop": self.crop, "inset": self.inset,
+        }  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ShotRegion:
+        return cls(float(data["start"]), float(data["end"]), data["crop"], data["inset"])
+
+
+@dataclasses.dataclass(frozen=True)
 class VideoFingerprint:
     """All hashed frames of one video and how they were taken."""
 
@@ -104,6 +131,9 @@ class VideoFingerprint:
     frames: tuple[HashedFrame, ...]
     notes: tuple[str, ...] = ()
     inset: dict[str, float] | None = None  # picture-in-picture window within the crop
+    # Each shot's regions; ``crop`` and ``inset`` above are those of the shot
+    # with the most frames. Empty in fingerprints made before shots were kept.
+    shots: tuple[ShotRegion, ...] = ()
 
     @property
     def usable_frames(self) -> tuple[HashedFrame, ...]:
@@ -126,6 +156,7 @@ class VideoFingerprint:
             "height": self.height,
             "crop": self.crop,
             "inset": self.inset,
+            "shots": [s.to_dict() for s in self.shots],
             "frames": [f.to_dict() for f in self.frames],
             "notes": list(self.notes),
         }
@@ -136,7 +167,7 @@ class VideoFingerprint:
             data["path"], data["sha256"], data["size"], data["duration"], data["sampling"],
             data["width"], data["height"], data["crop"],
             tuple(HashedFrame.from_dict(f) for f in data["frames"]), tuple(data["notes"]),
-            data["inset"],
+            data["inset"], tuple(ShotRegion.from_dict(s) for s in data.get("shots", ())),
         )  # fmt: skip
 
 
@@ -213,7 +244,7 @@ def fingerprint_video(
         probe = pool.submit(video_stream, path, timeout, probed)
         digest = None if known_digest else pool.submit(sha256_file, path)
         try:
-            selected, scanned = _collect(
+            selected, every = _collect(
                 path, sampling, timeout, export, decode_errors, resized, config
             )
         except VerifyError:
@@ -222,6 +253,8 @@ def fingerprint_video(
         stream, duration = probe.result()
         sha256, size = known_digest or digest.result()
     display = _display_size(stream)
+    scanned = [f.pixels for f in every]
+    scanned_times = _repair_times([f.time for f in every], stream.frame_rate, [])
     height, width = scanned[0].shape[:2] if scanned else (display[1], display[0])
     work = FrameSize(width, height)
     notes: list[str] = []
@@ -239,27 +272,76 @@ def fingerprint_video(
     if not selected:
         notes.append("no frames could be decoded from the video stream")
     times = _repair_times([f.time for f in selected], stream.frame_rate, notes)
-    crop = detect_bars(scanned, config) if scanned else CropBox(0, 0, work.width, work.height)
-    bars = (crop.width, crop.height) != (work.width, work.height)
-    inset = _find_inset(scanned, crop, config)
-    frames = []
-    for time, frame in zip(times, selected, strict=True):
-        picture = crop.apply(frame.pixels)
-        if pictures is not None:
-            pictures(time, picture)
-        window = inset.apply(picture) if inset else _own_bars(picture, config)
-        frames.append(
-            HashedFrame(
-                time, frame_forms(picture, window), is_uniform(picture, config), frame.keyframe
-            )
-        )
+    regions = _shot_regions(scanned_times, scanned, work, config)
+    firsts = [first for first, _region, _crop, _inset in regions]
+    position = {id(f): i for i, f in enumerate(every)}  # selected frames are scanned ones
+    frames: list[HashedFrame] = []
+    counts = [0] * len(regions)
+    shot_of = [bisect.bisect_right(firsts, position[id(f)]) - 1 for f in selected]
+    start = 0
+    while start < len(selected):  # one shot's frames at a time: they share a size
+        shot = shot_of[start]
+        end = start
+        while end < len(selected) and shot_of[end] == shot:
+            end += 1
+        _first, _region, crop, inset = regions[shot]
+        counts[shot] += end - start
+        stack = np.stack([crop.apply(f.pixels) for f in selected[start:end]])
+        insets = np.ascontiguousarray(inset.apply_all(stack)) if inset else None
+        for time, frame, picture, forms in zip(
+            times[start:end], selected[start:end], stack, stack_forms(stack, insets), strict=True
+        ):
+            if pictures is not None:
+                pictures(time, picture)
+            frames.append(HashedFrame(time, forms, is_uniform(picture, config), frame.keyframe))
+        start = end
+    main = regions[counts.index(max(counts))][1] if regions else None
     return VideoFingerprint(
         path=display_path(path), sha256=sha256, size=size, duration=duration,
         sampling=str(sampling), width=display[0], height=display[1],
-        crop=crop.relative(work.width, work.height) if bars else None,
-        frames=tuple(frames), notes=tuple(notes),
-        inset=inset.relative(crop.width, crop.height) if inset else None,
+        crop=main.crop if main else None, frames=tuple(frames), notes=tuple(notes),
+        inset=main.inset if main else None,
+        shots=tuple(region for _first, region, _crop, _inset in regions),
     )  # fmt: skip
+
+
+def _shot_regions(
+    times: list[float], scanned: list[np.ndarray], work: FrameSize, config: HashConfig
+) -> list[tuple[int, ShotRegion, CropBox, CropBox | None]]:
+    """Each shot's first scanned frame and region, with its crop and inset as boxes.
+
+    Bars and the inset are judged over the shot's frames; a shot of fewer
+    than ``shot_min_frames`` takes those judged over the whole video (too few
+    frames tell bars from a dark sky, or an inset from a moving object, badly).
+    """
+    if not scanned:
+        return []
+    whole = detect_bars(scanned, config)
+    spans = shot_spans(times, scanned, config)
+    whole_inset = _find_inset(scanned, whole, config) if len(spans) > 1 else None
+    regions = []
+    for first, end in spans:
+        frames = scanned[first:end]
+        if len(spans) == 1 or len(frames) >= config.shot_min_frames:
+            crop = detect_bars(frames, config)
+            inset = _find_inset(frames, crop, config)
+        else:
+            crop, inset = whole, whole_inset
+        bars = (crop.width, crop.height) != (work.width, work.height)
+        region = ShotRegion(
+            times[first], times[end - 1],
+            crop.relative(work.width, work.height) if bars else None,
+            inset.relative(crop.width, crop.height) if inset else None,
+        )  # fmt: skip
+        regions.append((first, region, crop, inset))
+    return regions
+
+
+def shot_spans(
+    times: list[float], frames: list[np.ndarray], config: HashConfig = HASH
+) -> list[tuple[int, int]]:
+    """(first, end) indices of each shot among frames in time order, split at cuts."""
+    return list(itertools.pairwise([*shot_starts(times, frames, config), len(frames)]))
 
 
 def _collect(
@@ -270,7 +352,7 @@ def _collect(
     decode_errors: list[str],
     resized: list[float],
     config: HashConfig,
-) -> tuple[list[DecodedFrame], list[np.ndarray]]:
+) -> tuple[list[DecodedFrame], list[DecodedFrame]]:
     """Decode; return the selected frames (grey, working size) and every scanned frame.
 
     With ``export``, frames arrive in colour at full size for the export and
@@ -304,11 +386,11 @@ def _collect(
         if export is not None and detector.latest_is_best:
             pending = (frame.time, frame.pixels)
     if detector is None:
-        return scanned, [f.pixels for f in scanned]
+        return scanned, scanned
     if pending is not None and export is not None:
         export(*pending)
     selected = [scanned[shot.best_index] for shot in detector.finish()]
-    return selected, [f.pixels for f in scanned]
+    return selected, scanned
 
 
 def _find_inset(scanned: list[np.ndarray], crop: CropBox, config: HashConfig) -> CropBox | None:
@@ -326,20 +408,6 @@ def _find_inset(scanned: list[np.ndarray], crop: CropBox, config: HashConfig) ->
     if outlined is not None and (moving is None or outlined.contains(moving)):
         return outlined
     return moving
-
-
-def _own_bars(picture: np.ndarray, config: HashConfig) -> np.ndarray | None:
-    """The frame inside bars of its own, when they differ from the video's.
-
-    A compilation may pillarbox one part and not another, so bars judged over
-    the whole video miss them; a frame's own black or blurred bars, if any,
-    give its inset hash instead.
-    """
-    box = detect_bars([picture], config)
-    height, width = picture.shape[:2]
-    if (box.width, box.height) == (width, height):
-        return None
-    return box.apply(picture)
 
 
 def _working_grey(bgr: np.ndarray, config: HashConfig) -> np.ndarray:
@@ -370,8 +438,9 @@ def thin_to_rate(fingerprint: VideoFingerprint, rate: float) -> VideoFingerprint
 
     ``fps=N`` keeps the first frame of every 1/N-second bin; for N a multiple
     of ``rate``, the first frame of each 1/rate-second bin is the first kept
-    frame in it, so this is the same selection without decoding again. (Bars
-    were judged on the denser scan, which can only make them more reliable.)
+    frame in it, so this is the same selection without decoding again. (Shots,
+    bars and insets were judged on the denser scan, which can only make them
+    more reliable; the shots are kept as found there.)
     """
     kept: list[HashedFrame] = []
     last_bin: int | None = None

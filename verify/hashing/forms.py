@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from verify.hashing.phash import FrameHash, centre_crop, dhash, phash
+from verify.hashing.phash import FrameHash, centre_crop, dhash_stack, phash_stack
 
 
 class Form(enum.Enum):
@@ -40,9 +40,9 @@ class Form(enum.Enum):
     # mirrored hashes undoes that.
     MIRROR = "mirror"
     MIRROR_CENTRE70 = "mirror_centre70"
-    # The footage window of a picture-in-picture frame, else the frame inside
-    # bars of its own (one pillarboxed part of a compilation); equal to the
-    # full-frame hash when there is neither.
+    # The footage window of a picture-in-picture frame (found per shot); equal
+    # to the full-frame hash when there is none. (Bars, also found per shot,
+    # are cropped before any form: one pillarboxed part of a compilation.)
     INSET = "inset"
     # The top 75 %, above a news channel's lower third (a caption bar, a
     # ticker), which moves the full frame's and even the centre's hash by
@@ -52,11 +52,15 @@ class Form(enum.Enum):
     # off-centre crop, see verify.matching.reframe): computed while matching,
     # never stored.
     WINDOW = "window"
+    # The clip seen through the panel of a picture made of several (an inset
+    # over moving video, a half of a split screen) that shows one known
+    # video (see verify.matching.panels): computed while matching, never stored.
+    PANEL = "panel"
 
     @property
     def stored(self) -> bool:
         """Kept with every frame (JSON, bank, batch rows)."""
-        return self is not Form.WINDOW
+        return self not in (Form.WINDOW, Form.PANEL)
 
     @property
     def indexed(self) -> bool:
@@ -98,6 +102,7 @@ _PAIRINGS = {
     Form.INSET: (Form.PHASH,),  # picture-in-picture, either way round (see PHASH)
     Form.UPPER: (Form.UPPER,),  # a lower third over the copy
     Form.WINDOW: (Form.CENTRE70,),  # an off-centre crop, reframed
+    Form.PANEL: (Form.PHASH, Form.CENTRE85),  # the known picture, whole or cropped
 }
 UPPER_FRACTION = 0.75  # the upper form's share of the picture's height
 
@@ -162,19 +167,28 @@ def frame_forms(grey: np.ndarray, inset: np.ndarray | None = None) -> FrameForms
     ``inset`` is the frame's picture-in-picture window, if it has one; the
     full picture stands for it otherwise.
     """
-    full = phash(grey)
-    mirrored = np.ascontiguousarray(grey[:, ::-1])
-    upper = grey[: max(1, round(grey.shape[0] * UPPER_FRACTION))]
-    return FrameForms.of({
+    insets = None if inset is None else inset[None]
+    return stack_forms(grey[None], insets)[0]
+
+
+def stack_forms(greys: np.ndarray, insets: np.ndarray | None = None) -> list[FrameForms]:
+    """`frame_forms` of a stack of same-sized frames (n, rows, columns), a shot's,
+    hashed together: each form is a few matrix products for the whole stack."""
+    mirrored = greys[:, :, ::-1]
+    upper = greys[:, : max(1, round(greys.shape[1] * UPPER_FRACTION))]
+    full = phash_stack(greys)
+    columns = {
         Form.PHASH: full,
-        Form.DHASH: dhash(grey),
-        Form.CENTRE85: phash(np.ascontiguousarray(centre_crop(grey, 0.85))),
-        Form.CENTRE70: phash(np.ascontiguousarray(centre_crop(grey, 0.70))),
-        Form.MIRROR: phash(mirrored),
-        Form.MIRROR_CENTRE70: phash(np.ascontiguousarray(centre_crop(mirrored, 0.70))),
-        Form.INSET: phash(np.ascontiguousarray(inset)) if inset is not None else full,
-        Form.UPPER: phash(np.ascontiguousarray(upper)),
-    })  # fmt: skip
+        Form.DHASH: dhash_stack(greys),
+        Form.CENTRE85: phash_stack(centre_crop(greys, 0.85)),
+        Form.CENTRE70: phash_stack(centre_crop(greys, 0.70)),
+        Form.MIRROR: phash_stack(mirrored),
+        Form.MIRROR_CENTRE70: phash_stack(centre_crop(mirrored, 0.70)),
+        Form.INSET: phash_stack(insets) if insets is not None else full,
+        Form.UPPER: phash_stack(upper),
+    }
+    rows = np.stack([columns[f] for f in STORED_FORMS], axis=1)
+    return [FrameForms(tuple(FrameHash(int(v)) for v in row)) for row in rows.tolist()]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -31,6 +31,10 @@ class CropBox:
     def apply(self, frame: np.ndarray) -> np.ndarray:
         return frame[self.y : self.y + self.height, self.x : self.x + self.width]
 
+    def apply_all(self, frames: np.ndarray) -> np.ndarray:
+        """The box of every frame of a stack (n, rows, columns)."""
+        return frames[:, self.y : self.y + self.height, self.x : self.x + self.width]
+
     def within(self, outer: CropBox) -> CropBox | None:
         """This box in the coordinates of ``outer``, cut to it (None if they do not meet)."""
         x0, y0 = max(self.x, outer.x), max(self.y, outer.y)
@@ -124,10 +128,13 @@ class _Profile:
             | (self.spread >= config.bar_blur_spread * frames)
         )
         inside = (self.detail >= config.bar_detail_fraction * reference) | ~bar_like
-        indices = np.flatnonzero(inside)
-        if indices.size == 0:
+        if inside.all() or not inside.any():
             return 0, size
-        start, end = int(indices[0]), int(indices[-1]) + 1
+        # A bar is one kind from the edge in: black, or a blurred copy. Where a
+        # black bar meets a plain sky or wall, the sky is picture.
+        dark = self.level <= config.bar_dark_level * frames
+        start = _run(~inside & (dark if dark[0] else ~dark))
+        end = size - _run((~inside & (dark if dark[-1] else ~dark))[::-1])
         before, after = start, size - end
         # Letterbox and pillarbox bars come in centred pairs; a flat area on one
         # side only (sky, a wall) is picture, not a bar.
@@ -138,6 +145,12 @@ class _Profile:
         if end - start < config.bar_min_remaining * size:
             return 0, size
         return start, end
+
+
+def _run(mask: np.ndarray) -> int:
+    """How many leading entries of ``mask`` are True."""
+    false = np.flatnonzero(~mask)
+    return int(false[0]) if false.size else int(mask.size)
 
 
 def is_uniform(frame: np.ndarray, config: HashConfig = HASH) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -47,15 +48,26 @@ class ShotDetector:
 
     def add(self, time: float, grey: np.ndarray) -> bool:
         """Add the next scanned frame; return True if it starts a new shot."""
+        small = grey.astype(np.int16)
+        histogram = np.bincount(grey.ravel() >> 3, minlength=32) / grey.size
+        sharpness = float(cv2.Laplacian(grey, cv2.CV_64F).var())
+        change = None
+        if self._previous is not None:
+            change = (
+                float(np.abs(small - self._previous).mean()),
+                float(np.abs(histogram - self._previous_histogram).sum()),
+            )
+        self._previous, self._previous_histogram = small, histogram
+        return self.observe(time, change, sharpness)
+
+    def observe(self, time: float, change: tuple[float, float] | None, sharpness: float) -> bool:
+        """Take the next frame by its measures: ``change`` from the frame before (mean
+        absolute difference, histogram distance; None for the first), its sharpness."""
         index = self._count
         self._count += 1
-        small = grey.astype(np.int16)
-        histogram = np.histogram(grey, bins=32, range=(0, 256))[0] / grey.size
-        sharpness = float(cv2.Laplacian(grey, cv2.CV_64F).var())
         is_cut = False
-        if self._previous is not None:
-            difference = float(np.abs(small - self._previous).mean())
-            tonal = float(np.abs(histogram - self._previous_histogram).sum())
+        if change is not None:
+            difference, tonal = change
             background = float(np.median(self._recent)) if self._recent else difference
             # A cut changes the pixels a lot and either the tonal distribution
             # or the pixels far beyond the shot's own motion (a busy shot,
@@ -65,7 +77,6 @@ class ShotDetector:
                 or difference > self.config.cut_relative * background
             )
             self._recent.append(difference)
-        self._previous, self._previous_histogram = small, histogram
         shot = self._current
         if shot is None or (is_cut and time - shot.start >= self.config.min_shot_seconds):
             if shot is not None:
@@ -84,3 +95,26 @@ class ShotDetector:
             self.shots.append(self._current)
             self._current = None
         return self.shots
+
+
+def shot_starts(
+    times: Sequence[float], frames: Sequence[np.ndarray], config: HashConfig = HASH
+) -> list[int]:
+    """Indices of the frames that start a shot (the first always does), as
+    `ShotDetector` finds them, measured over all frames at once."""
+    if len(frames) < 2:
+        return [0] if frames else []
+    stack = np.stack(frames)
+    count = len(frames)
+    size = stack[0].size
+    bins = (stack >> 3).reshape(count, -1).astype(np.int64) + 32 * np.arange(count)[:, None]
+    histograms = np.bincount(bins.ravel(), minlength=32 * count).reshape(count, 32) / size
+    signed = stack.astype(np.int16)
+    differences = np.abs(np.diff(signed, axis=0)).reshape(count - 1, -1).mean(axis=1)
+    tonal = np.abs(np.diff(histograms, axis=0)).sum(axis=1)
+    detector = ShotDetector(config)
+    starts = [0] if detector.observe(times[0], None, 0.0) else []
+    for i in range(1, count):
+        if detector.observe(times[i], (float(differences[i - 1]), float(tonal[i - 1])), 0.0):
+            starts.append(i)
+    return starts

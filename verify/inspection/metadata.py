@@ -15,9 +15,6 @@ import re
 from fractions import Fraction
 from typing import Any
 
-import exifread
-from exifread.serialize import convert_types
-
 from verify.inspection.geo import GeoPoint, from_exif_dms, parse_iso6709
 from verify.timestamps import RecordedTime, parse_recorded_time
 
@@ -282,6 +279,10 @@ def read_exif(path: str | os.PathLike[str] | bytes) -> tuple[dict[str, Any], lis
     handler = _LogNotes()
     logger.addHandler(handler)
     propagate, logger.propagate = logger.propagate, False
+    # exifread is imported here, for stills: matching and hashing video never need it.
+    import exifread
+    from exifread.serialize import convert_types
+
     try:
         with open(path, "rb") as handle:
             raw = exifread.process_file(handle, details=False, extract_thumbnail=False)

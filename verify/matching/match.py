@@ -19,7 +19,10 @@ through it. Every stage can be switched off or tuned through `MatchConfig`.
 
 from __future__ import annotations
 
+import dataclasses
 import os
+
+import numpy as np
 
 from verify.bank.store import BankStore, KnownVideo, slice_keys
 from verify.config import HASH, INSPECT, MATCH, HashConfig, MatchConfig
@@ -28,6 +31,7 @@ from verify.hashing.forms import Form, FrameTable
 from verify.inspection.inspect import Inspection
 from verify.matching.candidates import find_candidates, lookup_hashes
 from verify.matching.cuts import meet_at_cuts
+from verify.matching.panels import PanelSearch
 from verify.matching.reframe import Framing, Reframer
 from verify.matching.results import Match, MatchReport
 from verify.matching.score import best_match, is_firm
@@ -59,6 +63,38 @@ def match_file(
     return match_fingerprint(reframer.fingerprint(), bank, config, reframer=reframer)
 
 
+def _in_panel(
+    clip: FrameTable, known: FrameTable, video: KnownVideo, duration: float,
+    panels: PanelSearch, config: MatchConfig,
+) -> Match | None:  # fmt: skip
+    """The clip aligned with a known video through the panel that shows it, if one does."""
+    targets = np.concatenate([known.forms[f][known.usable] for f in (Form.PHASH, Form.CENTRE85)])
+    choice = panels.choose(targets)
+    if choice is None:
+        return None
+    hashes = panels.hashes(choice, clip.forms[Form.PHASH])
+    match = best_match(
+        clip.with_form(Form.PANEL, hashes), known, video, duration, mirrored=(False,),
+        config=config,
+    )  # fmt: skip
+    if match is None:
+        return None
+    # Many panels, tried on many known frames, meet some by chance: a panel's
+    # match must be close, as real ones are (within 5 bits on the bench).
+    mean = np.average(
+        [s.mean_distance for s in match.segments], weights=[s.frames for s in match.segments]
+    )
+    if mean > config.panel_max_mean_distance:
+        return None
+    return dataclasses.replace(match, region=choice.region)
+
+
+def _better(a: Match | None, b: Match | None) -> Match | None:
+    if a is None or (b is not None and b.score > a.score):
+        return b
+    return a
+
+
 def match_fingerprint(
     query: VideoFingerprint,
     bank: BankStore,
@@ -78,7 +114,11 @@ def match_fingerprint(
     reframing = reframer if config.reframe_stage else None
     extra = reframing.probe_hashes if reframing is not None else None
     probes = lookup_hashes(clip, extra, config)
-    candidates = find_candidates(bank, probes, config)
+    # Footage shown in a panel of the clip's frame shares no keys with its whole
+    # frame: the panels' own hashes are looked up too.
+    panels = reframer.panels(query) if reframer is not None and config.panel_stage else None
+    looked = probes + panels.probe_hashes() if panels is not None else probes
+    candidates = find_candidates(bank, looked, config)
     duration = query.duration or (float(clip.time.max()) if clip.size else 0.0)
     found: dict[int, Match] = {}
     searched: list[tuple[KnownVideo, FrameTable, Framing]] = []
@@ -93,6 +133,11 @@ def match_fingerprint(
             continue
         video = bank.video_by_id(video_id)
         match = best_match(clip, known, video, duration, config=config)
+        if match is not None and is_firm(match, duration, config):
+            found[video_id] = match
+            continue
+        if panels is not None:
+            match = _better(match, _in_panel(clip, known, video, duration, panels, config))
         if match is not None:
             found[video_id] = match
         if not config.reframe_stage or (match is not None and is_firm(match, duration, config)):

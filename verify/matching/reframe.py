@@ -30,6 +30,8 @@ from verify.hashing.fingerprint import VideoFingerprint, fingerprint_video
 from verify.hashing.normalise import is_uniform
 from verify.hashing.phash import distance_table, phash_windows
 from verify.inspection.inspect import Inspection
+from verify.matching.describe import describe_framing
+from verify.matching.panels import PanelSearch
 from verify.media.sampling import Sampling
 
 # The known picture's centre 70 % (the centre70 form's crop), as fractions.
@@ -60,14 +62,6 @@ class Framing:
     def is_whole(self) -> bool:
         """The whole known picture, or as good as: no reframing needed."""
         return self.width > 0.99 and self.height > 0.99
-
-
-def describe_framing(framing: dict[str, float]) -> str:
-    """A framing (as `Framing.to_dict` gives it) in words."""
-    return (
-        f"a crop: {framing['width']:.0%} x {framing['height']:.0%} of the known picture, "
-        f"from {framing['left']:.0%} left, {framing['top']:.0%} top"
-    ).replace("%", " %")
 
 
 def framing_grid(max_crop: float, step: float) -> np.ndarray:
@@ -174,6 +168,8 @@ class Reframer:
         self._screen: list[int] = []  # the anchors a candidate is first screened with
         self._rows: dict[int, np.ndarray] = {}  # anchor -> its pHash through every grid framing
         self._pictures: list[np.ndarray] = []  # every clip frame's, in order
+        self._times: list[float] = []
+        self._panels: PanelSearch | None = None
 
     def fingerprint(self) -> VideoFingerprint:
         """Fingerprint the clip (as `fingerprint_video`), keeping its pictures."""
@@ -193,6 +189,7 @@ class Reframer:
         anchors spread over the whole clip.
         """
         self._pictures.append(picture)
+        self._times.append(time)
         phase = (time % self.interval) / self.interval * len(self._phases)
         nearest = round(phase)
         if abs(phase - nearest) > 0.25 or is_uniform(picture, self.hash_config):
@@ -302,6 +299,14 @@ class Reframer:
             for picture, target in zip(pictures, targets, strict=True)
         ]
         return np.bitwise_count(np.array(rows, np.uint64)).astype(np.int16)
+
+    def panels(self, fingerprint: VideoFingerprint) -> PanelSearch:
+        """The panel search over the clip's pictures (made once)."""
+        if self._panels is None:
+            self._panels = PanelSearch(
+                self._pictures, self._times, fingerprint.shots, self.config, self.hash_config
+            )
+        return self._panels
 
     def window_hashes(self, framings: Sequence[Framing]) -> list[np.ndarray]:
         """Every clip frame's pHash through each framing (one array per framing)."""

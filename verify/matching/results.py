@@ -10,7 +10,7 @@ from verify.hashing.fingerprint import VideoFingerprint
 from verify.matching.reframe import Framing
 from verify.matching.segments import Segment
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -22,6 +22,9 @@ class Match:
     mirrored: bool
     segments: tuple[Segment, ...]
     framing: Framing | None = None  # the part of the known picture an off-centre crop shows
+    # Where in the clip's frame the known picture was found (fractions of the
+    # frame), when it fills only part of it: an inset, a half of a split screen.
+    region: dict[str, float] | None = None
     # Seconds between the known video's stored frames (its sampling).
     known_interval: float = dataclasses.field(default=0.5, compare=False)
 
@@ -38,6 +41,7 @@ class Match:
             "score": round(float(self.score), 4),
             "mirrored": self.mirrored,
             "framing": self.framing.to_dict() if self.framing else None,
+            "region": self.region,
             "duration": video.duration,
             "source": video.source,
             "posted_at": video.posted_at,

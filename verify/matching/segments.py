@@ -104,7 +104,8 @@ def segment_runs(
     """Split the chosen clip frames into runs in time and turn good runs into segments.
 
     Frames further apart than ``max_segment_gap_seconds`` start a new run; a
-    run needs ``min_segment_frames`` frames spanning ``min_segment_seconds``.
+    run needs ``min_segment_frames`` frames spanning ``min_segment_seconds``,
+    matching ``min_segment_known_frames`` different known frames.
     """
     clip, known, config = alignment.clip, alignment.known, alignment.config
     order = sorted(chosen, key=lambda q: clip.time[q])
@@ -137,6 +138,8 @@ def segment_runs(
         for q in run:
             k, _, distance = chosen[q]
             closest[k] = min(distance, closest.get(k, distance))
+        if len(closest) < config.min_segment_known_frames:
+            continue  # one known picture met many times: a still, not a copy
         spanned = known.usable & (known.time >= ref_start) & (known.time <= ref_end)
         segment = Segment(
             start, end, ref_start, ref_end, len(run), float(np.mean(list(closest.values()))),

@@ -18,7 +18,6 @@ import subprocess
 import threading
 from collections.abc import Iterator
 
-import ffmpeg
 import numpy as np
 
 from verify.config import INSPECT
@@ -73,6 +72,8 @@ def build_command(
     overrides the rate for ``scenes``, which scans frames at a fixed rate
     and picks representatives in Python.
     """
+    import ffmpeg  # ffmpeg-python builds the filter graph; only decoding needs it
+
     input_options: dict[str, str] = {}
     rate = sampling.rate if sampling.mode == "fps" else dense_rate
     if sampling.mode == "keyframes":

@@ -19,7 +19,7 @@ import math
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from verify.matching.reframe import describe_framing
+from verify.matching.describe import describe_framing, describe_region
 from verify.timestamps import timestamp_label
 
 if TYPE_CHECKING:
@@ -645,6 +645,12 @@ def _match_details(matching: dict[str, Any]) -> str:
                         escape(describe_framing(m["framing"]))
                         if m.get("framing")
                         else "the whole known picture (or a centred crop of it)",
+                    ),
+                    (
+                        "Where in this file",
+                        escape(describe_region(m["region"]))
+                        if m.get("region")
+                        else "the whole frame (inside any bars)",
                     ),
                     ("Source", _text(m["source"])),
                     ("Posted", escape(human_time(m["posted_at"])) if m["posted_at"] else "–"),

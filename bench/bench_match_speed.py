@@ -1,0 +1,154 @@
+"""Benchmark the command line's speed on real footage, as ratios to ffmpeg in the same run.
+
+Every figure is a whole command, process start included on both sides:
+
+* start-up: ``verify --help`` (goal <= 0.2 s), beside ``python -c pass``;
+* one query: ``verify match Q --db BANK`` over ``ffmpeg -i Q -f null -`` (a
+  plain full decode of the same clip), per query; goal: median <= 2x. The
+  bank holds the real-footage set's known clips (`realset.py`); the queries
+  are that set's copies, one per transform and known clip of each part;
+* many queries: one ``verify match Q1 Q2 ...`` call over the sum of the
+  queries' decodes (start-up paid once);
+* hashing short real clips: one ``verify hash CLIPS --sample keyframes`` call
+  over the sum of ``ffmpeg -skip_frame nokey -i F -f null -`` (goal <= 1.3x),
+  and one ``verify hash CLIPS`` (fps=2) over the sum of ``ffmpeg -i F -f null
+  -`` (goal <= 0.8x); the clips are the committed footage (2-20 s each).
+
+Times are medians of ``--repeat`` runs (the files are page-cached by a first
+run). Medians and p95 of the per-query ratios are printed; nothing is asserted.
+
+Usage::
+
+    .venv/bin/python bench/bench_match_speed.py [--repeat 3] [--workdir bench/out/match-real]
+        [--limit N] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
+
+import evalset  # noqa: E402
+import realset  # noqa: E402
+
+from verify import find_tool, index_file, open_bank  # noqa: E402
+
+VERIFY = str(Path(sys.executable).with_name("verify"))
+
+
+def timed(command: Sequence[str], repeat: int) -> float:
+    """Median wall time of ``command`` over ``repeat`` runs (after one warm-up run)."""
+    subprocess.run(command, capture_output=True, check=True)
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=True)
+        runs.append(time.perf_counter() - started)
+    return statistics.median(runs)
+
+
+def p95(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    return ordered[round(0.95 * (len(ordered) - 1))]
+
+
+def pick_queries(evaluation: evalset.EvalSet, limit: int | None) -> list[evalset.Case]:
+    """One positive per (transform, part), the first known clip that has it."""
+    seen: set[tuple[str, str]] = set()
+    picked = []
+    for case in evaluation.cases:
+        key = (case.transform, case.part)
+        if case.positive and key not in seen:
+            seen.add(key)
+            picked.append(case)
+    return picked[:limit] if limit else picked
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workdir", type=Path, default=BENCH_DIR / "out" / "match-real")
+    parser.add_argument("--limit", type=int, help="at most this many queries")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+    ffmpeg = find_tool("ffmpeg").path
+    evaluation = realset.build_realset(args.workdir)
+    generation = evalset.generate(evaluation)
+    if generation.failed:
+        print(f"bench_match_speed: could not make {sorted(generation.failed)}", file=sys.stderr)
+        return 1
+    bank = args.workdir / "speed_bank.sqlite"
+    for stale in (bank, Path(f"{bank}-wal"), Path(f"{bank}-shm")):
+        stale.unlink(missing_ok=True)
+    with open_bank(bank) as store:
+        for source in evaluation.sources:
+            index_file(store, source.path, source=source.name)
+    figures: dict[str, object] = {}
+
+    help_s = timed([VERIFY, "--help"], 2 * args.repeat + 1)
+    python_s = timed([sys.executable, "-c", "pass"], 2 * args.repeat + 1)
+    figures["startup"] = {"verify_help_s": round(help_s, 3), "python_s": round(python_s, 3)}
+    print(f"start-up: verify --help {help_s:.3f} s (python -c pass {python_s:.3f} s); "
+          "goal <= 0.2 s")  # fmt: skip
+
+    queries = pick_queries(evaluation, args.limit)
+    rows = []
+    print(f"\n== one query per call: {len(queries)} queries, bank of {len(evaluation.sources)} ==")
+    print(f"{'query':56} {'match s':>8} {'decode s':>8} {'ratio':>6}")
+    for case in queries:
+        ours = timed([VERIFY, "match", str(case.path), "--db", str(bank), "--json"], args.repeat)
+        decode = timed(
+            [ffmpeg, "-v", "error", "-i", str(case.path), "-f", "null", "-"], args.repeat
+        )
+        rows.append({"case": case.name, "part": case.part, "match_s": round(ours, 3),
+                     "decode_s": round(decode, 3), "ratio": round(ours / decode, 2)})  # fmt: skip
+        print(f"{case.name[:56]:56} {ours:8.3f} {decode:8.3f} {ours / decode:6.2f}")
+    ratios = [r["ratio"] for r in rows]
+    figures["queries"] = rows
+    figures["query_ratio"] = {"median": statistics.median(ratios), "p95": p95(ratios)}
+    print(f"ratio match/decode: median {statistics.median(ratios):.2f}, p95 {p95(ratios):.2f} "
+          "(goal: median <= 2)")  # fmt: skip
+
+    paths = [str(c.path) for c in queries]
+    together = timed([VERIFY, "match", *paths, "--db", str(bank), "--json"], 1)
+    decodes = sum(r["decode_s"] for r in rows)
+    figures["one_call"] = {"match_s": round(together, 3), "decodes_s": round(decodes, 3)}
+    print(f"\none call over all {len(paths)} queries: {together:.2f} s against "
+          f"{decodes:.2f} s of decodes: {together / decodes:.2f}x")  # fmt: skip
+
+    clips = sorted(str(p) for p in realset.FOOTAGE.glob("*.mp4"))
+    nokey = sum(
+        timed([ffmpeg, "-v", "error", "-skip_frame", "nokey", "-i", c, "-f", "null", "-"],
+              args.repeat)
+        for c in clips
+    )  # fmt: skip
+    full = sum(
+        timed([ffmpeg, "-v", "error", "-i", c, "-f", "null", "-"], args.repeat) for c in clips
+    )
+    keyframes = timed([VERIFY, "hash", *clips, "--sample", "keyframes", "--json"], args.repeat)
+    default = timed([VERIFY, "hash", *clips, "--json"], args.repeat)
+    figures["hash_short_clips"] = {
+        "clips": len(clips), "keyframes_s": round(keyframes, 3), "nokey_decodes_s": round(nokey, 3),
+        "default_s": round(default, 3), "decodes_s": round(full, 3),
+    }  # fmt: skip
+    print(f"\nverify hash over {len(clips)} real clips (2-20 s) in one call:")
+    print(f"  --sample keyframes {keyframes:.2f} s / nokey decodes {nokey:.2f} s = "
+          f"{keyframes / nokey:.2f}x (goal <= 1.3)")  # fmt: skip
+    print(f"  default (fps=2)    {default:.2f} s / full decodes {full:.2f} s = "
+          f"{default / full:.2f}x (goal <= 0.8)")  # fmt: skip
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""Panels: rectangles of one video shown inside a picture made of several.
+
+Re-uploads put footage in part of a frame whose surroundings move too: an
+inset over a presenter or a street, a split screen, a vertical re-frame over
+a blurred copy. Neither the motion test of `normalise.detect_inset` (the
+surroundings must be still) nor the outline in the mean frame of
+`normalise.detect_window` (moving surroundings and footage both average out)
+sees those. What gives the border away is how the pixels change: on one
+side of it they change with one picture, on the other with another, so
+neighbours across it change independently where neighbours within a picture
+change together (`border_evidence`). `propose_panels` lists rectangles whose
+four sides are such borders (or the frame's own sides); the matcher tries
+them against each candidate known video (`verify.matching.panels`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from verify.config import HASH, HashConfig
+from verify.hashing.normalise import CropBox
+
+
+def border_evidence(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> np.ndarray:
+    """Per pixel, whether a border between two pictures runs across it: (rows, columns).
+
+    ``out[0][y, x]`` judges rows y - 1 and y + 1, ``out[1][y, x]`` columns x - 1
+    and x + 1, over the frames' changes from one to the next. Within one
+    picture, neighbouring pixels change together (the camera moves, a
+    scene dissolves); across a border they change independently, or one side
+    is still while the other moves. A border is where that decorrelation
+    stands out from the pixels ``panel_ridge`` further either side, which
+    lie within one picture each: busy footage, whose own pixels decorrelate,
+    then shows no border instead of borders everywhere.
+    """
+    step = max(1, len(frames) // config.panel_max_frames)
+    stack = np.stack(frames[::step]).astype(np.float32)
+    change = np.diff(stack, axis=0)
+    energy = np.einsum("tyx,tyx->yx", change, change) / max(1, change.shape[0])
+    out = np.zeros((2, *energy.shape), bool)
+    for axis in (0, 1):
+        moved = np.moveaxis(change, axis + 1, 1)
+        power = np.moveaxis(energy, axis, 0)
+        a, b = moved[:, :-2], moved[:, 2:]
+        ea, eb = power[:-2], power[2:]
+        together = np.einsum("tyx,tyx->yx", a, b) / max(1, change.shape[0])
+        floor = config.panel_still_energy
+        both = (ea > floor) & (eb > floor)
+        apart = np.where(both, 1.0 - together / np.sqrt(np.maximum(ea * eb, 1e-6)), 0.0)
+        lone = ((ea > config.panel_moving_energy) & (eb <= floor)) | (
+            (eb > config.panel_moving_energy) & (ea <= floor)
+        )
+        apart = np.where(lone, 1.0, apart)
+        line = np.zeros_like(power, dtype=np.float64)
+        line[1:-1] = apart
+        r = config.panel_ridge
+        padded = np.pad(line, ((r, r), (0, 0)), mode="edge")
+        beside = np.minimum(padded[: -2 * r], padded[2 * r :])  # rows y - r and y + r
+        border = (line >= config.panel_min_decorrelation) & (
+            line - beside >= config.panel_min_ridge
+        )
+        # Where both sides are still, a drawn rim or the step between two
+        # pictures shows as an edge in (nearly) every frame.
+        sides = np.moveaxis(stack, axis + 1, 1)
+        steps = np.zeros_like(border)
+        steps[1:-1] = (np.abs(sides[:, 2:] - sides[:, :-2]) > config.window_edge_step).mean(
+            axis=0
+        ) >= config.panel_step_persistence
+        out[axis] = np.moveaxis(border | steps, 0, axis)
+    return out
+
+
+def _lines(counts: np.ndarray, floor: float, limit: int) -> list[int]:
+    """Local maxima of ``counts`` at or above ``floor``, the ``limit`` strongest."""
+    inner = counts[1:-1]
+    peaks = np.flatnonzero((inner >= floor) & (inner >= counts[:-2]) & (inner >= counts[2:])) + 1
+    strongest = peaks[np.argsort(-counts[peaks], kind="stable")][:limit]
+    return sorted(int(p) for p in strongest)
+
+
+def propose_panels(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> list[CropBox]:
+    """Rectangles bounded by borders or the frame's sides, the likeliest first.
+
+    Each side is a border for at least ``panel_side_coverage`` of its length
+    (the frame's own sides count whole), and each covers ``panel_min_share``
+    to ``panel_max_share`` of the frame; the whole frame is never one. Ranked
+    by how much of their sides inside the frame is border, then by size; at most
+    ``panel_proposals``, none within two pixels of a better one on every side.
+    Proposals, not answers: which (if any) shows known footage is for the
+    bank to say (`verify.matching.panels`). Empty for fewer than
+    ``inset_min_frames`` frames.
+    """
+    if len(frames) < config.inset_min_frames:
+        return []
+    height, width = frames[0].shape[:2]
+    if height < 16 or width < 16:
+        return []
+    rows, columns = border_evidence(frames, config)
+    # A side may sit one pixel either way of the line it is measured on.
+    rows = rows | np.roll(rows, 1, axis=0) | np.roll(rows, -1, axis=0)
+    columns = columns | np.roll(columns, 1, axis=1) | np.roll(columns, -1, axis=1)
+    along_rows = np.concatenate([np.zeros((height, 1), np.int32), rows.cumsum(1)], axis=1)
+    along_columns = np.concatenate([np.zeros((1, width), np.int32), columns.cumsum(0)], axis=0)
+    limit = config.window_max_lines
+    ys = _lines(rows.sum(1).astype(np.float64), config.panel_min_side * width, limit)
+    xs = _lines(columns.sum(0).astype(np.float64), config.panel_min_side * height, limit)
+    # The frame's own sides bound panels too (a split screen's halves).
+    ys = sorted({0, *ys, height - 1})
+    xs = sorted({0, *xs, width - 1})
+    top, bottom = np.array([(a, b) for a in ys for b in ys if b - a >= 0.15 * height]).T
+    left, right = np.array([(a, b) for a in xs for b in xs if b - a >= 0.15 * width]).T
+    if top.size == 0 or left.size == 0:
+        return []
+    ty, by, lx, rx = top[:, None], bottom[:, None], left[None, :], right[None, :]
+    span_x, span_y = rx - lx + 1, by - ty + 1
+
+    borders = np.broadcast_arrays(ty == 0, by == height - 1, lx == 0, rx == width - 1)
+    covered = np.stack(np.broadcast_arrays(
+        (along_rows[ty, rx + 1] - along_rows[ty, lx]) / span_x,
+        (along_rows[by, rx + 1] - along_rows[by, lx]) / span_x,
+        (along_columns[by + 1, lx] - along_columns[ty, lx]) / span_y,
+        (along_columns[by + 1, rx] - along_columns[ty, rx]) / span_y,
+    ))  # fmt: skip
+    on_border = np.stack(borders)
+    weakest = np.where(on_border, 1.0, covered).min(axis=0)
+    drawn = (~on_border).sum(axis=0)  # sides that are borders within the frame
+    mean = np.where(on_border, 0.0, covered).sum(axis=0) / np.maximum(drawn, 1)
+    area = ((rx - lx + 1) * (by - ty + 1)).astype(np.float64)
+    share = area / (width * height)
+    fits = (
+        (weakest >= config.panel_side_coverage)
+        & (share >= config.panel_min_share)
+        & (share <= config.panel_max_share)
+        & (drawn > 0)
+    )
+    candidates = np.argwhere(fits)
+    rank = np.lexsort((-area[fits], -np.round(mean[fits], 1)))
+    chosen: list[CropBox] = []
+    for i, j in candidates[rank].tolist():
+        box = _inside(int(top[i]), int(bottom[i]), int(left[j]), int(right[j]), width, height)
+        if not any(_alike(box, other) for other in chosen):
+            chosen.append(box)
+            if len(chosen) == config.panel_proposals:
+                break
+    return chosen
+
+
+def _alike(a: CropBox, b: CropBox, slack: int = 2) -> bool:
+    return (
+        abs(a.x - b.x) <= slack
+        and abs(a.y - b.y) <= slack
+        and abs(a.x + a.width - b.x - b.width) <= slack
+        and abs(a.y + a.height - b.y - b.height) <= slack
+    )
+
+
+def _inside(top: int, bottom: int, left: int, right: int, width: int, height: int) -> CropBox:
+    """The picture inside edge lines (a line on an edge two pixels wide: step off it)."""
+    x0 = 0 if left == 0 else left + 2
+    y0 = 0 if top == 0 else top + 2
+    x1 = width if right == width - 1 else right - 1
+    y1 = height if bottom == height - 1 else bottom - 1
+    return CropBox(x0, y0, max(1, x1 - x0), max(1, y1 - y0))

@@ -1,0 +1,19 @@
+"""Matches in words: a framing, a region (no numpy, so the command line loads it at once)."""
+
+from __future__ import annotations
+
+
+def describe_framing(framing: dict[str, float]) -> str:
+    """A framing (as `Framing.to_dict` gives it) in words."""
+    return (
+        f"a crop: {framing['width']:.0%} x {framing['height']:.0%} of the known picture, "
+        f"from {framing['left']:.0%} left, {framing['top']:.0%} top"
+    ).replace("%", " %")
+
+
+def describe_region(region: dict[str, float]) -> str:
+    """A match's region (`PanelChoice.region`) in words."""
+    return (
+        f"shown in part of this file's frame: {region['width']:.0%} x {region['height']:.0%} "
+        f"of it, from {region['x']:.0%} left, {region['y']:.0%} top"
+    ).replace("%", " %")

@@ -1,0 +1,162 @@
+"""Known footage in part of the clip's frame: an inset over moving video, a split screen.
+
+`verify.hashing.panels.propose_panels` lists, per shot of the clip, the
+rectangles whose sides are borders between pictures. `PanelSearch` hashes
+each on a few anchor pictures of its shot and adds those hashes to the
+clip's lookups: footage shown only in a panel shares no keys with the
+clip's whole frame. For a candidate known video, it picks per shot the
+proposal whose anchors come within ``match_distance`` of the most known
+frames, moves its edges a pixel or two to fit them best, and hashes every
+frame of the shot through it: the clip's `Form.PANEL` for that candidate,
+compared with the known frames like any other form.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from verify.config import HASH, MATCH, HashConfig, MatchConfig
+from verify.hashing.fingerprint import ShotRegion
+from verify.hashing.normalise import is_uniform
+from verify.hashing.panels import propose_panels
+from verify.hashing.phash import distance_table, phash_windows
+
+
+@dataclasses.dataclass(frozen=True)
+class _Shot:
+    """One shot's pictures (indices first..end), proposals and anchor hashes."""
+
+    first: int
+    end: int
+    region: ShotRegion | None
+    boxes: np.ndarray  # (proposals, 4): left, top, right, bottom in the shot's pixels
+    anchors: list[int]  # picture indices
+    hashes: np.ndarray  # (anchors, proposals) uint64
+
+
+@dataclasses.dataclass(frozen=True)
+class PanelChoice:
+    """The panel chosen in each shot that has one: shot index -> pixel box."""
+
+    boxes: dict[int, np.ndarray]
+    # Where the panel sits in the clip's frame, as fractions (of its longest shot).
+    region: dict[str, float]
+
+
+class PanelSearch:
+    """A clip's panel proposals and the search for the one that shows a known video."""
+
+    def __init__(
+        self,
+        pictures: Sequence[np.ndarray],
+        times: Sequence[float],
+        shots: Sequence[ShotRegion],
+        config: MatchConfig = MATCH,
+        hash_config: HashConfig = HASH,
+    ):
+        self.pictures = pictures
+        self.config = config
+        self.shots: list[_Shot] = []
+        stamps = np.asarray(times, np.float64)
+        starts = [int(np.searchsorted(stamps, s.start - 1e-6)) for s in shots] or [0]
+        regions: Sequence[ShotRegion | None] = shots or [None]
+        for region, first, end in zip(regions, starts, [*starts[1:], len(pictures)], strict=True):
+            group = pictures[first:end]
+            if len(group) < hash_config.inset_min_frames:
+                continue
+            proposals = propose_panels(group, hash_config)
+            if not proposals:
+                continue
+            boxes = np.array(
+                [(p.x, p.y, p.x + p.width, p.y + p.height) for p in proposals], np.float64
+            )
+            usable = [i for i in range(first, end) if not is_uniform(pictures[i], hash_config)]
+            picks = np.linspace(0, len(usable) - 1, min(config.panel_anchors, len(usable)))
+            anchors = [usable[round(float(k))] for k in picks] if usable else []
+            hashes = np.array([phash_windows(pictures[a], boxes) for a in anchors], np.uint64)
+            self.shots.append(_Shot(first, end, region, boxes, anchors, hashes))
+
+    def probe_hashes(self) -> list[int]:
+        """Every proposal's hash on every anchor: looked up with the clip's own."""
+        return [int(v) for shot in self.shots for v in np.unique(shot.hashes)]
+
+    def choose(self, known: np.ndarray) -> PanelChoice | None:
+        """Per shot, the proposal through which the most anchors show ``known`` hashes.
+
+        A shot's winner needs ``reframe_min_anchors`` anchors within
+        ``match_distance`` of a known frame; None when no shot has one.
+        """
+        config = self.config
+        known = np.asarray(known, np.uint64)
+        if known.size == 0:
+            return None
+        chosen: dict[int, np.ndarray] = {}
+        for index, shot in enumerate(self.shots):
+            if shot.hashes.size == 0:
+                continue
+            bits = distance_table(shot.hashes.ravel(), known)
+            nearest = bits.argmin(axis=1)
+            distance = bits[np.arange(bits.shape[0]), nearest].reshape(shot.hashes.shape)
+            close = (distance <= config.match_distance).sum(axis=0)
+            spread = np.minimum(distance, 32).sum(axis=0)
+            best = int(np.lexsort((spread, -close))[0])
+            if close[best] < config.reframe_min_anchors:
+                continue
+            matched = np.flatnonzero(distance[:, best] <= config.match_distance)
+            targets = known[nearest.reshape(shot.hashes.shape)[matched, best]]
+            pictures = [self.pictures[shot.anchors[a]] for a in matched]
+            height, width = pictures[0].shape[:2]
+            refined = _refine(shot.boxes[best], pictures, targets)
+            chosen[index] = np.clip(refined, 0.0, [width, height, width, height])
+        if not chosen:
+            return None
+        longest = max(chosen, key=lambda i: self.shots[i].end - self.shots[i].first)
+        return PanelChoice(chosen, self._region(longest, chosen[longest]))
+
+    def hashes(self, choice: PanelChoice, fallback: np.ndarray) -> np.ndarray:
+        """Every clip frame's hash through its shot's chosen panel (``fallback`` elsewhere)."""
+        out = np.array(fallback, np.uint64, copy=True)
+        for index, box in choice.boxes.items():
+            shot = self.shots[index]
+            for i in range(shot.first, shot.end):
+                out[i] = phash_windows(self.pictures[i], box[None, :])[0]
+        return out
+
+    def _region(self, index: int, box: np.ndarray) -> dict[str, Any]:
+        """A shot's panel as fractions of the clip's frame (through the shot's bars)."""
+        shot = self.shots[index]
+        height, width = self.pictures[shot.first].shape[:2]
+        crop = (shot.region.crop if shot.region else None) or {
+            "x": 0.0, "y": 0.0, "width": 1.0, "height": 1.0,
+        }  # fmt: skip
+        left, top, right, bottom = (float(v) for v in box)
+        return {
+            "x": round(crop["x"] + left / width * crop["width"], 4),
+            "y": round(crop["y"] + top / height * crop["height"], 4),
+            "width": round((right - left) / width * crop["width"], 4),
+            "height": round((bottom - top) / height * crop["height"], 4),
+        }
+
+
+def _refine(box: np.ndarray, pictures: list[np.ndarray], targets: np.ndarray) -> np.ndarray:
+    """``box`` with each edge moved by up to two pixels, to the fewest bits from ``targets``."""
+
+    def bits(boxes: np.ndarray) -> np.ndarray:
+        rows = [phash_windows(p, boxes) ^ t for p, t in zip(pictures, targets, strict=True)]
+        return np.bitwise_count(np.array(rows, np.uint64)).sum(axis=0)
+
+    best, score = box, int(bits(box[None, :])[0])
+    for step in (2.0, 1.0):
+        moves = np.array(list(itertools.product((-step, 0.0, step), repeat=4)))
+        tried = best + moves
+        tried = tried[(tried[:, 2] - tried[:, 0] >= 8) & (tried[:, 3] - tried[:, 1] >= 8)]
+        found = bits(tried)
+        choice = int(np.argmin(found))
+        if found[choice] < score:
+            best, score = tried[choice], int(found[choice])
+    return best
