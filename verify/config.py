@@ -81,7 +81,7 @@ class HashConfig:
     # Bars: edge rows/columns whose mean detail is below this fraction of the
     # picture's (90th percentile) are bars; a bar must be at least bar_min_fraction
     # of the side, and at least bar_min_remaining of the side must remain.
-    bar_detail_fraction: float = 0.15
+    bar_detail_fraction: float = 0.25
     bar_min_fraction: float = 0.03
     bar_min_remaining: float = 0.25
     # The smaller bar of a pair must be at least this fraction of the larger.
@@ -151,7 +151,7 @@ class HashConfig:
     panel_side_coverage: float = 0.35
     panel_min_share: float = 0.06
     panel_max_share: float = 0.9
-    panel_proposals: int = 24
+    panel_proposals: int = 48
 
 
 @dataclasses.dataclass(frozen=True)
@@ -270,6 +270,8 @@ class MatchConfig:
     # of each shot, spread over it; a panel is chosen for a candidate like a
     # framing, when reframe_min_anchors of them come within match_distance.
     panel_anchors: int = 16
+    # Of those, panel_probe_anchors (every other one) are looked up in the bank.
+    panel_probe_anchors: int = 8
     # A match found through a panel must have frames panel_max_mean_distance bits
     # apart on average, at most: on the real-footage bench's tuning part, true
     # panel matches averaged 0.4-4.9 bits and chance ones 8-10.

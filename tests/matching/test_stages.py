@@ -364,3 +364,17 @@ def test_a_report_without_pictures_says_what_it_could_not_search(tmp_path):
     assert report.unprobed or report.unframed
     with_pictures = run(case, tmp_path / "pictures")
     assert (with_pictures.unprobed, with_pictures.unframed) == (False, ())
+
+
+def test_a_flat_shot_gives_the_panel_search_nothing_to_look_for():
+    # Every picture near-uniform (a black shot): no anchors, no lookups, no error.
+    from verify.matching.panels import PanelSearch
+
+    rng = np.random.default_rng(3)
+    dim = [(rng.random((90, 160)) * 6).astype(np.uint8) for _ in range(20)]
+    for frame in dim:
+        frame[20:60, 40:120] += 4  # a faint panel, proposed, on pictures too flat to hash
+    search = PanelSearch(dim, [i / 16 for i in range(20)], ())
+    assert search.shots == []
+    assert search.probe_hashes() == []
+    assert search.choose(np.array([1, 2, 3], np.uint64)) is None

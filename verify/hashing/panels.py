@@ -15,6 +15,7 @@ them against each candidate known video (`verify.matching.panels`).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -86,7 +87,7 @@ def propose_panels(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> l
     Each side is a border for at least ``panel_side_coverage`` of its length
     (the frame's own sides count whole), and each covers ``panel_min_share``
     to ``panel_max_share`` of the frame; the whole frame is never one. Ranked
-    by how much of their sides inside the frame is border, then by size; at most
+    two ways, taken in turn (see below), then by size; at most
     ``panel_proposals``, none within two pixels of a better one on every side.
     Proposals, not answers: which (if any) shows known footage is for the
     bank to say (`verify.matching.panels`). Empty for fewer than
@@ -126,7 +127,12 @@ def propose_panels(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> l
     on_border = np.stack(borders)
     weakest = np.where(on_border, 1.0, covered).min(axis=0)
     drawn = (~on_border).sum(axis=0)  # sides that are borders within the frame
-    mean = np.where(on_border, 0.0, covered).sum(axis=0) / np.maximum(drawn, 1)
+    # Two rankings, taken in turn: how much of the sides drawn inside the
+    # frame is border (a split screen's half, closed by the frame on three
+    # sides, ranks high), and how much of all four sides is, the frame's own
+    # counting half (an inset drawn on four sides ranks high).
+    drawn_share = np.where(on_border, 0.0, covered).sum(axis=0) / np.maximum(drawn, 1)
+    all_sides = np.where(on_border, 0.5, covered).sum(axis=0)
     area = ((rx - lx + 1) * (by - ty + 1)).astype(np.float64)
     share = area / (width * height)
     fits = (
@@ -136,9 +142,12 @@ def propose_panels(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> l
         & (drawn > 0)
     )
     candidates = np.argwhere(fits)
-    rank = np.lexsort((-area[fits], -np.round(mean[fits], 1)))
+    orders = [
+        candidates[np.lexsort((-area[fits], -np.round(score[fits], 1)))].tolist()
+        for score in (drawn_share, all_sides)
+    ]
     chosen: list[CropBox] = []
-    for i, j in candidates[rank].tolist():
+    for i, j in itertools.chain.from_iterable(zip(*orders, strict=True)):
         box = _inside(int(top[i]), int(bottom[i]), int(left[j]), int(right[j]), width, height)
         if not any(_alike(box, other) for other in chosen):
             chosen.append(box)

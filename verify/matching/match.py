@@ -12,9 +12,12 @@ clip at ``config.query_sampling`` keeping its pictures, and runs the stages:
 6. `score`: each candidate's best alignment (as is or mirrored) and its score;
 7. `cuts`: where a compilation hands over from one known video to the next;
 
-and, for a candidate the clip's own forms cover poorly, `reframe`: the
-framing an off-centre crop shows, after which the clip is aligned again
-through it. Every stage can be switched off or tuned through `MatchConfig`.
+and, for a candidate the clip's own forms cover poorly, `panels`: the part
+of the clip's frame that shows it (an inset over moving video, a half of a
+split screen; their hashes are looked up with the clip's own), then
+`reframe`: the framing an off-centre crop shows; the clip is aligned again
+through either. Every stage can be switched off or tuned through
+`MatchConfig`.
 """
 
 from __future__ import annotations

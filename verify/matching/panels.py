@@ -37,6 +37,9 @@ class _Shot:
     boxes: np.ndarray  # (proposals, 4): left, top, right, bottom in the shot's pixels
     anchors: list[int]  # picture indices
     hashes: np.ndarray  # (anchors, proposals) uint64
+    # (anchors, proposals): False where the panel shows a near-uniform picture
+    # (a dark corner, a bar), which meets dark known frames by chance.
+    usable: np.ndarray
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,13 +80,25 @@ class PanelSearch:
             )
             usable = [i for i in range(first, end) if not is_uniform(pictures[i], hash_config)]
             picks = np.linspace(0, len(usable) - 1, min(config.panel_anchors, len(usable)))
-            anchors = [usable[round(float(k))] for k in picks] if usable else []
+            if not usable:
+                continue  # a shot of black or flat frames: nothing to look for
+            anchors = [usable[round(float(k))] for k in picks]
             hashes = np.array([phash_windows(pictures[a], boxes) for a in anchors], np.uint64)
-            self.shots.append(_Shot(first, end, region, boxes, anchors, hashes))
+            usable = np.array(
+                [[not is_uniform(_cut(pictures[a], box), hash_config) for box in boxes]
+                 for a in anchors],
+                bool,
+            ).reshape(len(anchors), len(boxes))  # fmt: skip
+            self.shots.append(_Shot(first, end, region, boxes, anchors, hashes, usable))
 
     def probe_hashes(self) -> list[int]:
-        """Every proposal's hash on every anchor: looked up with the clip's own."""
-        return [int(v) for shot in self.shots for v in np.unique(shot.hashes)]
+        """Every proposal's hash on ``panel_probe_anchors`` of the anchors (every other
+        one): looked up with the clip's own frames."""
+        probes = self.config.panel_probe_anchors
+        return [
+            int(v) for shot in self.shots
+            for v in np.unique(shot.hashes[::2][:probes][shot.usable[::2][:probes]])
+        ]  # fmt: skip
 
     def choose(self, known: np.ndarray) -> PanelChoice | None:
         """Per shot, the proposal through which the most anchors show ``known`` hashes.
@@ -102,13 +117,19 @@ class PanelSearch:
             bits = distance_table(shot.hashes.ravel(), known)
             nearest = bits.argmin(axis=1)
             distance = bits[np.arange(bits.shape[0]), nearest].reshape(shot.hashes.shape)
-            close = (distance <= config.match_distance).sum(axis=0)
+            distance = np.where(shot.usable, distance, 64)
+            hit = distance <= config.match_distance
+            close = hit.sum(axis=0)
             spread = np.minimum(distance, 32).sum(axis=0)
             best = int(np.lexsort((spread, -close))[0])
             if close[best] < config.reframe_min_anchors:
                 continue
-            matched = np.flatnonzero(distance[:, best] <= config.match_distance)
+            matched = np.flatnonzero(hit[:, best])
             targets = known[nearest.reshape(shot.hashes.shape)[matched, best]]
+            # Anchors that all show one picture, meeting one known picture, are a
+            # single coincidence, however many: still text against a still night.
+            if np.unique(shot.hashes[matched, best]).size < 2 or np.unique(targets).size < 2:
+                continue
             pictures = [self.pictures[shot.anchors[a]] for a in matched]
             height, width = pictures[0].shape[:2]
             refined = _refine(shot.boxes[best], pictures, targets)
@@ -141,6 +162,11 @@ class PanelSearch:
             "width": round((right - left) / width * crop["width"], 4),
             "height": round((bottom - top) / height * crop["height"], 4),
         }
+
+
+def _cut(picture: np.ndarray, box: np.ndarray) -> np.ndarray:
+    left, top, right, bottom = (round(float(v)) for v in box)
+    return picture[top:bottom, left:right]
 
 
 def _refine(box: np.ndarray, pictures: list[np.ndarray], targets: np.ndarray) -> np.ndarray:
