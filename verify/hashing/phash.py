@@ -115,14 +115,29 @@ def reduce_lanczos(grey: np.ndarray, width: int, height: int) -> np.ndarray:
     if (rows, columns) == (height, width):
         return pixels
     if rows == height:
-        return _to_8bit(pixels @ _fixed_weights(columns, width).T)
+        return _to_8bit(_across(pixels, _fixed_weights(columns, width)))
     if columns == width:
-        return _to_8bit(_fixed_weights(rows, height) @ pixels)
+        return _to_8bit(_down(pixels, _fixed_weights(rows, height)))
     if rows > height and rows - height > 2 * (columns - width):
-        down = _to_8bit(_fixed_weights(rows, height) @ pixels)
-        return _to_8bit(down @ _fixed_weights(columns, width).T)
-    across = _to_8bit(pixels @ _fixed_weights(columns, width).T)
-    return _to_8bit(_fixed_weights(rows, height) @ across)
+        down = _to_8bit(_down(pixels, _fixed_weights(rows, height)))
+        return _to_8bit(_across(down, _fixed_weights(columns, width)))
+    across = _to_8bit(_across(pixels, _fixed_weights(columns, width)))
+    return _to_8bit(_down(across, _fixed_weights(rows, height)))
+
+
+def _across(pixels: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Each row of every image times ``weights`` (out x columns): one matrix product."""
+    *lead, rows, columns = pixels.shape
+    return (pixels.reshape(-1, columns) @ weights.T).reshape(*lead, rows, weights.shape[0])
+
+
+def _down(pixels: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``weights`` (out x rows) times every image's columns: one matrix product."""
+    if pixels.ndim == 2:
+        return weights @ pixels
+    count, rows, columns = pixels.shape
+    side = pixels.transpose(1, 0, 2).reshape(rows, count * columns)
+    return (weights @ side).reshape(-1, count, columns).transpose(1, 0, 2)
 
 
 def _bits(mask: np.ndarray) -> np.ndarray:

@@ -84,12 +84,30 @@ def _in_panel(
         return None
     # Many panels, tried on many known frames, meet some by chance: a panel's
     # match must be close, as real ones are (within 5 bits on the bench).
-    mean = np.average(
-        [s.mean_distance for s in match.segments], weights=[s.frames for s in match.segments]
-    )
-    if mean > config.panel_max_mean_distance:
+    if _mean_bits(match) > config.panel_max_mean_distance:
         return None
     return dataclasses.replace(match, region=choice.region)
+
+
+def _mean_bits(match: Match) -> float:
+    """How many bits apart a match's frames are on average."""
+    segments = match.segments
+    weights = [s.frames for s in segments]
+    return float(np.average([s.mean_distance for s in segments], weights=weights))
+
+
+def _plain_copy(
+    plain: dict[int, tuple[KnownVideo, FrameTable, Match | None]], duration: float,
+    config: MatchConfig,
+) -> bool:  # fmt: skip
+    """Whether some candidate matches the whole clip firmly, its frames within
+    ``panel_skip_distance`` bits: a re-encode, not a picture made of several."""
+    return any(
+        match is not None
+        and is_firm(match, duration, config)
+        and _mean_bits(match) <= config.panel_skip_distance
+        for _video, _known, match in plain.values()
+    )
 
 
 def _better(a: Match | None, b: Match | None) -> Match | None:
@@ -117,12 +135,28 @@ def match_fingerprint(
     reframing = reframer if config.reframe_stage else None
     extra = reframing.probe_hashes if reframing is not None else None
     probes = lookup_hashes(clip, extra, config)
-    # Footage shown in a panel of the clip's frame shares no keys with its whole
-    # frame: the panels' own hashes are looked up too.
-    panels = reframer.panels(query) if reframer is not None and config.panel_stage else None
-    looked = probes + panels.probe_hashes() if panels is not None else probes
-    candidates = find_candidates(bank, looked, config)
     duration = query.duration or (float(clip.time.max()) if clip.size else 0.0)
+    # Each candidate's known frames and its plain match (None: none).
+    plain: dict[int, tuple[KnownVideo, FrameTable, Match | None]] = {}
+
+    def compare(candidates: list[tuple[int, int]]) -> None:
+        for video_id, _votes in candidates:
+            if video_id in plain:
+                continue
+            known = bank.known_frames(video_id)
+            if known.size:
+                video = bank.video_by_id(video_id)
+                plain[video_id] = (video, known, best_match(clip, known, video, duration,
+                                                           config=config))  # fmt: skip
+
+    compare(find_candidates(bank, probes, config))
+    # Footage shown in a panel of the clip's frame shares no keys with its whole
+    # frame: the panels' own hashes are looked up too, unless the clip is a
+    # plain copy already (a firm match within panel_skip_distance bits).
+    panels = None
+    if reframer is not None and config.panel_stage and not _plain_copy(plain, duration, config):
+        panels = reframer.panels(query)
+        compare(find_candidates(bank, probes + panels.probe_hashes(), config))
     found: dict[int, Match] = {}
     searched: list[tuple[KnownVideo, FrameTable, Framing]] = []
     # Still footage gives few keys of its own: its pictures, through a grid of
@@ -130,12 +164,7 @@ def match_fingerprint(
     few_keys = len(slice_keys(probes)) < config.reframe_probe_below_keys
     unprobed = config.reframe_stage and reframing is None and few_keys
     unframed: list[str] = []
-    for video_id, _votes in candidates:
-        known = bank.known_frames(video_id)
-        if known.size == 0:
-            continue
-        video = bank.video_by_id(video_id)
-        match = best_match(clip, known, video, duration, config=config)
+    for video_id, (video, known, match) in plain.items():
         if match is not None and is_firm(match, duration, config):
             found[video_id] = match
             continue
@@ -164,6 +193,4 @@ def match_fingerprint(
     if config.cuts_stage:
         matches = meet_at_cuts(matches, clip, config)
     matches.sort(key=lambda m: m.score, reverse=True)
-    return MatchReport(
-        query, bank.location, tuple(matches), len(candidates), tuple(unframed), unprobed
-    )
+    return MatchReport(query, bank.location, tuple(matches), len(plain), tuple(unframed), unprobed)

@@ -14,7 +14,6 @@ compared with the known frames like any other form.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,8 +36,9 @@ class _Shot:
     boxes: np.ndarray  # (proposals, 4): left, top, right, bottom in the shot's pixels
     anchors: list[int]  # picture indices
     hashes: np.ndarray  # (anchors, proposals) uint64
-    # (anchors, proposals): False where the panel shows a near-uniform picture
-    # (a dark corner, a bar), which meets dark known frames by chance.
+    # (anchors, proposals): False where the panel shows a flat picture (a dark
+    # corner, a bar: grey deviation under uniform_std), which meets dark known
+    # frames by chance.
     usable: np.ndarray
 
 
@@ -85,7 +85,7 @@ class PanelSearch:
             anchors = [usable[round(float(k))] for k in picks]
             hashes = np.array([phash_windows(pictures[a], boxes) for a in anchors], np.uint64)
             usable = np.array(
-                [[not is_uniform(_cut(pictures[a], box), hash_config) for box in boxes]
+                [[_cut(pictures[a], box).std() >= hash_config.uniform_std for box in boxes]
                  for a in anchors],
                 bool,
             ).reshape(len(anchors), len(boxes))  # fmt: skip
@@ -170,19 +170,24 @@ def _cut(picture: np.ndarray, box: np.ndarray) -> np.ndarray:
 
 
 def _refine(box: np.ndarray, pictures: list[np.ndarray], targets: np.ndarray) -> np.ndarray:
-    """``box`` with each edge moved by up to two pixels, to the fewest bits from ``targets``."""
+    """``box`` with each edge moved by up to four pixels, one edge at a time, to the
+    fewest bits from ``targets``."""
 
     def bits(boxes: np.ndarray) -> np.ndarray:
         rows = [phash_windows(p, boxes) ^ t for p, t in zip(pictures, targets, strict=True)]
         return np.bitwise_count(np.array(rows, np.uint64)).sum(axis=0)
 
     best, score = box, int(bits(box[None, :])[0])
-    for step in (2.0, 1.0):
-        moves = np.array(list(itertools.product((-step, 0.0, step), repeat=4)))
-        tried = best + moves
-        tried = tried[(tried[:, 2] - tried[:, 0] >= 8) & (tried[:, 3] - tried[:, 1] >= 8)]
-        found = bits(tried)
-        choice = int(np.argmin(found))
-        if found[choice] < score:
-            best, score = tried[choice], int(found[choice])
+    for step in (2.0, 1.0, 1.0):
+        for edge in range(4):  # each edge in turn, either way, keeping what helps
+            move = np.zeros(4)
+            move[edge] = step
+            tried = np.array([best + move, best - move])
+            tried = tried[(tried[:, 2] - tried[:, 0] >= 8) & (tried[:, 3] - tried[:, 1] >= 8)]
+            if tried.size == 0:
+                continue
+            found = bits(tried)
+            choice = int(np.argmin(found))
+            if found[choice] < score:
+                best, score = tried[choice], int(found[choice])
     return best
