@@ -278,23 +278,18 @@ def fingerprint_video(
     frames: list[HashedFrame] = []
     counts = [0] * len(regions)
     shot_of = [bisect.bisect_right(firsts, position[id(f)]) - 1 for f in selected]
-    start = 0
-    while start < len(selected):  # one shot's frames at a time: they share a size
-        shot = shot_of[start]
-        end = start
-        while end < len(selected) and shot_of[end] == shot:
-            end += 1
+    # One shot's frames at a time: they share a crop, so a size, and hash together.
+    for shot, group in itertools.groupby(range(len(selected)), key=shot_of.__getitem__):
+        members = list(group)
         _first, _region, crop, inset = regions[shot]
-        counts[shot] += end - start
-        stack = np.stack([crop.apply(f.pixels) for f in selected[start:end]])
+        counts[shot] += len(members)
+        stack = np.stack([crop.apply(selected[i].pixels) for i in members])
         insets = np.ascontiguousarray(inset.apply_all(stack)) if inset else None
-        for time, frame, picture, forms in zip(
-            times[start:end], selected[start:end], stack, stack_forms(stack, insets), strict=True
-        ):
+        for i, picture, forms in zip(members, stack, stack_forms(stack, insets), strict=True):
             if pictures is not None:
-                pictures(time, picture)
-            frames.append(HashedFrame(time, forms, is_uniform(picture, config), frame.keyframe))
-        start = end
+                pictures(times[i], picture)
+            uniform = is_uniform(picture, config)
+            frames.append(HashedFrame(times[i], forms, uniform, selected[i].keyframe))
     main = regions[counts.index(max(counts))][1] if regions else None
     return VideoFingerprint(
         path=display_path(path), sha256=sha256, size=size, duration=duration,
