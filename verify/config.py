@@ -132,7 +132,7 @@ class HashConfig:
     # Across a border, the changes from frame to frame of pixels two apart
     # correlate by at most 1 - panel_min_decorrelation (within one picture
     # they move together), standing out by panel_min_ridge from the pixels
-    # panel_ridge further either side; or one side is still (mean squared
+    # panel_ridge further on one side at least; or one side is still (mean squared
     # change at most panel_still_energy, compression noise) while the other
     # moves (over panel_moving_energy); or, where both are still, a step of more
     # than window_edge_step grey levels in panel_step_persistence of the frames
@@ -142,7 +142,9 @@ class HashConfig:
     # their length (the frame's own sides count as covered) and it covers
     # panel_min_share to panel_max_share of the frame; the panel_proposals
     # likeliest are tried against the bank (loose on purpose: the known
-    # frames decide).
+    # frames decide). The numbers were set looking at the real-footage bench's
+    # tuning part only (bench/realset.py): the proposals of its insets, splits,
+    # reaction layouts and screen recordings.
     panel_max_frames: int = 48
     panel_min_decorrelation: float = 0.6
     panel_min_ridge: float = 0.3

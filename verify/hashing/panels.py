@@ -32,9 +32,10 @@ def border_evidence(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> 
     picture, neighbouring pixels change together (the camera moves, a
     scene dissolves); across a border they change independently, or one side
     is still while the other moves. A border is where that decorrelation
-    stands out from the pixels ``panel_ridge`` further either side, which
-    lie within one picture each: busy footage, whose own pixels decorrelate,
-    then shows no border instead of borders everywhere.
+    stands out from the pixels ``panel_ridge`` further on at least one side,
+    which lie within one picture: busy footage, whose own pixels decorrelate,
+    shows no border within itself, yet its border with calmer footage shows.
+    Where both sides are still, a persistent edge stands in (below).
     """
     step = max(1, len(frames) // config.panel_max_frames)
     stack = np.stack(frames[::step]).astype(np.float32)
