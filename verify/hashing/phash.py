@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -169,6 +170,31 @@ def phash(grey: np.ndarray) -> FrameHash:
 def distance_table(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Bits apart of every pair of hashes from two uint64 vectors (len(a) x len(b))."""
     return np.bitwise_count(np.bitwise_xor.outer(a, b)).astype(np.int16)
+
+
+def distance_blocks(
+    hashes: np.ndarray, known: np.ndarray, cells: int
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Bits apart of every hash (flattened) from blocks of known hashes: (block start, table)."""
+    flat = hashes.ravel()
+    block = max(1, cells // max(1, flat.size))
+    for start in range(0, known.size, block):
+        yield start, distance_table(flat, known[start : start + block])
+
+
+def nearest_hashes(
+    hashes: np.ndarray, known: np.ndarray, cells: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each hash's closest known hash: (bits apart, index), in the shape of ``hashes``,
+    computed ``cells`` table cells at a time so that memory stays bounded."""
+    best = np.full(hashes.size, 65, np.int16)
+    where = np.zeros(hashes.size, np.int64)
+    for start, bits in distance_blocks(hashes, known, cells):
+        closest = bits.argmin(axis=1)
+        distance = np.take_along_axis(bits, closest[:, None], axis=1)[:, 0]
+        better = distance < best
+        best[better], where[better] = distance[better], closest[better] + start
+    return best.reshape(hashes.shape), where.reshape(hashes.shape)
 
 
 # pHash's DCT-II basis for the 8 lowest frequencies over 32 samples.

@@ -6,7 +6,8 @@ each on a few anchor pictures of its shot and adds those hashes to the
 clip's lookups: footage shown only in a panel shares no keys with the
 clip's whole frame. For a candidate known video, it picks per shot the
 proposal whose anchors come within ``match_distance`` of the most known
-frames, moves its edges a pixel or two to fit them best, and hashes every
+frames, moves its edges (up to four pixels, one at a time) to fit them
+best, and hashes every
 frame of the shot through it: the clip's `Form.PANEL` for that candidate,
 compared with the known frames like any other form.
 """
@@ -23,7 +24,7 @@ from verify.config import HASH, MATCH, HashConfig, MatchConfig
 from verify.hashing.fingerprint import ShotRegion
 from verify.hashing.normalise import is_uniform
 from verify.hashing.panels import propose_panels
-from verify.hashing.phash import distance_table, phash_windows
+from verify.hashing.phash import nearest_hashes, phash_windows
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,11 +79,11 @@ class PanelSearch:
             boxes = np.array(
                 [(p.x, p.y, p.x + p.width, p.y + p.height) for p in proposals], np.float64
             )
-            usable = [i for i in range(first, end) if not is_uniform(pictures[i], hash_config)]
-            picks = np.linspace(0, len(usable) - 1, min(config.panel_anchors, len(usable)))
-            if not usable:
+            lively = [i for i in range(first, end) if not is_uniform(pictures[i], hash_config)]
+            if not lively:
                 continue  # a shot of black or flat frames: nothing to look for
-            anchors = [usable[round(float(k))] for k in picks]
+            picks = np.linspace(0, len(lively) - 1, min(config.panel_anchors, len(lively)))
+            anchors = [lively[round(float(k))] for k in picks]
             hashes = np.array([phash_windows(pictures[a], boxes) for a in anchors], np.uint64)
             usable = np.array(
                 [[_cut(pictures[a], box).std() >= hash_config.uniform_std for box in boxes]
@@ -112,11 +113,7 @@ class PanelSearch:
             return None
         chosen: dict[int, np.ndarray] = {}
         for index, shot in enumerate(self.shots):
-            if shot.hashes.size == 0:
-                continue
-            bits = distance_table(shot.hashes.ravel(), known)
-            nearest = bits.argmin(axis=1)
-            distance = bits[np.arange(bits.shape[0]), nearest].reshape(shot.hashes.shape)
+            distance, nearest = nearest_hashes(shot.hashes, known, config.distance_block_cells)
             distance = np.where(shot.usable, distance, 64)
             hit = distance <= config.match_distance
             close = hit.sum(axis=0)
@@ -125,7 +122,7 @@ class PanelSearch:
             if close[best] < config.reframe_min_anchors:
                 continue
             matched = np.flatnonzero(hit[:, best])
-            targets = known[nearest.reshape(shot.hashes.shape)[matched, best]]
+            targets = known[nearest[matched, best]]
             # Anchors that all show one picture, meeting one known picture, are a
             # single coincidence, however many: still text against a still night.
             if np.unique(shot.hashes[matched, best]).size < 2 or np.unique(targets).size < 2:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -28,7 +28,7 @@ import numpy as np
 from verify.config import HASH, INSPECT, MATCH, HashConfig, MatchConfig
 from verify.hashing.fingerprint import VideoFingerprint, fingerprint_video
 from verify.hashing.normalise import is_uniform
-from verify.hashing.phash import distance_table, phash_windows
+from verify.hashing.phash import distance_blocks, nearest_hashes, phash_windows
 from verify.inspection.inspect import Inspection
 from verify.matching.describe import describe_framing
 from verify.matching.panels import PanelSearch
@@ -111,29 +111,9 @@ class _Spread:
         return [self.kept[i] for i in picks.round().astype(int)]
 
 
-def _tables(hashes: np.ndarray, known: np.ndarray, cells: int) -> Iterator[tuple[int, np.ndarray]]:
-    """Bits apart of every hash (flattened) from blocks of known hashes: (block start, table)."""
-    flat = hashes.ravel()
-    block = max(1, cells // max(1, flat.size))
-    for start in range(0, known.size, block):
-        yield start, distance_table(flat, known[start : start + block])
-
-
-def _nearest(hashes: np.ndarray, known: np.ndarray, cells: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each hash's closest known hash: (bits apart, index)."""
-    best = np.full(hashes.size, 65, np.int16)
-    where = np.zeros(hashes.size, np.int64)
-    for start, bits in _tables(hashes, known, cells):
-        closest = bits.argmin(axis=1)
-        distance = np.take_along_axis(bits, closest[:, None], axis=1)[:, 0]
-        better = distance < best
-        best[better], where[better] = distance[better], closest[better] + start
-    return best.reshape(hashes.shape), where.reshape(hashes.shape)
-
-
 def _any_within(hashes: np.ndarray, known: np.ndarray, bits: int, cells: int) -> bool:
     """Whether any hash is within ``bits`` of any known hash."""
-    return any((table <= bits).any() for _, table in _tables(hashes, known, cells))
+    return any((table <= bits).any() for _, table in distance_blocks(hashes, known, cells))
 
 
 class Reframer:
@@ -258,7 +238,7 @@ class Reframer:
             return None
         if not _any_within(self._grid_hashes(self._screen), known, config.match_distance, cells):
             return None
-        distance, where = _nearest(self._grid_hashes(range(len(anchors))), known, cells)
+        distance, where = nearest_hashes(self._grid_hashes(range(len(anchors))), known, cells)
         close = (distance <= config.match_distance).sum(axis=0)
         spread = np.minimum(distance, 32).sum(axis=0)
         best = int(np.lexsort((spread, -close))[0])
