@@ -228,8 +228,9 @@ def detect_window(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> Cr
     along_columns = np.concatenate([np.zeros((1, width), np.int32), columns.cumsum(0)], axis=0)
     # Candidate sides: the strongest edge lines; every rectangle they make is
     # checked at once.
-    y0, y1 = _line_pairs(_edge_lines(rows.sum(1), width, config), 0.2 * height)
-    x0, x1 = _line_pairs(_edge_lines(columns.sum(0), height, config), 0.2 * width)
+    limit = config.window_max_lines
+    y0, y1 = _line_pairs(strongest_lines(rows.sum(1), 0.2 * width, limit), 0.2 * height)
+    x0, x1 = _line_pairs(strongest_lines(columns.sum(0), 0.2 * height, limit), 0.2 * width)
     if y0.size == 0 or x0.size == 0:
         return None
     ty, by, lx, rx = y0[:, None], y1[:, None], x0[None, :], x1[None, :]
@@ -264,13 +265,11 @@ def _line_pairs(lines: list[int], min_gap: float) -> tuple[np.ndarray, np.ndarra
     return np.array(first, np.int64), np.array(second, np.int64)
 
 
-def _edge_lines(counts: np.ndarray, length: int, config: HashConfig) -> list[int]:
-    """Positions that could be a window side: local maxima of the edge count,
-    long enough, the `WINDOW_MAX_LINES` strongest, in order."""
-    floor = 0.2 * length
-    peaks = [
-        i for i in range(1, counts.size - 1)
-        if counts[i] >= floor and counts[i] >= counts[i - 1] and counts[i] >= counts[i + 1]
-    ]  # fmt: skip
-    strongest = sorted(peaks, key=lambda i: -counts[i])[: config.window_max_lines]
-    return sorted(strongest)
+def strongest_lines(counts: np.ndarray, floor: float, limit: int) -> list[int]:
+    """Positions that could be a side of a window: local maxima of ``counts`` (edge
+    pixels along each row or column) of at least ``floor``, the ``limit`` strongest,
+    in order (busy pictures have dozens of short ones)."""
+    inner = counts[1:-1]
+    peaks = np.flatnonzero((inner >= floor) & (inner >= counts[:-2]) & (inner >= counts[2:])) + 1
+    strongest = peaks[np.argsort(-counts[peaks], kind="stable")][:limit]
+    return sorted(int(p) for p in strongest)

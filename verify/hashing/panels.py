@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from verify.config import HASH, HashConfig
-from verify.hashing.normalise import CropBox
+from verify.hashing.normalise import CropBox, strongest_lines
 
 
 def border_evidence(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> np.ndarray:
@@ -74,14 +74,6 @@ def border_evidence(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> 
     return out
 
 
-def _lines(counts: np.ndarray, floor: float, limit: int) -> list[int]:
-    """Local maxima of ``counts`` at or above ``floor``, the ``limit`` strongest."""
-    inner = counts[1:-1]
-    peaks = np.flatnonzero((inner >= floor) & (inner >= counts[:-2]) & (inner >= counts[2:])) + 1
-    strongest = peaks[np.argsort(-counts[peaks], kind="stable")][:limit]
-    return sorted(int(p) for p in strongest)
-
-
 def propose_panels(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> list[CropBox]:
     """Rectangles bounded by borders or the frame's sides, the likeliest first.
 
@@ -106,8 +98,8 @@ def propose_panels(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> l
     along_rows = np.concatenate([np.zeros((height, 1), np.int32), rows.cumsum(1)], axis=1)
     along_columns = np.concatenate([np.zeros((1, width), np.int32), columns.cumsum(0)], axis=0)
     limit = config.window_max_lines
-    ys = _lines(rows.sum(1).astype(np.float64), config.panel_min_side * width, limit)
-    xs = _lines(columns.sum(0).astype(np.float64), config.panel_min_side * height, limit)
+    ys = strongest_lines(rows.sum(1), config.panel_min_side * width, limit)
+    xs = strongest_lines(columns.sum(0), config.panel_min_side * height, limit)
     # The frame's own sides bound panels too (a split screen's halves).
     ys = sorted({0, *ys, height - 1})
     xs = sorted({0, *xs, width - 1})
