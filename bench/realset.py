@@ -145,19 +145,28 @@ def load_clips(folder: Path, media: Path) -> list[Clip]:
 # ------------------------------------------------------------------ composing
 
 
-def compose(inputs: Sequence[tuple[Path, bool]], graph: str, duration: float, out: Path) -> Path:
+def compose(
+    inputs: Sequence[tuple[Path, bool]], graph: str, duration: float, out: Path, *,
+    sound: bool = True,
+) -> Path:  # fmt: skip
     """Encode a ``-filter_complex`` graph over ``inputs`` (path, loop it) to ``duration`` s.
 
-    The graph's ``[v]`` is the picture; the first input's sound, if any, is kept.
+    The graph's ``[v]`` is the picture; the first input's sound, if any, is
+    kept, at a constant frame rate. Without ``sound`` (a compilation, whose
+    shots have different sound streams), the picture only, at its own rate.
     """
     args: list[str] = []
     for path, loop in inputs:
         args += (["-stream_loop", "-1"] if loop else []) + ["-i", str(path)]
+    audio = ["-map", "0:a?"] if sound else []
+    rate = ["-r", str(FPS)] if sound else []
+    pixels = ["-pix_fmt", "yuv420p"] if sound else []
+    coded = ["-c:a", "aac", "-b:a", "64k"] if sound else []
     make_samples.run_ffmpeg([
-        *args, "-filter_complex", graph, "-map", "[v]", "-map", "0:a?",
-        "-t", f"{duration:.3f}", "-r", str(FPS),
-        "-c:v", "libx264", "-crf", str(CRF), "-preset", "medium", "-pix_fmt", "yuv420p",
-        "-threads", "1", "-c:a", "aac", "-b:a", "64k", *make_samples.NO_METADATA, str(out),
+        *args, "-filter_complex", graph, "-map", "[v]", *audio,
+        "-t", f"{duration:.3f}", *rate,
+        "-c:v", "libx264", "-crf", str(CRF), "-preset", "medium", *pixels,
+        "-threads", "1", *coded, *make_samples.NO_METADATA, str(out),
     ])  # fmt: skip
     return out
 
@@ -461,23 +470,9 @@ def compilation_item(folder: Path, stem: str, parts: Sequence[tuple[Clip, float,
     inputs = [(c.path, False) for c, _, _, _ in parts]
     return Item(
         folder / f"{stem}.mp4", f"compilation|{graph}|{total}",
-        lambda out: compose_silent(inputs, graph, total, out),
+        lambda out: compose(inputs, graph, total, out, sound=False),
         tuple(c.item for c, _, _, _ in parts),
     )  # fmt: skip
-
-
-def compose_silent(inputs: Sequence[tuple[Path, bool]], graph: str, duration: float,
-                   out: Path) -> Path:  # fmt: skip
-    """`compose` without sound (a compilation's shots have different sound streams)."""
-    args: list[str] = []
-    for path, _loop in inputs:
-        args += ["-i", str(path)]
-    make_samples.run_ffmpeg([
-        *args, "-filter_complex", graph, "-map", "[v]", "-t", f"{duration:.3f}",
-        "-c:v", "libx264", "-crf", str(CRF), "-preset", "medium", "-threads", "1",
-        *make_samples.NO_METADATA, str(out),
-    ])  # fmt: skip
-    return out
 
 
 def compilation_cases(folder: Path, known: Sequence[Clip]) -> list[Case]:
