@@ -10,6 +10,7 @@ import click
 
 from verify.cli.common import (
     EXIT_CODES_HELP,
+    decode_ahead,
     emit_json,
     files_argument,
     for_each_file,
@@ -216,6 +217,7 @@ def match(
     searched in one run (one start-up, one open bank); ``--json`` then prints
     a list with one document per file.
     """
+    prepare = decode_ahead(files, sample, timeout)
     from verify.matching.match import match_file
 
     unmatched: list[str] = []
@@ -227,6 +229,6 @@ def match(
         return report
 
     with bank_from_option(db_path, readonly=True) as bank:
-        for_each_file(files, search, render_match, as_json=as_json)
+        for_each_file(files, search, render_match, as_json=as_json, prepare=prepare)
     if fail_on_no_match and unmatched:
         ctx.exit(ExitCode.NO_MATCH)

@@ -141,6 +141,24 @@ sample_option_match = _sample_option(MATCH.query_sampling)
 sample_option_keyframes = _sample_option("keyframes")
 
 
+def decode_ahead(files: tuple[str, ...], sample: Sampling, timeout: float) -> Callable[[str], None]:
+    """Start the first file's decoder now (before the command's heavy imports) and
+    return what starts each next one: `for_each_file`'s ``prepare``.
+
+    ffmpeg then decodes while Python imports, or hashes the file before
+    (`verify.media.decode.start_early`); ``sample`` must be what the work
+    decodes at, or the early run is simply not used.
+    """
+    from verify.media.decode import start_early
+
+    def prepare(path: str) -> None:
+        start_early(path, sample, stall_timeout=timeout)
+
+    if files:
+        prepare(files[0])
+    return prepare
+
+
 def for_each_file(
     files: tuple[str, ...],
     work: Callable[[str], Any],
@@ -148,12 +166,14 @@ def for_each_file(
     *,
     as_json: bool,
     blank_lines: bool = True,
+    prepare: Callable[[str], None] | None = None,
 ) -> None:
     """Run ``work`` on each file; a failure becomes an error line (and entry), not a stop.
 
     A missing tool or an unusable bank stops the loop: every later file
     would fail the same way. Under ``--json`` the entries so far, the failed
-    one included, are still printed.
+    one included, are still printed. ``prepare``, if given, is called with
+    each next file before ``work`` runs on the current one (see `decode_ahead`).
     """
     from verify.inspection.inspect import error_entry
 
@@ -161,6 +181,8 @@ def for_each_file(
     failures: list[VerifyError] = []
     for index, path in enumerate(files):
         working_on(path)
+        if prepare is not None and index + 1 < len(files):
+            prepare(files[index + 1])
         try:
             result = work(path)
         except _FATAL as error:

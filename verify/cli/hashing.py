@@ -6,6 +6,7 @@ import click
 
 from verify.cli.common import (
     EXIT_CODES_HELP,
+    decode_ahead,
     emit_json,
     files_argument,
     for_each_file,
@@ -34,6 +35,7 @@ def hash_command(files: tuple[str, ...], sample: Sampling, as_json: bool, timeou
     before hashing; near-uniform frames (black, fades) are marked "uniform"
     and never count as match evidence.
     """
+    prepare = decode_ahead(files, sample, timeout)
     from verify.hashing.fingerprint import fingerprint_video
 
     for_each_file(
@@ -41,6 +43,7 @@ def hash_command(files: tuple[str, ...], sample: Sampling, as_json: bool, timeou
         lambda path: fingerprint_video(path, sample, timeout=timeout),
         render_fingerprint,
         as_json=as_json,
+        prepare=prepare,
     )
 
 

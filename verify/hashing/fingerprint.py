@@ -14,8 +14,10 @@ from __future__ import annotations
 import bisect
 import concurrent.futures
 import dataclasses
+import functools
 import itertools
 import math
+import operator
 import os
 from collections.abc import Callable
 from typing import Any
@@ -26,12 +28,24 @@ import numpy as np
 from verify.config import HASH, INSPECT, HashConfig
 from verify.errors import UnreadableMedia, VerifyError, display_path
 from verify.hashing.forms import Form, FrameForms, FrameTable, stack_forms
-from verify.hashing.normalise import CropBox, detect_bars, detect_inset, detect_window, is_uniform
+from verify.hashing.normalise import (
+    BarProfile,
+    CropBox,
+    detect_inset,
+    detect_window,
+    is_uniform,
+)
 from verify.hashing.phash import FrameHash
 from verify.hashing.scenes import ShotDetector, shot_starts
 from verify.inspection.inspect import Inspection, check_readable_file
 from verify.inspection.metadata import StreamInfo, parse_container, parse_streams
-from verify.media.decode import DecodedFrame, FrameSize, decode_frames, working_size
+from verify.media.decode import (
+    DecodedFrame,
+    FrameSize,
+    decode_frames,
+    hashing_decode,
+    working_size,
+)
 from verify.media.ffmpeg import ffprobe_json
 from verify.media.filehash import sha256_file
 from verify.media.sampling import Sampling
@@ -311,17 +325,18 @@ def _shot_regions(
     """
     if not scanned:
         return []
-    whole = detect_bars(scanned, config)
     spans = shot_spans(times, scanned, config)
-    whole_inset = _find_inset(scanned, whole, config) if len(spans) > 1 else None
+    profiles = [BarProfile.of(scanned[first:end]) for first, end in spans]
+    whole = functools.reduce(operator.add, profiles).crop(config)
+    whole_inset = functools.cache(lambda: _find_inset(scanned, whole, config))  # short shots'
     regions = []
-    for first, end in spans:
+    for (first, end), profile in zip(spans, profiles, strict=True):
         frames = scanned[first:end]
         if len(spans) == 1 or len(frames) >= config.shot_min_frames:
-            crop = detect_bars(frames, config)
+            crop = profile.crop(config)
             inset = _find_inset(frames, crop, config)
         else:
-            crop, inset = whole, whole_inset
+            crop, inset = whole, whole_inset()
         bars = (crop.width, crop.height) != (work.width, work.height)
         region = ShotRegion(
             times[first], times[end - 1],
@@ -356,9 +371,8 @@ def _collect(
     times of those that had another), so that one video's frames compare.
     """
     colour = export is not None
-    long_side = None if colour else config.working_long_side
+    long_side, scan_rate = hashing_decode(sampling, config, colour=colour)
     detector = ShotDetector(config) if sampling.mode == "scenes" else None
-    scan_rate = config.scene_scan_fps if detector else None
     scanned: list[DecodedFrame] = []
     pending: tuple[float, np.ndarray] | None = None  # best full frame of the open shot
     frames = decode_frames(

@@ -224,6 +224,21 @@ def _lanczos_weights(start: float, end: float, size: int) -> np.ndarray:
     return np.divide(kernel, total, out=np.zeros_like(kernel), where=total != 0)
 
 
+@functools.lru_cache(maxsize=4096)
+def _lanczos_band(start: float, end: float, size: int) -> tuple[slice, np.ndarray]:
+    """`_lanczos_weights` cut to the pixels they read: (that slice, its weights).
+
+    A window reads only its own pixels and a few beyond, so multiplying by
+    the band instead of the whole line skips the zeros (the sums are the same).
+    """
+    weights = _lanczos_weights(start, end, size)
+    used = np.flatnonzero(weights.any(axis=0))
+    if used.size == 0:
+        return slice(0, size), weights
+    band = slice(int(used[0]), int(used[-1]) + 1)
+    return band, np.ascontiguousarray(weights[:, band])
+
+
 def phash_windows(grey: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     """pHashes of windows of a grey image, as uint64 values.
 
@@ -234,26 +249,39 @@ def phash_windows(grey: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     `phash` gives that crop to within a bit or two (the filter reads the
     pixels just outside a box; a crop has none).
     """
-    height, width = grey.shape[:2]
+    return phash_windows_stack(grey[None], boxes)[0]
+
+
+def phash_windows_stack(greys: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """`phash_windows` of each image of a stack (images, rows, columns): (images, boxes).
+
+    The images share each reduction's weights, so a stack costs one matrix
+    product per distinct span instead of one per image.
+    """
+    count, height, width = greys.shape
     boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
     boxes = np.clip(boxes, 0.0, [width, height, width, height])
-    pixels = grey.astype(np.float64)
+    pixels = greys.astype(np.float64)
     across: dict[tuple[float, float], np.ndarray] = {}  # horizontal pass per distinct span
     down: dict[tuple[float, float], list[tuple[int, tuple[float, float]]]] = {}
     for i, (left, top, right, bottom) in enumerate(boxes.tolist()):
         if (left, right) not in across:
-            reduced = pixels @ _lanczos_weights(left, right, width).T
+            band, weights = _lanczos_band(left, right, width)
+            reduced = pixels[:, :, band] @ weights.T  # (images, rows, 32)
             across[(left, right)] = np.clip(np.floor(reduced + 0.5), 0, 255)
         down.setdefault((top, bottom), []).append((i, (left, right)))
-    cells = np.empty((len(boxes), _SIDE, _SIDE))
+    cells = np.empty((count, len(boxes), _SIDE, _SIDE))
     for (top, bottom), members in down.items():  # vertical pass, all windows of a span at once
-        side_by_side = np.concatenate([across[span] for _, span in members], axis=1)
-        reduced = _lanczos_weights(top, bottom, height) @ side_by_side
-        cells[[i for i, _ in members]] = reduced.reshape(_SIDE, len(members), _SIDE).swapaxes(0, 1)
+        side_by_side = np.concatenate([across[span] for _, span in members], axis=2)
+        band, weights = _lanczos_band(top, bottom, height)
+        reduced = weights @ side_by_side[:, band]  # (images, 32, 32 k)
+        cells[:, [i for i, _ in members]] = reduced.reshape(
+            count, _SIDE, len(members), _SIDE
+        ).swapaxes(1, 2)
     cells = np.clip(np.floor(cells + 0.5), 0, 255)
-    low = (_DCT_LOW @ cells @ _DCT_LOW.T).reshape(len(boxes), HASH_BITS)
-    bits = low > np.median(low, axis=1, keepdims=True)
-    return np.bitwise_or.reduce(np.where(bits, _BIT_VALUES, np.uint64(0)), axis=1)
+    low = (_DCT_LOW @ cells @ _DCT_LOW.T).reshape(count, len(boxes), HASH_BITS)
+    bits = low > np.median(low, axis=2, keepdims=True)
+    return np.bitwise_or.reduce(np.where(bits, _BIT_VALUES, np.uint64(0)), axis=2)
 
 
 def dhash(grey: np.ndarray) -> FrameHash:

@@ -24,7 +24,7 @@ from verify.config import HASH, MATCH, HashConfig, MatchConfig
 from verify.hashing.fingerprint import ShotRegion
 from verify.hashing.normalise import is_uniform
 from verify.hashing.panels import propose_panels
-from verify.hashing.phash import nearest_hashes, phash_windows
+from verify.hashing.phash import nearest_hashes, phash_windows_stack
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,12 +84,9 @@ class PanelSearch:
                 continue  # a shot of black or flat frames: nothing to look for
             picks = np.linspace(0, len(lively) - 1, min(config.panel_anchors, len(lively)))
             anchors = [lively[round(float(k))] for k in picks]
-            hashes = np.array([phash_windows(pictures[a], boxes) for a in anchors], np.uint64)
-            usable = np.array(
-                [[_cut(pictures[a], box).std() >= hash_config.uniform_std for box in boxes]
-                 for a in anchors],
-                bool,
-            ).reshape(len(anchors), len(boxes))  # fmt: skip
+            stack = np.stack([pictures[a] for a in anchors])
+            hashes = phash_windows_stack(stack, boxes)
+            usable = _box_std(stack, boxes) >= hash_config.uniform_std
             self.shots.append(_Shot(first, end, region, boxes, anchors, hashes, usable))
 
     def probe_hashes(self) -> list[int]:
@@ -141,8 +138,8 @@ class PanelSearch:
         out = np.array(fallback, np.uint64, copy=True)
         for index, box in choice.boxes.items():
             shot = self.shots[index]
-            for i in range(shot.first, shot.end):
-                out[i] = phash_windows(self.pictures[i], box[None, :])[0]
+            stack = np.stack(self.pictures[shot.first : shot.end])
+            out[shot.first : shot.end] = phash_windows_stack(stack, box[None, :])[:, 0]
         return out
 
     def _region(self, index: int, box: np.ndarray) -> dict[str, Any]:
@@ -161,18 +158,38 @@ class PanelSearch:
         }
 
 
-def _cut(picture: np.ndarray, box: np.ndarray) -> np.ndarray:
-    left, top, right, bottom = (round(float(v)) for v in box)
-    return picture[top:bottom, left:right]
+def _box_std(pictures: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Grey standard deviation inside each box (rounded to whole pixels) of each
+    picture of a stack: (pictures, boxes), from summed-area tables."""
+    count, height, width = pictures.shape
+    values = pictures.astype(np.float64)
+    tables = np.zeros((2, count, height + 1, width + 1))
+    tables[0, :, 1:, 1:] = values.cumsum(1).cumsum(2)
+    tables[1, :, 1:, 1:] = (values * values).cumsum(1).cumsum(2)
+    left, top, right, bottom = (
+        np.clip(
+            np.rint(np.asarray(boxes, np.float64).reshape(-1, 4)), 0, [width, height, width, height]
+        )
+        .astype(np.intp)
+        .T
+    )
+    sums = (
+        tables[:, :, bottom, right] - tables[:, :, top, right]
+        - tables[:, :, bottom, left] + tables[:, :, top, left]
+    )  # fmt: skip
+    area = np.maximum((right - left) * (bottom - top), 1)
+    mean = sums[0] / area
+    return np.sqrt(np.maximum(sums[1] / area - mean * mean, 0.0))
 
 
 def _refine(box: np.ndarray, pictures: list[np.ndarray], targets: np.ndarray) -> np.ndarray:
     """``box`` with each edge moved by up to four pixels, one edge at a time, to the
     fewest bits from ``targets``."""
+    stack = np.stack(pictures)
 
     def bits(boxes: np.ndarray) -> np.ndarray:
-        rows = [phash_windows(p, boxes) ^ t for p, t in zip(pictures, targets, strict=True)]
-        return np.bitwise_count(np.array(rows, np.uint64)).sum(axis=0)
+        found = phash_windows_stack(stack, boxes) ^ targets[:, None]
+        return np.bitwise_count(found).sum(axis=0)
 
     best, score = box, int(bits(box[None, :])[0])
     for step in (2.0, 1.0, 1.0):

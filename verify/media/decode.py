@@ -6,24 +6,31 @@ Python, so only small frames cross the pipe unless an export asks for full
 size. Each frame's presentation time is read from the stream (via the
 ``showinfo`` filter), never computed as frame number x frame rate, so it is
 right on variable-frame-rate phone footage.
+
+A run can be started before it is needed (`start_early`): the command line
+starts the first file's decoder before its own imports, and the next file's
+while the current one is hashed, so that ffmpeg decodes while Python works.
 """
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import os
 import queue
 import re
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from verify.config import INSPECT
-from verify.errors import ProbeTimeout, UnreadableMedia, VerifyError
+from verify.config import HASH, INSPECT, HashConfig
+from verify.errors import ProbeTimeout, ToolMissing, UnreadableMedia, VerifyError
 from verify.media.ffmpeg import find_tool, media_arg, media_input, signal_group
 from verify.media.sampling import Sampling
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _SHOWINFO_RE = re.compile(
     rb"\bn:\s*(\d+)\s+pts:\s*(\S+)\s+pts_time:(\S+).*?\bs:(\d+)x(\d+).*?\biskey:(\d)"
@@ -113,6 +120,20 @@ def build_command(
     return [args[0], "-hide_banner", "-nostats", "-nostdin", "-loglevel", "level+info", *args[1:]]
 
 
+def hashing_decode(
+    sampling: Sampling, config: HashConfig = HASH, *, colour: bool = False
+) -> tuple[int | None, float | None]:
+    """``(long_side, dense_rate)`` for the decoder run that hashing ``sampling`` makes.
+
+    Grey frames at ``config.working_long_side``, or full size in colour for an
+    export; ``scenes`` scans at ``config.scene_scan_fps``. One place, so that a
+    run started early (`start_early`) has the very command hashing asks for.
+    """
+    long_side = None if colour else config.working_long_side
+    dense_rate = config.scene_scan_fps if sampling.mode == "scenes" else None
+    return long_side, dense_rate
+
+
 def decode_frames(
     path: str | os.PathLike[str] | bytes,
     sampling: Sampling,
@@ -128,125 +149,234 @@ def decode_frames(
     ``stall_timeout`` bounds how long ffmpeg may go without producing a frame
     or a log line; a hung decoder is killed and reported as `ProbeTimeout`.
     ``errors``, if given, receives the error lines ffmpeg logged (damaged
-    data it skipped), complete once the iterator is exhausted.
+    data it skipped), complete once the iterator is exhausted. A run that
+    `start_early` began for the same command is taken over, not started again.
     """
     with media_input(path) as source:
-        yield from _decode(
-            source, path, sampling, long_side, colour, dense_rate, stall_timeout, errors
-        )
+        args = build_command(source, sampling, long_side, colour=colour, dense_rate=dense_rate)
+        run = _claim_early(args) or DecoderRun(args, stall_timeout)
+        yield from _frames(run, path, colour, errors)
 
 
-def _decode(
-    source: bytes,
+def start_early(
     path: str | os.PathLike[str] | bytes,
     sampling: Sampling,
-    long_side: int | None,
+    config: HashConfig = HASH,
+    *,
+    stall_timeout: float = INSPECT.probe_timeout_s,
+) -> None:
+    """Start the decoder that hashing ``path`` at ``sampling`` will ask for, now.
+
+    It then decodes while the caller does other work (its imports, the
+    previous file), its frames held in memory until `decode_frames` takes
+    the run over. At most two runs wait (the current file's and the next
+    one's): starting a third kills the oldest, whose file failed some check
+    before decoding, and those left at exit are killed. Names ffmpeg would read as a pattern are
+    passed through a temporary link (see `media_input`); those start late.
+    """
+    absolute = os.path.abspath(os.fsencode(path))
+    if not os.path.isfile(absolute):
+        return
+    long_side, dense_rate = hashing_decode(sampling, config)
+    with media_input(absolute) as source:
+        if source != absolute:
+            return
+    with _EARLY_LOCK:
+        while len(_EARLY) >= _EARLY_MAX:
+            _EARLY.pop(next(iter(_EARLY))).stop()
+        try:
+            args = build_command(source, sampling, long_side, dense_rate=dense_rate)
+            _EARLY[tuple(args)] = DecoderRun(args, stall_timeout)
+        except VerifyError:
+            pass  # no ffmpeg: the real start says so, with the file's name
+
+
+_EARLY: dict[tuple[str | bytes, ...], DecoderRun] = {}  # oldest first
+_EARLY_MAX = 2
+_EARLY_LOCK = threading.Lock()
+
+
+def _claim_early(args: Sequence[str | bytes]) -> DecoderRun | None:
+    with _EARLY_LOCK:
+        return _EARLY.pop(tuple(args), None)
+
+
+@atexit.register
+def _stop_early() -> None:
+    with _EARLY_LOCK:
+        for waiting in _EARLY.values():
+            waiting.stop()
+        _EARLY.clear()
+
+
+class DecoderRun:
+    """One ffmpeg process, its log parsed and its pixels drained by threads as they come.
+
+    Draining into memory lets ffmpeg run ahead of Python instead of waiting
+    on a full pipe; ``buffer_limit`` bytes held unread make it wait (a
+    full-size colour export must not pile up a whole video).
+    """
+
+    def __init__(
+        self, args: Sequence[str | bytes], stall_timeout: float, *, buffer_limit: int = 64 << 20
+    ) -> None:
+        self.stall_timeout = stall_timeout
+        try:
+            self.proc = subprocess.Popen(
+                list(args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, start_new_session=True, bufsize=0,
+            )  # fmt: skip
+        except OSError as exc:
+            raise ToolMissing(f"cannot run {os.fsdecode(args[0])}: {exc.strerror}") from exc
+        self.stamps: queue.Queue[tuple[float | None, bool, int, int] | None] = queue.Queue()
+        self.errors: list[str] = []
+        self.activity = threading.Event()
+        self._buffer = bytearray()
+        self._limit = buffer_limit
+        self._wanted = 0  # bytes the reader waits for: the limit never holds those back
+        self._ready = threading.Condition()
+        self._drained = False
+        self._log = threading.Thread(target=self._read_log, daemon=True)
+        self._pixels = threading.Thread(target=self._drain, daemon=True)
+        self.watchdog = _Watchdog(self.proc, self.activity, stall_timeout)
+        self._log.start()
+        self._pixels.start()
+        self.watchdog.start()
+
+    def take(self, count: int) -> bytes | None:
+        """The next ``count`` bytes of pixels; None when the output ends first."""
+        with self._ready:
+            self._wanted = count
+            self._ready.notify_all()
+            while len(self._buffer) < count and not self._drained:
+                self._ready.wait()
+            self._wanted = 0
+            if len(self._buffer) < count:
+                return None
+            data = bytes(self._buffer[:count])
+            del self._buffer[:count]
+            self._ready.notify_all()
+            return data
+
+    def finish(self) -> None:
+        """Wait for ffmpeg and the threads to end (the output has been read)."""
+        self.proc.wait()
+        self._log.join(timeout=5)
+
+    def stop(self) -> None:
+        """Kill ffmpeg if it still runs, reap it and close its pipes."""
+        self.watchdog.stop()
+        if self.proc.poll() is None:
+            # Stopped early (an error, or the caller had enough): kill, reap, and
+            # let the reader threads finish their pipes alone; reading them from
+            # here too would pull the pipes from under them.
+            signal_group(self.proc)
+            self.proc.wait()
+        with self._ready:
+            self._drained = True
+            self._buffer.clear()
+            self._ready.notify_all()
+        self._log.join(timeout=5)
+        self._pixels.join(timeout=5)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+
+    def _drain(self) -> None:
+        pipe = self.proc.stdout
+        try:
+            while True:
+                chunk = pipe.read(1 << 20)
+                if not chunk:
+                    break
+                self.activity.set()
+                with self._ready:
+                    self._buffer += chunk
+                    self._ready.notify_all()
+                    # Held back by a slow reader is not a stall: keep the watchdog fed.
+                    while (
+                        len(self._buffer) > max(self._limit, self._wanted - 1) and not self._drained
+                    ):
+                        self._ready.wait(timeout=min(1.0, self.stall_timeout / 4))
+                        self.activity.set()
+        except (OSError, ValueError):  # the pipe went away under us: the run is over
+            pass
+        finally:
+            with self._ready:
+                self._drained = True
+                self._ready.notify_all()
+
+    def _read_log(self) -> None:
+        """Parse showinfo lines into (pts_time, key, width, height); keep error-level lines.
+
+        Runs until ffmpeg's log ends; it always ends by queueing None, so the
+        reading side never waits for a line that cannot come.
+        """
+        try:
+            for line in self.proc.stderr:
+                self.activity.set()
+                match = _SHOWINFO_RE.search(line)
+                if match:
+                    try:
+                        pts_time: float | None = float(match.group(3))
+                    except ValueError:  # NOPTS: the stream has no timestamp for it
+                        pts_time = None
+                    width, height = int(match.group(4)), int(match.group(5))
+                    self.stamps.put((pts_time, match.group(6) == b"1", width, height))
+                else:
+                    level = _LEVEL_RE.search(line)
+                    if level:
+                        self.errors.append(level.group(1).decode("utf-8", "replace").strip())
+        except (OSError, ValueError):  # the pipe went away under us: the run is over
+            pass
+        finally:
+            self.stamps.put(None)
+
+
+def _frames(
+    run: DecoderRun,
+    path: str | os.PathLike[str] | bytes,
     colour: bool,
-    dense_rate: float | None,
-    stall_timeout: float,
     errors: list[str] | None,
 ) -> Iterator[DecodedFrame]:
-    """`decode_frames` on ``source`` (the path ffmpeg reads); errors name ``path``."""
-    args = build_command(source, sampling, long_side, colour=colour, dense_rate=dense_rate)
+    """The frames of ``run``; errors name ``path``."""
+    import numpy as np
+
     channels = 3 if colour else 1
-    proc = subprocess.Popen(
-        args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        start_new_session=True, bufsize=0,
-    )  # fmt: skip
-    stamps: queue.Queue[tuple[float | None, bool, int, int] | None] = queue.Queue()
-    errors = [] if errors is None else errors
-    activity = threading.Event()
-    reader = threading.Thread(target=_read_log, args=(proc, stamps, errors, activity), daemon=True)
-    reader.start()
-    watchdog = _Watchdog(proc, activity, stall_timeout)
-    watchdog.start()
+    stall_timeout = run.stall_timeout
     try:
         count = 0
         while True:
             # Each frame's showinfo line is logged before its pixels are
             # written, and tells their size.
-            stamp = stamps.get(timeout=stall_timeout + 5)
+            stamp = run.stamps.get(timeout=stall_timeout + 5)
             if stamp is None:
                 break
             pts_time, key, width, height = stamp
-            data = _read_exact(proc.stdout, width * height * channels)
+            data = run.take(width * height * channels)
             if data is None:
                 break
-            activity.set()
             shape = (height, width, 3) if colour else (height, width)
             pixels = np.frombuffer(data, np.uint8).reshape(shape)
             yield DecodedFrame(
                 count, pts_time if pts_time is not None else float("nan"), key, pixels
             )
             count += 1
-        proc.wait()
-        reader.join(timeout=5)
-        if watchdog.fired:
+        run.finish()
+        if run.watchdog.fired:
             raise ProbeTimeout(
                 f"ffmpeg produced nothing for {stall_timeout:g} s while decoding (raise --timeout "
                 "for very slow files)",
                 path,
             )
-        if proc.returncode != 0 and count == 0:
-            reason = errors[-1] if errors else f"exit code {proc.returncode}"
+        if run.proc.returncode != 0 and count == 0:
+            reason = run.errors[-1] if run.errors else f"exit code {run.proc.returncode}"
             raise UnreadableMedia(f"ffmpeg cannot decode it: {reason}", path)
     except queue.Empty:
         raise VerifyError("frame timestamps missing from ffmpeg's log", path) from None
     finally:
-        watchdog.stop()
-        if proc.poll() is None:
-            # Stopped early (an error, or the caller had enough): kill, reap, and
-            # let the log reader finish its pipe alone; reading it from here too
-            # would pull the pipe from under that thread.
-            signal_group(proc)
-            proc.wait()
-        reader.join(timeout=5)
-        proc.stdout.close()
-        proc.stderr.close()
-
-
-def _read_exact(pipe, count: int) -> bytes | None:
-    chunks = []
-    remaining = count
-    while remaining:
-        chunk = pipe.read(remaining)
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
-
-
-def _read_log(proc, stamps: queue.Queue, errors: list[str], activity: threading.Event) -> None:
-    """Parse showinfo lines into (n, pts_time, key); keep error-level lines.
-
-    Runs in its own thread until ffmpeg's log ends; it always ends by
-    queueing None, so the reading side never waits for a line that cannot come.
-    """
-    try:
-        _parse_log(proc, stamps, errors, activity)
-    except (OSError, ValueError):  # the pipe went away under us: the run is over
-        pass
-    finally:
-        stamps.put(None)
-
-
-def _parse_log(proc, stamps: queue.Queue, errors: list[str], activity: threading.Event) -> None:
-    for line in proc.stderr:
-        activity.set()
-        match = _SHOWINFO_RE.search(line)
-        if match:
-            raw_time = match.group(3)
-            try:
-                pts_time = float(raw_time)
-            except ValueError:  # NOPTS: the stream has no timestamp for it
-                pts_time = None
-            width, height = int(match.group(4)), int(match.group(5))
-            stamps.put((pts_time, match.group(6) == b"1", width, height))
-        else:
-            level = _LEVEL_RE.search(line)
-            if level:
-                errors.append(level.group(1).decode("utf-8", "replace").strip())
+        run.stop()
+        if errors is not None:
+            errors.extend(run.errors)
 
 
 class _Watchdog(threading.Thread):

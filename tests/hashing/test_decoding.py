@@ -1,0 +1,112 @@
+"""The decoder runs behind hashing: started early, drained ahead, handed over."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from verify.config import HASH
+from verify.hashing.phash import phash_windows, phash_windows_stack
+from verify.matching.panels import _box_std
+from verify.media import decode
+from verify.media.decode import DecoderRun, build_command, decode_frames, start_early
+from verify.media.sampling import Sampling
+
+FPS4 = Sampling.parse("fps=4")
+
+
+def grey_frames(path, sampling=FPS4):
+    return [(f.time, f.pixels.copy()) for f in decode_frames(path, sampling, 160)]
+
+
+@pytest.fixture(autouse=True)
+def no_waiting_runs():
+    decode._stop_early()
+    yield
+    decode._stop_early()
+
+
+def test_an_early_run_is_taken_over(samples):
+    clip = samples / "original.mov"
+    fresh = grey_frames(clip)
+    start_early(clip, FPS4)
+    (waiting,) = decode._EARLY.values()
+    taken = grey_frames(clip)
+    assert not decode._EARLY, "the run was left waiting"
+    assert waiting.proc.returncode == 0  # it was this run that decoded them
+    assert [t for t, _ in taken] == [t for t, _ in fresh]
+    assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(taken, fresh, strict=True))
+
+
+def test_an_early_run_for_other_options_is_not_used(samples):
+    clip = samples / "original.mov"
+    start_early(clip, Sampling.parse("fps=2"))
+    (waiting,) = decode._EARLY.values()
+    grey_frames(clip)  # fps=4: another command
+    assert list(decode._EARLY.values()) == [waiting]
+
+
+def test_a_third_early_run_stops_the_oldest(samples):
+    clips = [samples / "original.mov", samples / "telegram_reencode.mp4"]
+    start_early(clips[0], FPS4)
+    start_early(clips[1], FPS4)
+    oldest = next(iter(decode._EARLY.values()))
+    start_early(clips[0], Sampling.parse("fps=2"))
+    assert len(decode._EARLY) == 2
+    assert oldest.proc.returncode is not None  # killed and reaped
+    assert oldest.proc.stdout.closed
+
+
+def test_missing_files_and_pattern_names_start_nothing(samples, tmp_path):
+    start_early(tmp_path / "absent.mp4", FPS4)
+    odd = tmp_path / "clip%03d.mov"
+    odd.write_bytes((samples / "original.mov").read_bytes())
+    start_early(odd, FPS4)
+    assert not decode._EARLY
+
+
+def test_a_reader_holding_back_is_not_a_stall(samples):
+    """Output held unread (the buffer full) keeps the watchdog fed: a slow reader
+    is not a hung decoder, and every byte still arrives in order."""
+    clip = samples / "original.mov"
+    args = build_command(clip, FPS4, None, colour=True)
+    fresh = [f.pixels for f in decode_frames(clip, FPS4, None, colour=True)]
+    run = DecoderRun(args, stall_timeout=0.5, buffer_limit=1)
+    got = []
+    for index in range(len(fresh)):
+        _time, _key, width, height = run.stamps.get(timeout=10)
+        if index == 1:
+            # ffmpeg waits on us four times the stall limit: its log has long
+            # gone quiet (every frame filtered), only its output is held back.
+            time.sleep(2.0)
+        got.append(np.frombuffer(run.take(width * height * 3), np.uint8))
+    assert run.stamps.get(timeout=10) is None
+    run.finish()
+    run.stop()
+    assert not run.watchdog.fired
+    assert all(np.array_equal(a.ravel(), b) for a, b in zip(fresh, got, strict=True))
+
+
+def test_window_hashes_of_a_stack_are_each_images(samples):
+    frames = [p for _, p in grey_frames(samples / "original.mov")][:5]
+    height, width = frames[0].shape
+    boxes = np.array([(0, 0, width, height), (10.5, 3.2, 120.0, 80.7), (40, 20, 100, 60)])
+    stacked = phash_windows_stack(np.stack(frames), boxes)
+    assert stacked.shape == (len(frames), len(boxes))
+    for picture, row in zip(frames, stacked, strict=True):
+        assert np.array_equal(phash_windows(picture, boxes), row)
+
+
+def test_box_deviation_from_summed_areas():
+    rng = np.random.default_rng(7)
+    pictures = rng.integers(0, 256, (3, 30, 50), dtype=np.uint8)
+    pictures[1, :, :25] = 17  # a flat half
+    boxes = np.array([(0, 0, 50, 30), (0, 0, 25, 30), (3.4, 2.6, 40.5, 20.2), (10, 10, 11, 11)])
+    found = _box_std(pictures, boxes)
+    for i, picture in enumerate(pictures):
+        for j, box in enumerate(boxes):
+            left, top, right, bottom = (round(float(v)) for v in box)
+            assert found[i, j] == pytest.approx(picture[top:bottom, left:right].std(), abs=1e-6)
+    assert found[1, 1] < HASH.uniform_std
