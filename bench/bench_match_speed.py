@@ -14,8 +14,9 @@ Every figure is a whole command, process start included on both sides:
   and one ``verify hash CLIPS`` (fps=2) over the sum of ``ffmpeg -i F -f null
   -`` (goal <= 0.8x); the clips are the committed footage (2-20 s each).
 
-Times are medians of ``--repeat`` runs (the files are page-cached by a first
-run). Medians and p95 of the per-query ratios are printed; nothing is asserted.
+Times are medians of ``--repeat`` runs (the files are page-cached, and
+Python's compiled modules cached, by a first run). Medians and p95 of the
+per-query ratios are printed; nothing is asserted.
 
 Usage::
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -45,13 +47,19 @@ from verify import find_tool, index_file, open_bank  # noqa: E402
 VERIFY = str(Path(sys.executable).with_name("verify"))
 
 
+# Commands run as on a user's machine: Python caches compiled modules (a
+# PYTHONDONTWRITEBYTECODE=1 in this shell would have every run compile all of
+# verify's modules again, about 45 ms a process).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def timed(command: Sequence[str], repeat: int) -> float:
     """Median wall time of ``command`` over ``repeat`` runs (after one warm-up run)."""
-    subprocess.run(command, capture_output=True, check=True)
+    subprocess.run(command, capture_output=True, check=True, env=ENV)
     runs = []
     for _ in range(repeat):
         started = time.perf_counter()
-        subprocess.run(command, capture_output=True, check=True)
+        subprocess.run(command, capture_output=True, check=True, env=ENV)
         runs.append(time.perf_counter() - started)
     return statistics.median(runs)
 

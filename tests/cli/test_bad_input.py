@@ -152,6 +152,29 @@ def test_unreadable_file(samples, tmp_path):
     assert "permission denied" in _one_error_line(done.stderr, "locked.mov")
 
 
+def test_hung_decoder_is_killed_after_timeout(samples, tmp_path):
+    """An ffmpeg that never writes a frame (started early, before the imports) is
+    killed once it has been silent for --timeout seconds; the error names the file."""
+    pid_file = tmp_path / "pids"
+    fake = tmp_path / "ffmpeg-hangs"
+    fake.write_text(f"#!/bin/sh\necho $$ >> '{pid_file}'\nexec sleep 300\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    env = {**os.environ, "VERIFY_FFMPEG": str(fake)}
+    command = [sys.executable, "-m", "verify.cli", "hash", "--timeout", "1"]
+    done = subprocess.run(
+        [*command, str(samples / "original.mov")],
+        capture_output=True, text=True, check=False, timeout=120, env=env,
+    )  # fmt: skip
+    assert done.returncode == ExitCode.MEDIA, done.stderr
+    line = _one_error_line(done.stderr, "original.mov")
+    assert "ffmpeg produced nothing for 1 s" in line
+    pids = [int(p) for p in pid_file.read_text().split()]
+    assert len(pids) == 1  # the early run was the one used
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
 def test_hung_ffprobe_is_killed_after_timeout(samples, tmp_path):
     # Stand-in for an ffprobe stuck on a file: a script that records its pid
     # and sleeps. The real ffprobe is used everywhere else.

@@ -10,7 +10,7 @@ import pytest
 from verify.config import HASH
 from verify.hashing.phash import phash_windows, phash_windows_stack
 from verify.matching.panels import _box_std
-from verify.media import decode
+from verify.media import decode, ffmpeg
 from verify.media.decode import DecoderRun, build_command, decode_frames, start_early
 from verify.media.sampling import Sampling
 
@@ -24,8 +24,10 @@ def grey_frames(path, sampling=FPS4):
 @pytest.fixture(autouse=True)
 def no_waiting_runs():
     decode._stop_early()
+    ffmpeg._stop_early()
     yield
     decode._stop_early()
+    ffmpeg._stop_early()
 
 
 def test_an_early_run_is_taken_over(samples):
@@ -38,6 +40,15 @@ def test_an_early_run_is_taken_over(samples):
     assert waiting.proc.returncode == 0  # it was this run that decoded them
     assert [t for t, _ in taken] == [t for t, _ in fresh]
     assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(taken, fresh, strict=True))
+
+
+def test_the_early_probe_is_taken_over(samples):
+    clip = samples / "telegram_reencode.mp4"
+    fresh = ffmpeg.ffprobe_json(clip, timeout=30)
+    start_early(clip, FPS4)
+    (probe,) = ffmpeg._EARLY.values()
+    assert ffmpeg.ffprobe_json(clip, timeout=30) == fresh
+    assert not ffmpeg._EARLY and probe.returncode == 0
 
 
 def test_an_early_run_for_other_options_is_not_used(samples):
@@ -85,7 +96,7 @@ def test_a_reader_holding_back_is_not_a_stall(samples):
     assert run.stamps.get(timeout=10) is None
     run.finish()
     run.stop()
-    assert not run.watchdog.fired
+    assert not run.fired
     assert all(np.array_equal(a.ravel(), b) for a, b in zip(fresh, got, strict=True))
 
 

@@ -19,14 +19,17 @@ import dataclasses
 import os
 import queue
 import re
+import selectors
 import subprocess
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from verify.config import HASH, INSPECT, HashConfig
 from verify.errors import ProbeTimeout, ToolMissing, UnreadableMedia, VerifyError
-from verify.media.ffmpeg import find_tool, media_arg, media_input, signal_group
+from verify.media.ffmpeg import find_tool, media_arg, media_input, probe_command, signal_group
+from verify.media.ffmpeg import start_early as start_tool_early
 from verify.media.sampling import Sampling
 
 if TYPE_CHECKING:
@@ -169,10 +172,11 @@ def start_early(
 
     It then decodes while the caller does other work (its imports, the
     previous file), its frames held in memory until `decode_frames` takes
-    the run over. At most two runs wait (the current file's and the next
-    one's): starting a third kills the oldest, whose file failed some check
-    before decoding, and those left at exit are killed. Names ffmpeg would read as a pattern are
-    passed through a temporary link (see `media_input`); those start late.
+    the run over; the file's ffprobe run starts too. At most two runs wait
+    (the current file's and the next one's): starting a third kills the
+    oldest, whose file failed some check before decoding, and those left at
+    exit are killed. Names ffmpeg would read as a pattern are passed through
+    a temporary link (see `media_input`); those start late.
     """
     absolute = os.path.abspath(os.fsencode(path))
     if not os.path.isfile(absolute):
@@ -187,6 +191,7 @@ def start_early(
         try:
             args = build_command(source, sampling, long_side, dense_rate=dense_rate)
             _EARLY[tuple(args)] = DecoderRun(args, stall_timeout)
+            start_tool_early(probe_command(source))  # hashing probes the file too
         except VerifyError:
             pass  # no ffmpeg: the real start says so, with the file's name
 
@@ -210,11 +215,13 @@ def _stop_early() -> None:
 
 
 class DecoderRun:
-    """One ffmpeg process, its log parsed and its pixels drained by threads as they come.
+    """One ffmpeg process, its log and pixels read by one thread as they come.
 
-    Draining into memory lets ffmpeg run ahead of Python instead of waiting
-    on a full pipe; ``buffer_limit`` bytes held unread make it wait (a
-    full-size colour export must not pile up a whole video).
+    Reading ahead into memory lets ffmpeg run ahead of Python instead of
+    waiting on a full pipe; ``buffer_limit`` bytes held unread make it wait
+    (a full-size colour export must not pile up a whole video). The same
+    thread is the watchdog: ffmpeg silent on both pipes for ``stall_timeout``
+    seconds, while not held back, is killed (`fired`).
     """
 
     def __init__(
@@ -230,24 +237,20 @@ class DecoderRun:
             raise ToolMissing(f"cannot run {os.fsdecode(args[0])}: {exc.strerror}") from exc
         self.stamps: queue.Queue[tuple[float | None, bool, int, int] | None] = queue.Queue()
         self.errors: list[str] = []
-        self.activity = threading.Event()
+        self.fired = False
         self._buffer = bytearray()
         self._limit = buffer_limit
         self._wanted = 0  # bytes the reader waits for: the limit never holds those back
         self._ready = threading.Condition()
         self._drained = False
-        self._log = threading.Thread(target=self._read_log, daemon=True)
-        self._pixels = threading.Thread(target=self._drain, daemon=True)
-        self.watchdog = _Watchdog(self.proc, self.activity, stall_timeout)
-        self._log.start()
-        self._pixels.start()
-        self.watchdog.start()
+        self._stopping = False
+        self._pump = threading.Thread(target=self._run, daemon=True)
+        self._pump.start()
 
     def take(self, count: int) -> bytes | None:
         """The next ``count`` bytes of pixels; None when the output ends first."""
         with self._ready:
             self._wanted = count
-            self._ready.notify_all()
             while len(self._buffer) < count and not self._drained:
                 self._ready.wait()
             self._wanted = 0
@@ -255,81 +258,98 @@ class DecoderRun:
                 return None
             data = bytes(self._buffer[:count])
             del self._buffer[:count]
-            self._ready.notify_all()
             return data
 
     def finish(self) -> None:
-        """Wait for ffmpeg and the threads to end (the output has been read)."""
+        """Wait for ffmpeg and the thread to end (the output has been read)."""
         self.proc.wait()
-        self._log.join(timeout=5)
+        self._pump.join(timeout=5)
 
     def stop(self) -> None:
         """Kill ffmpeg if it still runs, reap it and close its pipes."""
-        self.watchdog.stop()
+        self._stopping = True
         if self.proc.poll() is None:
-            # Stopped early (an error, or the caller had enough): kill, reap, and
-            # let the reader threads finish their pipes alone; reading them from
-            # here too would pull the pipes from under them.
-            signal_group(self.proc)
+            signal_group(self.proc)  # stopped early: an error, or the caller had enough
             self.proc.wait()
         with self._ready:
-            self._drained = True
             self._buffer.clear()
             self._ready.notify_all()
-        self._log.join(timeout=5)
-        self._pixels.join(timeout=5)
+        self._pump.join(timeout=5)
         self.proc.stdout.close()
         self.proc.stderr.close()
 
-    def _drain(self) -> None:
-        pipe = self.proc.stdout
+    def _held_back(self) -> bool:
+        with self._ready:
+            return len(self._buffer) > max(self._limit, self._wanted - 1)
+
+    def _run(self) -> None:
+        """Read both pipes until they end; queue None on ``stamps`` whatever happens."""
         try:
-            while True:
-                chunk = pipe.read(1 << 20)
-                if not chunk:
-                    break
-                self.activity.set()
-                with self._ready:
-                    self._buffer += chunk
-                    self._ready.notify_all()
-                    # Held back by a slow reader is not a stall: keep the watchdog fed.
-                    while (
-                        len(self._buffer) > max(self._limit, self._wanted - 1) and not self._drained
-                    ):
-                        self._ready.wait(timeout=min(1.0, self.stall_timeout / 4))
-                        self.activity.set()
-        except (OSError, ValueError):  # the pipe went away under us: the run is over
+            self._read_pipes()
+        except (OSError, ValueError):  # the pipes went away under us: the run is over
             pass
         finally:
+            self.stamps.put(None)
             with self._ready:
                 self._drained = True
                 self._ready.notify_all()
 
-    def _read_log(self) -> None:
-        """Parse showinfo lines into (pts_time, key, width, height); keep error-level lines.
-
-        Runs until ffmpeg's log ends; it always ends by queueing None, so the
-        reading side never waits for a line that cannot come.
-        """
-        try:
-            for line in self.proc.stderr:
-                self.activity.set()
-                match = _SHOWINFO_RE.search(line)
-                if match:
-                    try:
-                        pts_time: float | None = float(match.group(3))
-                    except ValueError:  # NOPTS: the stream has no timestamp for it
-                        pts_time = None
-                    width, height = int(match.group(4)), int(match.group(5))
-                    self.stamps.put((pts_time, match.group(6) == b"1", width, height))
+    def _read_pipes(self) -> None:
+        pixels, log = self.proc.stdout.fileno(), self.proc.stderr.fileno()
+        watching = selectors.DefaultSelector()
+        watching.register(pixels, selectors.EVENT_READ)
+        watching.register(log, selectors.EVENT_READ)
+        open_pipes, paused, partial = {pixels, log}, False, b""
+        quiet_since = time.monotonic()
+        while open_pipes and not self._stopping:
+            if pixels in open_pipes and paused != self._held_back():
+                paused = not paused
+                if paused:
+                    watching.unregister(pixels)
                 else:
-                    level = _LEVEL_RE.search(line)
-                    if level:
-                        self.errors.append(level.group(1).decode("utf-8", "replace").strip())
-        except (OSError, ValueError):  # the pipe went away under us: the run is over
-            pass
-        finally:
-            self.stamps.put(None)
+                    watching.register(pixels, selectors.EVENT_READ)
+            # Held back, the pipe is looked at again soon: the reader may have taken some.
+            events = watching.select(timeout=0.02 if paused else min(self.stall_timeout, 1.0))
+            now = time.monotonic()
+            if not events:
+                if paused:
+                    quiet_since = now  # waiting on the reader is not a stall
+                elif now - quiet_since >= self.stall_timeout and self.proc.poll() is None:
+                    self.fired = True
+                    signal_group(self.proc)
+                    return
+                continue
+            quiet_since = now
+            for key, _mask in events:
+                chunk = os.read(key.fd, 1 << 20)
+                if not chunk:
+                    watching.unregister(key.fd)
+                    open_pipes.discard(key.fd)
+                    if key.fd == log and partial:
+                        self._log_line(partial)
+                elif key.fd == pixels:
+                    with self._ready:
+                        self._buffer += chunk
+                        self._ready.notify_all()
+                else:
+                    *lines, partial = (partial + chunk).split(b"\n")
+                    for line in lines:
+                        self._log_line(line)
+
+    def _log_line(self, line: bytes) -> None:
+        """A showinfo line becomes (pts_time, key, width, height); error-level lines are kept."""
+        match = _SHOWINFO_RE.search(line)
+        if match:
+            try:
+                pts_time: float | None = float(match.group(3))
+            except ValueError:  # NOPTS: the stream has no timestamp for it
+                pts_time = None
+            width, height = int(match.group(4)), int(match.group(5))
+            self.stamps.put((pts_time, match.group(6) == b"1", width, height))
+            return
+        level = _LEVEL_RE.search(line)
+        if level:
+            self.errors.append(level.group(1).decode("utf-8", "replace").strip())
 
 
 def _frames(
@@ -362,7 +382,7 @@ def _frames(
             )
             count += 1
         run.finish()
-        if run.watchdog.fired:
+        if run.fired:
             raise ProbeTimeout(
                 f"ffmpeg produced nothing for {stall_timeout:g} s while decoding (raise --timeout "
                 "for very slow files)",
@@ -377,27 +397,3 @@ def _frames(
         run.stop()
         if errors is not None:
             errors.extend(run.errors)
-
-
-class _Watchdog(threading.Thread):
-    """Kill the decoder when it has shown no activity for ``limit`` seconds."""
-
-    def __init__(self, proc, activity: threading.Event, limit: float) -> None:
-        super().__init__(daemon=True)
-        self.proc, self.activity, self.limit = proc, activity, limit
-        self.fired = False
-        self._stop_event = threading.Event()
-
-    def run(self) -> None:
-        while not self._stop_event.is_set():
-            if not self.activity.wait(self.limit):
-                if self._stop_event.is_set() or self.proc.poll() is not None:
-                    return
-                self.fired = True
-                signal_group(self.proc)
-                return
-            self.activity.clear()
-
-    def stop(self) -> None:
-        self._stop_event.set()
-        self.activity.set()

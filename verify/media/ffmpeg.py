@@ -11,6 +11,7 @@ and failures become `verify.errors` exceptions.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
 import functools
@@ -24,6 +25,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -191,16 +193,7 @@ def run_tool(
     children; ffmpeg-python's own ``probe`` cannot do that (it has no timeout
     and would leave a hung ffprobe running).
     """
-    try:
-        proc = subprocess.Popen(
-            list(args),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-    except OSError as exc:
-        raise ToolMissing(f"cannot run {os.fsdecode(args[0])}: {exc.strerror}") from exc
+    proc = _claim_early(args) or _start(args)
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -211,6 +204,54 @@ def run_tool(
             path,
         ) from None
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def _start(args: Sequence[str | bytes]) -> subprocess.Popen[bytes]:
+    try:
+        return subprocess.Popen(
+            list(args),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        raise ToolMissing(f"cannot run {os.fsdecode(args[0])}: {exc.strerror}") from exc
+
+
+def start_early(args: Sequence[str | bytes]) -> None:
+    """Start the run that `run_tool` will soon be asked for with ``args``, now.
+
+    It then works while the caller does (a probe beside the previous file's
+    hashing); `run_tool` takes it over, its timeout counted from then. At
+    most two wait: starting a third kills the oldest, and those left at exit
+    are killed. A tool that cannot start is left for `run_tool` to report.
+    """
+    with _EARLY_LOCK:
+        if tuple(args) in _EARLY:
+            return
+        while len(_EARLY) >= _EARLY_MAX:
+            kill_group(_EARLY.pop(next(iter(_EARLY))))
+        with contextlib.suppress(ToolMissing):
+            _EARLY[tuple(args)] = _start(args)
+
+
+_EARLY: dict[tuple[str | bytes, ...], subprocess.Popen[bytes]] = {}  # oldest first
+_EARLY_MAX = 2
+_EARLY_LOCK = threading.Lock()
+
+
+def _claim_early(args: Sequence[str | bytes]) -> subprocess.Popen[bytes] | None:
+    with _EARLY_LOCK:
+        return _EARLY.pop(tuple(args), None)
+
+
+@atexit.register
+def _stop_early() -> None:
+    with _EARLY_LOCK:
+        for proc in _EARLY.values():
+            kill_group(proc)
+        _EARLY.clear()
 
 
 def signal_group(proc: subprocess.Popen[bytes]) -> None:
@@ -232,15 +273,8 @@ def ffprobe_json(
     demuxer_options: dict[str, str] | None = None,
 ) -> dict:
     """ffprobe's format, streams and chapters for one file, as parsed JSON."""
-    tool = find_tool("ffprobe")
-    args: list[str | bytes] = [
-        tool.path, "-v", "error", "-hide_banner", "-print_format", "json",
-        "-show_format", "-show_streams", "-show_chapters", "-show_error",
-    ]  # fmt: skip
-    for key, value in (demuxer_options or {}).items():
-        args += [f"-{key}", value]
     with media_input(path) as source:
-        done = run_tool([*args, media_arg(source)], timeout=timeout, path=path)
+        done = run_tool(probe_command(source, demuxer_options), timeout=timeout, path=path)
     try:
         doc = json.loads(done.stdout.decode("utf-8", "replace") or "{}")
     except json.JSONDecodeError:
@@ -249,6 +283,19 @@ def ffprobe_json(
         reason = doc.get("error", {}).get("string") or _last_line(done.stderr) or "unknown error"
         raise UnreadableMedia(f"ffprobe cannot read it: {reason}", path)
     return doc
+
+
+def probe_command(
+    source: str | os.PathLike[str] | bytes, demuxer_options: dict[str, str] | None = None
+) -> list[str | bytes]:
+    """The ffprobe command line `ffprobe_json` runs on ``source`` (see `media_input`)."""
+    args: list[str | bytes] = [
+        find_tool("ffprobe").path, "-v", "error", "-hide_banner", "-print_format", "json",
+        "-show_format", "-show_streams", "-show_chapters", "-show_error",
+    ]  # fmt: skip
+    for key, value in (demuxer_options or {}).items():
+        args += [f"-{key}", value]
+    return [*args, media_arg(source)]
 
 
 def _last_line(stderr: bytes) -> str:
