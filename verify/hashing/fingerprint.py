@@ -252,20 +252,21 @@ def fingerprint_video(
     check_readable_file(path)
     decode_errors: list[str] = []
     resized: list[float] = []  # times of frames whose picture size changed mid-stream
-    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        # The probe and SHA-256 run beside the decoder: ffmpeg sizes frames
-        # itself, and hashlib releases the GIL.
-        probe = pool.submit(video_stream, path, timeout, probed)
-        digest = None if known_digest else pool.submit(sha256_file, path)
-        try:
-            selected, every = _collect(
-                path, sampling, timeout, export, decode_errors, resized, config
-            )
-        except VerifyError:
-            probe.result()  # the probe's reason (no video stream, bad size) is clearer
-            raise
-        stream, duration = probe.result()
-        sha256, size = known_digest or digest.result()
+    # The probe and SHA-256 run beside the decoder: ffmpeg sizes frames
+    # itself, and hashlib releases the GIL.
+    pool = _beside_decoder()
+    probe = pool.submit(video_stream, path, timeout, probed)
+    digest = None if known_digest else pool.submit(sha256_file, path)
+    try:
+        selected, every = _collect(path, sampling, timeout, export, decode_errors, resized, config)
+    except VerifyError:
+        probe.result()  # the probe's reason (no video stream, bad size) is clearer
+        raise
+    finally:
+        if digest is not None:
+            concurrent.futures.wait([digest])  # never left reading the file
+    stream, duration = probe.result()
+    sha256, size = known_digest or digest.result()
     display = _display_size(stream)
     scanned = [f.pixels for f in every]
     scanned_times = _repair_times([f.time for f in every], stream.frame_rate, [])
@@ -312,6 +313,13 @@ def fingerprint_video(
         inset=main.inset if main else None,
         shots=tuple(region for _first, region, _crop, _inset in regions),
     )  # fmt: skip
+
+
+@functools.cache
+def _beside_decoder() -> concurrent.futures.ThreadPoolExecutor:
+    """The threads that probe and digest a file while it decodes, started once a
+    process (starting two per file cost more than a short clip's hashing)."""
+    return concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="beside")
 
 
 def _shot_regions(
