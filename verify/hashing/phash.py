@@ -261,7 +261,7 @@ def phash_windows_stack(greys: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     count, height, width = greys.shape
     boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
     boxes = np.clip(boxes, 0.0, [width, height, width, height])
-    pixels = greys.astype(np.float64)
+    pixels = np.asarray(greys, np.float64)  # a caller hashing one stack often converts it once
     across: dict[tuple[float, float], np.ndarray] = {}  # horizontal pass per distinct span
     down: dict[tuple[float, float], list[tuple[int, tuple[float, float]]]] = {}
     for i, (left, top, right, bottom) in enumerate(boxes.tolist()):

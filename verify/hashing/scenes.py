@@ -104,13 +104,12 @@ def shot_starts(
     `ShotDetector` finds them, measured over all frames at once."""
     if len(frames) < 2:
         return [0] if frames else []
-    stack = np.stack(frames)
     count = len(frames)
-    size = stack[0].size
-    bins = (stack >> 3).reshape(count, -1).astype(np.int64) + 32 * np.arange(count)[:, None]
-    histograms = np.bincount(bins.ravel(), minlength=32 * count).reshape(count, 32) / size
-    signed = stack.astype(np.int16)
-    differences = np.abs(np.diff(signed, axis=0)).reshape(count - 1, -1).mean(axis=1)
+    flat = np.stack(frames).reshape(count, -1)
+    histograms = np.stack([np.bincount(f >> 3, minlength=32) for f in flat]) / flat.shape[1]
+    # |a - b| in uint8 without widening: the larger minus the smaller.
+    later, earlier = flat[1:], flat[:-1]
+    differences = (np.maximum(later, earlier) - np.minimum(later, earlier)).mean(axis=1)
     tonal = np.abs(np.diff(histograms, axis=0)).sum(axis=1)
     detector = ShotDetector(config)
     starts = [0] if detector.observe(times[0], None, 0.0) else []

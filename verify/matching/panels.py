@@ -185,7 +185,7 @@ def _box_std(pictures: np.ndarray, boxes: np.ndarray) -> np.ndarray:
 def _refine(box: np.ndarray, pictures: list[np.ndarray], targets: np.ndarray) -> np.ndarray:
     """``box`` with each edge moved by up to four pixels, one edge at a time, to the
     fewest bits from ``targets``."""
-    stack = np.stack(pictures)
+    stack = np.stack(pictures).astype(np.float64)  # once, not once a try
 
     def bits(boxes: np.ndarray) -> np.ndarray:
         found = phash_windows_stack(stack, boxes) ^ targets[:, None]
