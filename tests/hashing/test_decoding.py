@@ -23,20 +23,20 @@ def grey_frames(path, sampling=FPS4):
 
 @pytest.fixture(autouse=True)
 def no_waiting_runs():
-    decode._stop_early()
-    ffmpeg._stop_early()
+    decode.EARLY_DECODERS.stop_all()
+    ffmpeg.EARLY_TOOLS.stop_all()
     yield
-    decode._stop_early()
-    ffmpeg._stop_early()
+    decode.EARLY_DECODERS.stop_all()
+    ffmpeg.EARLY_TOOLS.stop_all()
 
 
 def test_an_early_run_is_taken_over(samples):
     clip = samples / "original.mov"
     fresh = grey_frames(clip)
     start_early(clip, FPS4)
-    (waiting,) = decode._EARLY.values()
+    (waiting,) = decode.EARLY_DECODERS.waiting()
     taken = grey_frames(clip)
-    assert not decode._EARLY, "the run was left waiting"
+    assert not decode.EARLY_DECODERS.waiting(), "the run was left waiting"
     assert waiting.proc.returncode == 0  # it was this run that decoded them
     assert [t for t, _ in taken] == [t for t, _ in fresh]
     assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(taken, fresh, strict=True))
@@ -46,26 +46,26 @@ def test_the_early_probe_is_taken_over(samples):
     clip = samples / "telegram_reencode.mp4"
     fresh = ffmpeg.ffprobe_json(clip, timeout=30)
     start_early(clip, FPS4)
-    (probe,) = ffmpeg._EARLY.values()
+    (probe,) = ffmpeg.EARLY_TOOLS.waiting()
     assert ffmpeg.ffprobe_json(clip, timeout=30) == fresh
-    assert not ffmpeg._EARLY and probe.returncode == 0
+    assert not ffmpeg.EARLY_TOOLS.waiting() and probe.returncode == 0
 
 
 def test_an_early_run_for_other_options_is_not_used(samples):
     clip = samples / "original.mov"
     start_early(clip, Sampling.parse("fps=2"))
-    (waiting,) = decode._EARLY.values()
+    (waiting,) = decode.EARLY_DECODERS.waiting()
     grey_frames(clip)  # fps=4: another command
-    assert list(decode._EARLY.values()) == [waiting]
+    assert decode.EARLY_DECODERS.waiting() == [waiting]
 
 
 def test_a_third_early_run_stops_the_oldest(samples):
     clips = [samples / "original.mov", samples / "telegram_reencode.mp4"]
     start_early(clips[0], FPS4)
     start_early(clips[1], FPS4)
-    oldest = next(iter(decode._EARLY.values()))
+    oldest = decode.EARLY_DECODERS.waiting()[0]
     start_early(clips[0], Sampling.parse("fps=2"))
-    assert len(decode._EARLY) == 2
+    assert len(decode.EARLY_DECODERS.waiting()) == 2
     assert oldest.proc.returncode is not None  # killed and reaped
     assert oldest.proc.stdout.closed
 
@@ -75,7 +75,7 @@ def test_missing_files_and_pattern_names_start_nothing(samples, tmp_path):
     odd = tmp_path / "clip%03d.mov"
     odd.write_bytes((samples / "original.mov").read_bytes())
     start_early(odd, FPS4)
-    assert not decode._EARLY
+    assert not decode.EARLY_DECODERS.waiting()
 
 
 def test_a_reader_holding_back_is_not_a_stall(samples):

@@ -14,7 +14,6 @@ while the current one is hashed, so that ffmpeg decodes while Python works.
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import os
 import queue
@@ -28,7 +27,15 @@ from typing import TYPE_CHECKING
 
 from verify.config import HASH, INSPECT, HashConfig
 from verify.errors import ProbeTimeout, ToolMissing, UnreadableMedia, VerifyError
-from verify.media.ffmpeg import find_tool, media_arg, media_input, probe_command, signal_group
+from verify.media.ffmpeg import (
+    EarlyRuns,
+    find_tool,
+    media_arg,
+    media_input,
+    needs_link,
+    probe_command,
+    signal_group,
+)
 from verify.media.ffmpeg import start_early as start_tool_early
 from verify.media.sampling import Sampling
 
@@ -157,7 +164,7 @@ def decode_frames(
     """
     with media_input(path) as source:
         args = build_command(source, sampling, long_side, colour=colour, dense_rate=dense_rate)
-        run = _claim_early(args) or DecoderRun(args, stall_timeout)
+        run = EARLY_DECODERS.claim(args) or DecoderRun(args, stall_timeout)
         yield from _frames(run, path, colour, errors)
 
 
@@ -178,40 +185,16 @@ def start_early(
     exit are killed. Names ffmpeg would read as a pattern are passed through
     a temporary link (see `media_input`); those start late.
     """
-    absolute = os.path.abspath(os.fsencode(path))
-    if not os.path.isfile(absolute):
+    source = os.path.abspath(os.fsencode(path))
+    if not os.path.isfile(source) or needs_link(source):
         return
     long_side, dense_rate = hashing_decode(sampling, config)
-    with media_input(absolute) as source:
-        if source != absolute:
-            return
-    with _EARLY_LOCK:
-        while len(_EARLY) >= _EARLY_MAX:
-            _EARLY.pop(next(iter(_EARLY))).stop()
-        try:
-            args = build_command(source, sampling, long_side, dense_rate=dense_rate)
-            _EARLY[tuple(args)] = DecoderRun(args, stall_timeout)
-            start_tool_early(probe_command(source))  # hashing probes the file too
-        except VerifyError:
-            pass  # no ffmpeg: the real start says so, with the file's name
-
-
-_EARLY: dict[tuple[str | bytes, ...], DecoderRun] = {}  # oldest first
-_EARLY_MAX = 2
-_EARLY_LOCK = threading.Lock()
-
-
-def _claim_early(args: Sequence[str | bytes]) -> DecoderRun | None:
-    with _EARLY_LOCK:
-        return _EARLY.pop(tuple(args), None)
-
-
-@atexit.register
-def _stop_early() -> None:
-    with _EARLY_LOCK:
-        for waiting in _EARLY.values():
-            waiting.stop()
-        _EARLY.clear()
+    try:
+        args = build_command(source, sampling, long_side, dense_rate=dense_rate)
+        EARLY_DECODERS.start(args, lambda: DecoderRun(args, stall_timeout))
+        start_tool_early(probe_command(source))  # hashing probes the file too
+    except VerifyError:
+        pass  # no ffmpeg: the real start says so, with the file's name
 
 
 class DecoderRun:
@@ -397,3 +380,7 @@ def _frames(
         run.stop()
         if errors is not None:
             errors.extend(run.errors)
+
+
+# Decoder runs started early (`start_early`), taken over by `decode_frames`.
+EARLY_DECODERS: EarlyRuns[DecoderRun] = EarlyRuns(DecoderRun.stop)

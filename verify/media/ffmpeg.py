@@ -26,10 +26,13 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from verify.errors import ProbeTimeout, ToolMissing, UnreadableMedia
+
+T = TypeVar("T")
 
 ENV_VARS = {"ffmpeg": "VERIFY_FFMPEG", "ffprobe": "VERIFY_FFPROBE"}
 INSTALL_HINT = "install ffmpeg, or `pip install 'verify[ffmpeg]'` for static builds, or set {var}"
@@ -153,6 +156,11 @@ def media_arg(path: str | os.PathLike[str] | bytes) -> bytes:
 _PATTERN_BYTES = frozenset(b"%*?[]{}")
 
 
+def needs_link(path: str | os.PathLike[str] | bytes) -> bool:
+    """Whether ffmpeg would read the name as a pattern: `media_input` then links it."""
+    return bool(_PATTERN_BYTES.intersection(os.fsencode(path)))
+
+
 @contextlib.contextmanager
 def media_input(path: str | os.PathLike[str] | bytes) -> Iterator[bytes]:
     """The path to give ffmpeg or ffprobe for ``path``, never read as a pattern.
@@ -163,7 +171,7 @@ def media_input(path: str | os.PathLike[str] | bytes) -> Iterator[bytes]:
     touched. Other paths are used as they are.
     """
     absolute = os.path.abspath(os.fsencode(path))
-    if not _PATTERN_BYTES.intersection(absolute):
+    if not needs_link(absolute):
         yield absolute
         return
     folder = tempfile.mkdtemp(prefix="verify-input-")
@@ -193,7 +201,7 @@ def run_tool(
     children; ffmpeg-python's own ``probe`` cannot do that (it has no timeout
     and would leave a hung ffprobe running).
     """
-    proc = _claim_early(args) or _start(args)
+    proc = EARLY_TOOLS.claim(args) or _start(args)
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -219,39 +227,61 @@ def _start(args: Sequence[str | bytes]) -> subprocess.Popen[bytes]:
         raise ToolMissing(f"cannot run {os.fsdecode(args[0])}: {exc.strerror}") from exc
 
 
+class EarlyRuns(Generic[T]):
+    """Runs started before they are asked for, found again by their command line.
+
+    The caller that will want a run starts it early (`start`) so that it
+    works while the caller does something else; whoever then asks for that
+    very command takes it over (`claim`). At most ``limit`` wait: starting
+    one more stops the oldest, whose file failed some check before being
+    read, and those still waiting at exit are stopped.
+    """
+
+    def __init__(self, stop: Callable[[T], object], limit: int = 2) -> None:
+        self._stop, self._limit = stop, limit
+        self._waiting: dict[tuple[str | bytes, ...], T] = {}  # oldest first
+        self._lock = threading.Lock()
+        atexit.register(self.stop_all)
+
+    def start(self, args: Sequence[str | bytes], begin: Callable[[], T]) -> None:
+        """Start ``begin()``, the run of ``args``, unless one waits already."""
+        with self._lock:
+            if tuple(args) in self._waiting:
+                return
+            while len(self._waiting) >= self._limit:
+                self._stop(self._waiting.pop(next(iter(self._waiting))))
+            self._waiting[tuple(args)] = begin()
+
+    def claim(self, args: Sequence[str | bytes]) -> T | None:
+        """The waiting run of ``args``, now the caller's; None if there is none."""
+        with self._lock:
+            return self._waiting.pop(tuple(args), None)
+
+    def waiting(self) -> list[T]:
+        """The runs waiting, oldest first."""
+        with self._lock:
+            return list(self._waiting.values())
+
+    def stop_all(self) -> None:
+        with self._lock:
+            for run in self._waiting.values():
+                self._stop(run)
+            self._waiting.clear()
+
+
+# Tool runs started early (`start_early`), taken over by `run_tool`.
+EARLY_TOOLS: EarlyRuns[subprocess.Popen[bytes]] = EarlyRuns(lambda proc: kill_group(proc))
+
+
 def start_early(args: Sequence[str | bytes]) -> None:
     """Start the run that `run_tool` will soon be asked for with ``args``, now.
 
     It then works while the caller does (a probe beside the previous file's
-    hashing); `run_tool` takes it over, its timeout counted from then. At
-    most two wait: starting a third kills the oldest, and those left at exit
-    are killed. A tool that cannot start is left for `run_tool` to report.
+    hashing); `run_tool` takes it over, its timeout counted from then. A
+    tool that cannot start is left for `run_tool` to report.
     """
-    with _EARLY_LOCK:
-        if tuple(args) in _EARLY:
-            return
-        while len(_EARLY) >= _EARLY_MAX:
-            kill_group(_EARLY.pop(next(iter(_EARLY))))
-        with contextlib.suppress(ToolMissing):
-            _EARLY[tuple(args)] = _start(args)
-
-
-_EARLY: dict[tuple[str | bytes, ...], subprocess.Popen[bytes]] = {}  # oldest first
-_EARLY_MAX = 2
-_EARLY_LOCK = threading.Lock()
-
-
-def _claim_early(args: Sequence[str | bytes]) -> subprocess.Popen[bytes] | None:
-    with _EARLY_LOCK:
-        return _EARLY.pop(tuple(args), None)
-
-
-@atexit.register
-def _stop_early() -> None:
-    with _EARLY_LOCK:
-        for proc in _EARLY.values():
-            kill_group(proc)
-        _EARLY.clear()
+    with contextlib.suppress(ToolMissing):
+        EARLY_TOOLS.start(args, lambda: _start(args))
 
 
 def signal_group(proc: subprocess.Popen[bytes]) -> None:
