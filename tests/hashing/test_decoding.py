@@ -121,3 +121,20 @@ def test_box_deviation_from_summed_areas():
             left, top, right, bottom = (round(float(v)) for v in box)
             assert found[i, j] == pytest.approx(picture[top:bottom, left:right].std(), abs=1e-6)
     assert found[1, 1] < HASH.uniform_std
+
+
+def test_a_forked_child_hashes_with_threads_of_its_own(samples):
+    """The probe/digest threads and the early runs are per process: a child forked
+    after the parent hashed (a worker pool started by fork) hashes too."""
+    import multiprocessing
+
+    from verify.hashing.fingerprint import fingerprint_video
+
+    clip = samples / "telegram_reencode.mp4"
+    here = fingerprint_video(clip)
+    start_early(clip, FPS4)
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        there = pool.apply_async(fingerprint_video, (clip,)).get(timeout=60)
+    assert there.to_dict() == here.to_dict()
+    assert len(decode.EARLY_DECODERS.waiting()) == 1  # the parent's run, still the parent's

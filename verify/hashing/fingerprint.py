@@ -322,6 +322,10 @@ def _beside_decoder() -> concurrent.futures.ThreadPoolExecutor:
     return concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="beside")
 
 
+# A forked child has none of its parent's threads: it starts its own.
+os.register_at_fork(after_in_child=_beside_decoder.cache_clear)
+
+
 def _shot_regions(
     times: list[float], scanned: list[np.ndarray], work: FrameSize, config: HashConfig
 ) -> list[tuple[int, ShotRegion, CropBox, CropBox | None]]:

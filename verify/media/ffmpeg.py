@@ -242,6 +242,11 @@ class EarlyRuns(Generic[T]):
         self._waiting: dict[tuple[str | bytes, ...], T] = {}  # oldest first
         self._lock = threading.Lock()
         atexit.register(self.stop_all)
+        # A forked child's waiting runs are its parent's to take and stop.
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        self._waiting, self._lock = {}, threading.Lock()
 
     def start(self, args: Sequence[str | bytes], begin: Callable[[], T]) -> None:
         """Start ``begin()``, the run of ``args``, unless one waits already."""
