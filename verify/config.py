@@ -213,6 +213,27 @@ class MatchConfig:
     # of the offsets whose support is at least offset_plateau of the best.
     offset_sharpness: float = 0.5
     offset_plateau: float = 0.98
+    # A copy played faster or slower (re-uploads nudge the speed to dodge
+    # matching) lines up along known = rate x clip + offset; see
+    # verify.matching.offsets.playback_rate. A known frame pins a point of that
+    # line when every clip frame more than rate_pin_seconds from its best one
+    # is at least rate_pin_bits further from it. A rate is taken from at least
+    # rate_min_points such points spanning rate_min_span_seconds, when they lie
+    # within rate_max_residual_seconds of its line (median) and rate_min_gain
+    # times closer than to any line of rate 1, and it is rate_min_change or more
+    # from 1, within rate_range. Measured on bench/bench_match_accuracy.py's
+    # tuning part: a dashcam at 0.9x and 1.1x gives 12-15 points within
+    # 0.035-0.039 s of rates 0.900 and 1.100 (0.19-0.28 s from rate 1); its
+    # re-encode at 1x gives rate 1.000; static footage (a fixed camera, a
+    # screen recording) pins 0-5 points, and keeps rate 1.
+    rate_pin_seconds: float = 0.3
+    rate_pin_bits: int = 2
+    rate_min_points: int = 8
+    rate_min_span_seconds: float = 4.0
+    rate_max_residual_seconds: float = 0.1
+    rate_min_gain: float = 3.0
+    rate_min_change: float = 0.02
+    rate_range: tuple[float, float] = (0.8, 1.25)
     # Where a compilation hands over from one known video to another, the cut is
     # put between the clip's two neighbouring frames that differ most, when they
     # differ by at least cut_bits (frames of different shots differ by about 32,
@@ -291,6 +312,8 @@ class MatchConfig:
     mirror_stage: bool = True
     # Probe fast footage densely: every frame probe_change_bits from the last.
     dense_probe_stage: bool = True
+    # Align a copy played at another speed along its rate (see rate_pin_seconds).
+    rate_stage: bool = True
     # Refine a segment's offset to a fraction of a frame (moving footage).
     exact_offset_stage: bool = True
     # For still footage, the middle of the offsets it supports equally well.

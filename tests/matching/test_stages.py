@@ -32,6 +32,8 @@ from verify.bank import SqliteBank
 from verify.hashing.forms import STORED_FORMS, Form
 from verify.matching.candidates import probe_frames
 from verify.matching.cuts import cut_between
+from verify.matching.offsets import playback_rate
+from verify.matching.pairs import close_pairs
 from verify.matching.segments import Segment, drop_shadowed
 
 
@@ -292,7 +294,29 @@ def inset_over_moving_video() -> Case:
     return Case([("I", known, 10.0)], clip, 6.0, check, pictures)
 
 
+def played_faster() -> Case:
+    """Moving footage played at 1.1x: along one offset its frames drift a second
+    apart over the clip; along its rate they line up from end to end."""
+    rng = np.random.default_rng(11)
+    source = s.moving(rng, 12, drift=3)
+    times = np.arange(0, 10, 1 / s.CLIP_FPS)
+    hashes = [s.flip(rng, source.at(1.1 * t)[None, :], 2)[0] for t in times]
+    clip = s.frames_of(hashes, [float(t) for t in times])
+
+    def check(report: MatchReport) -> bool:
+        segments = only(report, "F")
+        return (
+            len(segments) == 1
+            and segments[0].ref_start <= 0.3
+            and abs(segments[0].query_end - 10.0) <= 0.3
+            and abs(segments[0].ref_end - 11.0) <= 0.3
+        )
+
+    return Case([("F", s.sample(source, 2), 12.0)], clip, 10.0, check)
+
+
 CASES = {
+    "rate_stage": played_faster,
     "exact_offset_stage": excerpt_of_slow_footage,
     "middle_offset_stage": excerpt_of_slides,
     "same_timeline_stage": slides_from_the_start,
@@ -378,3 +402,21 @@ def test_a_flat_shot_gives_the_panel_search_nothing_to_look_for():
     assert search.shots == []
     assert search.probe_hashes() == []
     assert search.choose(np.array([1, 2, 3], np.uint64)) is None
+
+
+def test_the_rate_is_one_unless_moving_frames_pin_another():
+    """A plain copy of moving footage keeps rate 1; still footage played faster
+    cannot show its rate (any line fits slides), so it keeps 1 too; moving
+    footage played at 0.9x gives 0.9."""
+    rng = np.random.default_rng(3)
+    footage, still = s.moving(rng, 12, drift=3), slides()
+
+    def rate_of(source: s.Source, speed: float) -> float:
+        times = np.arange(0, 10, 1 / s.CLIP_FPS)
+        clip = s.table(s.frames_of([source.at(speed * t) for t in times], list(times)))
+        known = s.table(s.sample(source, 2))
+        return playback_rate(clip, known, close_pairs(clip, known, mirrored=False))
+
+    assert rate_of(footage, 1.0) == 1.0
+    assert rate_of(still, 1.1) == 1.0
+    assert rate_of(footage, 0.9) == pytest.approx(0.9, abs=0.01)

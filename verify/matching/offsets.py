@@ -1,8 +1,9 @@
 """Stage 3 of matching: the time offset along which a copy's frames line up.
 
 A real copy's matching frames share one offset (known time minus clip
-time); a bag of similar frames at random offsets is no match. Offsets are
-voted on coarsely to find alignments (`offset_peak`), then each run of
+time); a bag of similar frames at random offsets is no match. A copy
+played at another speed lines up along a rate too (`playback_rate`).
+Offsets are voted on coarsely to find alignments (`offset_peak`), then each run of
 frames gets its exact offset: to a fraction of a frame where the footage
 moves (`exact_offset`), the middle of the equally good offsets where it is
 still (`middle_offset`), and the copy's own timeline where the frames
@@ -34,6 +35,16 @@ class Alignment:
     config: MatchConfig = MATCH
 
 
+def _votes(
+    offsets: np.ndarray, weights: np.ndarray, config: MatchConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each pair's bin (from 0) and the weighted votes per bin, smoothed over neighbours."""
+    bins = np.round(offsets / config.offset_bin_seconds).astype(np.int64)
+    bins -= bins.min()
+    votes = np.bincount(bins, weights=weights)
+    return bins, np.convolve(votes, [0.5, 1.0, 0.5], mode="same")
+
+
 def offset_peak(offsets: np.ndarray, weights: np.ndarray, config: MatchConfig = MATCH) -> float:
     """The time offset most frame pairs agree on (weighted vote in smoothed bins).
 
@@ -41,13 +52,58 @@ def offset_peak(offsets: np.ndarray, weights: np.ndarray, config: MatchConfig = 
     the winner is the weighted mean of the pairs in its bin and its two
     neighbours.
     """
-    bins = np.round(offsets / config.offset_bin_seconds).astype(np.int64)
-    low = bins.min()
-    votes = np.bincount(bins - low, weights=weights)
-    smoothed = np.convolve(votes, [0.5, 1.0, 0.5], mode="same")
+    bins, smoothed = _votes(offsets, weights, config)
     best = int(np.argmax(smoothed))
-    near = np.abs(bins - low - best) <= 1
+    near = np.abs(bins - best) <= 1
     return float(np.average(offsets[near], weights=weights[near]))
+
+
+def playback_rate(
+    clip: FrameTable, known: FrameTable, pairs: Pairs, config: MatchConfig = MATCH
+) -> float:
+    """Known seconds per clip second: 1.0, or the rate a copy was re-timed by.
+
+    A copy played at another speed drifts off any one offset. Where the
+    footage moves, a known frame is shown best by one moment of the clip
+    (every clip frame further than ``rate_pin_seconds`` from it at least
+    ``rate_pin_bits`` further off): a point (clip time, known time). Those
+    points lie on the line known = rate x clip + offset, found robustly
+    (the median of the slopes between points at least a second apart, then
+    the median offset). Still footage pins few points, and a copy at the
+    known speed gives a rate near 1: both keep 1.0 (see ``rate_min_points``
+    and the settings after it).
+    """
+    if pairs.size < config.rate_min_points:
+        return 1.0
+    clip_times = clip.time[pairs.q]
+    # Each known frame's best pair: fewest bits, then earliest.
+    order = np.lexsort((clip_times, pairs.distance, pairs.k))
+    first = np.r_[True, pairs.k[order][1:] != pairs.k[order][:-1]]
+    best = order[first]
+    group = np.cumsum(first) - 1  # for each pair in `order`, its known frame's row in `best`
+    close = (np.abs(clip_times[order] - clip_times[best][group]) > config.rate_pin_seconds) & (
+        pairs.distance[order] < pairs.distance[best][group] + config.rate_pin_bits
+    )
+    pinned = best[np.bincount(group, weights=close, minlength=best.size) == 0]
+    x, y = clip_times[pinned], known.time[pairs.k[pinned]]
+    if x.size < config.rate_min_points or np.ptp(x) < config.rate_min_span_seconds:
+        return 1.0
+    i, j = np.triu_indices(x.size, 1)
+    apart = np.abs(x[j] - x[i]) >= 1.0
+    if not apart.any():
+        return 1.0
+    rate = float(np.median((y[j] - y[i])[apart] / (x[j] - x[i])[apart]))
+    residual = float(np.median(np.abs(y - rate * x - np.median(y - rate * x))))
+    at_one = float(np.median(np.abs(y - x - np.median(y - x))))
+    low, high = config.rate_range
+    if (
+        low <= rate <= high
+        and abs(rate - 1.0) >= config.rate_min_change
+        and residual <= config.rate_max_residual_seconds
+        and at_one >= config.rate_min_gain * max(residual, 1e-3)
+    ):
+        return round(rate, 3)
+    return 1.0
 
 
 def pairs_at_offset(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from verify.bank.store import KnownVideo
 from verify.config import MATCH, MatchConfig
 from verify.hashing.forms import FrameTable
+from verify.matching.offsets import playback_rate
 from verify.matching.pairs import close_pairs
 from verify.matching.reframe import Framing
 from verify.matching.results import Match
@@ -29,12 +32,18 @@ def best_match(
     best: Match | None = None
     for way in ways:
         pairs = close_pairs(clip, known, mirrored=way, config=config)
+        rate = playback_rate(clip, known, pairs, config) if config.rate_stage else 1.0
+        # A copy played at another speed is aligned on its times x rate, where
+        # it plays at the known speed, and its segments brought back.
+        timed = clip if rate == 1.0 else dataclasses.replace(clip, time=clip.time * rate)
         segments = align_segments(
-            clip, known, pairs, mirrored=way, clip_duration=duration,
+            timed, known, pairs, mirrored=way, clip_duration=duration * rate,
             known_duration=known_duration, config=config,
         )  # fmt: skip
         if not segments:
             continue
+        if rate != 1.0:
+            segments = [s.at_rate(rate) for s in segments]
         covered = sum(s.query_length for s in segments)
         mean_distance = np.average(
             [s.mean_distance for s in segments], weights=[s.frames for s in segments]

@@ -40,19 +40,28 @@ class Segment:
     # frame matched: a copy matches nearly all of them.
     known_frames: int = dataclasses.field(default=0, compare=False)
     known_matched: int = dataclasses.field(default=0, compare=False)
+    # Known seconds per clip second (1: the copy plays at the known speed).
+    rate: float = dataclasses.field(default=1.0, compare=False)
 
     @property
     def query_length(self) -> float:
         return self.query_end - self.query_start
 
     def moved(self, *, start: float | None = None, end: float | None = None) -> Segment:
-        """The segment with new clip edges, its known edges moved along its offset."""
-        offset = self.ref_start - self.query_start
+        """The segment with new clip edges, its known edges moved along its offset and rate."""
         start = self.query_start if start is None else start
         end = self.query_end if end is None else end
         return dataclasses.replace(
-            self, query_start=start, query_end=end, ref_start=max(0.0, start + offset),
-            ref_end=end + offset,
+            self, query_start=start, query_end=end,
+            ref_start=max(0.0, self.ref_start + (start - self.query_start) * self.rate),
+            ref_end=self.ref_end + (end - self.query_end) * self.rate,
+        )  # fmt: skip
+
+    def at_rate(self, rate: float) -> Segment:
+        """A segment found on clip times multiplied by ``rate``, on the clip's own times."""
+        return dataclasses.replace(
+            self, query_start=self.query_start / rate, query_end=self.query_end / rate,
+            first_match=self.first_match / rate, last_match=self.last_match / rate, rate=rate,
         )  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
