@@ -64,3 +64,28 @@ def test_plain_moving_footage_has_no_panels():
 def test_too_few_frames_give_no_panels():
     frames = [f.astype(np.uint8) for f in panning(7, 90, 160, (2, 4))][:3]
     assert propose_panels(frames) == []
+
+
+def test_shots_without_a_panel_of_their_own_use_the_nearest_shots():
+    """An inset stays put while the video around it cuts: frames of shots whose
+    proposals did not fit (or had none) are hashed through the nearest chosen
+    shot's panel; frames of another size keep their own hash."""
+    from verify.hashing.phash import phash_windows
+    from verify.matching.panels import PanelChoice, PanelSearch, _Shot
+
+    rng = np.random.default_rng(4)
+    pictures = [rng.integers(0, 256, (90, 160), dtype=np.uint8) for _ in range(9)]
+    pictures[8] = rng.integers(0, 256, (80, 160), dtype=np.uint8)  # resized mid-stream
+    box = np.array([40.0, 20.0, 120.0, 70.0])
+    search = object.__new__(PanelSearch)
+    search.pictures = pictures
+    none = np.zeros((0, 4))
+    search.shots = [
+        _Shot(0, 3, None, none, [], np.zeros((0, 0), np.uint64), np.zeros((0, 0), bool)),
+        _Shot(3, 6, None, box[None, :], [], np.zeros((0, 1), np.uint64), np.zeros((0, 1), bool)),
+    ]
+    fallback = np.arange(9, dtype=np.uint64)
+    found = search.hashes(PanelChoice({1: box}, {}), fallback)
+    for i in range(8):  # shot 0, shot 1, and frames 6-7 of no shot the search kept
+        assert found[i] == phash_windows(pictures[i], box[None, :])[0]
+    assert found[8] == 8

@@ -134,12 +134,26 @@ class PanelSearch:
         return PanelChoice(chosen, self._region(longest, chosen[longest]))
 
     def hashes(self, choice: PanelChoice, fallback: np.ndarray) -> np.ndarray:
-        """Every clip frame's hash through its shot's chosen panel (``fallback`` elsewhere)."""
+        """Every clip frame's hash through its shot's chosen panel.
+
+        Frames of the other shots (none of whose proposals fitted, or too short
+        to have any) go through the panel of the nearest shot that has one: an
+        inset stays where it is while the video around it cuts. Frames of
+        another size keep ``fallback``.
+        """
         out = np.array(fallback, np.uint64, copy=True)
-        for index, box in choice.boxes.items():
-            shot = self.shots[index]
-            stack = np.stack(self.pictures[shot.first : shot.end])
-            out[shot.first : shot.end] = phash_windows_stack(stack, box[None, :])[:, 0]
+        chosen = [(self.shots[i].first, self.shots[i].end, box) for i, box in choice.boxes.items()]
+        if not chosen:
+            return out
+        frames = np.arange(len(self.pictures))
+        gaps = np.stack([np.maximum(first - frames, frames - end + 1) for first, end, _ in chosen])
+        nearest = np.argmin(gaps, axis=0)  # inside a chosen shot its gap is 0 or less
+        for row, (first, _end, box) in enumerate(chosen):
+            shape = self.pictures[first].shape
+            members = [i for i in np.flatnonzero(nearest == row) if self.pictures[i].shape == shape]
+            if members:
+                stack = np.stack([self.pictures[i] for i in members])
+                out[members] = phash_windows_stack(stack, box[None, :])[:, 0]
         return out
 
     def _region(self, index: int, box: np.ndarray) -> dict[str, Any]:
