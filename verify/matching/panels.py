@@ -136,24 +136,35 @@ class PanelSearch:
     def hashes(self, choice: PanelChoice, fallback: np.ndarray) -> np.ndarray:
         """Every clip frame's hash through its shot's chosen panel.
 
-        Frames of the other shots (none of whose proposals fitted, or too short
-        to have any) go through the panel of the nearest shot that has one: an
-        inset stays where it is while the video around it cuts. Frames of
-        another size keep ``fallback``.
+        An inset stays where it is while the video around it cuts: frames of
+        the other shots (none of whose proposals fitted, or too short to have
+        any) go through the panel of the nearest shot that has one, as long as
+        what it shows goes on from frame to frame (each within
+        ``extend_distance`` bits of the one before, outward from that shot).
+        Other frames keep ``fallback``.
         """
         out = np.array(fallback, np.uint64, copy=True)
-        chosen = [(self.shots[i].first, self.shots[i].end, box) for i, box in choice.boxes.items()]
-        if not chosen:
-            return out
-        frames = np.arange(len(self.pictures))
-        gaps = np.stack([np.maximum(first - frames, frames - end + 1) for first, end, _ in chosen])
-        nearest = np.argmin(gaps, axis=0)  # inside a chosen shot its gap is 0 or less
-        for row, (first, _end, box) in enumerate(chosen):
-            shape = self.pictures[first].shape
-            members = [i for i in np.flatnonzero(nearest == row) if self.pictures[i].shape == shape]
-            if members:
-                stack = np.stack([self.pictures[i] for i in members])
-                out[members] = phash_windows_stack(stack, box[None, :])[:, 0]
+        for index, box in choice.boxes.items():
+            shot = self.shots[index]
+            stack = np.stack(self.pictures[shot.first : shot.end])
+            out[shot.first : shot.end] = phash_windows_stack(stack, box[None, :])[:, 0]
+        chosen = sorted(
+            (self.shots[i].first, self.shots[i].end, b) for i, b in choice.boxes.items()
+        )
+        for row, (first, end, box) in enumerate(chosen):
+            # Outward to the neighbouring chosen shots, halfway where two meet.
+            low = (chosen[row - 1][1] + first + 1) // 2 if row else 0
+            high = (end + chosen[row + 1][0]) // 2 if row + 1 < len(chosen) else len(out)
+            for step, start, stop in ((-1, first - 1, low - 1), (1, end, high)):
+                previous = out[start - step]
+                for i in range(start, stop, step):
+                    picture = self.pictures[i]
+                    if picture.shape != self.pictures[first].shape:
+                        break
+                    value = phash_windows_stack(picture[None], box[None, :])[0, 0]
+                    if int(value ^ previous).bit_count() > self.config.extend_distance:
+                        break
+                    out[i] = previous = value
         return out
 
     def _region(self, index: int, box: np.ndarray) -> dict[str, Any]:
