@@ -154,9 +154,13 @@ class HashConfig:
     panel_step_persistence: float = 0.9
     panel_min_side: float = 0.12
     panel_side_coverage: float = 0.35
+    # Coverage counts only a side's pixels that tell: silent ones (both sides
+    # still, no edge: a plain wall running from a picture into its blurred
+    # copy) are left out, down to panel_min_telling of the side's length.
+    panel_min_telling: float = 0.5
     panel_min_share: float = 0.06
     panel_max_share: float = 0.9
-    panel_proposals: int = 48
+    panel_proposals: int = 72
 
 
 @dataclasses.dataclass(frozen=True)

@@ -67,6 +67,30 @@ def test_too_few_frames_give_no_panels():
     assert propose_panels(frames) == []
 
 
+def test_a_picture_beside_its_blurred_copy_across_a_plain_wall():
+    """A portrait window over a blurred, stretched copy of itself (a 9:16 re-frame):
+    where a plain wall runs across the window's sides, nothing on either side
+    moves, so only the lower part of each side shows a border. Those silent
+    stretches do not count against the side, so the window is proposed."""
+    import dataclasses
+
+    from verify.config import HASH
+
+    footage = panning(8, 90, 60, (1, 2))
+    frames = []
+    for picture in footage:
+        picture = picture.copy()
+        picture[:62] = 200.0  # a plain wall over the upper two thirds
+        behind = cv2.GaussianBlur(cv2.resize(picture, (160, 90)), (0, 0), 6)
+        frame = behind.copy()
+        frame[:, 50:110] = picture
+        frames.append(frame.astype(np.uint8))
+    window = CropBox(50, 0, 60, 90)
+    assert any(near(p, window) for p in propose_panels(frames))
+    every_pixel_counts = dataclasses.replace(HASH, panel_min_telling=1.0)
+    assert not any(near(p, window) for p in propose_panels(frames, every_pixel_counts))
+
+
 def test_shots_without_a_panel_of_their_own_use_the_nearest_shots():
     """An inset stays put while the video around it cuts: frames of shots whose
     proposals did not fit (or had none) are hashed through the nearest chosen

@@ -29,11 +29,14 @@ from verify import (
     match_fingerprint,
 )
 from verify.bank import SqliteBank
+from verify.bank.store import KnownVideo
 from verify.hashing.forms import STORED_FORMS, Form
 from verify.matching.candidates import probe_frames
 from verify.matching.cuts import cut_between
+from verify.matching.match import drop_nested
 from verify.matching.offsets import playback_rate
 from verify.matching.pairs import close_pairs
+from verify.matching.results import Match
 from verify.matching.segments import Segment, drop_shadowed
 
 
@@ -420,3 +423,26 @@ def test_the_rate_is_one_unless_moving_frames_pin_another():
     assert rate_of(footage, 1.0) == 1.0
     assert rate_of(still, 1.1) == 1.0
     assert rate_of(footage, 0.9) == pytest.approx(0.9, abs=0.01)
+
+
+def test_a_panel_inside_a_better_panel_over_the_same_seconds_is_dropped():
+    """A pixel shows one video: a rectangle inside the panel that shows one known
+    video, meeting another over the same seconds, is a chance meeting. Elsewhere
+    in the frame, at other seconds, or inside a whole-frame match, it stays."""
+
+    def match(name: str, score: float, region, start: float = 0.0) -> Match:
+        video = KnownVideo(
+            1, name * 8, name, 1, 20.0, 640, 360, "fps=2", "", None, None, None, {}, 40
+        )
+        segment = Segment(start, start + 8.0, 0.0, 8.0, frames=100, mean_distance=3.0)
+        return Match(video, score, False, (segment,), region=region)
+
+    panel = {"x": 0.06, "y": 0.07, "width": 0.34, "height": 0.46}
+    inside = {"x": 0.14, "y": 0.2, "width": 0.24, "height": 0.3}
+    apart = {"x": 0.55, "y": 0.5, "width": 0.3, "height": 0.3}
+    best = match("a", 0.95, panel)
+    assert drop_nested([match("b", 0.4, inside), best]) == [best]
+    kept = [best, match("b", 0.4, apart), match("c", 0.3, inside, start=10.0)]
+    assert drop_nested(kept) == kept
+    whole = match("a", 0.95, None)
+    assert drop_nested([whole, match("b", 0.4, inside)]) == [whole, match("b", 0.4, inside)]

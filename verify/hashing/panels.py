@@ -24,8 +24,11 @@ from verify.config import HASH, HashConfig
 from verify.hashing.normalise import CropBox, strongest_lines
 
 
-def border_evidence(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> np.ndarray:
-    """Per pixel, whether a border between two pictures runs across it: (rows, columns).
+def border_evidence(
+    frames: Sequence[np.ndarray], config: HashConfig = HASH
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per pixel, whether a border between two pictures runs across it, and whether
+    nothing there tells: two (2, rows, columns) masks, (border, silent).
 
     ``out[0][y, x]`` judges rows y - 1 and y + 1, ``out[1][y, x]`` columns x - 1
     and x + 1, over the frames' changes from one to the next. Within one
@@ -35,13 +38,16 @@ def border_evidence(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> 
     stands out from the pixels ``panel_ridge`` further on at least one side,
     which lie within one picture: busy footage, whose own pixels decorrelate,
     shows no border within itself, yet its border with calmer footage shows.
-    Where both sides are still, a persistent edge stands in (below).
+    Where both sides are still, a persistent edge stands in (below); where
+    both are still with no such edge (a plain wall running from one picture
+    into its blurred copy), the pixel is *silent*: no evidence either way.
     """
     step = max(1, len(frames) // config.panel_max_frames)
     stack = np.stack(frames[::step]).astype(np.float32)
     change = np.diff(stack, axis=0)
     energy = np.einsum("tyx,tyx->yx", change, change) / max(1, change.shape[0])
     out = np.zeros((2, *energy.shape), bool)
+    silent = np.zeros((2, *energy.shape), bool)
     for axis in (0, 1):
         moved = np.moveaxis(change, axis + 1, 1)
         power = np.moveaxis(energy, axis, 0)
@@ -71,7 +77,10 @@ def border_evidence(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> 
             axis=0
         ) >= config.panel_step_persistence
         out[axis] = np.moveaxis(border | steps, 0, axis)
-    return out
+        quiet = np.zeros_like(border)
+        quiet[1:-1] = (ea <= floor) & (eb <= floor)
+        silent[axis] = np.moveaxis(quiet & ~steps, 0, axis)
+    return out, silent
 
 
 def propose_panels(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> list[CropBox]:
@@ -91,12 +100,19 @@ def propose_panels(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> l
     height, width = frames[0].shape[:2]
     if height < 16 or width < 16:
         return []
-    rows, columns = border_evidence(frames, config)
+    (rows, columns), (quiet_rows, quiet_columns) = border_evidence(frames, config)
     # A side may sit one pixel either way of the line it is measured on.
     rows = rows | np.roll(rows, 1, axis=0) | np.roll(rows, -1, axis=0)
     columns = columns | np.roll(columns, 1, axis=1) | np.roll(columns, -1, axis=1)
-    along_rows = np.concatenate([np.zeros((height, 1), np.int32), rows.cumsum(1)], axis=1)
-    along_columns = np.concatenate([np.zeros((1, width), np.int32), columns.cumsum(0)], axis=0)
+    # Silent only where the line and its neighbours either way are.
+    quiet_rows = quiet_rows & np.roll(quiet_rows, 1, axis=0) & np.roll(quiet_rows, -1, axis=0)
+    quiet_columns = (
+        quiet_columns & np.roll(quiet_columns, 1, axis=1) & np.roll(quiet_columns, -1, axis=1)
+    )
+    along_rows, along_columns = _running(rows, axis=1), _running(columns, axis=0)
+    quiet_along_rows, quiet_along_columns = (
+        _running(quiet_rows & ~rows, axis=1), _running(quiet_columns & ~columns, axis=0),
+    )  # fmt: skip
     limit = config.window_max_lines
     ys = strongest_lines(rows.sum(1), config.panel_min_side * width, limit)
     xs = strongest_lines(columns.sum(0), config.panel_min_side * height, limit)
@@ -111,21 +127,37 @@ def propose_panels(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> l
     span_x, span_y = rx - lx + 1, by - ty + 1
 
     borders = np.broadcast_arrays(ty == 0, by == height - 1, lx == 0, rx == width - 1)
-    covered = np.stack(np.broadcast_arrays(
-        (along_rows[ty, rx + 1] - along_rows[ty, lx]) / span_x,
-        (along_rows[by, rx + 1] - along_rows[by, lx]) / span_x,
-        (along_columns[by + 1, lx] - along_columns[ty, lx]) / span_y,
-        (along_columns[by + 1, rx] - along_columns[ty, rx]) / span_y,
-    ))  # fmt: skip
+
+    def side_share(along: np.ndarray, quiet: np.ndarray, across: bool, at, lo, hi, span):
+        """Border pixels along one side: over its length, and over its pixels that
+        tell (at least panel_min_telling of its length counts, however silent the rest)."""
+        if across:
+            found, silent = along[at, hi + 1] - along[at, lo], quiet[at, hi + 1] - quiet[at, lo]
+        else:
+            found, silent = along[hi + 1, at] - along[lo, at], quiet[hi + 1, at] - quiet[lo, at]
+        return found / span, found / np.maximum(span - silent, config.panel_min_telling * span)
+
+    sides = [
+        side_share(along_rows, quiet_along_rows, True, ty, lx, rx, span_x),
+        side_share(along_rows, quiet_along_rows, True, by, lx, rx, span_x),
+        side_share(along_columns, quiet_along_columns, False, lx, ty, by, span_y),
+        side_share(along_columns, quiet_along_columns, False, rx, ty, by, span_y),
+    ]
+    covered, telling = (np.stack(np.broadcast_arrays(*kind)) for kind in zip(*sides, strict=True))
     on_border = np.stack(borders)
-    weakest = np.where(on_border, 1.0, covered).min(axis=0)
+    # Silent stretches do not count against a side; the ranking below still
+    # prefers sides that are border along their whole length.
+    weakest = np.where(on_border, 1.0, telling).min(axis=0)
     drawn = (~on_border).sum(axis=0)  # sides that are borders within the frame
-    # Two rankings, taken in turn: how much of the sides drawn inside the
+    # Three rankings, taken in turn: how much of the sides drawn inside the
     # frame is border (a split screen's half, closed by the frame on three
     # sides, ranks high), and how much of all four sides is, the frame's own
     # counting half (an inset drawn on four sides ranks high).
     drawn_share = np.where(on_border, 0.0, covered).sum(axis=0) / np.maximum(drawn, 1)
     all_sides = np.where(on_border, 0.5, covered).sum(axis=0)
+    # A third: the drawn sides' share over their pixels that tell (a picture
+    # beside its own blurred copy, where a plain wall runs across the border).
+    drawn_telling = np.where(on_border, 0.0, telling).sum(axis=0) / np.maximum(drawn, 1)
     area = ((rx - lx + 1) * (by - ty + 1)).astype(np.float64)
     share = area / (width * height)
     fits = (
@@ -137,7 +169,7 @@ def propose_panels(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> l
     candidates = np.argwhere(fits)
     orders = [
         candidates[np.lexsort((-area[fits], -np.round(score[fits], 1)))].tolist()
-        for score in (drawn_share, all_sides)
+        for score in (drawn_share, all_sides, drawn_telling)
     ]
     chosen: list[CropBox] = []
     for i, j in itertools.chain.from_iterable(zip(*orders, strict=True)):
@@ -147,6 +179,13 @@ def propose_panels(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> l
             if len(chosen) == config.panel_proposals:
                 break
     return chosen
+
+
+def _running(mask: np.ndarray, *, axis: int) -> np.ndarray:
+    """Counts of ``mask`` along ``axis`` up to each index, with a 0 in front."""
+    pad = [(0, 0), (0, 0)]
+    pad[axis] = (1, 0)
+    return np.pad(mask.cumsum(axis, dtype=np.int32), pad)
 
 
 def _alike(a: CropBox, b: CropBox, slack: int = 2) -> bool:

@@ -110,6 +110,47 @@ def _plain_copy(
     )
 
 
+def drop_nested(matches: list[Match]) -> list[Match]:
+    """Matches through a panel, less one that lies mostly (over half its area)
+    inside a better one's panel over mostly the same seconds.
+
+    A pixel of the clip shows one video: a rectangle inside the panel that
+    shows one known video, meeting another (dark or plain footage meets dark
+    frames a few bits apart), is a chance meeting.
+    """
+    kept: list[Match] = []
+    for match in sorted(matches, key=lambda m: m.score, reverse=True):
+        if match.region is None or not any(
+            other.region is not None
+            and _overlap(match.region, other.region) > 0.5
+            and _shared_seconds(match, other) > 0.5 * match.coverage
+            for other in kept
+        ):
+            kept.append(match)
+    return kept
+
+
+def _overlap(inner: dict[str, float], outer: dict[str, float]) -> float:
+    """The share of ``inner``'s area that lies inside ``outer``."""
+
+    def along(start: str, size: str) -> float:
+        low = max(inner[start], outer[start])
+        high = min(inner[start] + inner[size], outer[start] + outer[size])
+        return max(0.0, high - low)
+
+    area = inner["width"] * inner["height"]
+    return along("x", "width") * along("y", "height") / area if area > 0 else 0.0
+
+
+def _shared_seconds(a: Match, b: Match) -> float:
+    """Clip seconds covered by segments of both matches."""
+    return sum(
+        max(0.0, min(s.query_end, t.query_end) - max(s.query_start, t.query_start))
+        for s in a.segments
+        for t in b.segments
+    )
+
+
 def _better(a: Match | None, b: Match | None) -> Match | None:
     if a is None or (b is not None and b.score > a.score):
         return b
@@ -189,7 +230,7 @@ def match_fingerprint(
         previous = found.get(video.id)
         if match is not None and (previous is None or match.score > previous.score):
             found[video.id] = match
-    matches = list(found.values())
+    matches = drop_nested(list(found.values()))
     if config.cuts_stage:
         matches = meet_at_cuts(matches, clip, config)
     matches.sort(key=lambda m: m.score, reverse=True)
