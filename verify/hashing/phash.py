@@ -267,8 +267,8 @@ def phash_windows_stack(greys: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     for i, (left, top, right, bottom) in enumerate(boxes.tolist()):
         if (left, right) not in across:
             band, weights = _lanczos_band(left, right, width)
-            reduced = pixels[:, :, band] @ weights.T  # (images, rows, 32)
-            across[(left, right)] = np.clip(np.floor(reduced + 0.5), 0, 255)
+            # (images, rows, 32) per span
+            across[(left, right)] = _round_8bit(pixels[:, :, band] @ weights.T)
         down.setdefault((top, bottom), []).append((i, (left, right)))
     cells = np.empty((count, len(boxes), _SIDE, _SIDE))
     for (top, bottom), members in down.items():  # vertical pass, all windows of a span at once
@@ -278,10 +278,16 @@ def phash_windows_stack(greys: np.ndarray, boxes: np.ndarray) -> np.ndarray:
         cells[:, [i for i, _ in members]] = reduced.reshape(
             count, _SIDE, len(members), _SIDE
         ).swapaxes(1, 2)
-    cells = np.clip(np.floor(cells + 0.5), 0, 255)
-    low = (_DCT_LOW @ cells @ _DCT_LOW.T).reshape(count, len(boxes), HASH_BITS)
+    low = (_DCT_LOW @ _round_8bit(cells) @ _DCT_LOW.T).reshape(count, len(boxes), HASH_BITS)
     bits = low > np.median(low, axis=2, keepdims=True)
     return np.bitwise_or.reduce(np.where(bits, _BIT_VALUES, np.uint64(0)), axis=2)
+
+
+def _round_8bit(values: np.ndarray) -> np.ndarray:
+    """``values`` rounded half up and clipped to 0..255, as Pillow stores a pass; in place."""
+    np.add(values, 0.5, out=values)
+    np.floor(values, out=values)
+    return np.clip(values, 0, 255, out=values)
 
 
 def dhash(grey: np.ndarray) -> FrameHash:
