@@ -238,6 +238,11 @@ class MatchConfig:
     rate_min_gain: float = 3.0
     rate_min_change: float = 0.02
     rate_range: tuple[float, float] = (0.8, 1.25)
+    # The line is the median slope between points this far apart or more (closer
+    # ones divide the points' own scatter, a frame or so, by too little time),
+    # over at most rate_fit_points points (pairs of them grow as their square).
+    rate_slope_seconds: float = 1.0
+    rate_fit_points: int = 300
     # Where a compilation hands over from one known video to another, the cut is
     # put between the clip's two neighbouring frames that differ most, when they
     # differ by at least cut_bits (frames of different shots differ by about 32,

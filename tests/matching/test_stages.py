@@ -446,3 +446,16 @@ def test_a_panel_inside_a_better_panel_over_the_same_seconds_is_dropped():
     assert drop_nested(kept) == kept
     whole = match("a", 0.95, None)
     assert drop_nested([whole, match("b", 0.4, inside)]) == [whole, match("b", 0.4, inside)]
+
+
+def test_the_rate_of_a_long_copy_is_fitted_on_a_bounded_sample():
+    """An hour-long copy pins thousands of known frames; the line is fitted on
+    ``rate_fit_points`` of them, spread over its length, and is the same."""
+    rng = np.random.default_rng(9)
+    source = s.moving(rng, 12, drift=3)
+    times = np.arange(0, 10, 1 / s.CLIP_FPS)
+    clip = s.table(s.frames_of([source.at(0.9 * t) for t in times], list(times)))
+    known = s.table(s.sample(source, 2))
+    pairs = close_pairs(clip, known, mirrored=False)
+    few = dataclasses.replace(MATCH, rate_fit_points=10)
+    assert playback_rate(clip, known, pairs, few) == pytest.approx(0.9, abs=0.01)

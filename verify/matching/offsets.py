@@ -35,16 +35,6 @@ class Alignment:
     config: MatchConfig = MATCH
 
 
-def _votes(
-    offsets: np.ndarray, weights: np.ndarray, config: MatchConfig
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each pair's bin (from 0) and the weighted votes per bin, smoothed over neighbours."""
-    bins = np.round(offsets / config.offset_bin_seconds).astype(np.int64)
-    bins -= bins.min()
-    votes = np.bincount(bins, weights=weights)
-    return bins, np.convolve(votes, [0.5, 1.0, 0.5], mode="same")
-
-
 def offset_peak(offsets: np.ndarray, weights: np.ndarray, config: MatchConfig = MATCH) -> float:
     """The time offset most frame pairs agree on (weighted vote in smoothed bins).
 
@@ -52,9 +42,12 @@ def offset_peak(offsets: np.ndarray, weights: np.ndarray, config: MatchConfig = 
     the winner is the weighted mean of the pairs in its bin and its two
     neighbours.
     """
-    bins, smoothed = _votes(offsets, weights, config)
+    bins = np.round(offsets / config.offset_bin_seconds).astype(np.int64)
+    low = bins.min()
+    votes = np.bincount(bins - low, weights=weights)
+    smoothed = np.convolve(votes, [0.5, 1.0, 0.5], mode="same")
     best = int(np.argmax(smoothed))
-    near = np.abs(bins - best) <= 1
+    near = np.abs(bins - low - best) <= 1
     return float(np.average(offsets[near], weights=weights[near]))
 
 
@@ -68,8 +61,8 @@ def playback_rate(
     (every clip frame further than ``rate_pin_seconds`` from it at least
     ``rate_pin_bits`` further off): a point (clip time, known time). Those
     points lie on the line known = rate x clip + offset, found robustly
-    (the median of the slopes between points at least a second apart, then
-    the median offset). Still footage pins few points, and a copy at the
+    (the median of the slopes between points ``rate_slope_seconds`` apart or
+    more, then the median offset). Still footage pins few points, and a copy at the
     known speed gives a rate near 1: both keep 1.0 (see ``rate_min_points``
     and the settings after it).
     """
@@ -85,11 +78,14 @@ def playback_rate(
         pairs.distance[order] < pairs.distance[best][group] + config.rate_pin_bits
     )
     pinned = best[np.bincount(group, weights=close, minlength=best.size) == 0]
+    if pinned.size > config.rate_fit_points:  # evenly spread, in bounded memory
+        by_time = pinned[np.argsort(clip_times[pinned], kind="stable")]
+        pinned = by_time[np.linspace(0, pinned.size - 1, config.rate_fit_points).astype(int)]
     x, y = clip_times[pinned], known.time[pairs.k[pinned]]
     if x.size < config.rate_min_points or np.ptp(x) < config.rate_min_span_seconds:
         return 1.0
     i, j = np.triu_indices(x.size, 1)
-    apart = np.abs(x[j] - x[i]) >= 1.0
+    apart = np.abs(x[j] - x[i]) >= config.rate_slope_seconds
     if not apart.any():
         return 1.0
     rate = float(np.median((y[j] - y[i])[apart] / (x[j] - x[i])[apart]))
