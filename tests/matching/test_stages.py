@@ -32,7 +32,7 @@ from verify.bank import SqliteBank
 from verify.bank.store import KnownVideo
 from verify.hashing.forms import STORED_FORMS, Form
 from verify.matching.candidates import probe_frames
-from verify.matching.cuts import cut_between
+from verify.matching.cuts import cut_between, meet_at_cuts
 from verify.matching.match import drop_nested
 from verify.matching.offsets import playback_rate
 from verify.matching.pairs import close_pairs
@@ -373,6 +373,34 @@ def test_cut_between_finds_the_jump_and_ignores_steady_change():
     assert cut_between(fast, 3.0, 5.0) == 4.0  # no dominant jump: the middle
 
 
+def known_video(name: str) -> KnownVideo:
+    """A bank video's row, for matches made up in a test."""
+    return KnownVideo(1, name * 8, name, 1, 20.0, 640, 360, "fps=2", "", None, None, None, {}, 40)
+
+
+def test_two_alignments_claiming_the_same_seconds_meet_at_a_clear_cut():
+    """Two bank videos from one camera both match frames either side of the cut
+    between them; a clear cut in the seconds they both claim becomes the edge,
+    and without one the edges stay where the frames put them."""
+    rng = np.random.default_rng(13)
+    a, b = s.moving(rng, 4, drift=1), s.moving(rng, 4, drift=1)
+    clip = s.table(s.sample(s.joined(a, b), 16))
+
+    def match(name: str, start: float, end: float) -> Match:
+        video = known_video(name)
+        segment = Segment(start, end, start + 1.0, end + 1.0, frames=50, mean_distance=2.0,
+                          first_match=start, last_match=end - 0.1)  # fmt: skip
+        return Match(video, 0.5, False, (segment,))
+
+    first, second = meet_at_cuts([match("a", 0.0, 4.3), match("b", 2.6, 8.0)], clip)
+    assert abs(first.segments[0].query_end - 4.0) <= 1 / 16
+    assert abs(second.segments[0].query_start - 4.0) <= 1 / 16
+    assert second.segments[0].ref_start == pytest.approx(second.segments[0].query_start + 1.0)
+    steady = s.table(s.sample(s.moving(rng, 8, drift=1), 16))
+    kept = meet_at_cuts([match("a", 0.0, 4.3), match("b", 2.6, 8.0)], steady)
+    assert [m.segments[0].query_end for m in kept] == [4.3, 8.0]
+
+
 def test_probe_frames_follow_fast_footage_only():
     rng = np.random.default_rng(12)
     still = s.table(s.sample(s.slides(rng, 10, 5.0), 16))
@@ -431,9 +459,7 @@ def test_a_panel_inside_a_better_panel_over_the_same_seconds_is_dropped():
     in the frame, at other seconds, or inside a whole-frame match, it stays."""
 
     def match(name: str, score: float, region, start: float = 0.0) -> Match:
-        video = KnownVideo(
-            1, name * 8, name, 1, 20.0, 640, 360, "fps=2", "", None, None, None, {}, 40
-        )
+        video = known_video(name)
         segment = Segment(start, start + 8.0, 0.0, 8.0, frames=100, mean_distance=3.0)
         return Match(video, score, False, (segment,), region=region)
 

@@ -31,22 +31,36 @@ def meet_at_cuts(
     for (m1, i1), (m2, i2) in itertools.pairwise(placed):
         a, b = edited[id(m1)][i1], edited[id(m2)][i2]
         interval = max(m1.known_interval, m2.known_interval)
-        if not a.last_match < b.first_match or a.query_end < b.query_start - interval:
+        if a.query_end < b.query_start - interval:
             continue
-        cut = cut_between(clip, a.last_match, b.first_match, config)
+        if a.last_match < b.first_match:
+            cut = cut_between(clip, a.last_match, b.first_match, config)
+        else:
+            # Both claim the seconds where they overlap: footage alike on either
+            # side of the cut (two videos from one camera). Only a clear cut there
+            # settles it.
+            cut = clear_cut(clip, b.query_start, min(a.query_end, b.query_end), config)
+            if cut is None or not a.query_start < cut < b.query_end:
+                continue
         edited[id(m1)][i1] = a.moved(end=cut)
         edited[id(m2)][i2] = b.moved(start=max(b.query_start, cut) if b.query_start < cut else cut)
     return [dataclasses.replace(m, segments=tuple(edited[id(m)])) for m in matches]
 
 
 def cut_between(clip: FrameTable, first: float, last: float, config: MatchConfig = MATCH) -> float:
-    """Where the clip cuts between times ``first`` and ``last``.
+    """Where the clip cuts between times ``first`` and ``last``: the `clear_cut`
+    there, else halfway between them."""
+    cut = clear_cut(clip, first, last, config)
+    return (first + last) / 2 if cut is None else cut
 
-    Halfway between the two neighbouring frames that differ most, if they
-    differ like different shots (``cut_bits``) and clearly more than any
-    other two (``cut_dominance``; fast footage changes as much from frame to
-    frame); else halfway between ``first`` and ``last``.
-    """
+
+def clear_cut(
+    clip: FrameTable, first: float, last: float, config: MatchConfig = MATCH
+) -> float | None:
+    """Halfway between the two neighbouring frames within ``first``..``last`` that
+    differ most, if they differ like different shots (``cut_bits``) and clearly
+    more than any other two (``cut_dominance``; fast footage changes as much
+    from frame to frame); else None."""
     inside = np.flatnonzero((clip.time >= first - 1e-6) & (clip.time <= last + 1e-6))
     if inside.size >= 2:
         inside = inside[np.argsort(clip.time[inside])]
@@ -57,4 +71,4 @@ def cut_between(clip: FrameTable, first: float, last: float, config: MatchConfig
         runner_up = float(others.max()) if others.size else 0.0
         if change[i] >= config.cut_bits and change[i] >= config.cut_dominance * runner_up:
             return float(clip.time[inside[i]] + clip.time[inside[i + 1]]) / 2
-    return (first + last) / 2
+    return None
