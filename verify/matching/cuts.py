@@ -23,7 +23,9 @@ def meet_at_cuts(
     the last frame matched by the first segment and the first frame matched
     by the next, where the clip's picture changes most (`cut_between`).
     Each edge moves there when the two segments overlap or almost meet (less
-    than one bank interval apart).
+    than one bank interval apart). Where their matched frames overlap too
+    (footage alike on both sides of the cut: two bank videos from one
+    camera), the edges move only to a `clear_cut` in the seconds both claim.
     """
     placed = [(m, i) for m in matches for i in range(len(m.segments))]
     placed.sort(key=lambda p: p[0].segments[p[1]].query_start)
