@@ -96,8 +96,6 @@ class BarProfile:
     Sums add up, so a video's profile is the sum of its shots' (`+`).
     """
 
-    width: int
-    height: int
     rows: _Profile
     columns: _Profile
 
@@ -111,12 +109,10 @@ class BarProfile:
             signed = stack.astype(np.int16)
             rows.add(np.abs(np.diff(signed, axis=2)), stack, axis=2)
             columns.add(np.abs(np.diff(signed, axis=1)), stack, axis=1)
-        return cls(width, height, rows, columns)
+        return cls(rows, columns)
 
     def __add__(self, other: BarProfile) -> BarProfile:
-        return BarProfile(
-            self.width, self.height, self.rows + other.rows, self.columns + other.columns
-        )
+        return BarProfile(self.rows + other.rows, self.columns + other.columns)
 
     def crop(self, config: HashConfig = HASH) -> CropBox:
         """The area inside the bars (the whole frame when there are none)."""
