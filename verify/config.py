@@ -38,9 +38,25 @@ class InspectConfig:
     # tolerate small gaps, edits that drop or add one track produce larger ones.
     av_duration_tolerance_s: float = 1.0
 
+    # A header's declared duration replaces ffprobe's measured one when they
+    # differ by more than this (or 2 %): the last frame's length and audio
+    # priming account for a few hundredths of a second in sound files.
+    duration_slack_s: float = 0.5
+
     # Two creation times in one file (container vs QuickTime key) further apart
     # than this are flagged; zone mix-ups stay within 14 hours.
     creation_times_disagree_s: int = 15 * 3600
+
+    # A zone-less EXIF time takes the zone the GPS clock implies when the two
+    # differ by whole quarter hours within this slack: the fix time and the
+    # shutter are seconds apart on a phone, a minute or two on a camera with
+    # a slow receiver.
+    gps_zone_slack_s: float = 180.0
+
+    # A GPS fix time further than this from a zone-bearing capture time is
+    # flagged. Receivers keep the last fix for a while when the signal drops
+    # (indoors); an hour is beyond that, and beyond clock drift.
+    gps_time_tolerance_s: float = 3600.0
 
 
 @dataclasses.dataclass(frozen=True)

@@ -34,6 +34,7 @@ class RecordedTime:
     zone: str | None
     utc: dt.datetime | None
     assumed_utc: bool = False
+    zone_source: str | None = None  # where the zone came from, if not written with the time
 
     @property
     def utc_iso(self) -> str | None:
@@ -53,6 +54,7 @@ class RecordedTime:
             "original": self.original,
             "source": self.source,
             "assumed_utc": self.assumed_utc,
+            "zone_source": self.zone_source,
         }
 
 
@@ -64,9 +66,16 @@ def format_utc(moment: dt.datetime) -> str:
 
 
 def parse_recorded_time(
-    text: str, source: str, *, zone: str | None = None, naive_is_utc: bool = False
+    text: str,
+    source: str,
+    *,
+    zone: str | None = None,
+    zone_source: str | None = None,
+    naive_is_utc: bool = False,
 ) -> RecordedTime | None:
     """Parse ``text``; ``zone`` supplies an offset written elsewhere (EXIF OffsetTime*).
+
+    ``zone_source`` names where that offset came from (a tag, the GPS clock).
 
     Returns None for text that is not a date, so callers can skip junk tags.
     """
@@ -82,6 +91,7 @@ def parse_recorded_time(
     except ValueError:
         return None
     written_zone = match["zone"] or zone
+    zone_source = zone_source if not match["zone"] and zone else None
     offset = _parse_offset(written_zone) if written_zone else None
     assumed = False
     if offset is not None:
@@ -91,7 +101,9 @@ def parse_recorded_time(
         utc, zone_text, assumed = local.replace(tzinfo=dt.timezone.utc), None, True
     else:
         utc, zone_text = None, None
-    return RecordedTime(source, text, local.isoformat(), zone_text, utc, assumed)
+    return RecordedTime(
+        source, text, local.isoformat(), zone_text, utc, assumed, zone_source if utc else None
+    )
 
 
 def _parse_offset(text: str) -> dt.timezone | None:

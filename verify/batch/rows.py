@@ -20,7 +20,7 @@ from typing import Any
 
 from verify.hashing.fingerprint import HashedFrame, VideoFingerprint
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"  # 1.2: a creation time says where its zone came from
 DOUBTFUL_TIME_FLAGS = frozenset({"creation_time_epoch", "creation_time_future"})
 _REQUIRED = {"path": str, "sha256": str, "size": int, "mtime_ns": int, "media_kind": str}
 

@@ -21,7 +21,16 @@ from verify.cli.render import render_inspection
 @click.option(
     "--tags", "show_tags", is_flag=True, help="Also list every raw tag in the text output."
 )
-def inspect(files: tuple[str, ...], as_json: bool, timeout: float, show_tags: bool) -> None:
+@click.option(
+    "--extract-embedded",
+    "extract_to",
+    metavar="DIR",
+    type=click.Path(file_okay=False),
+    help="Write the files embedded in each still (a motion photo's video) into DIR.",
+)
+def inspect(
+    files: tuple[str, ...], as_json: bool, timeout: float, show_tags: bool, extract_to: str | None
+) -> None:
     """Report metadata, file hashes and forensic flags for each FILE.
 
     Videos (mp4, mov, m4v, mkv, webm, avi, 3gp, ts) and stills (jpg, png,
@@ -30,9 +39,18 @@ def inspect(files: tuple[str, ...], as_json: bool, timeout: float, show_tags: bo
     """
     from verify.inspection.inspect import inspect_file
 
+    def work(path: str):
+        result = inspect_file(path, timeout=timeout)
+        if extract_to and result.still and result.still.embedded:
+            from verify.inspection.still import extract_embedded
+
+            for written in extract_embedded(path, result.still, extract_to):
+                click.echo(f"embedded file: {written}", err=True)
+        return result
+
     for_each_file(
         files,
-        lambda path: inspect_file(path, timeout=timeout),
+        work,
         lambda result: render_inspection(result, show_tags=show_tags),
         as_json=as_json,
     )

@@ -14,8 +14,9 @@ import re
 
 from verify.config import INSPECT, InspectConfig
 from verify.inspection.metadata import Capture, ContainerInfo, StreamInfo
+from verify.inspection.still import StillFacts
 from verify.media.filetype import FileType
-from verify.media.isobmff import BoxLayout
+from verify.media.isobmff import BoxLayout, EditList
 from verify.timestamps import format_utc
 
 SEVERITIES = ("info", "notice", "warning")
@@ -56,6 +57,7 @@ class FlagInput:
     streams: tuple[StreamInfo, ...] = ()
     layout: BoxLayout | None = None
     signatures: tuple[tuple[str, str], ...] = ()
+    still: StillFacts | None = None
 
 
 def evaluate_flags(facts: FlagInput, config: InspectConfig = INSPECT) -> list[Flag]:
@@ -171,7 +173,7 @@ def _structure_flags(facts: FlagInput, config: InspectConfig) -> list[Flag]:
         ))  # fmt: skip
     videos = [s for s in facts.streams if s.kind == "video" and not s.attached_picture]
     audios = [s for s in facts.streams if s.kind == "audio"]
-    if len(videos) > 1:
+    if len(videos) > 1 and facts.still is None:  # a HEIF photo's tiles are streams to ffprobe
         flags.append(Flag(
             "multiple_video_streams", "notice",
             f"The file holds {len(videos)} video streams; camera recordings hold one.",
@@ -216,19 +218,34 @@ def _layout_flags(facts: FlagInput, config: InspectConfig) -> list[Flag]:
             "should: it is an incomplete download or copy.",
             f"boxes: {' '.join(layout.box_order)}",
         ))  # fmt: skip
-    shifts = [e for e in layout.edit_lists if e.is_simple_shift]
-    if shifts:
+
+    def tracks(kind: str) -> list[EditList]:
+        return [e for e in layout.edit_lists if e.kind == kind]
+
+    if tracks("shift"):
+        skipped = "; ".join(
+            f"track {e.track_id} ({e.handler}) skips {e.skipped_s * 1000:.0f} ms"
+            if e.skipped_s is not None else f"track {e.track_id} ({e.handler})"
+            for e in tracks("shift")
+        )  # fmt: skip
         flags.append(Flag(
             "edit_list", "info",
-            "An edit list shifts the start of playback slightly, as encoders do to hide their "
-            "start-up delay; harmless on its own.",
-            "; ".join(f"track {e.track_id} ({e.handler}) media_time={e.entries[0][1]}"
-                      for e in shifts),
+            "An edit list skips the first moments of the recorded media, as encoders do to hide "
+            "their start-up delay; harmless on its own.",
+            skipped,
         ))  # fmt: skip
-    for edit in layout.edit_lists:
-        if edit.is_simple_shift:
-            continue
-        flags.append(Flag(            "edit_list", "notice",
+    for edit in tracks("delay"):
+        delay = f"{edit.delay_s:.2f} s" if edit.delay_s is not None else "a moment"
+        flags.append(Flag(
+            "edit_list", "info",
+            f"An edit list starts track {edit.track_id} ({edit.handler}) {delay} after the others, "
+            "as cameras write when one track begins recording late; nothing is cut.",
+            f"track {edit.track_id}: an empty edit of {edit.entries[0][0]}, then "
+            f"media_time={edit.entries[-1][1]}",
+        ))  # fmt: skip
+    for edit in tracks("edited"):
+        flags.append(Flag(
+            "edit_list", "notice",
             "An edit list tells players to skip or repeat parts of the recorded media: the "
             "file was cut or assembled by an editor without re-encoding.",
             f"track {edit.track_id} ({edit.handler}): {len(edit.entries)} edits",
@@ -252,4 +269,44 @@ def _layout_flags(facts: FlagInput, config: InspectConfig) -> list[Flag]:
     return flags
 
 
-_RULES = (_encoding_flags, _metadata_flags, _structure_flags, _layout_flags)
+def _still_flags(facts: FlagInput, config: InspectConfig) -> list[Flag]:
+    """What a still's GPS clock, embedded files and XMP claims say."""
+    flags = []
+    capture = facts.capture
+    gps = next((t for t in capture.other_times if t.source == "GPS GPSDateStamp"), None)
+    created = capture.creation_time
+    if gps and created and created.utc and created.zone_source != "GPS time of the fix":
+        apart = abs((created.utc - gps.utc).total_seconds()) if gps.utc else 0
+        if apart > config.gps_time_tolerance_s:
+            flags.append(Flag(
+                "gps_time_mismatch", "notice",
+                f"The GPS clock of the position fix is {apart / 3600:.1f} hours from the capture "
+                "time: the position may be an old fix, or one of the two was set or edited.",
+                f"{created.source}={created.original} ({created.utc_iso}); "
+                f"GPS={gps.utc_iso}",
+            ))  # fmt: skip
+    still = facts.still
+    if still is None:
+        return flags
+    if still.embedded:
+        kinds = ", ".join(
+            f"{e.kind} of {e.size:,} bytes at byte {e.offset:,}" for e in still.embedded
+        )
+        flags.append(Flag(
+            "embedded_media", "info",
+            f"The file carries {len(still.embedded)} more file(s) inside it, as motion photos "
+            "carry their video: examine them too (`verify inspect --extract-embedded DIR`).",
+            kinds,
+        ))  # fmt: skip
+    source = still.xmp.digital_source_type or ""
+    if "trainedalgorithmicmedia" in source.lower() or "compositesynthetic" in source.lower():
+        flags.append(Flag(
+            "ai_generated_claim", "warning",
+            "The metadata declares the picture made or altered by generative AI (IPTC digital "
+            "source type).",
+            f"Iptc4xmpExt:DigitalSourceType={source}",
+        ))  # fmt: skip
+    return flags
+
+
+_RULES = (_encoding_flags, _metadata_flags, _structure_flags, _layout_flags, _still_flags)

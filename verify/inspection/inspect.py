@@ -16,20 +16,23 @@ from verify.inspection.metadata import (
     ContainerInfo,
     StreamInfo,
     exif_as_text,
-    interpret_exif,
+    interpret_still,
     interpret_video,
     parse_container,
     parse_streams,
     read_exif,
 )
 from verify.inspection.signatures import scan_signatures
+from verify.inspection.still import StillFacts, read_still_facts
 from verify.media.ffmpeg import ffprobe_json
 from verify.media.filehash import FileDigest, hash_file
 from verify.media.filetype import FileType, sniff
 from verify.media.isobmff import BoxLayout, read_layout
+from verify.media.mpegts import read_camera_block
+from verify.media.riff import read_avi_header
 from verify.timestamps import format_utc
 
-SCHEMA_VERSION = "1.1"  # 1.1 added `notes`
+SCHEMA_VERSION = "1.2"  # 1.1 added `notes`; 1.2 `still`, lens and serial fields, zone_source
 # The per-file error entry that `inspect`, `hash` and `index add` print in
 # place of a result: its own shape, versioned apart from the results.
 ERROR_ENTRY_VERSION = "1.0"
@@ -59,6 +62,7 @@ class Inspection:
     layout: BoxLayout | None = None
     exif: dict[str, str] = dataclasses.field(default_factory=dict)
     notes: tuple[str, ...] = ()  # what could not be read, and was skipped
+    still: StillFacts | None = None
 
     @property
     def media_kind(self) -> str:
@@ -85,6 +89,7 @@ class Inspection:
             "capture": self.capture.to_dict(),
             "flags": [f.to_dict() for f in self.flags],
             "layout": self.layout.to_dict() if self.layout else None,
+            "still": self.still.to_dict() if self.still else None,
             "exif": self.exif,
             "notes": list(self.notes),
         }
@@ -166,12 +171,43 @@ def inspect_file(
         raise UnreadableMedia(
             f"no audio or video streams (ffprobe read it as {container.format_name})", path
         )
-    capture = interpret_video(container, list(streams), signatures)
+    camera = read_camera_block(path) if filetype.kind == "mpegts" else None
+    container, notes = _declared_duration(path, container, filetype, layout)
+    capture = interpret_video(container, list(streams), signatures, camera)
     facts = FlagInput(filetype, capture, mtime, now, container, streams, layout, tuple(signatures))
     return Inspection(
         display_path(path), digest, mtime, filetype, container, streams, capture,
-        tuple(evaluate_flags(facts)), layout,
+        tuple(evaluate_flags(facts)), layout, notes=tuple(notes),
     )  # fmt: skip
+
+
+def _declared_duration(
+    path: str | os.PathLike[str] | bytes,
+    container: ContainerInfo,
+    filetype: FileType,
+    layout: BoxLayout | None,
+) -> tuple[ContainerInfo, list[str]]:
+    """The container with the duration its header declares, where ffprobe measured another.
+
+    ffprobe measures the media it finds; a file cut short, or stripped of
+    its media, still declares its length in the movie header (MP4) or main
+    header (AVI). The header is what the recorder wrote: it is reported,
+    and the difference is noted.
+    """
+    declared = source = None
+    if layout is not None and layout.movie_duration:
+        declared, source = layout.movie_duration, "movie header (mvhd)"
+    elif filetype.kind == "avi":
+        header = read_avi_header(path)
+        declared, source = (header.duration, "AVI main header (avih)") if header else (None, None)
+    measured = container.duration
+    if declared is None or (
+        measured and abs(declared - measured) <= max(INSPECT.duration_slack_s, 0.02 * declared)
+    ):
+        return container, []
+    shown = f"{measured:.3f} s" if measured else "no duration"
+    note = f"duration {declared:.3f} s is from the {source}; ffprobe measured {shown} of media"
+    return dataclasses.replace(container, duration=declared), [note]
 
 
 def _explain_probe_failure(message: str, filetype: FileType, layout: BoxLayout | None) -> str:
@@ -195,22 +231,40 @@ def _inspect_still(
     now: dt.datetime,
     timeout: float,
 ) -> Inspection:
-    try:
-        exif, notes = read_exif(path)
-    except Exception as exc:  # exifread raises assorted errors on damaged headers
-        exif, notes = {}, [f"EXIF not read: the reader failed ({type(exc).__name__}: {exc})"]
+    notes: list[str] = []
+    still, block = read_still_facts(path, filetype.kind)
+    notes.extend(still.notes)
+    exif: dict[str, Any] = {}
+    if block is not None:
+        try:
+            exif, exif_notes = read_exif(block)
+            notes.extend(exif_notes)
+        except Exception as exc:  # exifread raises assorted errors on damaged blocks
+            notes.append(f"EXIF not read: the reader failed ({type(exc).__name__}: {exc})")
     container = None
     streams: tuple[StreamInfo, ...] = ()
     try:
         doc = ffprobe_json(path, timeout=timeout)
         container, streams = parse_container(doc), tuple(parse_streams(doc))
     except UnreadableMedia:
-        # ffprobe 6 cannot read every still (HEIC grids); EXIF may still be there.
-        if not exif:
+        # ffprobe cannot read every still (HEIC grids, a damaged picture); what
+        # the structure declared may still be there.
+        if not exif and still.width is None:
             raise UnreadableMedia(f"cannot read this {filetype.kind} image", path) from None
-    capture, skipped = interpret_exif(exif)
-    facts = FlagInput(filetype, capture, mtime, now, container, streams)
+        notes.append(
+            "ffprobe could not decode the picture; size and metadata are from the file's structure"
+        )
+    if streams and still.width is not None:
+        video = next((s for s in streams if s.kind == "video"), None)
+        if video and (video.width, video.height) != (still.width, still.height):
+            notes.append(
+                f"ffprobe reports {video.width}x{video.height}, the file's structure declares "
+                f"{still.width}x{still.height} ({still.size_source}); the structure is reported"
+            )
+    capture, skipped = interpret_still(exif, still)
+    facts = FlagInput(filetype, capture, mtime, now, container, streams, still=still)
     return Inspection(
         display_path(path), digest, mtime, filetype, container, streams, capture,
         tuple(evaluate_flags(facts)), exif=exif_as_text(exif), notes=(*notes, *skipped),
+        still=still,
     )  # fmt: skip

@@ -8,15 +8,22 @@ creation time and place from whichever of those the file carries.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import io
 import logging
 import math
-import os
 import re
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from verify.config import INSPECT, InspectConfig
 from verify.inspection.geo import GeoPoint, from_exif_dms, parse_iso6709
+from verify.inspection.xmp import XmpFacts
 from verify.timestamps import RecordedTime, parse_recorded_time
+
+if TYPE_CHECKING:
+    from verify.inspection.still import StillFacts
+    from verify.media.mpegts import CameraBlock
 
 # A stream is called variable-frame-rate when its nominal (r_frame_rate) and
 # average rates differ by more than this fraction. Phone cameras vary frame
@@ -269,9 +276,11 @@ def _one_line(text: str, limit: int = 300) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def read_exif(path: str | os.PathLike[str] | bytes) -> tuple[dict[str, Any], list[str]]:
-    """EXIF tags of a still image as plain Python values (no thumbnails), and notes.
+def read_exif(block: bytes) -> tuple[dict[str, Any], list[str]]:
+    """EXIF tags of a TIFF block as plain Python values (no thumbnails), and notes.
 
+    The block is what `verify.media.stills` found in the file (JPEG APP1,
+    WebP/PNG chunk, HEIF item), so it is read wherever the camera put it.
     The notes are what the reader said about damage it met (it skips what
     it cannot read); nothing goes to stderr.
     """
@@ -284,8 +293,7 @@ def read_exif(path: str | os.PathLike[str] | bytes) -> tuple[dict[str, Any], lis
     from exifread.serialize import convert_types
 
     try:
-        with open(path, "rb") as handle:
-            raw = exifread.process_file(handle, details=False, extract_thumbnail=False)
+        raw = exifread.process_file(io.BytesIO(block), details=False, extract_thumbnail=False)
         tags = convert_types(raw)
     finally:
         logger.removeHandler(handler)
@@ -319,17 +327,34 @@ def exif_as_text(tags: dict[str, Any]) -> dict[str, str]:
 
 # Where devices write make, model and software. Keys are ffprobe tag names
 # (QuickTime metadata keys, Android keys, udta atoms as ffmpeg names them).
-_MAKE_KEYS = ("com.apple.quicktime.make", "com.android.manufacturer", "make", "Image Make")
-_MODEL_KEYS = ("com.apple.quicktime.model", "com.android.model", "model", "Image Model")
+_MAKE_KEYS = (
+    "com.apple.quicktime.make", "com.android.manufacturer", "make", "Image Make", "XMP tiff:Make",
+    "AVCHD MDPM make",
+)  # fmt: skip
+_MODEL_KEYS = (
+    "com.apple.quicktime.model", "com.android.model", "model", "Image Model", "XMP tiff:Model",
+    "AVCHD MDPM model",
+)  # fmt: skip
 _SOFTWARE_KEYS = (
     "com.apple.quicktime.software",
     "com.android.version",
     "software",
     "Image Software",
+    "PNG Software",
 )
+# Lens and the identifiers that tie a file to one camera body or one shot.
+_EXTRA_DEVICE_KEYS = {
+    "lens_make": ("EXIF LensMake",),
+    "lens_model": ("EXIF LensModel", "com.apple.quicktime.camera.lens_model"),
+    "serial_number": ("EXIF BodySerialNumber", "Image CameraSerialNumber"),
+    "lens_serial_number": ("EXIF LensSerialNumber",),
+    "image_unique_id": ("EXIF ImageUniqueID",),
+    "content_identifier": ("com.apple.quicktime.content.identifier",),
+}
 # Creation-time sources, most trustworthy first: the QuickTime key carries the
 # recording zone; the movie header and udta date are UTC by specification.
-_TIME_KEYS = ("com.apple.quicktime.creationdate", "creation_time", "date")
+_TIME_KEYS = ("com.apple.quicktime.creationdate", "AVCHD MDPM time", "creation_time", "date")
+_ZONED_TIME_KEYS = {"com.apple.quicktime.creationdate", "AVCHD MDPM time"}  # zone written
 _LOCATION_KEYS = ("com.apple.quicktime.location.ISO6709", "location", "location-eng")
 _XMP_TOOL_RE = re.compile(r"CreatorTool(?:>|=\")([^<\"]+)")
 
@@ -342,6 +367,12 @@ class Device:
     model: str | None = None
     software: str | None = None
     sources: dict[str, str] = dataclasses.field(default_factory=dict)
+    lens_make: str | None = None
+    lens_model: str | None = None
+    serial_number: str | None = None
+    lens_serial_number: str | None = None
+    image_unique_id: str | None = None
+    content_identifier: str | None = None  # Apple: pairs a Live Photo's still and video
 
     @property
     def is_empty(self) -> bool:
@@ -352,6 +383,12 @@ class Device:
             "make": self.make,
             "model": self.model,
             "software": self.software,
+            "lens_make": self.lens_make,
+            "lens_model": self.lens_model,
+            "serial_number": self.serial_number,
+            "lens_serial_number": self.lens_serial_number,
+            "image_unique_id": self.image_unique_id,
+            "content_identifier": self.content_identifier,
             "sources": self.sources,
         }
 
@@ -400,36 +437,65 @@ def _first(tags: dict[str, str], keys: tuple[str, ...]) -> tuple[str, str] | Non
     return None
 
 
-def _device(tags: dict[str, str]) -> Device:
+def _device(tags: dict[str, str], exif: dict[str, str] | None = None) -> Device:
     keys_by_field = {"make": _MAKE_KEYS, "model": _MODEL_KEYS, "software": _SOFTWARE_KEYS}
     found = {name: _first(tags, keys) for name, keys in keys_by_field.items()}
+    extra = {name: _first(exif or tags, keys) for name, keys in _EXTRA_DEVICE_KEYS.items()}
     return Device(
         make=found["make"][1] if found["make"] else None,
         model=found["model"][1] if found["model"] else None,
         software=found["software"][1] if found["software"] else None,
-        sources={name: hit[0] for name, hit in found.items() if hit},
+        sources={name: hit[0] for name, hit in (found | extra).items() if hit},
+        **{name: hit[1] if hit else None for name, hit in extra.items()},
     )
 
 
+def _container_time(text: str, source: str, *, utc: bool) -> RecordedTime | None:
+    """A container time field; ``utc`` where the format defines it as UTC.
+
+    ffprobe writes such fields with a ``Z``: that is the format's definition,
+    not a zone the device wrote, so it is marked as assumed.
+    """
+    flat = text.strip()
+    if utc and flat.endswith(("Z", "UTC")):
+        flat = flat.removesuffix("UTC").removesuffix("Z").strip()
+    parsed = parse_recorded_time(flat, source, naive_is_utc=utc)
+    return dataclasses.replace(parsed, original=text) if parsed else None
+
+
 def interpret_video(
-    container: ContainerInfo, streams: list[StreamInfo], signatures: list[tuple[str, str]]
+    container: ContainerInfo,
+    streams: list[StreamInfo],
+    signatures: list[tuple[str, str]],
+    camera: CameraBlock | None = None,
 ) -> Capture:
-    """Capture facts from container and stream tags and encoder signatures."""
-    tags = container.tags
+    """Capture facts from container and stream tags, encoder signatures and an AVCHD block."""
+    tags = dict(container.tags)
+    if camera is not None:
+        tags.update({k: v for k, v in (
+            ("AVCHD MDPM make", camera.make), ("AVCHD MDPM model", camera.model),
+            ("AVCHD MDPM time", camera.recorded),
+        ) if v})  # fmt: skip
+    # AVI's date (IDIT) is the camera's wall clock; the other containers' own
+    # time fields are UTC by their specifications (ffprobe adds a Z).
+    wall_clock = container.format_name == "avi"
     times: list[RecordedTime] = []
     for key in _TIME_KEYS:
         if tags.get(key):
-            parsed = parse_recorded_time(
-                tags[key], key, naive_is_utc=key != "com.apple.quicktime.creationdate"
+            source = "AVI IDIT (camera clock)" if wall_clock and key == "creation_time" else key
+            parsed = _container_time(
+                tags[key], source, utc=key not in _ZONED_TIME_KEYS and not wall_clock
             )
             if parsed:
                 times.append(parsed)
     for stream in streams:
         value = stream.tags.get("creation_time")
         if value and not any(t.original == value for t in times):
-            parsed = parse_recorded_time(value, "stream creation_time", naive_is_utc=True)
+            parsed = _container_time(value, "stream creation_time", utc=True)
             if parsed and not any(t.utc == parsed.utc for t in times):
                 times.append(parsed)
+    # A time written with its zone says more than one UTC by definition: first.
+    times.sort(key=lambda t: t.zone is None or t.assumed_utc)
     location = None
     for key in _LOCATION_KEYS:
         if tags.get(key):
@@ -457,13 +523,18 @@ def interpret_video(
     )
 
 
-def interpret_exif(exif: dict[str, Any]) -> tuple[Capture, list[str]]:
-    """Capture facts from a still image's EXIF tags, and notes on tags that were skipped.
+def interpret_still(
+    exif: dict[str, Any], still: StillFacts | None = None, config: InspectConfig = INSPECT
+) -> tuple[Capture, list[str]]:
+    """Capture facts from a still's EXIF, XMP, text chunks and comments, and notes.
 
-    A tag with a value of the wrong type or shape (a damaged or hostile
-    file) is skipped and named in a note; it never costs the rest.
+    EXIF comes first; XMP and PNG text fill what EXIF lacks. A tag with a
+    value of the wrong type or shape (a damaged or hostile file) is skipped
+    and named in a note; it never costs the rest.
     """
-    text = exif_as_text(exif)
+    text = {k: v for k, v in exif_as_text(exif).items() if _written(v)}
+    xmp = still.xmp if still else XmpFacts()
+    gps_time = _gps_time(exif)
     times: list[RecordedTime] = []
     for key, offset_key in (
         ("EXIF DateTimeOriginal", "EXIF OffsetTimeOriginal"),
@@ -471,19 +542,109 @@ def interpret_exif(exif: dict[str, Any]) -> tuple[Capture, list[str]]:
         ("Image DateTime", "EXIF OffsetTime"),
     ):
         if text.get(key):
-            parsed = parse_recorded_time(text[key], key, zone=text.get(offset_key) or None)
+            parsed = parse_recorded_time(
+                text[key], key, zone=text.get(offset_key), zone_source=offset_key
+            )
+            if parsed and parsed.utc is None and gps_time is not None:
+                parsed = _zone_from_gps(parsed, gps_time, config) or parsed
             if parsed:
                 times.append(parsed)
+    modified = [t for t in times if t.source == "Image DateTime"]  # when it was last written
+    times = [t for t in times if t.source != "Image DateTime"]
+    for source, value in (
+        ("XMP exif:DateTimeOriginal", xmp.date_time_original),
+        ("IPTC DateCreated", _iptc_time(still.iptc if still else ())),
+        ("XMP photoshop:DateCreated", xmp.date_created),
+        ("XMP xmp:CreateDate", xmp.create_date),
+    ):
+        parsed = parse_recorded_time(value, source) if value else None
+        if parsed and not any(t.local == parsed.local for t in times):
+            times.append(parsed)
+    times.extend(modified)
+    if gps_time is not None:
+        times.append(gps_time)
     location, notes = _exif_location(exif)
-    encoders = [("EXIF Software", text["Image Software"])] if text.get("Image Software") else []
+    fields = dict(text)
+    if xmp.make:
+        fields.setdefault("XMP tiff:Make", xmp.make)
+    if xmp.model:
+        fields.setdefault("XMP tiff:Model", xmp.model)
+    texts = dict(still.texts) if still else {}
+    if texts.get("Software", "").strip():
+        fields.setdefault("PNG Software", texts["Software"])
+    encoders: list[tuple[str, str]] = []
+    if text.get("Image Software"):
+        encoders.append(("EXIF Software", text["Image Software"]))
+    if xmp.creator_tool:
+        encoders.append(("XMP CreatorTool", xmp.creator_tool))
+    encoders.extend(("XMP History", agent) for agent in xmp.software_agents)
+    if texts.get("Software"):
+        encoders.append(("PNG Software", texts["Software"]))
+    for comment in still.comments if still else ():
+        if comment.strip():
+            encoders.append(("JPEG comment", _one_line(comment, 200)))
+    creation = next((t for t in times if t.source != "GPS GPSDateStamp"), None)
     capture = Capture(
-        creation_time=times[0] if times else None,
-        other_times=tuple(times[1:]),
-        device=_device(text),
+        creation_time=creation,
+        other_times=tuple(t for t in times if t is not creation),
+        device=_device(fields, text),
         location=location,
         encoders=tuple(encoders),
     )
     return capture, notes
+
+
+def _iptc_time(datasets: tuple[tuple[str, str], ...]) -> str | None:
+    """IPTC DateCreated (2:55, CCYYMMDD) with TimeCreated (2:60, HHMMSS±HHMM) as ISO text."""
+    found = dict(datasets)
+    date, clock = found.get("2:55", ""), found.get("2:60", "")
+    if not re.fullmatch(r"\d{8}", date):
+        return None
+    text = f"{date[:4]}-{date[4:6]}-{date[6:]}"
+    match = re.fullmatch(r"(\d{2})(\d{2})(\d{2})(?:([+-]\d{2})(\d{2}))?", clock)
+    if match:
+        text += f"T{match[1]}:{match[2]}:{match[3]}"
+        if match[4]:
+            text += f"{match[4]}:{match[5]}"
+    return text
+
+
+def _written(value: str) -> bool:
+    """False for a tag that holds nothing: empty, blanks, NULs, or exifread's None."""
+    return bool(value.strip(" \x00")) and value != "None"
+
+
+def _gps_time(exif: dict[str, Any]) -> RecordedTime | None:
+    """GPSDateStamp with GPSTimeStamp: the satellite clock's UTC time of the fix."""
+    date = exif.get("GPS GPSDate", exif.get("GPS GPSDateStamp"))  # exifread names it GPSDate
+    if not isinstance(date, str) or not date.strip():
+        return None
+    try:
+        hours, minutes, seconds = _numbers(exif, "GPS GPSTimeStamp", 3, 3)
+    except _BadTag:
+        return None
+    if not (0 <= hours < 24 and 0 <= minutes < 60 and 0 <= seconds < 61):
+        return None
+    clock = f"{int(hours):02d}:{int(minutes):02d}:{int(seconds):02d}"
+    written = f"{date.strip()} {clock}"
+    return parse_recorded_time(written, "GPS GPSDateStamp", zone="Z", zone_source="GPS")
+
+
+def _zone_from_gps(
+    recorded: RecordedTime, gps: RecordedTime, config: InspectConfig
+) -> RecordedTime | None:
+    """``recorded`` with the zone the GPS clock implies, if the two agree to a real zone."""
+    assert gps.utc is not None
+    local = dt.datetime.fromisoformat(recorded.local).replace(tzinfo=dt.timezone.utc)
+    difference = (local - gps.utc).total_seconds()
+    quarter = round(difference / 900) * 900  # zones are whole quarter hours
+    if abs(quarter) > 14 * 3600 or abs(difference - quarter) > config.gps_zone_slack_s:
+        return None
+    sign = "-" if quarter < 0 else "+"
+    zone = f"{sign}{abs(quarter) // 3600:02.0f}:{abs(quarter) % 3600 // 60:02.0f}"
+    return parse_recorded_time(
+        recorded.original, recorded.source, zone=zone, zone_source="GPS time of the fix"
+    )
 
 
 class _BadTag(ValueError):
@@ -491,10 +652,17 @@ class _BadTag(ValueError):
 
 
 def _exif_location(exif: dict[str, Any]) -> tuple[GeoPoint | None, list[str]]:
-    """The EXIF GPS position, or None and a note saying which tag was unusable."""
+    """The EXIF GPS position, or None and a note saying why there is none.
+
+    A receiver that had no fix writes GPSStatus V (void), or zeros in every
+    field: neither is a position, and 0°, 0° would be cited as one.
+    """
     if "GPS GPSLatitude" not in exif or "GPS GPSLongitude" not in exif:
         return None, []
     notes: list[str] = []
+    status = exif.get("GPS GPSStatus")
+    if isinstance(status, str) and status.strip().upper().startswith("V"):
+        return None, ["EXIF GPS position not used: GPSStatus is V (void, no fix)"]
     try:
         latitude = _dms(exif, "GPS GPSLatitude")
         longitude = _dms(exif, "GPS GPSLongitude")
@@ -511,6 +679,8 @@ def _exif_location(exif: dict[str, Any]) -> tuple[GeoPoint | None, list[str]]:
     except _BadTag as exc:
         altitude = None
         notes.append(f"EXIF GPS altitude skipped: {exc}")
+    if not any(latitude) and not any(longitude):
+        return None, ["EXIF GPS position not used: latitude and longitude are both zero (no fix)"]
     point = from_exif_dms(latitude, lat_ref, longitude, lon_ref, altitude, altitude_ref, "EXIF GPS")
     if point is None:
         notes.append("EXIF GPS position skipped: it lies outside the globe's range")

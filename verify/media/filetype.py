@@ -110,6 +110,11 @@ def _classify(head: bytes) -> tuple[str, str | None]:
         return "gif", None
     if len(head) >= 377 and head[0] == head[188] == head[376] == 0x47:
         return "mpegts", None
+    # AVCHD/Blu-ray transport streams (.MTS, .M2TS): each 188-byte packet
+    # follows a 4-byte arrival timestamp, so sync bytes fall 192 bytes apart.
+    if len(head) >= 389 and head[4] == head[196] == head[388] == 0x47:
+        return "mpegts", "m2ts"
+
     if _looks_like_text(head):
         return "text", None
     return "unknown", None

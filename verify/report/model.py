@@ -24,7 +24,7 @@ from verify.media.filehash import FileDigest
 from verify.timestamps import format_utc
 from verify.version import __version__
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"  # 1.3: the inspection inside is inspect 1.2
 # At most this many frames are shown (gallery and contact sheet), evenly
 # chosen: enough to see every shot of a short clip, few enough that the HTML
 # stays a few megabytes for an hour of video. The JSON lists every frame.
