@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from verify.hashing.fingerprint import VideoFingerprint
     from verify.inspection.inspect import Inspection
     from verify.inspection.metadata import StreamInfo
+    from verify.inspection.still import StillFacts
     from verify.matching.results import MatchReport
 
 LABEL_WIDTH = 12
@@ -22,7 +23,14 @@ _SEVERITY_STYLE = {"warning": "red", "notice": "yellow", "info": "cyan"}
 
 
 def _field(label: str, value: str) -> str:
-    return f"  {label:<{LABEL_WIDTH}}{value}"
+    return f"  {label:<{LABEL_WIDTH}}{_shown(value)}"
+
+
+def _shown(text: str) -> str:
+    """``text`` with control characters written as escapes: metadata cannot drive the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def _level(stream: StreamInfo) -> str | None:
@@ -118,6 +126,16 @@ def render_inspection(result: Inspection, *, show_tags: bool = False) -> str:
         if x
     )
     lines.append(_field("device", device_text or "-"))
+    lens = " ".join(x for x in (device.lens_make, device.lens_model) if x)
+    for label, value in (
+        ("lens", lens),
+        ("serial", device.serial_number),
+        ("lens serial", device.lens_serial_number),
+        ("unique id", device.image_unique_id),
+        ("content id", device.content_identifier),
+    ):
+        if value:
+            lines.append(_field(label, value))
     if capture.location:
         loc = capture.location
         alt = f", {loc.altitude:g} m" if loc.altitude is not None else ""
@@ -128,13 +146,15 @@ def render_inspection(result: Inspection, *, show_tags: bool = False) -> str:
         lines.append(_field("location", "-"))
     for where, value in capture.encoders:
         lines.append(_field("writer", f"{_one_line(value, 90)}  ({where})"))
+    if result.still is not None:
+        lines += _still_lines(result.still)
 
     lines.append(f"Flags ({len(result.flags)})" if result.flags else "Flags: none")
     for flag in result.flags:
         label = click.style(f"{flag.severity.upper():<8}", fg=_SEVERITY_STYLE[flag.severity])
         lines.append(f"  {label}{flag.code}")
-        lines += _wrapped(flag.message, indent=10)
-        lines += _wrapped(f"evidence: {flag.evidence}", indent=10)
+        lines += _wrapped(_shown(flag.message), indent=10)
+        lines += _wrapped(_shown(f"evidence: {flag.evidence}"), indent=10)
 
     if show_tags:
         tags = dict(result.container.tags) if result.container else {}
@@ -143,8 +163,47 @@ def render_inspection(result: Inspection, *, show_tags: bool = False) -> str:
         tags.update(result.exif)
         lines.append(f"Tags ({len(tags)})")
         width = min(max((len(k) for k in tags), default=0) + 2, 44)
-        lines += [f"  {k:<{width}}{_one_line(v)}" for k, v in tags.items()]
+        lines += [f"  {_shown(k):<{width}}{_shown(_one_line(v))}" for k, v in tags.items()]
     return "\n".join(lines)
+
+
+def _still_lines(still: StillFacts) -> list[str]:
+    lines = ["Picture"]
+    if still.width:
+        turned = f", shown turned {still.rotation}°" if still.rotation else ""
+        lines.append(_field("size", f"{still.width}x{still.height}  ({still.size_source}{turned})"))
+    if still.exif_where:
+        lines.append(_field("EXIF", still.exif_where))
+    quality = still.jpeg_quality
+    if quality:
+        kind = "libjpeg's standard tables" if quality.standard_tables else "its own tables"
+        lines.append(_field("JPEG", f"quality about {quality.estimate}, {kind}"))
+    if still.icc_profile:
+        lines.append(_field("ICC", _one_line(still.icc_profile, 90)))
+    xmp = still.xmp
+    for label, value in (
+        ("XMP tool", xmp.creator_tool),
+        ("document", xmp.document_id),
+        ("original", xmp.original_document_id),
+        ("instance", xmp.instance_id),
+    ):
+        if value:
+            lines.append(_field(label, _one_line(value, 90)))
+    for event in xmp.history:
+        what = " ".join(x for x in (event.action, event.software and f"by {event.software}") if x)
+        lines.append(_field("history", _one_line(f"{what} {event.when or ''}".strip(), 90)))
+    for comment in still.comments:
+        lines.append(_field("comment", _one_line(comment, 90)))
+    for keyword, text in still.texts:
+        lines.append(_field("text", _one_line(f"{keyword}: {text}", 90)))
+    for item in still.embedded:
+        lines.append(
+            _field(
+                "embedded",
+                f"{item.kind}, {item.size:,} bytes at byte {item.offset:,}, sha256 {item.sha256}",
+            )
+        )
+    return lines if len(lines) > 1 else []
 
 
 def _wrapped(text: str, indent: int, width: int = 100) -> list[str]:

@@ -58,6 +58,7 @@ class FlagInput:
     layout: BoxLayout | None = None
     signatures: tuple[tuple[str, str], ...] = ()
     still: StillFacts | None = None
+    measured_duration: float | None = None  # ffprobe's, where a header declared another
 
 
 def evaluate_flags(facts: FlagInput, config: InspectConfig = INSPECT) -> list[Flag]:
@@ -188,6 +189,15 @@ def _structure_flags(facts: FlagInput, config: InspectConfig) -> list[Flag]:
                 "replaced or added.",
                 f"video={videos[0].duration:.3f}s; audio={audios[0].duration:.3f}s",
             ))  # fmt: skip
+    declared = facts.container.duration if facts.container else None
+    if declared and facts.measured_duration is not None:
+        flags.append(Flag(
+            "duration_mismatch", "notice",
+            f"The header declares {declared:.2f} s but the media in the file plays "
+            f"{facts.measured_duration:.2f} s: the file is incomplete, or its media was cut or "
+            "replaced without rewriting the header.",
+            f"declared={declared:.3f}s; measured={facts.measured_duration:.3f}s",
+        ))  # fmt: skip
     for stream in videos:
         if stream.rotation:
             flags.append(Flag(

@@ -172,9 +172,13 @@ def inspect_file(
             f"no audio or video streams (ffprobe read it as {container.format_name})", path
         )
     camera = read_camera_block(path) if filetype.kind == "mpegts" else None
+    measured = container.duration
     container, notes = _declared_duration(path, container, filetype, layout)
     capture = interpret_video(container, list(streams), signatures, camera)
-    facts = FlagInput(filetype, capture, mtime, now, container, streams, layout, tuple(signatures))
+    facts = FlagInput(
+        filetype, capture, mtime, now, container, streams, layout, tuple(signatures),
+        measured_duration=(measured or 0.0) if notes else None,
+    )  # fmt: skip
     return Inspection(
         display_path(path), digest, mtime, filetype, container, streams, capture,
         tuple(evaluate_flags(facts)), layout, notes=tuple(notes),
