@@ -71,3 +71,15 @@ def test_edit_list_that_plays_media_as_recorded_raises_nothing():
     result = inspect_file(CORPUS / "exiftool" / "QuickTime.mov")
     assert {e.kind for e in result.layout.edit_lists} == {"identity"}
     assert "edit_list" not in {f.code for f in result.flags}
+
+
+def test_xmp_in_a_video_names_its_editor():
+    result = inspect_file(CORPUS / "mei" / "mov_xmp480qt.mov")
+    assert result.xmp.creator_tool == "Adobe After Effects 2020 (Macintosh)"
+    assert result.xmp.document_id == "xmp.did:7e43e7d4-867d-4c5b-8c8d-2c615b893b41"
+    assert [e.software for e in result.xmp.history] == [
+        "Adobe After Effects 2020 (Macintosh)",
+        "Adobe Bridge 2020 (Macintosh)",
+    ]
+    editing = next(f for f in result.flags if f.code == "edited_with_software")
+    assert "XMP CreatorTool=Adobe After Effects" in editing.evidence

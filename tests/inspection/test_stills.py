@@ -135,7 +135,7 @@ def test_xmp_editor_history_and_ids(tmp_path):
         "</xmpMM:History>"
     )
     result = inspect_file(_jpeg(tmp_path, "xmp.jpg", eb.xmp_segment(packet)))
-    xmp = result.still.xmp
+    xmp = result.xmp
     assert xmp.creator_tool == "Adobe Photoshop 25.0 (Windows)"
     assert (xmp.document_id, xmp.instance_id, xmp.original_document_id) == (
         "xmp.did:1", "xmp.iid:2", "xmp.did:0",

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from verify.inspection.inspect import Inspection
     from verify.inspection.metadata import StreamInfo
     from verify.inspection.still import StillFacts
+    from verify.inspection.xmp import XmpFacts
     from verify.matching.results import MatchReport
 
 LABEL_WIDTH = 12
@@ -148,6 +149,8 @@ def render_inspection(result: Inspection, *, show_tags: bool = False) -> str:
         lines.append(_field("writer", f"{_one_line(value, 90)}  ({where})"))
     if result.still is not None:
         lines += _still_lines(result.still)
+    if result.xmp is not None and not result.xmp.is_empty:
+        lines += _xmp_lines(result.xmp)
 
     lines.append(f"Flags ({len(result.flags)})" if result.flags else "Flags: none")
     for flag in result.flags:
@@ -180,18 +183,6 @@ def _still_lines(still: StillFacts) -> list[str]:
         lines.append(_field("JPEG", f"quality about {quality.estimate}, {kind}"))
     if still.icc_profile:
         lines.append(_field("ICC", _one_line(still.icc_profile, 90)))
-    xmp = still.xmp
-    for label, value in (
-        ("XMP tool", xmp.creator_tool),
-        ("document", xmp.document_id),
-        ("original", xmp.original_document_id),
-        ("instance", xmp.instance_id),
-    ):
-        if value:
-            lines.append(_field(label, _one_line(value, 90)))
-    for event in xmp.history:
-        what = " ".join(x for x in (event.action, event.software and f"by {event.software}") if x)
-        lines.append(_field("history", _one_line(f"{what} {event.when or ''}".strip(), 90)))
     for comment in still.comments:
         lines.append(_field("comment", _one_line(comment, 90)))
     for keyword, text in still.texts:
@@ -203,6 +194,24 @@ def _still_lines(still: StillFacts) -> list[str]:
                 f"{item.kind}, {item.size:,} bytes at byte {item.offset:,}, sha256 {item.sha256}",
             )
         )
+    return lines if len(lines) > 1 else []
+
+
+def _xmp_lines(xmp: XmpFacts) -> list[str]:
+    lines = ["XMP"]
+    for label, value in (
+        ("tool", xmp.creator_tool),
+        ("document", xmp.document_id),
+        ("original", xmp.original_document_id),
+        ("instance", xmp.instance_id),
+        ("metadata", xmp.metadata_date and f"changed {xmp.metadata_date}"),
+        ("source", xmp.digital_source_type),
+    ):
+        if value:
+            lines.append(_field(label, _one_line(value, 90)))
+    for event in xmp.history:
+        what = " ".join(x for x in (event.action, event.software and f"by {event.software}") if x)
+        lines.append(_field("history", _one_line(f"{what} {event.when or ''}".strip(), 90)))
     return lines if len(lines) > 1 else []
 
 

@@ -15,6 +15,7 @@ import re
 from verify.config import INSPECT, InspectConfig
 from verify.inspection.metadata import Capture, ContainerInfo, StreamInfo
 from verify.inspection.still import StillFacts
+from verify.inspection.xmp import XmpFacts
 from verify.media.filetype import FileType
 from verify.media.isobmff import BoxLayout, EditList
 from verify.timestamps import format_utc
@@ -59,6 +60,7 @@ class FlagInput:
     signatures: tuple[tuple[str, str], ...] = ()
     still: StillFacts | None = None
     measured_duration: float | None = None  # ffprobe's, where a header declared another
+    xmp: XmpFacts | None = None
 
 
 def evaluate_flags(facts: FlagInput, config: InspectConfig = INSPECT) -> list[Flag]:
@@ -295,6 +297,16 @@ def _still_flags(facts: FlagInput, config: InspectConfig) -> list[Flag]:
                 f"{created.source}={created.original} ({created.utc_iso}); "
                 f"GPS={gps.utc_iso}",
             ))  # fmt: skip
+    source = facts.xmp.digital_source_type if facts.xmp else None
+    if source and (
+        "trainedalgorithmicmedia" in source.lower() or "compositesynthetic" in source.lower()
+    ):
+        flags.append(Flag(
+            "ai_generated_claim", "warning",
+            "The metadata declares the picture made or altered by generative AI (IPTC digital "
+            "source type).",
+            f"Iptc4xmpExt:DigitalSourceType={source}",
+        ))  # fmt: skip
     still = facts.still
     if still is None:
         return flags
@@ -307,14 +319,6 @@ def _still_flags(facts: FlagInput, config: InspectConfig) -> list[Flag]:
             f"The file carries {len(still.embedded)} more file(s) inside it, as motion photos "
             "carry their video: examine them too (`verify inspect --extract-embedded DIR`).",
             kinds,
-        ))  # fmt: skip
-    source = still.xmp.digital_source_type or ""
-    if "trainedalgorithmicmedia" in source.lower() or "compositesynthetic" in source.lower():
-        flags.append(Flag(
-            "ai_generated_claim", "warning",
-            "The metadata declares the picture made or altered by generative AI (IPTC digital "
-            "source type).",
-            f"Iptc4xmpExt:DigitalSourceType={source}",
         ))  # fmt: skip
     return flags
 

@@ -24,6 +24,7 @@ from verify.inspection.metadata import (
 )
 from verify.inspection.signatures import scan_signatures
 from verify.inspection.still import StillFacts, read_still_facts
+from verify.inspection.xmp import XmpFacts, xmp_facts
 from verify.media.ffmpeg import ffprobe_json
 from verify.media.filehash import FileDigest, hash_file
 from verify.media.filetype import FileType, sniff
@@ -63,6 +64,7 @@ class Inspection:
     exif: dict[str, str] = dataclasses.field(default_factory=dict)
     notes: tuple[str, ...] = ()  # what could not be read, and was skipped
     still: StillFacts | None = None
+    xmp: XmpFacts | None = None
 
     @property
     def media_kind(self) -> str:
@@ -90,6 +92,7 @@ class Inspection:
             "flags": [f.to_dict() for f in self.flags],
             "layout": self.layout.to_dict() if self.layout else None,
             "still": self.still.to_dict() if self.still else None,
+            "xmp": self.xmp.to_dict() if self.xmp and not self.xmp.is_empty else None,
             "exif": self.exif,
             "notes": list(self.notes),
         }
@@ -174,14 +177,17 @@ def inspect_file(
     camera = read_camera_block(path) if filetype.kind == "mpegts" else None
     measured = container.duration
     container, notes = _declared_duration(path, container, filetype, layout)
-    capture = interpret_video(container, list(streams), signatures, camera)
+    packet = container.tags.get("xmp", "")
+    xmp = xmp_facts([packet.encode("utf-8")]) if packet else XmpFacts()
+    notes.extend(xmp.notes)
+    capture = interpret_video(container, list(streams), signatures, camera, xmp)
     facts = FlagInput(
         filetype, capture, mtime, now, container, streams, layout, tuple(signatures),
-        measured_duration=(measured or 0.0) if notes else None,
+        measured_duration=(measured or 0.0) if notes else None, xmp=xmp,
     )  # fmt: skip
     return Inspection(
         display_path(path), digest, mtime, filetype, container, streams, capture,
-        tuple(evaluate_flags(facts)), layout, notes=tuple(notes),
+        tuple(evaluate_flags(facts)), layout, notes=tuple(notes), xmp=xmp,
     )  # fmt: skip
 
 
@@ -266,9 +272,9 @@ def _inspect_still(
                 f"{still.width}x{still.height} ({still.size_source}); the structure is reported"
             )
     capture, skipped = interpret_still(exif, still)
-    facts = FlagInput(filetype, capture, mtime, now, container, streams, still=still)
+    facts = FlagInput(filetype, capture, mtime, now, container, streams, still=still, xmp=still.xmp)
     return Inspection(
         display_path(path), digest, mtime, filetype, container, streams, capture,
         tuple(evaluate_flags(facts)), exif=exif_as_text(exif), notes=(*notes, *skipped),
-        still=still,
+        still=still, xmp=still.xmp,
     )  # fmt: skip

@@ -356,7 +356,6 @@ _EXTRA_DEVICE_KEYS = {
 _TIME_KEYS = ("com.apple.quicktime.creationdate", "AVCHD MDPM time", "creation_time", "date")
 _ZONED_TIME_KEYS = {"com.apple.quicktime.creationdate", "AVCHD MDPM time"}  # zone written
 _LOCATION_KEYS = ("com.apple.quicktime.location.ISO6709", "location", "location-eng")
-_XMP_TOOL_RE = re.compile(r"CreatorTool(?:>|=\")([^<\"]+)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -468,6 +467,7 @@ def interpret_video(
     streams: list[StreamInfo],
     signatures: list[tuple[str, str]],
     camera: CameraBlock | None = None,
+    xmp: XmpFacts | None = None,
 ) -> Capture:
     """Capture facts from container and stream tags, encoder signatures and an AVCHD block."""
     tags = dict(container.tags)
@@ -505,9 +505,9 @@ def interpret_video(
     encoders: list[tuple[str, str]] = []
     if tags.get("encoder"):
         encoders.append(("format tag encoder", tags["encoder"]))
-    xmp_tool = _XMP_TOOL_RE.search(tags.get("xmp", ""))
-    if xmp_tool:
-        encoders.append(("XMP CreatorTool", xmp_tool.group(1)))
+    if xmp is not None and xmp.creator_tool:
+        encoders.append(("XMP CreatorTool", xmp.creator_tool))
+    encoders.extend(("XMP History", agent) for agent in (xmp.software_agents if xmp else ()))
     for stream in streams:
         for key in ("encoder", "handler_name", "vendor_id"):
             value = stream.tags.get(key)

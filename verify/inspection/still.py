@@ -144,7 +144,7 @@ class StillFacts:
     rotation: int | None
     frames: int | None
     exif_where: str | None
-    xmp: XmpFacts
+    xmp: XmpFacts  # reported at the top of the inspection (`Inspection.xmp`), as for videos
     comments: tuple[str, ...]
     texts: tuple[tuple[str, str], ...]
     iptc: tuple[tuple[str, str], ...]  # IIM datasets ("2:55", text)
@@ -161,7 +161,6 @@ class StillFacts:
             "rotation": self.rotation,
             "frames": self.frames,
             "exif_where": self.exif_where,
-            "xmp": None if self.xmp.is_empty else self.xmp.to_dict(),
             "comments": list(self.comments),
             "texts": [{"keyword": k, "text": v} for k, v in self.texts],
             "iptc": {IPTC_NAMES.get(k, k): v for k, v in self.iptc},
