@@ -19,7 +19,7 @@ TAGS = {
     "Make": 0x010F, "Model": 0x0110, "Software": 0x0131, "DateTime": 0x0132,
     "DateTimeOriginal": 0x9003, "OffsetTimeOriginal": 0x9011, "ImageUniqueID": 0xA420,
     "BodySerialNumber": 0xA431, "LensMake": 0xA433, "LensModel": 0xA434,
-    "LensSerialNumber": 0xA435,
+    "LensSerialNumber": 0xA435, "MakerNote": 0x927C,
     "GPSLatitudeRef": 1, "GPSLatitude": 2, "GPSLongitudeRef": 3, "GPSLongitude": 4,
     "GPSTimeStamp": 7, "GPSStatus": 9, "GPSDateStamp": 29,
 }  # fmt: skip
@@ -30,6 +30,8 @@ def _entry(tag: int, value: object) -> tuple[int, int, int, bytes]:
     if isinstance(value, str):
         data = value.encode("latin-1") + b"\x00"
         return tag, ASCII, len(data), data
+    if isinstance(value, bytes):
+        return tag, UNDEFINED, len(value), value
     if isinstance(value, int):
         return tag, SHORT, 1, struct.pack(">H", value)
     numbers = [Fraction(v).limit_denominator(1_000_000) for v in value]  # type: ignore[union-attr]
@@ -122,3 +124,10 @@ def png_with(picture: bytes, chunks: Sequence[bytes]) -> bytes:
     """``picture`` (a PNG) with ``chunks`` inserted after IHDR."""
     ihdr_end = 8 + 12 + struct.unpack(">I", picture[8:12])[0]
     return picture[:ihdr_end] + b"".join(chunks) + picture[ihdr_end:]
+
+
+def apple_maker_note(content_identifier: str) -> bytes:
+    """An Apple iOS maker note holding ContentIdentifier (tag 0x11), offsets from its start."""
+    value = content_identifier.encode("ascii") + b"\x00"
+    table = struct.pack(">H", 1) + struct.pack(">HHII", 0x0011, ASCII, len(value), 14 + 18)
+    return b"Apple iOS\x00\x00\x01MM" + table + struct.pack(">I", 0) + value

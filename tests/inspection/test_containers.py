@@ -83,3 +83,13 @@ def test_xmp_in_a_video_names_its_editor():
     ]
     editing = next(f for f in result.flags if f.code == "edited_with_software")
     assert "XMP CreatorTool=Adobe After Effects" in editing.evidence
+
+
+def test_live_photo_video_carries_its_content_identifier(media):
+    identifier = "6C2B1F3E-0C9A-4C9E-9E52-2D3A1B0F4E77"
+    clip = media(
+        "live.mov", "-c:v", "libx264", "-preset", "ultrafast", "-an",
+        "-metadata", f"com.apple.quicktime.content.identifier={identifier}",
+        "-movflags", "use_metadata_tags",
+    )  # fmt: skip
+    assert inspect_file(clip).capture.device.content_identifier == identifier

@@ -124,6 +124,14 @@ def test_lens_serials_and_unique_id(tmp_path):
     assert device.image_unique_id == "0123456789abcdef0123456789abcdef"
 
 
+def test_live_photo_content_identifier_from_the_apple_maker_note(tmp_path):
+    identifier = "6C2B1F3E-0C9A-4C9E-9E52-2D3A1B0F4E77"
+    exif = {"DateTimeOriginal": "2024:03:01 10:00:00", "MakerNote": eb.apple_maker_note(identifier)}
+    block = eb.tiff({"Make": "Apple", "Model": "iPhone 15"}, exif)
+    result = inspect_file(_jpeg(tmp_path, "IMG_0001.jpg", eb.exif_segment(block)))
+    assert result.capture.device.content_identifier == identifier
+
+
 def test_xmp_editor_history_and_ids(tmp_path):
     packet = eb.xmp_packet(
         'xmp:CreatorTool="Adobe Photoshop 25.0 (Windows)" '
@@ -268,3 +276,16 @@ def test_hostile_strings_stay_text(tmp_path, run_cli):
     document = json.loads(run.stdout)
     assert document["capture"]["device"]["make"] == hostile
     validate(document, "inspect")
+
+
+def test_heif_motion_photo_video_in_an_mpvd_box(ffmpeg, tmp_path):
+    _, video = _motion_photo(ffmpeg, tmp_path)
+    photo = (CORPUS / "mei" / "heic_cheers_1440x960.heic").read_bytes()
+    box = (8 + len(video)).to_bytes(4, "big") + b"mpvd" + video
+    path = tmp_path / "motion.heic"
+    path.write_bytes(photo + box)
+    result = inspect_file(path)
+    (embedded,) = result.still.embedded
+    assert (embedded.kind, embedded.offset, embedded.size) == ("mp4", len(photo) + 8, len(video))
+    assert embedded.sha256 == hashlib.sha256(video).hexdigest()
+    assert (result.still.width, result.still.height) == (1440, 960)

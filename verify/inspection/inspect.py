@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import os
 import stat
+import struct
 from typing import Any
 
 from verify.config import INSPECT
@@ -31,6 +32,7 @@ from verify.media.filetype import FileType, sniff
 from verify.media.isobmff import BoxLayout, read_layout
 from verify.media.mpegts import read_camera_block
 from verify.media.riff import read_avi_header
+from verify.media.tiff import apple_content_identifier
 from verify.timestamps import format_utc
 
 SCHEMA_VERSION = "1.2"  # 1.1 added `notes`; 1.2 `still`, lens and serial fields, zone_source
@@ -246,11 +248,14 @@ def _inspect_still(
     notes.extend(still.notes)
     exif: dict[str, Any] = {}
     if block is not None:
+        exif, exif_notes = read_exif(block)
+        notes.extend(exif_notes)
         try:
-            exif, exif_notes = read_exif(block)
-            notes.extend(exif_notes)
-        except Exception as exc:  # exifread raises assorted errors on damaged blocks
-            notes.append(f"EXIF not read: the reader failed ({type(exc).__name__}: {exc})")
+            identifier = apple_content_identifier(block)
+        except struct.error:
+            identifier = None
+        if identifier:
+            exif["MakerNote Apple ContentIdentifier"] = identifier
     container = None
     streams: tuple[StreamInfo, ...] = ()
     try:

@@ -292,12 +292,21 @@ def read_exif(block: bytes) -> tuple[dict[str, Any], list[str]]:
     import exifread
     from exifread.serialize import convert_types
 
+    notes: list[str] = []
     try:
         raw = exifread.process_file(io.BytesIO(block), details=False, extract_thumbnail=False)
-        tags = convert_types(raw)
+    except Exception as exc:  # exifread raises assorted errors on damaged blocks
+        raw = {}
+        notes.append(f"EXIF not read: the reader failed ({type(exc).__name__}: {exc})")
     finally:
         logger.removeHandler(handler)
         logger.propagate = propagate
+    tags: dict[str, Any] = {}
+    for key, tag in raw.items():
+        try:  # one tag at a time: a damaged one costs only itself
+            tags.update(convert_types({key: tag}))
+        except Exception as exc:
+            notes.append(f"EXIF tag {key} skipped: its value cannot be read ({type(exc).__name__})")
     for key, tag in raw.items():
         # The plain conversion turns n/0 into n: a number that was never written.
         values = getattr(tag, "values", None)
@@ -305,7 +314,7 @@ def read_exif(block: bytes) -> tuple[dict[str, Any], list[str]]:
             isinstance(v, Fraction) and v.denominator == 0 for v in values
         ):
             tags[key] = str(tag)
-    return {str(k): v for k, v in tags.items()}, handler.notes
+    return {str(k): v for k, v in tags.items()}, handler.notes + notes[:_MAX_EXIF_NOTES]
 
 
 def exif_as_text(tags: dict[str, Any]) -> dict[str, str]:
@@ -349,7 +358,10 @@ _EXTRA_DEVICE_KEYS = {
     "serial_number": ("EXIF BodySerialNumber", "Image CameraSerialNumber"),
     "lens_serial_number": ("EXIF LensSerialNumber",),
     "image_unique_id": ("EXIF ImageUniqueID",),
-    "content_identifier": ("com.apple.quicktime.content.identifier",),
+    "content_identifier": (
+        "com.apple.quicktime.content.identifier",
+        "MakerNote Apple ContentIdentifier",
+    ),
 }
 # Creation-time sources, most trustworthy first: the QuickTime key carries the
 # recording zone; the movie header and udta date are UTC by specification.

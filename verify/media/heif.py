@@ -16,7 +16,7 @@ import os
 import struct
 
 from verify.media.isobmff import children
-from verify.media.structure import MAX_BLOCK_BYTES, StillStructure, tiff_block
+from verify.media.structure import MAX_BLOCK_BYTES, Embedded, StillStructure, tiff_block
 
 # The meta box of a phone photo is a few KB (tile tables of large grids a
 # few hundred); beyond this the file is not a photo we can follow.
@@ -34,38 +34,51 @@ class _Item:
 def read_heif(path: str | os.PathLike[str] | bytes, kind: str) -> StillStructure:
     """Primary picture size and rotation, picture count, EXIF and XMP of a HEIF file."""
     with open(path, "rb") as handle:
-        meta = _top_level_meta(handle)
+        meta, embedded = _top_level(handle)
         if meta is None:
-            return StillStructure(kind, notes=("HEIF file has no readable meta box",))
+            return StillStructure(
+                kind, embedded=embedded, notes=("HEIF file has no readable meta box",)
+            )
         try:
-            return _read_meta(handle, meta, kind)
+            structure = _read_meta(handle, meta, kind)
         except (struct.error, ValueError, IndexError) as exc:
-            return StillStructure(kind, notes=(f"HEIF meta box is damaged ({exc})",))
+            structure = StillStructure(kind, notes=(f"HEIF meta box is damaged ({exc})",))
+    return dataclasses.replace(structure, embedded=embedded)
 
 
-def _top_level_meta(handle) -> bytes | None:
+def _top_level(handle) -> tuple[bytes | None, tuple[Embedded, ...]]:
+    """The meta box's payload, and videos stored beside the picture.
+
+    Samsung keeps a motion photo's video in a top-level ``mpvd`` box; other
+    writers append an MP4 after the HEIF's last box.
+    """
     size_of_file = os.fstat(handle.fileno()).st_size
     offset = 0
+    meta = None
+    embedded: list[Embedded] = []
     while offset + 8 <= size_of_file:
         handle.seek(offset)
         header = handle.read(16)
-        if len(header) < 8:
-            return None
         size, name = struct.unpack(">I4s", header[:8])
         head = 8
         if size == 1 and len(header) == 16:
             size, head = struct.unpack(">Q", header[8:])[0], 16
         elif size == 0:
             size = size_of_file - offset
-        if size < head:
-            return None
-        if name == b"meta":
-            if size > MAX_META_BYTES:
-                return None
+        if size < head or offset + size > size_of_file:
+            break
+        if name == b"meta" and meta is None and size <= MAX_META_BYTES:
             handle.seek(offset + head)
-            return handle.read(size - head)
+            meta = handle.read(size - head)
+        elif name == b"mpvd":
+            embedded.append(
+                Embedded("mp4", offset + head, size - head, "HEIF mpvd box (motion photo)")
+            )
+        elif name == b"ftyp" and offset > 0:  # a second file starts here
+            embedded.append(Embedded("mp4", offset, size_of_file - offset, "after the HEIF boxes"))
+            break
         offset += size
-    return None
+    return meta, tuple(embedded)
 
 
 def _read_meta(handle, meta: bytes, kind: str) -> StillStructure:
