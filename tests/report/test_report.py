@@ -181,6 +181,36 @@ def test_still_gets_a_report_without_frames(run_cli, samples, report_bank, tmp_p
     assert "Pixel 6" in html
 
 
+def test_picture_structure_and_hostile_xmp_on_the_page(run_cli, samples, report_bank, tmp_path):
+    from tests.inspection import exif_builder as eb
+
+    hostile = '<img src=x onerror=alert(1)> & "quoted"'
+    packet = eb.xmp_packet(
+        f'xmp:CreatorTool="Editor &lt;b&gt;X&lt;/b&gt;">'
+        '<xmpMM:History><rdf:Seq><rdf:li stEvt:action="saved" '
+        'stEvt:softwareAgent="Adobe Photoshop 25.0"/></rdf:Seq></xmpMM:History>'
+    )
+    photo = tmp_path / "edited.jpg"
+    photo.write_bytes(
+        eb.jpeg_with(
+            (samples / "photo.jpg").read_bytes(),
+            [eb.xmp_segment(packet), eb.segment(0xFE, hostile.encode())],
+        )
+    )
+    page = tmp_path / "edited.html"
+    document = make_report(
+        run_cli, photo, tmp_path / "edited.json", "--db", str(report_bank), "--html", str(page)
+    )
+    assert document["inspection"]["xmp"]["creator_tool"] == "Editor <b>X</b>"
+    assert document["inspection"]["still"]["comments"] == [hostile]
+    html = page.read_text("utf-8")
+    assert "What the picture's own structure and XMP say" in html
+    assert "saved by Adobe Photoshop 25.0" in html
+    assert "Editor &lt;b&gt;X&lt;/b&gt;" in html and "<b>X</b>" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quoted&quot;" in html
+    assert "<img src=x" not in html
+
+
 def test_audio_only_gets_a_report_without_frames(run_cli, media, report_bank, tmp_path):
     audio = media("tone.m4a", "-c:a", "aac", src=("-f", "lavfi", "-i", "sine=duration=2"))
     document = make_report(run_cli, audio, tmp_path / "r.json", "--db", str(report_bank))

@@ -123,6 +123,7 @@ def render_html(report: Report) -> str:
         _file_details(inspection, custody),
         _media_details(inspection),
         _capture_details(inspection["capture"]),
+        _picture_details(inspection.get("still"), inspection.get("xmp")),
         _flag_details(inspection["flags"]),
         _match_details(doc["matching"]),
         _custody_details(custody),
@@ -575,6 +576,8 @@ def _media_details(inspection: dict[str, Any]) -> str:
 def _capture_details(capture: dict[str, Any]) -> str:
     def when(t: dict[str, Any]) -> str:
         zone = f", zone {t['zone']}" if t.get("zone") else ""
+        if t.get("zone") and t.get("zone_source"):
+            zone += f" (from the {t['zone_source']})"
         assumed = " (UTC by the format's definition)" if t.get("assumed_utc") else ""
         return (
             f"{escape(human_time(t['utc']) if t.get('utc') else t['local'])}{assumed} — "
@@ -586,6 +589,16 @@ def _capture_details(capture: dict[str, Any]) -> str:
     device = capture["device"]
     rows.append(("Device", _text(" · ".join(x for x in (device["make"], device["model"]) if x))))
     rows.append(("Device software", _text(device["software"])))
+    lens = " ".join(x for x in (device.get("lens_make"), device.get("lens_model")) if x)
+    for label, value in (
+        ("Lens", lens),
+        ("Body serial number", device.get("serial_number")),
+        ("Lens serial number", device.get("lens_serial_number")),
+        ("Image unique ID", device.get("image_unique_id")),
+        ("Live Photo content ID", device.get("content_identifier")),
+    ):
+        if value:
+            rows.append((label, _mono(value)))
     loc = capture["location"]
     rows.append(
         (
@@ -601,6 +614,59 @@ def _capture_details(capture: dict[str, Any]) -> str:
         ("Written by", f"{_mono(e['value'])} ({escape(e['where'])})") for e in capture["encoders"]
     ]
     return "<h3>What the file says about its recording</h3>" + _fields(rows)
+
+
+def _picture_details(still: dict[str, Any] | None, xmp: dict[str, Any] | None) -> str:
+    """What a still's structure and any XMP packet say (nothing for a video without XMP)."""
+    rows: list[tuple[str, str]] = []
+    if still:
+        if still["width"]:
+            rows.append(
+                (
+                    "Size",
+                    f"{still['width']}x{still['height']} ({escape(str(still['size_source']))})",
+                )
+            )
+        if still["exif_where"]:
+            rows.append(("EXIF block", _text(still["exif_where"])))
+        quality = still["jpeg_quality"]
+        if quality:
+            tables = "libjpeg's standard tables" if quality["standard_tables"] else "its own tables"
+            rows.append(("JPEG compression", f"quality about {quality['estimate']}, {tables}"))
+        if still["icc_profile"]:
+            rows.append(("Colour profile", _text(still["icc_profile"])))
+        rows += [("Comment", _mono(c)) for c in still["comments"]]
+        rows += [("Text", f"{_mono(t['keyword'])}: {_mono(t['text'])}") for t in still["texts"]]
+        rows += [("IPTC " + k, _mono(v)) for k, v in still["iptc"].items()]
+        rows += [
+            (
+                "Embedded file",
+                f"{escape(e['kind'])}, {e['size']:,} bytes at byte {e['offset']:,} "
+                f"({escape(e['where'])}), SHA-256 {_mono(e['sha256'])}",
+            )
+            for e in still["embedded"]
+        ]
+    if xmp:
+        for label, key in (
+            ("XMP creator tool", "creator_tool"),
+            ("XMP document ID", "document_id"),
+            ("XMP original document ID", "original_document_id"),
+            ("XMP instance ID", "instance_id"),
+            ("XMP metadata date", "metadata_date"),
+            ("Digital source type", "digital_source_type"),
+        ):
+            if xmp.get(key):
+                rows.append((label, _mono(xmp[key])))
+        for event in xmp["history"]:
+            done = " ".join(
+                escape(x)
+                for x in (event["action"], event["software"] and f"by {event['software']}")
+                if x
+            )
+            rows.append(("XMP history", f"{done} {escape(event['when'] or '')}".strip()))
+    if not rows:
+        return ""
+    return "<h3>What the picture's own structure and XMP say</h3>" + _fields(rows)
 
 
 def _flag_details(flags: list[dict[str, Any]]) -> str:
