@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import os
 import struct
+from collections.abc import Iterator
 from typing import Any
 
 from verify.inspection.xmp import XmpFacts, xmp_facts
@@ -199,17 +200,25 @@ def facts_of(structure: StillStructure, path: str | os.PathLike[str] | bytes) ->
     )
 
 
-def _digest(path: str | os.PathLike[str] | bytes, found: Embedded) -> EmbeddedFile:
-    digest = hashlib.sha256()
+def _chunks(
+    path: str | os.PathLike[str] | bytes, offset: int = 0, size: int | None = None
+) -> Iterator[bytes]:
+    """The bytes of ``path`` from ``offset`` (``size`` of them, or to the end), a MB at a time."""
     with open(path, "rb") as handle:
-        handle.seek(found.offset)
-        left = found.size
+        handle.seek(offset)
+        left = size if size is not None else os.fstat(handle.fileno()).st_size - offset
         while left > 0:
             chunk = handle.read(min(left, 1 << 20))
             if not chunk:
-                break
-            digest.update(chunk)
+                return
+            yield chunk
             left -= len(chunk)
+
+
+def _digest(path: str | os.PathLike[str] | bytes, found: Embedded) -> EmbeddedFile:
+    digest = hashlib.sha256()
+    for chunk in _chunks(path, found.offset, found.size):
+        digest.update(chunk)
     return EmbeddedFile(found.kind, found.offset, found.size, digest.hexdigest(), found.where)
 
 
@@ -249,19 +258,12 @@ def extract_embedded(
 
 def _sha256_of(target: str) -> str:
     digest = hashlib.sha256()
-    with open(target, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
+    for chunk in _chunks(target):
+        digest.update(chunk)
     return digest.hexdigest()
 
 
 def _copy_range(path: str | os.PathLike[str] | bytes, offset: int, size: int, target: str) -> None:
-    with open(path, "rb") as source, open(target, "xb") as out:
-        source.seek(offset)
-        left = size
-        while left > 0:
-            chunk = source.read(min(left, 1 << 20))
-            if not chunk:
-                break
+    with open(target, "xb") as out:
+        for chunk in _chunks(path, offset, size):
             out.write(chunk)
-            left -= len(chunk)

@@ -184,41 +184,39 @@ def _iinf(body: bytes) -> dict[int, _Item]:
     return items
 
 
+class _Cursor:
+    """Big-endian unsigned integers read one after another; ValueError past the end."""
+
+    def __init__(self, data: bytes, at: int = 0) -> None:
+        self.data, self.at = data, at
+
+    def take(self, size: int) -> int:
+        if self.at + size > len(self.data):
+            raise ValueError("box is cut short")
+        value = int.from_bytes(self.data[self.at : self.at + size], "big") if size else 0
+        self.at += size
+        return value
+
+
 def _iloc(body: bytes) -> dict[int, tuple[int, list[tuple[int, int]]]]:
     """Item id -> (construction method, [(offset, length)])."""
     if len(body) < 8:
         return {}
     version, rest = _full(body)
-    sizes = struct.unpack_from(">H", rest)[0]
+    read = _Cursor(rest)
+    sizes = read.take(2)
     offset_size, length_size = sizes >> 12, (sizes >> 8) & 0xF
     base_size, index_size = (sizes >> 4) & 0xF, sizes & 0xF if version in (1, 2) else 0
-    at = 2
-    if version < 2:
-        count = struct.unpack_from(">H", rest, at)[0]
-        at += 2
-    else:
-        count = struct.unpack_from(">I", rest, at)[0]
-        at += 4
-
-    def number(size: int) -> int:
-        nonlocal at
-        value = int.from_bytes(rest[at : at + size], "big") if size else 0
-        if at + size > len(rest):
-            raise ValueError("iloc box is cut short")
-        at += size
-        return value
-
     out = {}
-    for _ in range(count):
-        item_id = number(4 if version == 2 else 2)
-        method = number(2) & 0xF if version in (1, 2) else 0
-        number(2)  # data reference index
-        base = number(base_size)
+    for _ in range(read.take(4 if version == 2 else 2)):
+        item_id = read.take(4 if version == 2 else 2)
+        method = read.take(2) & 0xF if version in (1, 2) else 0
+        read.take(2)  # data reference index
+        base = read.take(base_size)
         extents = []
-        for _ in range(number(2)):
-            if index_size:
-                number(index_size)
-            extents.append((base + number(offset_size), number(length_size)))
+        for _ in range(read.take(2)):
+            read.take(index_size)
+            extents.append((base + read.take(offset_size), read.take(length_size)))
         out[item_id] = (method, extents)
     return out
 
@@ -231,26 +229,13 @@ def _iprp(body: bytes) -> tuple[list[tuple[str, bytes]], dict[int, list[int]]]:
             properties = list(children(box))
         elif name == "ipma" and len(box) >= 8:
             version, flags = box[0], int.from_bytes(box[1:4], "big")
-            count = struct.unpack_from(">I", box, 4)[0]
-            at = 8
-            for _ in range(count):
-                if version < 1:
-                    item_id = struct.unpack_from(">H", box, at)[0]
-                    at += 2
-                else:
-                    item_id = struct.unpack_from(">I", box, at)[0]
-                    at += 4
-                links = box[at]
-                at += 1
-                indices = []
-                for _ in range(links):
-                    if flags & 1:
-                        indices.append(struct.unpack_from(">H", box, at)[0] & 0x7FFF)
-                        at += 2
-                    else:
-                        indices.append(box[at] & 0x7F)
-                        at += 1
-                associations[item_id] = indices
+            read = _Cursor(box, 4)
+            for _ in range(read.take(4)):
+                item_id = read.take(2 if version < 1 else 4)
+                links = read.take(1)
+                wide = flags & 1
+                mask = 0x7FFF if wide else 0x7F  # the top bit marks an essential property
+                associations[item_id] = [read.take(2 if wide else 1) & mask for _ in range(links)]
     return properties, associations
 
 
