@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 from pathlib import Path
 
@@ -53,7 +54,5 @@ def test_inspect_of_damaged_stills_fails_cleanly(path, tmp_path):
     for number, data in enumerate(_mutations(path.read_bytes(), 7)):
         target = tmp_path / f"{number}{path.suffix}"
         target.write_bytes(data)
-        try:
+        with contextlib.suppress(VerifyError):  # a clean error is fine; anything else fails
             inspect_file(target)
-        except VerifyError:
-            pass

@@ -186,7 +186,7 @@ def test_picture_structure_and_hostile_xmp_on_the_page(run_cli, samples, report_
 
     hostile = '<img src=x onerror=alert(1)> & "quoted"'
     packet = eb.xmp_packet(
-        f'xmp:CreatorTool="Editor &lt;b&gt;X&lt;/b&gt;">'
+        'xmp:CreatorTool="Editor &lt;b&gt;X&lt;/b&gt;">'
         '<xmpMM:History><rdf:Seq><rdf:li stEvt:action="saved" '
         'stEvt:softwareAgent="Adobe Photoshop 25.0"/></rdf:Seq></xmpMM:History>'
     )
