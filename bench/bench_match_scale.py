@@ -111,7 +111,7 @@ from verify import (
 # The one exception to "benches use the public API": this bench builds banks
 # of a million videos by writing the SQLite backend's own rows in bulk (the
 # public `add_video` would take hours), so it reads that backend's layout.
-from verify.bank.sqlite import FLAG_KEYFRAME, FLAG_UNIFORM, FRAME_DTYPE
+from verify.bank.records import FLAG_KEYFRAME, FLAG_UNIFORM, FRAME_DTYPE
 from verify.bank.sqlite import SqliteBank as Bank
 from verify.timestamps import format_utc
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -83,5 +84,48 @@ def media(tmp_path_factory: pytest.TempPathFactory, ffmpeg: str) -> Callable[...
             cmd = [ffmpeg, "-v", "error", "-y", *src, *out_args, str(target)]
             subprocess.run(cmd, check=True, capture_output=True)
         return target
+
+    return make
+
+
+BACKENDS = ("sqlite", "postgresql")
+_DATABASES = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server on 127.0.0.1 for the session (skips where none is installed)."""
+    from tests.pgserver import PostgresServer, find_binaries
+
+    binaries = find_binaries()
+    if binaries is None:
+        pytest.skip(
+            "no PostgreSQL server to start: install Debian's `postgresql` package "
+            "(.ci/run does when it runs as root with apt-get)"
+        )
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip("psycopg is not installed: pip install 'verify[postgres]'")
+    server = PostgresServer(binaries).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def bank_location(request, tmp_path) -> Callable[[str], str]:
+    """``make(name)``: a fresh, empty bank location of the backend the test is run for.
+
+    The test takes a ``backend`` argument: ``pytest.mark.parametrize("backend", BACKENDS)``.
+    """
+    backend = request.getfixturevalue("backend")
+
+    def make(name: str = "bank") -> str:
+        if backend == "sqlite":
+            return str(tmp_path / f"{name}.sqlite")
+        server = request.getfixturevalue("postgres_server")
+        return server.create_database(f"{name}_{next(_DATABASES)}")
 
     return make

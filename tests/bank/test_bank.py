@@ -13,12 +13,8 @@ import numpy as np
 import pytest
 
 from tests.conftest import run_ffmpeg, sha256_of, validate
-from verify.bank.sqlite import (
-    FLAG_NO_UPPER,
-    FLAG_UNIFORM,
-    FRAME_DTYPE_2,
-    SCHEMA_VERSION,
-)
+from verify.bank.records import FLAG_NO_UPPER, FLAG_UNIFORM, FRAME_DTYPE_2
+from verify.bank.sqlite import SCHEMA_VERSION
 from verify.bank.sqlite import SqliteBank as Bank
 from verify.bank.store import slice_keys
 from verify.config import MATCH
@@ -355,11 +351,15 @@ def test_bank_from_newer_version(run_cli, samples, bank_copy):
 
 def _downgrade(bank: Path, version: int) -> set[tuple[int, int]]:
     """Make a bank look like schema ``version`` (1: no centre 70 % postings; 1 and 2: frames
-    stored without the upper 75 % hash); return its full postings."""
+    stored without the upper 75 % hash; 1 to 3: no added_by); return its full postings."""
     with Bank(bank) as opened:
         frames = {v.id: opened.frame_rows(v.id) for v in opened.videos()}
     with sqlite3.connect(bank) as db:
         full = set(db.execute("SELECT key, video_id FROM postings"))
+        db.execute("ALTER TABLE videos DROP COLUMN added_by")
+        if version == 3:
+            db.execute("PRAGMA user_version = 3")
+            return full
         for video_id, rows in frames.items():
             old = np.zeros(rows.size, FRAME_DTYPE_2)
             for name in FRAME_DTYPE_2.names:
@@ -405,6 +405,19 @@ def test_schema_2_frames_are_kept_without_the_upper_hash(run_cli, samples, bank_
             for name in FRAME_DTYPE_2.names:
                 if name != "flags":
                     assert np.array_equal(after[name], rows[name])
+
+
+def test_schema_3_bank_learns_who_adds(run_cli, samples, bank_copy, tmp_path):
+    _downgrade(bank_copy, 3)
+    listed = run_cli("index", "list", "--json", "--db", str(bank_copy))
+    assert listed.exit_code == 0, listed.stderr
+    assert {v["added_by"] for v in json.loads(listed.stdout)["videos"]} == {None}
+    clip = tmp_path / "copy.mp4"
+    clip.write_bytes((samples / "telegram_reencode.mp4").read_bytes())
+    added = run_cli("index", "add", "--json", "--db", str(bank_copy), str(clip))
+    assert json.loads(added.stdout)["video"]["added_by"]
+    with sqlite3.connect(bank_copy) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def test_read_only_schema_1_bank_is_left_unchanged(run_cli, samples, bank_copy):

@@ -9,20 +9,39 @@ from __future__ import annotations
 import os
 
 from verify.bank.sqlite import SqliteBank
-from verify.bank.store import AddResult, BankStore, KnownVideo, default_bank_path
+from verify.bank.store import (
+    AddResult,
+    BankStore,
+    KnownVideo,
+    default_bank_path,
+    is_url,
+    masked_url,
+)
 
 
 def open_bank(
-    path: str | os.PathLike[str] | None = None, *, create: bool = True, readonly: bool = False
+    location: str | os.PathLike[str] | None = None, *, create: bool = True, readonly: bool = False
 ) -> BankStore:
-    """Open the bank at ``path`` (default `default_bank_path`); `BankError` if it is unusable.
+    """Open the bank at ``location`` (default `default_bank_path`); `BankError` if unusable.
 
-    ``create``: make a new bank if there is none; ``readonly``: never write
-    (an older bank is still upgraded once, if its file is writable).
+    ``location`` is an SQLite file or a ``postgresql://`` URL (a team bank on
+    a server). ``create``: make a new bank if there is none; ``readonly``:
+    never write (an older bank is still upgraded once, if it is writable).
     """
-    return SqliteBank(
-        default_bank_path() if path is None else path, create=create, readonly=readonly
-    )
+    where = default_bank_path() if location is None else location
+    if is_url(where):
+        from verify.bank.postgres import PostgresBank
+
+        return PostgresBank(str(where), create=create, readonly=readonly)
+    return SqliteBank(where, create=create, readonly=readonly)
 
 
-__all__ = ["AddResult", "BankStore", "KnownVideo", "SqliteBank", "default_bank_path", "open_bank"]
+def bank_label(location: str | os.PathLike[str]) -> str:
+    """How a bank is named to people and in files: a path, or a URL without its password."""
+    return masked_url(location) if is_url(location) else os.fspath(location)
+
+
+__all__ = [
+    "AddResult", "BankStore", "KnownVideo", "SqliteBank", "bank_label", "default_bank_path",
+    "is_url", "open_bank",
+]  # fmt: skip

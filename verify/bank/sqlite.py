@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import getpass
 import json
-import math
 import os
-import re
 import sqlite3
 import stat
 import time
@@ -26,56 +25,25 @@ from typing import Any
 
 import numpy as np
 
+from verify.bank.records import (
+    COLUMNS,
+    FLAG_NO_UPPER,
+    FRAME_DTYPE,
+    FRAME_DTYPE_2,
+    known_video,
+    pack_frames,
+    unpack_frames,
+)
 from verify.bank.store import AddResult, KnownVideo, slice_keys
 from verify.errors import BankError
 from verify.hashing.fingerprint import VideoFingerprint
-from verify.hashing.forms import STORED_FORMS, Form, FrameTable
+from verify.hashing.forms import Form, FrameTable
 from verify.timestamps import format_utc
 
-SCHEMA_VERSION = 3  # of the SQLite file
+SCHEMA_VERSION = 4  # of the SQLite file
 APPLICATION_ID = 0x76657269  # "veri": marks the SQLite file as a verify bank
 # Seconds a writer waits for another process's transaction to finish.
 BUSY_TIMEOUT_S = 60.0
-
-# Frames are stored as packed rows: time, every stored hash form, flags.
-FRAME_DTYPE = np.dtype(
-    [("time", "<f8")] + [(form.value, "<u8") for form in STORED_FORMS] + [("flags", "u1")]
-)
-# Rows of schemas 1 and 2, before the upper 75 % hash.
-FRAME_DTYPE_2 = np.dtype([field for field in FRAME_DTYPE.descr if field[0] != "upper"])
-# FLAG_NO_UPPER: a frame stored before schema 3, without its upper 75 % hash.
-FLAG_UNIFORM, FLAG_KEYFRAME, FLAG_NO_UPPER = 1, 2, 4
-
-
-def pack_frames(table: FrameTable) -> bytes:
-    """A frame table as the bank stores it (`FRAME_DTYPE` rows)."""
-    rows = np.zeros(table.size, FRAME_DTYPE)
-    rows["time"] = table.time
-    for form in STORED_FORMS:
-        rows[form.value] = table.forms[form]
-    rows["flags"] = np.where(table.usable, 0, FLAG_UNIFORM) | np.where(
-        table.keyframe, FLAG_KEYFRAME, 0
-    )
-    return rows.tobytes()
-
-
-def unpack_frames(rows: np.ndarray) -> FrameTable:
-    """Stored rows (of this schema or an older one) as a frame table.
-
-    Frames stored before schema 3 lack the upper 75 % hash (`FLAG_NO_UPPER`):
-    their table has no `Form.UPPER`, and matching does without it.
-    """
-    flags = rows["flags"]
-    forms = {
-        f: rows[f.value].astype(np.uint64) for f in STORED_FORMS if f.value in rows.dtype.names
-    }
-    if rows.size and flags[0] & FLAG_NO_UPPER:
-        forms.pop(Form.UPPER, None)
-    return FrameTable(
-        rows["time"].astype(np.float64), forms, (flags & FLAG_UNIFORM) == 0,
-        (flags & FLAG_KEYFRAME) != 0,
-    )  # fmt: skip
-
 
 _SCHEMA = """
 CREATE TABLE videos (
@@ -93,7 +61,8 @@ CREATE TABLE videos (
     url TEXT,
     summary TEXT NOT NULL,
     frame_count INTEGER NOT NULL,
-    frames BLOB NOT NULL
+    frames BLOB NOT NULL,
+    added_by TEXT
 );
 CREATE TABLE postings (
     key INTEGER NOT NULL,
@@ -136,63 +105,25 @@ def _add_upper_field(db: sqlite3.Connection) -> None:
         db.execute("UPDATE videos SET frames = ? WHERE id = ?", (rows.tobytes(), video_id))
 
 
+def _add_added_by(db: sqlite3.Connection) -> None:
+    """Schema 3 -> 4: a column for who added each video (unknown for those already there)."""
+    db.execute("ALTER TABLE videos ADD COLUMN added_by TEXT")
+
+
 # Migrations: MIGRATIONS[n] upgrades a bank from schema n to n + 1, inside
 # the caller's write transaction.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _post_centre70,
     2: _add_upper_field,
+    3: _add_added_by,
 }
-
-_COLUMNS = ("id, sha256, path, size, duration, width, height, sampling, added_at, source, "
-            "posted_at, url, summary, frame_count")  # fmt: skip
-
 
 # Columns this version reads from each table (a file without them is not a bank).
-_TABLE_COLUMNS = {
-    "videos": {name.strip() for name in _COLUMNS.split(",")} | {"frames"},
+_TABLECOLUMNS = {
+    # added_by arrived with schema 4, and an older bank gets it when it is upgraded.
+    "videos": {name.strip() for name in COLUMNS.split(",")} - {"added_by"} | {"frames"},
     "postings": {"key", "video_id"},
 }
-_UTC_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$")
-_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
-
-
-def _known_video(row: tuple) -> KnownVideo:
-    """Check a ``videos`` row field by field (a damaged bank must not pass for data)."""
-    (video_id, sha256, path, size, duration, width, height, sampling, added_at, source,
-     posted_at, url, summary, frame_count) = row  # fmt: skip
-    if not isinstance(sha256, str) or not _SHA256_RE.match(sha256):
-        raise ValueError("its SHA-256 is not 64 hex digits")
-    if not isinstance(path, str):
-        raise ValueError("its path is not text")
-    for name, value in (("size", size), ("frame count", frame_count)):
-        if not isinstance(value, int) or value < 0:
-            raise ValueError(f"its {name} is not a count")
-    for name, value in (("width", width), ("height", height)):
-        if value is not None and (not isinstance(value, int) or value < 0):
-            raise ValueError(f"its {name} is not a count")
-    if duration is not None and (
-        not isinstance(duration, (int, float)) or not math.isfinite(duration) or duration < 0
-    ):
-        raise ValueError("its duration is not a number of seconds")
-    if not isinstance(added_at, str) or not _UTC_RE.match(added_at):
-        raise ValueError(f"the time it was added, {added_at!r}, is not a UTC time")
-    if posted_at is not None and (not isinstance(posted_at, str) or not _UTC_RE.match(posted_at)):
-        raise ValueError(f"its posting time, {posted_at!r}, is not a UTC time")
-    for name, value in (("sampling", sampling), ("source", source), ("URL", url)):
-        if value is not None and not isinstance(value, str):
-            raise ValueError(f"its {name} is not text")
-    if not isinstance(sampling, str):
-        raise ValueError("its sampling is missing")
-    try:
-        parsed = json.loads(summary) if isinstance(summary, str) else None
-    except (json.JSONDecodeError, RecursionError):
-        parsed = None
-    if not isinstance(parsed, dict):
-        raise ValueError("its metadata summary is not a JSON object")
-    return KnownVideo(
-        video_id, sha256, path, size, duration, width, height, sampling, added_at, source,
-        posted_at, url, parsed, frame_count,
-    )  # fmt: skip
 
 
 def _decode_text(raw: bytes) -> str:
@@ -307,7 +238,7 @@ class SqliteBank:
 
     def _check_tables(self, db: sqlite3.Connection) -> None:
         """The bank's two tables must be there with the columns this version reads."""
-        for table, wanted in _TABLE_COLUMNS.items():
+        for table, wanted in _TABLECOLUMNS.items():
             found = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
             if not wanted <= found:
                 raise BankError(
@@ -477,7 +408,7 @@ class SqliteBank:
     def _video(self, row: tuple) -> KnownVideo:
         """A `KnownVideo` from its row; `BankError` naming the video if the row is damaged."""
         try:
-            return _known_video(row)
+            return known_video(row)
         except (TypeError, ValueError) as exc:
             raise self._damaged_row(row[1], row[2], str(exc)) from None
 
@@ -513,8 +444,10 @@ class SqliteBank:
         text = [bytes(v or b"").decode("utf-8", "backslashreplace") for v in (sha256, path)]
         return int(video_id), text[0], text[1]
 
-    def videos(self) -> list[KnownVideo]:
-        return [self._video(r) for r in self._query(f"SELECT {_COLUMNS} FROM videos ORDER BY id")]
+    def videos(self, *, source: str | None = None, added_by: str | None = None) -> list[KnownVideo]:
+        where, params = _filters(source, added_by)
+        rows = self._query(f"SELECT {COLUMNS} FROM videos{where} ORDER BY id", params)
+        return [self._video(r) for r in rows]
 
     @property
     def location(self) -> str:
@@ -538,7 +471,7 @@ class SqliteBank:
         return frames
 
     def video_by_id(self, video_id: int) -> KnownVideo:
-        rows = self._query(f"SELECT {_COLUMNS} FROM videos WHERE id = ?", (video_id,))
+        rows = self._query(f"SELECT {COLUMNS} FROM videos WHERE id = ?", (video_id,))
         if not rows:
             raise BankError(f"no video with id {video_id} in the bank", self.path)
         return self._video(rows[0])
@@ -607,19 +540,20 @@ class SqliteBank:
         added_at = format_utc(dt.datetime.now(dt.timezone.utc))
         with self._write() as db:
             existing = db.execute(
-                f"SELECT {_COLUMNS} FROM videos WHERE sha256 = ?", (fingerprint.sha256,)
+                f"SELECT {COLUMNS} FROM videos WHERE sha256 = ?", (fingerprint.sha256,)
             ).fetchone()
             if existing:
                 return AddResult(self._video(existing), added=False)
             cursor = db.execute(
                 "INSERT INTO videos (sha256, path, size, duration, width, height, sampling, "
-                "added_at, source, posted_at, url, summary, frame_count, frames) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "added_at, source, posted_at, url, summary, frame_count, frames, added_by) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     fingerprint.sha256, path or fingerprint.path, fingerprint.size,
                     fingerprint.duration, fingerprint.width, fingerprint.height,
                     fingerprint.sampling, added_at, source, posted_at, url,
                     json.dumps(summary or {}, ensure_ascii=False), len(fingerprint.frames), blob,
+                    login_name(),
                 ),
             )  # fmt: skip
             video_id = cursor.lastrowid
@@ -650,6 +584,24 @@ class SqliteBank:
                 )
             db.execute("DELETE FROM videos WHERE id = ?", (video_id,))
         return sha256, path
+
+
+def _filters(source: str | None, added_by: str | None, mark: str = "?") -> tuple[str, list[str]]:
+    """A WHERE clause (with its parameters) keeping one source and/or one adder."""
+    clauses, params = [], []
+    for column, value in (("source", source), ("added_by", added_by)):
+        if value is not None:
+            clauses.append(f"{column} = {mark}")
+            params.append(value)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def login_name() -> str | None:
+    """Who is adding: the operating system's name for this user, if it has one."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
 
 
 def _run_script(db: sqlite3.Connection, script: str) -> None:

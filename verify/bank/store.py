@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 from verify.hashing.fingerprint import VideoFingerprint
 from verify.hashing.forms import FrameTable
 
-BANK_DOCUMENT_VERSION = "1.0"  # of the JSON that `verify index` prints
+BANK_DOCUMENT_VERSION = "1.1"  # of the JSON that `verify index` prints; 1.1 added added_by
 SLICES = 4  # a 64-bit hash is looked up as 4 slices of 16 bits
 
 
@@ -37,11 +39,31 @@ def slice_keys(hashes: Iterable[int]) -> set[int]:
     return keys
 
 
-def default_bank_path() -> Path:
-    """``VERIFY_DB``, else the per-user data folder (XDG on Linux)."""
+_URL_RE = re.compile(r"^postgres(?:ql)?://", re.IGNORECASE)
+
+
+def is_url(location: object) -> bool:
+    """Whether ``location`` names a PostgreSQL bank (``postgresql://...``) rather than a file."""
+    return isinstance(location, str) and bool(_URL_RE.match(location))
+
+
+def masked_url(url: str) -> str:
+    """``url`` with any password replaced by ``***`` (what people and files may see)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    user = f"{parts.username or ''}:***@"
+    return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))
+
+
+def default_bank_path() -> Path | str:
+    """``VERIFY_DB`` (a file or a ``postgresql://`` URL), else the per-user data folder."""
     override = os.environ.get("VERIFY_DB")
     if override:
-        return Path(override)
+        return override if is_url(override) else Path(override)
     if sys.platform == "win32":
         base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
     elif sys.platform == "darwin":
@@ -69,6 +91,7 @@ class KnownVideo:
     url: str | None
     summary: dict[str, Any]
     frame_count: int
+    added_by: str | None = None  # the database user (PostgreSQL) or login name (SQLite)
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -119,7 +142,9 @@ class BankStore(Protocol):
         """A video by SHA-256 (or a unique prefix of at least 8 hex digits) or stored path."""
         ...
 
-    def videos(self) -> list[KnownVideo]: ...
+    def videos(self, *, source: str | None = None, added_by: str | None = None) -> list[KnownVideo]:
+        """Every video, or those with this ``source`` and/or added by this user."""
+        ...
 
     def video_count(self) -> int: ...
 

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from verify.bank import open_bank
+from verify.bank import bank_label, is_url, open_bank
 from verify.batch.clustering import Group, Item, find_groups
 from verify.batch.jsonl import Appender, Line, read_lines, rewrite
 from verify.batch.pool import resolve_workers, run_in_workers
@@ -331,7 +331,7 @@ def _header(plan: BatchPlan, bank: str | None) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "kind": "run",
         "folder": display_path(plan.folder),
-        "bank": display_path(bank) if bank else None,
+        "bank": _bank_name(bank) if bank else None,
         "sampling": SAMPLING,
         "verify": __version__,
         **tools,
@@ -342,7 +342,14 @@ def _header(plan: BatchPlan, bank: str | None) -> dict[str, Any]:
 def _same_place(a: str | None, b: str | None) -> bool:
     if a is None or b is None:
         return a is b
+    if is_url(a) or is_url(b):
+        return bank_label(a) == bank_label(b)
     return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _bank_name(bank: str) -> str:
+    """The bank as batch outputs record it: never with a password."""
+    return bank_label(bank) if is_url(bank) else display_path(bank)
 
 
 @dataclasses.dataclass
@@ -459,13 +466,14 @@ def run_batch(
             folder,
         )
     out = Path(out) if out is not None else default_output(plan.folder)
-    bank_path = os.path.abspath(bank) if bank is not None else None
+    bank_path = bank if bank is None or is_url(bank) else os.path.abspath(bank)
     # Everything that can be refused is checked before anything is written:
     # no output may be an input, the bank, another output, or inside the folder.
     bank_name = "the bank (--db)"
+    bank_file = None if bank_path is None or is_url(bank_path) else bank_path
     check_outputs(
-        {"--out": out, "--csv": csv_path, **({bank_name: bank_path} if add_to_bank else {})},
-        inputs={} if add_to_bank else {bank_name: bank_path},
+        {"--out": out, "--csv": csv_path, **({bank_name: bank_file} if add_to_bank else {})},
+        inputs={} if add_to_bank else {bank_name: bank_file},
         folders={f"the folder {display_path(plan.folder)}": plan.folder},
     )
     previous = _read_previous(out, plan, bank_path)
@@ -520,7 +528,7 @@ def run_batch(
         bank_summary = None
         if bank_path is not None:
             matched = sum(1 for row in rows if row.bank_matches)
-            bank_summary = {"path": display_path(bank_path), "matched": matched}
+            bank_summary = {"path": _bank_name(bank_path), "matched": matched}
             bank_summary.update(
                 _add_to_bank(bank_path, rows, plan.folder, hash_config)
                 if add_to_bank

@@ -38,19 +38,20 @@ def db_option(func: Any) -> Any:
         "--db",
         "db_path",
         type=click.Path(path_type=str),
-        help="The bank file (default: $VERIFY_DB, else a per-user data folder).",
+        help="The bank: a file, or a postgresql://user@host:port/dbname URL for a team bank "
+        "(default: $VERIFY_DB, else a file in a per-user data folder).",
     )(func)
 
 
 def bank_from_option(db_path: str | None, *, readonly: bool = False) -> BankStore:
     """Open the bank named on the command line, or the default one."""
-    from verify.bank import default_bank_path, open_bank
+    from verify.bank import default_bank_path, is_url, open_bank
 
     if db_path:
-        return open_bank(Path(db_path), readonly=readonly)
+        return open_bank(db_path if is_url(db_path) else Path(db_path), readonly=readonly)
     path = default_bank_path()
-    if not readonly:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    if not readonly and not is_url(path):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
     return open_bank(path, readonly=readonly)
 
 
@@ -87,14 +88,15 @@ def index_add(
 
     Adding bytes already in the bank (same SHA-256) changes nothing.
     """
-    from verify.bank import default_bank_path
+    from verify.bank import default_bank_path, is_url
     from verify.bank.indexing import index_file
 
     files = tuple(find_media(paths))
     if not files:
         raise click.UsageError("no video files found in the given folders")
+    location = db_path or default_bank_path()
     check_distinct(
-        {"--db": db_path or default_bank_path()},
+        {} if is_url(location) else {"--db": location},
         inputs={display_path(f): f for f in files},
         folders={f"the folder {display_path(p)}": p for p in paths if os.path.isdir(p)},
     )
@@ -112,13 +114,21 @@ def index_add(
 
 @index_group.command("list", epilog=EXIT_CODES_HELP)
 @db_option
+@click.option("--source", help="Only videos added with this --source.")
+@click.option(
+    "--added-by", "added_by", metavar="USER",
+    help="Only videos this user added (the database user of a PostgreSQL bank, the login name "
+    "for a file).",
+)  # fmt: skip
 @json_option
-def index_list(db_path: str | None, as_json: bool) -> None:
+def index_list(
+    db_path: str | None, source: str | None, added_by: str | None, as_json: bool
+) -> None:
     """List the videos in the bank."""
     from verify.bank.store import BANK_DOCUMENT_VERSION
 
     with bank_from_option(db_path, readonly=True) as bank:
-        videos = bank.videos()
+        videos = bank.videos(source=source, added_by=added_by)
         path = bank.location
     if as_json:
         emit_json(

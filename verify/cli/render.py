@@ -261,13 +261,16 @@ def render_added(result: AddResult) -> str:
 
 def render_video_list(videos: list[KnownVideo]) -> str:
     if not videos:
-        return "the bank is empty"
-    lines = [f"{'sha256':<14}{'duration':>9}{'frames':>8}  {'added':<21}{'source':<18}path"]
+        return "no videos"
+    lines = [
+        f"{'sha256':<14}{'duration':>9}{'frames':>8}  {'added':<21}{'by':<12}{'source':<18}path"
+    ]
     for v in videos:
         duration = f"{v.duration:.1f}s" if v.duration else "-"
         source = _one_line(v.source or "-", 16)
+        adder = _one_line(v.added_by or "-", 10)
         lines.append(f"{v.sha256[:12]:<14}{duration:>9}{v.frame_count:>8}  ")
-        lines[-1] += f"{v.added_at:<21}{source:<18}{v.path}"
+        lines[-1] += f"{v.added_at:<21}{adder:<12}{source:<18}{_shown(v.path)}"
     return "\n".join(lines)
 
 
@@ -283,7 +286,7 @@ def render_video(video: KnownVideo) -> str:
         ("duration", f"{video.duration:.3f} s" if video.duration else "-"),
         ("picture", f"{video.width}x{video.height}"),
         ("frames", f"{video.frame_count} ({video.sampling})"),
-        ("added", video.added_at),
+        ("added", f"{video.added_at} by {video.added_by}" if video.added_by else video.added_at),
         ("source", video.source or "-"),
         ("posted", video.posted_at or "-"),
         ("url", video.url or "-"),

@@ -12,7 +12,7 @@ from verify.version import __version__
 
 # Distributions whose versions change what `verify` computes or reads.
 LIBRARIES = ("click", "ffmpeg-python", "exifread", "imagehash", "opencv-python-headless",
-             "numpy", "pillow")  # fmt: skip
+             "numpy", "pillow", "psycopg")  # fmt: skip
 
 
 def library_versions() -> dict[str, str | None]:

@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
-from verify.bank import BankStore, open_bank
+from verify.bank import BankStore, is_url, open_bank
 from verify.errors import InputError, OutputError, ToolMissing, UnreadableMedia, display_path
 from verify.hashing.fingerprint import fingerprint_video
 from verify.hashing.keyframes import THUMB_WIDTH, contact_sheet
@@ -132,14 +132,17 @@ def check_outputs(path: str | os.PathLike[str], options: ReportOptions) -> None:
     check_readable_file(path)
     check_output_paths(
         {"-o/--out": options.out, "contact sheet": options.sheet_path, "--html": options.html},
-        inputs={"the input file": os.fsdecode(path), "the bank": options.db},
+        inputs={
+            "the input file": os.fsdecode(path),
+            **({"the bank": options.db} if options.db and not is_url(options.db) else {}),
+        },
     )
 
 
 def build_report(path: str | os.PathLike[str], options: ReportOptions) -> Report:
     """Examine one file (and match it against ``options.db``) and record every step."""
     events: list[Event] = []
-    bank = open_bank(Path(options.db), readonly=True) if options.db else None
+    bank = open_bank(options.db, readonly=True) if options.db else None
     try:
         return _build(path, options, bank, events)
     finally:
@@ -243,7 +246,7 @@ def _matching(
 ) -> Matching:
     if bank is None:
         return Matching(reason="no bank of known videos was given (--db)")
-    where = display_path(os.path.abspath(bank.location))
+    where = bank.location if is_url(bank.location) else display_path(os.path.abspath(bank.location))
     videos = bank.video_count()
     if inspection.media_kind != "video":
         return Matching(where, videos, reason="only videos are compared with the bank")

@@ -15,7 +15,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from verify.bank import KnownVideo
+from verify.bank import KnownVideo, bank_label
 from verify.config import INSPECT, MATCH
 from verify.hashing.fingerprint import VideoFingerprint
 from verify.inspection.inspect import Inspection
@@ -88,6 +88,11 @@ class ReportOptions:
     timeout: float = INSPECT.probe_timeout_s
 
     @property
+    def shown_db(self) -> str | None:
+        """The bank as the report records it: a server's URL never with its password."""
+        return bank_label(self.db) if self.db else None
+
+    @property
     def sheet_path(self) -> Path:
         """The contact sheet beside the JSON: ``report.json`` -> ``report.sheet.jpg``."""
         out = Path(self.out)
@@ -99,7 +104,7 @@ class ReportOptions:
         if self.html:
             argv += ["--html", self.html]
         if self.db:
-            argv += ["--db", self.db]
+            argv += ["--db", self.shown_db]
         argv += ["--sample", self.sampling, "--timeout", f"{self.timeout:g}"]
         argv += ["--", file] if file.startswith("-") else [file]
         return shlex.join(argv)
@@ -109,7 +114,7 @@ class ReportOptions:
             "file": file,
             "out": self.out,
             "html": self.html,
-            "db": self.db,
+            "db": self.shown_db,
             "sample": self.sampling,
             "match_sample": self.match_sampling,
             "timeout": self.timeout,

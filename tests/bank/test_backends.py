@@ -1,0 +1,138 @@
+"""One suite, both banks: SQLite and a real PostgreSQL server answer the same way.
+
+Every test here runs twice, once per backend (`tests.conftest.BACKENDS`); the
+PostgreSQL runs start a server on 127.0.0.1 for the session.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BACKENDS, validate
+
+pytestmark = pytest.mark.parametrize("backend", BACKENDS)
+
+
+def _json(result) -> dict:
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def _comparable(match_document: dict) -> list[tuple]:
+    """What a match says, without where the bank lives."""
+    return [
+        (
+            Path(m["path"]).name, m["sha256"], round(m["score"], 6), m["mirrored"],
+            [(s["query_start"], s["query_end"], s["ref_start"], s["ref_end"])
+             for s in m["segments"]],
+        )
+        for m in match_document["matches"]
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def matches_by_backend() -> dict[str, list]:
+    return {}
+
+
+def test_index_and_match_give_the_same_answers(
+    backend, bank_location, run_cli, samples, matches_by_backend
+):
+    bank = bank_location("known")
+    added = _json(run_cli("index", "add", "--json", "--db", bank, "--source", "archive",
+                          str(samples / "original.mov")))  # fmt: skip
+    validate(added, "index")
+    assert added["added"] is True and added["video"]["added_by"]
+    again = _json(run_cli("index", "add", "--json", "--db", bank, str(samples / "original.mov")))
+    assert again["added"] is False
+    match = _json(run_cli("match", "--json", "--db", bank, str(samples / "telegram_reencode.mp4")))
+    validate(match, "match")
+    assert [Path(m["path"]).name for m in match["matches"]] == ["original.mov"]
+    matches_by_backend[backend] = _comparable(match)
+    if len(matches_by_backend) == len(BACKENDS):
+        first, second = matches_by_backend.values()
+        assert first == second
+
+
+def test_list_filters_show_stats_and_remove(backend, bank_location, run_cli, samples, tmp_path):
+    bank = bank_location("listing")
+    run_cli("index", "add", "--db", bank, "--source", "archive", str(samples / "original.mov"))
+    run_cli(
+        "index", "add", "--db", bank, "--source", "channel", str(samples / "vertical_rotated.mp4")
+    )
+    everything = _json(run_cli("index", "list", "--json", "--db", bank))
+    validate(everything, "index")
+    assert len(everything["videos"]) == 2
+    archive = _json(run_cli("index", "list", "--json", "--db", bank, "--source", "archive"))
+    assert [Path(v["path"]).name for v in archive["videos"]] == ["original.mov"]
+    adder = everything["videos"][0]["added_by"]
+    mine = _json(run_cli("index", "list", "--json", "--db", bank, "--added-by", adder))
+    assert len(mine["videos"]) == 2
+    nobody = _json(run_cli("index", "list", "--json", "--db", bank, "--added-by", "nobody-else"))
+    assert nobody["videos"] == []
+    sha = everything["videos"][0]["sha256"]
+    shown = _json(run_cli("index", "show", "--json", "--db", bank, sha[:10]))
+    validate(shown, "index")
+    stats = _json(run_cli("index", "stats", "--json", "--db", bank))
+    validate(stats, "index")
+    assert stats["videos"] == 2 and stats["postings"] > 0
+    removed = run_cli("index", "remove", "--db", bank, sha)
+    assert removed.exit_code == 0, removed.stderr
+    after = _json(run_cli("index", "stats", "--json", "--db", bank))
+    assert after["videos"] == 1 and 0 < after["postings"] < stats["postings"]
+
+
+def test_two_writers_adding_the_same_file_leave_one_row(backend, bank_location, samples, tmp_path):
+    bank = bank_location("race")
+    # Create the bank first, so both writers race on the video, not the schema.
+    subprocess.run(
+        [sys.executable, "-m", "verify.cli", "index", "list", "--db", bank],
+        capture_output=True, check=False,
+    )  # fmt: skip
+    command = [sys.executable, "-m", "verify.cli", "index", "add", "--json", "--db", bank,
+               str(samples / "original.mov")]  # fmt: skip
+    writers = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+               for _ in range(3)]  # fmt: skip
+    outcomes = []
+    for writer in writers:
+        out, err = writer.communicate(timeout=120)
+        assert writer.returncode == 0, err.decode()
+        outcomes.append(json.loads(out)["added"])
+    assert sorted(outcomes) == [False, False, True]
+    listing = subprocess.run(
+        [sys.executable, "-m", "verify.cli", "index", "list", "--json", "--db", bank],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert len(json.loads(listing.stdout)["videos"]) == 1
+
+
+def test_report_and_batch_against_the_bank(backend, bank_location, run_cli, samples, tmp_path):
+    bank = bank_location("team")
+    run_cli("index", "add", "--db", bank, str(samples / "original.mov"))
+    report = tmp_path / "report.json"
+    made = run_cli("report", str(samples / "telegram_reencode.mp4"), "-o", str(report),
+                   "--db", bank)  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    document = json.loads(report.read_text())
+    assert [Path(m["path"]).name for m in document["matching"]["matches"]] == ["original.mov"]
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    (folder / "copy.mp4").write_bytes((samples / "telegram_reencode.mp4").read_bytes())
+    out = tmp_path / "batch.jsonl"
+    ran = run_cli("batch", str(folder), "--db", bank, "--add-to-bank", "--out", str(out),
+                  "--workers", "1")  # fmt: skip
+    assert ran.exit_code == 0, ran.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    (row,) = [r for r in rows if r["kind"] == "file"]
+    assert [Path(m["path"]).name for m in row["bank_matches"]] == ["original.mov"]
+    listing = _json(run_cli("index", "list", "--json", "--db", bank))
+    assert len(listing["videos"]) == 2
+    text = report.read_text() + out.read_text()
+    if backend == "postgresql":
+        assert "s3cret-pass" not in text
+        assert "***" in text or "analyst@" in text

@@ -1,0 +1,101 @@
+"""What only a server bank can get wrong: reaching it, its password, someone else's database."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.pgserver import PASSWORD
+from verify.errors import ExitCode
+
+
+@pytest.fixture
+def server(postgres_server):
+    return postgres_server
+
+
+def _one_line(result) -> str:
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def test_server_that_is_down(run_cli, server):
+    url = server.url("nothing").replace(f":{server.port}/", ":1/")
+    result = run_cli("index", "list", "--db", url)
+    assert result.exit_code == ExitCode.BANK
+    line = _one_line(result)
+    assert "cannot reach the PostgreSQL server" in line
+    assert PASSWORD not in line and "***" in line
+
+
+def test_wrong_password_is_refused_and_never_shown(run_cli, server):
+    url = server.create_database("guarded").replace(PASSWORD, "wrong-guess")
+    result = run_cli("index", "list", "--db", url)
+    assert result.exit_code == ExitCode.BANK
+    line = _one_line(result)
+    assert "refused the password" in line
+    assert "wrong-guess" not in line
+
+
+def test_password_from_the_environment(run_cli, server, samples, monkeypatch):
+    url = server.create_database("envpass")
+    plain = server.url(url.rsplit("/", 1)[1], password=None)
+    monkeypatch.setenv("PGPASSWORD", PASSWORD)
+    result = run_cli("index", "add", "--json", "--db", plain, str(samples / "original.mov"))
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["video"]["added_by"] == "analyst"
+
+
+def test_database_of_another_application_is_left_alone(run_cli, server):
+    url = server.create_database("payroll")
+    name = url.rsplit("/", 1)[1]
+    server.admin("CREATE TABLE salaries (who text, amount int)", database=name)
+    result = run_cli("index", "list", "--db", url)
+    assert result.exit_code == ExitCode.BANK
+    assert "not a verify bank" in _one_line(result)
+    tables = server.admin("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", name)
+    assert tables.strip() == "1"
+
+
+def test_bank_from_a_newer_version(run_cli, server, samples):
+    url = server.create_database("future")
+    assert run_cli("index", "add", "--db", url, str(samples / "original.mov")).exit_code == 0
+    name = url.rsplit("/", 1)[1]
+    server.admin("UPDATE verify_bank SET value = '99' WHERE key = 'schema'", database=name)
+    result = run_cli("match", "--db", url, str(samples / "telegram_reencode.mp4"))
+    assert result.exit_code == ExitCode.BANK
+    assert "newer than this verify understands" in _one_line(result)
+
+
+def test_read_only_commands_create_nothing(run_cli, server):
+    url = server.create_database("untouched")
+    result = run_cli("index", "list", "--db", url)
+    assert result.exit_code == ExitCode.BANK
+    assert "no bank here yet" in _one_line(result)
+    name = url.rsplit("/", 1)[1]
+    tables = server.admin("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", name)
+    assert tables.strip() == "0"
+
+
+def test_bank_in_the_environment(run_cli, server, samples, monkeypatch):
+    url = server.create_database("fromenv")
+    monkeypatch.setenv("VERIFY_DB", url)
+    added = run_cli("index", "add", "--json", str(samples / "original.mov"))
+    assert added.exit_code == 0, added.stderr
+    listed = json.loads(run_cli("index", "list", "--json").stdout)
+    assert listed["bank"].endswith(url.rsplit("/", 1)[1]) and PASSWORD not in listed["bank"]
+    assert len(listed["videos"]) == 1
+
+
+def test_doctor_masks_the_bank_password(run_cli, server, monkeypatch):
+    from tests.conftest import validate
+
+    monkeypatch.setenv("VERIFY_DB", server.url("anything"))
+    result = run_cli("doctor", "--json")
+    document = json.loads(result.stdout)
+    validate(document, "doctor")
+    assert document["bank"] == server.url("anything").replace(PASSWORD, "***")
+    assert PASSWORD not in result.stdout + result.stderr

@@ -1,0 +1,372 @@
+"""A team bank on a PostgreSQL server: the same videos, frames and postings as SQLite's.
+
+``--db postgresql://user@host:5432/dbname`` (or ``VERIFY_DB`` holding such
+a URL) opens one through psycopg 3 (``pip install 'verify[postgres]'``).
+Credentials come from the URL, ``PGPASSWORD``, ``~/.pgpass`` or libpq's
+other variables; `location` and every error show the URL with its password
+masked.
+
+Layout: ``verify_bank`` (key/value: the schema version), ``videos`` (one
+row per SHA-256, a unique constraint, so two analysts adding the same file
+at once leave one row; ``added_by`` is the database user, set by the
+server) and ``postings`` ((key, video_id) primary key: a B-tree a query's
+slice keys are looked up in). Candidates are counted in SQL, as in SQLite;
+frames come back as the same packed rows and are compared in Python.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from verify.bank.records import COLUMNS, FRAME_DTYPE, known_video, pack_frames, unpack_frames
+from verify.bank.store import AddResult, KnownVideo, masked_url, slice_keys
+from verify.errors import BankError
+from verify.hashing.fingerprint import VideoFingerprint
+from verify.hashing.forms import FrameTable
+from verify.timestamps import format_utc
+
+SCHEMA_VERSION = 1  # of the PostgreSQL bank
+MARKER = "verify bank"  # verify_bank.application: a database this version may write
+# Seconds to wait for the server to answer a connection; a bank that is down
+# should say so at once, not after the operating system's minutes.
+CONNECT_TIMEOUT_S = 10
+
+_SCHEMA = (
+    "CREATE TABLE verify_bank (key text PRIMARY KEY, value text NOT NULL)",
+    """CREATE TABLE videos (
+        id bigserial PRIMARY KEY,
+        sha256 text NOT NULL UNIQUE,
+        path text NOT NULL,
+        size bigint NOT NULL,
+        duration double precision,
+        width integer,
+        height integer,
+        sampling text NOT NULL,
+        added_at text NOT NULL,
+        source text,
+        posted_at text,
+        url text,
+        summary text NOT NULL,
+        frame_count integer NOT NULL,
+        frames bytea NOT NULL,
+        added_by text NOT NULL DEFAULT current_user
+    )""",
+    """CREATE TABLE postings (
+        key integer NOT NULL,
+        video_id bigint NOT NULL REFERENCES videos (id) ON DELETE CASCADE,
+        PRIMARY KEY (key, video_id)
+    )""",
+    "CREATE INDEX postings_video ON postings (video_id)",
+    "CREATE INDEX videos_source ON videos (source)",
+    "CREATE INDEX videos_added_by ON videos (added_by)",
+)
+# One migration per schema step, as in SQLite: MIGRATIONS[n] takes n to n + 1.
+MIGRATIONS: dict[int, tuple[str, ...]] = {}
+
+
+class PostgresBank:
+    """An open PostgreSQL bank. Use as a context manager, or call `close`."""
+
+    def __init__(self, url: str, *, create: bool = True, readonly: bool = False):
+        try:
+            import psycopg
+        except ImportError:
+            raise BankError(
+                "a PostgreSQL bank needs psycopg: pip install 'verify[postgres]'", masked_url(url)
+            ) from None
+        self._psycopg = psycopg
+        self.url = url
+        self.readonly = readonly
+        try:
+            self._db = psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S, autocommit=True)
+        except psycopg.Error as exc:
+            raise self._error(exc, connecting=True) from None
+        try:
+            self._prepare(create)
+        except BaseException:
+            self._db.close()
+            raise
+
+    # --- opening ------------------------------------------------------------
+
+    @property
+    def location(self) -> str:
+        return masked_url(self.url)
+
+    def _error(
+        self, exc: Exception, *, connecting: bool = False, writing: bool = False
+    ) -> BankError:
+        """Our error for a psycopg one, with the password kept out of it."""
+        text = " ".join(str(exc).split())
+        if self.url and urlsplit(self.url).password:
+            text = text.replace(urlsplit(self.url).password, "***")
+        after = (
+            "the change was rolled back, so the bank holds what it held before"
+            if writing
+            else "it was left unchanged"
+        )
+        if connecting:
+            if "password" in text and ("failed" in text or "authentication" in text):
+                return BankError(
+                    "the PostgreSQL server refused the password (check the URL, PGPASSWORD or "
+                    "~/.pgpass)",
+                    self.location,
+                )
+            if "does not exist" in text:
+                return BankError(f"cannot open the bank: {text}", self.location)
+            return BankError(
+                f"cannot reach the PostgreSQL server ({text}); is it running?", self.location
+            )
+        if isinstance(exc, self._psycopg.OperationalError):
+            return BankError(
+                f"the connection to the bank was lost ({text}); {after}", self.location
+            )
+        return BankError(f"bank error: {text}; {after}", self.location)
+
+    def _prepare(self, create: bool) -> None:
+        tables = self._existing_tables()
+        if tables and "verify_bank" not in tables:
+            raise BankError(
+                "this PostgreSQL database holds other tables and is not a verify bank; "
+                "it was left unchanged",
+                self.location,
+            )
+        if not tables:
+            if self.readonly or not create:
+                raise BankError(
+                    "no bank here yet; add videos with `verify index add`", self.location
+                )
+            with self._write() as cursor:
+                # Another verify may create the bank at the same moment: the lock
+                # makes one of the two create it and the other find it.
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext('verify bank schema'))")
+                cursor.execute(
+                    "SELECT 1 FROM pg_tables "
+                    "WHERE schemaname = current_schema() AND tablename = 'verify_bank'"
+                )
+                if cursor.fetchone() is None:
+                    for statement in _SCHEMA:
+                        cursor.execute(statement)
+                    cursor.execute(
+                        "INSERT INTO verify_bank VALUES ('application', %s), ('schema', %s)",
+                        (MARKER, str(SCHEMA_VERSION)),
+                    )
+        version = self._schema_version()
+        if version > SCHEMA_VERSION:
+            raise BankError(
+                f"the bank uses schema {version}, newer than this verify understands "
+                f"({SCHEMA_VERSION}); upgrade verify. The bank was left unchanged",
+                self.location,
+            )
+        if version < SCHEMA_VERSION:
+            with self._write() as cursor:
+                for step in range(version, SCHEMA_VERSION):
+                    for statement in MIGRATIONS[step]:
+                        cursor.execute(statement)
+                cursor.execute(
+                    "UPDATE verify_bank SET value = %s WHERE key = 'schema'", (str(SCHEMA_VERSION),)
+                )
+
+    def _existing_tables(self) -> set[str]:
+        # pg_tables lists every table, also those this user may not read
+        # (information_schema would hide them and the database would look empty).
+        rows = self._query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        return {row[0] for row in rows}
+
+    def _schema_version(self) -> int:
+        found = dict(self._query("SELECT key, value FROM verify_bank"))
+        if found.get("application") != MARKER or not str(found.get("schema", "")).isdigit():
+            raise BankError(
+                "this PostgreSQL database has a verify_bank table that is not a verify bank's; "
+                "it was left unchanged",
+                self.location,
+            )
+        return int(found["schema"])
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Any]:
+        """One transaction; any failure inside rolls all of it back."""
+        if self.readonly:
+            raise BankError("opened read-only", self.location)
+        try:
+            with self._db.transaction(), self._db.cursor() as cursor:
+                yield cursor
+        except self._psycopg.Error as exc:
+            raise self._error(exc, writing=True) from None
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._db.close()
+
+    def __enter__(self) -> PostgresBank:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- reading ------------------------------------------------------------
+
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
+        try:
+            with self._db.cursor() as cursor:
+                cursor.execute(sql, tuple(params))
+                return cursor.fetchall()
+        except self._psycopg.Error as exc:
+            raise self._error(exc) from None
+
+    def _video(self, row: tuple) -> KnownVideo:
+        try:
+            return known_video(row)
+        except (TypeError, ValueError) as exc:
+            raise BankError(
+                f"the record of video {str(row[1])[:12]} ({row[2]}) is damaged ({exc}); remove "
+                "it with `verify index remove` or restore the bank from a backup",
+                self.location,
+            ) from None
+
+    def has(self, sha256: str) -> bool:
+        return bool(self._query("SELECT 1 FROM videos WHERE sha256 = %s", (sha256,)))
+
+    def find(self, key: str) -> KnownVideo:
+        """A video by SHA-256 (or a unique prefix of at least 8 hex digits) or stored path."""
+        return self.video_by_id(self._find_id(key)[0])
+
+    def _find_id(self, key: str) -> tuple[int, str, str]:
+        rows = self._query(
+            "SELECT id, sha256, path FROM videos WHERE sha256 = %s OR path = %s", (key, key)
+        )
+        if not rows and len(key) >= 8 and re.fullmatch(r"[0-9a-fA-F]+", key):
+            rows = self._query(
+                "SELECT id, sha256, path FROM videos WHERE sha256 LIKE %s LIMIT 2",
+                (key.lower() + "%",),
+            )
+        if not rows:
+            raise BankError(f"no video {key!r} in the bank", self.location)
+        if len(rows) > 1:
+            raise BankError(
+                f"{key!r} matches several videos; give more of the SHA-256", self.location
+            )
+        video_id, sha256, path = rows[0]
+        return int(video_id), sha256, path
+
+    def videos(self, *, source: str | None = None, added_by: str | None = None) -> list[KnownVideo]:
+        clauses = [f"{c} = %s" for c, v in (("source", source), ("added_by", added_by)) if v]
+        params = [v for v in (source, added_by) if v]
+        where = " WHERE " + " AND ".join(clauses) if clauses else ""
+        rows = self._query(f"SELECT {COLUMNS} FROM videos{where} ORDER BY id", params)
+        return [self._video(r) for r in rows]
+
+    def video_by_id(self, video_id: int) -> KnownVideo:
+        rows = self._query(f"SELECT {COLUMNS} FROM videos WHERE id = %s", (video_id,))
+        if not rows:
+            raise BankError(f"no video with id {video_id} in the bank", self.location)
+        return self._video(rows[0])
+
+    def known_frames(self, video_id: int) -> FrameTable:
+        return unpack_frames(self.frame_rows(video_id))
+
+    def frame_rows(self, video_id: int) -> np.ndarray:
+        rows = self._query("SELECT frames, sha256, path FROM videos WHERE id = %s", (video_id,))
+        if not rows:
+            return np.zeros(0, FRAME_DTYPE)
+        blob, sha256, path = rows[0]
+        blob = bytes(blob)
+        if len(blob) % FRAME_DTYPE.itemsize:
+            raise BankError(
+                f"the record of video {sha256[:12]} ({path}) is damaged (its frame data has the "
+                "wrong length)",
+                self.location,
+            )
+        return np.frombuffer(blob, FRAME_DTYPE)
+
+    def candidates(
+        self, hashes: Iterable[int], *, min_votes: int, limit: int
+    ) -> list[tuple[int, int]]:
+        """Videos sharing posting keys with ``hashes``: (video id, votes), most votes first."""
+        keys = sorted(slice_keys(hashes))
+        if not keys:
+            return []
+        rows = self._query(
+            "SELECT video_id, count(*) AS votes FROM postings WHERE key = ANY(%s) "
+            "GROUP BY video_id HAVING count(*) >= %s ORDER BY votes DESC, video_id LIMIT %s",
+            (keys, min_votes, limit),
+        )
+        return [(int(v), int(n)) for v, n in rows]
+
+    def video_count(self) -> int:
+        return int(self._query("SELECT count(*) FROM videos")[0][0])
+
+    def stats(self) -> dict[str, Any]:
+        videos, frames, seconds = self._query(
+            "SELECT count(*), coalesce(sum(frame_count), 0), coalesce(sum(duration), 0) FROM videos"
+        )[0]
+        postings = self._query("SELECT count(*) FROM postings")[0][0]
+        size = self._query("SELECT pg_database_size(current_database())")[0][0]
+        return {
+            "path": self.location,
+            "bank_schema": SCHEMA_VERSION,
+            "videos": int(videos),
+            "frames": int(frames),
+            "hours": round(float(seconds) / 3600, 3),
+            "postings": int(postings),
+            "file_bytes": int(size),
+        }
+
+    # --- writing ------------------------------------------------------------
+
+    def add_video(
+        self,
+        fingerprint: VideoFingerprint,
+        *,
+        summary: dict[str, Any] | None = None,
+        source: str | None = None,
+        posted_at: str | None = None,
+        url: str | None = None,
+        path: str | None = None,
+    ) -> AddResult:
+        """Store a fingerprinted video; the existing row if its SHA-256 is known.
+
+        The unique SHA-256 decides between two writers adding the same bytes
+        at once: one inserts, the other's insert does nothing and it reads
+        the winner's row.
+        """
+        table = fingerprint.table()
+        keys = sorted(slice_keys(table.indexed_hashes()))
+        added_at = format_utc(dt.datetime.now(dt.timezone.utc))
+        with self._write() as cursor:
+            cursor.execute(
+                "INSERT INTO videos (sha256, path, size, duration, width, height, sampling, "
+                "added_at, source, posted_at, url, summary, frame_count, frames) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT (sha256) DO NOTHING RETURNING id",
+                (
+                    fingerprint.sha256, path or fingerprint.path, fingerprint.size,
+                    fingerprint.duration, fingerprint.width, fingerprint.height,
+                    fingerprint.sampling, added_at, source, posted_at, url,
+                    json.dumps(summary or {}, ensure_ascii=False), len(fingerprint.frames),
+                    pack_frames(table),
+                ),
+            )  # fmt: skip
+            inserted = cursor.fetchone()
+            if inserted is not None:
+                with cursor.copy("COPY postings (key, video_id) FROM STDIN") as copy:
+                    for key in keys:
+                        copy.write_row((key, inserted[0]))
+        if inserted is None:
+            return AddResult(self.find(fingerprint.sha256), added=False)
+        return AddResult(self.video_by_id(inserted[0]), added=True)
+
+    def remove(self, key: str) -> tuple[str, str]:
+        """Remove a video (by SHA-256, prefix or path); its postings go with it."""
+        video_id, sha256, path = self._find_id(key)
+        with self._write() as cursor:
+            cursor.execute("DELETE FROM videos WHERE id = %s", (video_id,))
+        return sha256, path
