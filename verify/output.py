@@ -9,8 +9,9 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import BinaryIO
 
 from verify.errors import OutputError
 
@@ -42,6 +43,33 @@ def atomic_write_files(files: Mapping[str | os.PathLike[str], bytes]) -> None:
         for temporary, _target in written:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)  # only left over when something failed
+
+
+@contextlib.contextmanager
+def atomic_writer(target: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """A file to stream into; it replaces ``target`` only if the block finishes.
+
+    For outputs too large to hold in memory (a bank's export). On any
+    failure the temporary file goes and ``target`` is as it was.
+    """
+    target = Path(target)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write here: {exc.strerror}", target) from None
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(handle, 0o666 & ~_umask())
+        with os.fdopen(handle, "wb") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except OSError as exc:
+        raise OutputError(f"cannot write: {exc.strerror}", target) from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)  # only left over when something failed
 
 
 def _write_temporary(target: Path, data: bytes) -> str:

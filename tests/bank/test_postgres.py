@@ -99,3 +99,26 @@ def test_doctor_masks_the_bank_password(run_cli, server, monkeypatch):
     validate(document, "doctor")
     assert document["bank"] == server.url("anything").replace(PASSWORD, "***")
     assert PASSWORD not in result.stdout + result.stderr
+
+
+def test_connection_lost_mid_write_leaves_nothing_half_written(server, samples):
+    from verify.bank import open_bank
+    from verify.errors import BankError
+    from verify.hashing.fingerprint import fingerprint_video
+
+    url = server.create_database("cutoff")
+    fingerprint = fingerprint_video(samples / "original.mov")
+    with open_bank(url) as bank:
+        # The server drops this session, as a restart or a network cut would.
+        server.admin(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            f"WHERE datname = '{url.rsplit('/', 1)[1]}' AND pid <> pg_backend_pid()"
+        )
+        with pytest.raises(BankError) as caught:
+            bank.add_video(fingerprint)
+    assert "connection to the bank was lost" in caught.value.message
+    assert "rolled back" in caught.value.message
+    assert PASSWORD not in str(caught.value)
+    with open_bank(url) as bank:
+        assert bank.video_count() == 0
+        assert bank.stats()["postings"] == 0

@@ -26,7 +26,14 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from verify.bank.records import COLUMNS, FRAME_DTYPE, known_video, pack_frames, unpack_frames
+from verify.bank.records import (
+    COLUMNS,
+    FRAME_DTYPE,
+    known_video,
+    pack_frames,
+    record_values,
+    unpack_frames,
+)
 from verify.bank.store import AddResult, KnownVideo, masked_url, slice_keys
 from verify.errors import BankError
 from verify.hashing.fingerprint import VideoFingerprint
@@ -363,6 +370,28 @@ class PostgresBank:
         if inserted is None:
             return AddResult(self.find(fingerprint.sha256), added=False)
         return AddResult(self.video_by_id(inserted[0]), added=True)
+
+    def import_videos(self, records: Iterable[tuple[KnownVideo, np.ndarray]]) -> int:
+        """Add exported videos as they were recorded (who, when, from where); how many were new."""
+        added = 0
+        with self._write() as cursor:
+            for video, rows in records:
+                cursor.execute(
+                    "INSERT INTO videos (sha256, path, size, duration, width, height, sampling, "
+                    "added_at, source, posted_at, url, summary, frame_count, frames, added_by) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+                    "coalesce(%s, current_user)) ON CONFLICT (sha256) DO NOTHING RETURNING id",
+                    (*record_values(video), rows.tobytes(), video.added_by),
+                )
+                inserted = cursor.fetchone()
+                if inserted is None:
+                    continue
+                keys = sorted(slice_keys(unpack_frames(rows).indexed_hashes()))
+                with cursor.copy("COPY postings (key, video_id) FROM STDIN") as copy:
+                    for key in keys:
+                        copy.write_row((key, inserted[0]))
+                added += 1
+        return added
 
     def remove(self, key: str) -> tuple[str, str]:
         """Remove a video (by SHA-256, prefix or path); its postings go with it."""

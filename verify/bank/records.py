@@ -59,6 +59,15 @@ _UTC_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$")
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
+def record_values(video: KnownVideo) -> tuple:
+    """A video's record in `COLUMNS` order, without its id and adder (as the INSERTs list them)."""
+    return (
+        video.sha256, video.path, video.size, video.duration, video.width, video.height,
+        video.sampling, video.added_at, video.source, video.posted_at, video.url,
+        json.dumps(video.summary, ensure_ascii=False), video.frame_count,
+    )  # fmt: skip
+
+
 def known_video(row: tuple) -> KnownVideo:
     """Check a ``videos`` row field by field (a damaged bank must not pass for data)."""
     (video_id, sha256, path, size, duration, width, height, sampling, added_at, source,

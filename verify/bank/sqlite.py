@@ -32,6 +32,7 @@ from verify.bank.records import (
     FRAME_DTYPE_2,
     known_video,
     pack_frames,
+    record_values,
     unpack_frames,
 )
 from verify.bank.store import AddResult, KnownVideo, slice_keys
@@ -562,6 +563,29 @@ class SqliteBank:
                 ((key, video_id) for key in keys),
             )
         return AddResult(self.video_by_id(video_id), added=True)
+
+    def import_videos(self, records: Iterable[tuple[KnownVideo, np.ndarray]]) -> int:
+        """Add exported videos as they were recorded (who, when, from where); how many were new."""
+        added = 0
+        with self._write() as db:
+            for video, rows in records:
+                if db.execute("SELECT 1 FROM videos WHERE sha256 = ?", (video.sha256,)).fetchone():
+                    continue
+                cursor = db.execute(
+                    "INSERT INTO videos (sha256, path, size, duration, width, height, sampling, "
+                    "added_at, source, posted_at, url, summary, frame_count, frames, added_by) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*record_values(video), rows.tobytes(), video.added_by),
+                )
+                db.executemany(
+                    "INSERT OR IGNORE INTO postings (key, video_id) VALUES (?, ?)",
+                    (
+                        (k, cursor.lastrowid)
+                        for k in slice_keys(unpack_frames(rows).indexed_hashes())
+                    ),
+                )
+                added += 1
+        return added
 
     def remove(self, key: str) -> tuple[str, str]:
         """Remove a video (by SHA-256, prefix or path) and its postings: its (SHA-256, path).

@@ -163,6 +163,14 @@ class BankStore(Protocol):
         """Store a fingerprinted video; the existing row if its SHA-256 is known."""
         ...
 
+    def frame_rows(self, video_id: int) -> Any:
+        """A video's stored frame rows (`verify.bank.records.FRAME_DTYPE`), for exports."""
+        ...
+
+    def import_videos(self, records: Iterable[tuple[KnownVideo, Any]]) -> int:
+        """Add exported (video, frame rows) pairs in one transaction; how many were new."""
+        ...
+
     def remove(self, key: str) -> tuple[str, str]:
         """Remove a video and its postings: its (SHA-256, path)."""
         ...

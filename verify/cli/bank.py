@@ -202,6 +202,60 @@ def index_stats(db_path: str | None, as_json: bool) -> None:
             click.echo(f"{name:<16}{value}")
 
 
+@index_group.command("export", epilog=EXIT_CODES_HELP)
+@db_option
+@click.option(
+    "-o", "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=str),
+    help="The JSON Lines file to write (replaced only once it is complete).",
+)  # fmt: skip
+@json_option
+def index_export(db_path: str | None, out: str, as_json: bool) -> None:
+    """Write every video of the bank, with its frames, to a JSON Lines file.
+
+    A plain-text backup, and how a bank moves between an SQLite file and a
+    PostgreSQL server (`verify index import`). Each line carries its own
+    SHA-256 checksum.
+    """
+    from verify.bank import default_bank_path, is_url
+    from verify.bank.transfer import export_bank
+
+    location = db_path or default_bank_path()
+    check_distinct({"--out": out}, inputs={} if is_url(location) else {"--db": location})
+    with bank_from_option(db_path, readonly=True) as bank:
+        summary = export_bank(bank, out)
+    if as_json:
+        emit_json(summary.to_dict())
+    else:
+        click.echo(f"{summary.videos} video(s) written to {display_path(out)}")
+
+
+@index_group.command("import", epilog=EXIT_CODES_HELP)
+@click.argument("source", type=click.Path(dir_okay=False, path_type=str))
+@db_option
+@json_option
+def index_import(source: str, db_path: str | None, as_json: bool) -> None:
+    """Add the videos of an export file (`verify index export`) to the bank.
+
+    Every line's checksum is checked before anything is written; then all
+    videos are added in one transaction, or none. Videos already in the bank
+    (same SHA-256) are left as they are.
+    """
+    from verify.bank import default_bank_path, is_url
+    from verify.bank.transfer import import_bank
+
+    location = db_path or default_bank_path()
+    check_distinct({} if is_url(location) else {"--db": location}, inputs={"SOURCE": source})
+    with bank_from_option(db_path) as bank:
+        summary = import_bank(bank, source)
+    if as_json:
+        emit_json(summary.to_dict())
+    else:
+        click.echo(
+            f"{summary.added} video(s) added, {summary.already_there} already in the bank "
+            f"(of {summary.videos} in {display_path(source)})"
+        )
+
+
 @click.command(epilog=EXIT_CODES_HELP)
 @files_argument
 @db_option

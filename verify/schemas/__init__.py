@@ -12,7 +12,10 @@ import json
 from importlib import resources
 from typing import Any
 
-KINDS = ("inspect", "hash", "keyframes", "index", "match", "report", "batch", "doctor", "failure")
+KINDS = (
+    "inspect", "hash", "keyframes", "index", "bank-export", "match", "report", "batch", "doctor",
+    "failure",
+)  # fmt: skip
 
 
 def load_schema(name: str) -> dict[str, Any]:
