@@ -376,6 +376,10 @@ class BatchConfig:
     pool_restarts: int = 2
     # The progress line is redrawn at most this often on a terminal; when stderr
     # is a file or pipe, a plain line is written at most this often instead.
+    # `--scheduler`: seconds to wait for the Dask scheduler to answer, and then
+    # for at least one worker to join it; a scheduler that is down should be
+    # reported promptly, a cluster that is still starting given a moment.
+    scheduler_timeout_s: float = 20.0
     progress_tty_interval_s: float = 0.2
     progress_log_interval_s: float = 10.0
 

@@ -23,6 +23,7 @@ class ExitCode(enum.IntEnum):
     BANK = 7  # the bank of known copies is unusable
     NO_MATCH = 8  # `match --fail-on-no-match` found nothing
     OUTPUT = 9  # an output file could not be written
+    CLUSTER = 10  # the Dask scheduler cannot be reached or has no workers
     INTERRUPTED = 130  # stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it)
 
 
@@ -90,3 +91,10 @@ class OutputError(VerifyError):
 
     code = "output"
     exit_code = ExitCode.OUTPUT
+
+
+class ClusterError(VerifyError):
+    """The Dask cluster a batch was sent to cannot be used."""
+
+    code = "cluster"
+    exit_code = ExitCode.CLUSTER

@@ -23,6 +23,7 @@ or vanished files, a torn last line, the old summary) and does the rest.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import os
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from verify.bank import bank_label, is_url, open_bank
+from verify.batch.cluster import cluster_threads, connect, run_on_cluster
 from verify.batch.clustering import Group, Item, find_groups
 from verify.batch.jsonl import Appender, Line, read_lines, rewrite
 from verify.batch.pool import resolve_workers, run_in_workers
@@ -39,7 +41,7 @@ from verify.batch.progress import ProgressState
 from verify.batch.rows import SCHEMA_VERSION, ErrorRow, FileRow
 from verify.batch.table import results_table
 from verify.batch.telegram import TelegramPost, download_time_from_name, load_export
-from verify.batch.worker import SAMPLING, FileTask, run_task
+from verify.batch.worker import SAMPLING, FileTask, lost_result, run_task
 from verify.config import BATCH, HASH, INSPECT, MATCH, BatchConfig, HashConfig, MatchConfig
 from verify.errors import BankError, InputError, OutputError, ToolMissing, display_path
 from verify.hashing.fingerprint import thin_to_rate
@@ -273,6 +275,7 @@ class BatchSummary:
     finished_at: str
     seconds: float
     workers: int
+    scheduler: str | None = None  # the Dask scheduler the work ran on, if any
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -296,6 +299,7 @@ class BatchSummary:
             "finished_at": self.finished_at,
             "seconds": round(self.seconds, 3),
             "workers": self.workers,
+            "scheduler": self.scheduler,
         }
 
 
@@ -443,8 +447,13 @@ def run_batch(
     config: MatchConfig = MATCH,
     hash_config: HashConfig = HASH,
     batch_config: BatchConfig = BATCH,
+    scheduler: str | None = None,
 ) -> BatchSummary:
     """Process every video and photo under ``folder``; results to ``out`` (JSON Lines).
+
+    ``scheduler`` (``tcp://host:8786``) sends the per-file work to a Dask
+    cluster instead of ``workers`` local processes; everything that writes
+    stays here.
 
     ``bank`` is matched against (read-only unless ``add_to_bank``, which adds
     every video once the folder is done). ``follow_links`` includes files
@@ -481,7 +490,54 @@ def run_batch(
         Appender(out).close()
     if bank_path is not None:
         open_bank(bank_path, readonly=not add_to_bank).close()  # created here if new
-    workers = resolve_workers(workers)
+    with contextlib.ExitStack() as stack:
+        if scheduler is not None:
+            client = stack.enter_context(contextlib.closing(connect(scheduler, batch_config)))
+            workers = cluster_threads(client)
+            runner = _Runner(client=client, config=batch_config)
+        else:
+            workers = resolve_workers(workers)
+            runner = _Runner(workers=workers, config=batch_config)
+        return _run(
+            plan, out, previous, runner, bank_path, add_to_bank, csv_path, timeout, on_progress,
+            on_error, report, config, hash_config, started, clock, scheduler,
+        )  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class _Runner:
+    """Where per-file work runs: ``workers`` local processes, or a Dask ``client``'s cluster."""
+
+    workers: int = 0
+    client: Any = None
+    config: BatchConfig = BATCH
+
+    def __call__(
+        self,
+        tasks: Sequence[FileTask],
+        handle: Callable[[FileTask, dict[str, Any]], None],
+        tick: Callable[[], None],
+    ) -> None:
+        if self.client is None:
+            run_in_workers(
+                run_task, tasks, self.workers, handle, tick, preload=_PRELOAD, config=self.config
+            )
+        else:
+            run_on_cluster(
+                run_task, tasks, self.client, handle, tick, on_lost=lost_result, config=self.config
+            )
+
+
+def _run(
+    plan: BatchPlan, out: Path, previous: _Previous | None, runner: _Runner,
+    bank_path: str | None, add_to_bank: bool, csv_path: str | os.PathLike[str] | None,
+    timeout: float, on_progress: Callable[[ProgressState], None] | None,
+    on_error: Callable[[str, dict[str, Any]], None] | None, report: Report | None,
+    config: MatchConfig, hash_config: HashConfig, started: dt.datetime, clock: float,
+    scheduler: str | None,
+) -> BatchSummary:  # fmt: skip
+    """The run itself, once everything that can be refused has been checked."""
+    workers = cluster_threads(runner.client) if runner.client is not None else runner.workers
     note = report or (lambda _text: None)
     state = _RunState(total=len(plan.items), started=clock, on_progress=on_progress)
 
@@ -501,7 +557,7 @@ def run_batch(
     ]
     kept: dict[str, tuple[Line, FileRow]] = {}
     if previous is not None:
-        tasks, kept = _confirm_earlier(tasks, previous, workers, state, note)
+        tasks, kept = _confirm_earlier(tasks, previous, runner, state, note)
         keep = [previous.header.raw] + [line.raw for line, _row in kept.values()]
         if previous.dropped or len(kept) < len(previous.rows):
             rewrite(out, keep)
@@ -515,10 +571,7 @@ def run_batch(
             log.append(_header(plan, bank_path))
         recorder = _Recorder(log, state, {item.relative: item for item in plan.items}, on_error)
         recorder.known_problems([item for item in plan.items if item.problem is not None])
-        run_in_workers(
-            run_task, tasks, workers, recorder.finished, state.tick, preload=_PRELOAD,
-            config=batch_config,
-        )  # fmt: skip
+        runner(tasks, recorder.finished, state.tick)
 
         # 3. The whole folder: bank, groups, summary.
         rows = sorted(
@@ -556,6 +609,7 @@ def run_batch(
             finished_at=format_utc(dt.datetime.now(dt.timezone.utc)),
             seconds=time.monotonic() - clock,
             workers=workers,
+            scheduler=scheduler,
         )
         log.append(summary.to_dict())
     state.finish()
@@ -565,7 +619,7 @@ def run_batch(
 
 
 def _confirm_earlier(
-    tasks: list[FileTask], previous: _Previous, workers: int, state: _RunState, note: Report
+    tasks: list[FileTask], previous: _Previous, runner: _Runner, state: _RunState, note: Report
 ) -> tuple[list[FileTask], dict[str, tuple[Line, FileRow]]]:
     """Hash the files of earlier rows again (in parallel); (what is left to do, rows kept)."""
     todo: list[FileTask] = []
@@ -587,7 +641,7 @@ def _confirm_earlier(
 
     if checks:
         note(f"resuming: confirming {len(checks)} earlier result(s) by SHA-256")
-        run_in_workers(run_task, checks, workers, check, state.tick, preload=_PRELOAD)
+        runner(checks, check, state.tick)
     kept = {path: earlier for path, earlier in previous.rows.items() if path in confirmed}
     return sorted(todo, key=lambda task: task.relative), kept
 

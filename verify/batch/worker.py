@@ -66,6 +66,12 @@ def run_task(task: FileTask) -> dict[str, Any]:
         return {"status": "error", "error": error, "stat": _stat_fields(task.path)}
 
 
+def lost_result(task: FileTask, reason: str) -> dict[str, Any]:
+    """The error result standing in for a file whose work never came back (a cluster's)."""
+    error = {"code": "error", "message": reason, "exit_code": int(ExitCode.ERROR)}
+    return {"status": "error", "error": error, "stat": _stat_fields(task.path)}
+
+
 def _stat_fields(path: str) -> dict[str, Any] | None:
     try:
         info = os.stat(path)

@@ -52,6 +52,12 @@ if TYPE_CHECKING:
     help="Worker processes; 0 means one per CPU core.",
 )  # fmt: skip
 @click.option(
+    "--scheduler", metavar="ADDRESS",
+    help="Send the per-file work to this Dask scheduler (tcp://HOST:8786) instead of local "
+    "worker processes. The workers must see FOLDER at the same path; the output, resume, "
+    "groups and bank writes stay on this machine.",
+)  # fmt: skip
+@click.option(
     "--follow-links", is_flag=True,
     help="Also read files that symbolic links inside FOLDER point to outside it "
     "(by default each such link is an error row, not followed).",
@@ -62,8 +68,8 @@ if TYPE_CHECKING:
 @click.pass_context
 def batch(
     ctx: click.Context, folder: str, db_path: str | None, add_to_bank: bool, out: str | None,
-    csv_path: str | None, workers: int, follow_links: bool, quiet: bool, as_json: bool,
-    timeout: float,
+    csv_path: str | None, workers: int, scheduler: str | None, follow_links: bool, quiet: bool,
+    as_json: bool, timeout: float,
 ) -> None:  # fmt: skip
     """Inspect, hash, match and group every video and photo in FOLDER.
 
@@ -79,6 +85,8 @@ def batch(
 
     working_on(folder)
     bank = db_path or (str(default_bank_path()) if add_to_bank else None)
+    if scheduler is not None and ctx.get_parameter_source("workers").name != "DEFAULT":
+        raise click.UsageError("--workers and --scheduler are alternatives: give one")
     target = out or str(default_output(folder))
     progress = None if quiet else ProgressLine(sys.stderr)
 
@@ -102,7 +110,7 @@ def batch(
                     folder, target, bank=bank, add_to_bank=add_to_bank, csv_path=csv_path,
                     workers=workers, timeout=timeout, follow_links=follow_links,
                     on_progress=progress.update if progress else None, on_error=show_error,
-                    report=note,
+                    report=note, scheduler=scheduler,
                 )  # fmt: skip
             finally:
                 errors.finish()

@@ -27,6 +27,10 @@ EXIT_CODES_HELP = "\b\nExit codes:\n" + "\n".join(
         (ExitCode.BANK, "the bank of known copies is unusable"),
         (ExitCode.NO_MATCH, "match --fail-on-no-match found no match"),
         (ExitCode.OUTPUT, "an output file could not be written, or would overwrite an input"),
+        (
+            ExitCode.CLUSTER,
+            "batch --scheduler: the Dask scheduler is unreachable or has no workers",
+        ),
         (ExitCode.INTERRUPTED, "interrupted (Ctrl-C, SIGTERM); batch keeps its rows"),
     )
 )

@@ -1,0 +1,115 @@
+"""Per-file work on a Dask distributed cluster, for `verify batch --scheduler`.
+
+The coordinating process (the one running `verify batch`) keeps everything
+that writes: the output file, resume, progress, groups, the CSV and the
+bank. The cluster's workers only run `verify.batch.worker.run_task` on one
+file at a time and send back its row, exactly as local worker processes do,
+so the results are the same. Workers must reach the files under the same
+paths (a shared folder mounted at one place) and have this `verify`
+installed.
+
+A worker that dies mid-file is Dask's to handle: the scheduler gives the
+file to another worker. A file that takes down workers again and again
+(``distributed.scheduler.allowed-failures`` times) comes back as
+`KilledWorker`, and becomes an error row instead of stalling the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from verify.config import BATCH, BatchConfig
+from verify.errors import ClusterError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def connect(address: str, config: BatchConfig = BATCH) -> Any:
+    """A `distributed.Client` for ``address``; `ClusterError` with the reason if not."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ClusterError(
+            "a Dask cluster needs dask and distributed: pip install 'verify[dask]'", address
+        ) from None
+    try:
+        client = Client(address, timeout=config.scheduler_timeout_s)
+    except (OSError, TimeoutError) as exc:
+        raise ClusterError(
+            f"cannot reach the Dask scheduler ({' '.join(str(exc).split())[:200]}); is it running?",
+            address,
+        ) from None
+    try:
+        client.wait_for_workers(1, timeout=config.scheduler_timeout_s)
+    except (OSError, TimeoutError):
+        client.close()
+        raise ClusterError(
+            f"the Dask scheduler has no workers after {config.scheduler_timeout_s:g} s", address
+        ) from None
+    return client
+
+
+def cluster_threads(client: Any) -> int:
+    """How many tasks the cluster runs at once (its workers' threads)."""
+    return max(1, sum(client.nthreads().values()))
+
+
+def run_on_cluster(
+    function: Callable[[T], R],
+    tasks: Sequence[T],
+    client: Any,
+    handle: Callable[[T, R], None],
+    tick: Callable[[], None],
+    *,
+    on_lost: Callable[[T, str], R],
+    config: BatchConfig = BATCH,
+) -> None:
+    """Run ``function`` on each task on the cluster; ``handle`` results here, as they finish.
+
+    Like `verify.batch.pool.run_in_workers`: ``function`` returns errors as
+    values; ``tick`` runs at least twice a second. A task whose workers kept
+    dying is handed to ``on_lost`` for the result that stands in for it.
+    ``handle`` or ``tick`` raising cancels what is still queued.
+    """
+    from distributed import wait
+    from distributed.client import FutureCancelledError
+
+    if not tasks:
+        return
+    window = cluster_threads(client) * config.queue_per_worker
+    pending = list(reversed(tasks))
+    running: dict[Any, T] = {}
+    try:
+        while pending or running:
+            while pending and len(running) < window:
+                task = pending.pop()
+                running[client.submit(function, task, pure=False)] = task
+            try:
+                done, _ = wait(list(running), timeout=0.5, return_when="FIRST_COMPLETED")
+            except TimeoutError:  # nothing finished in this half second
+                done = set()
+            for future in done:
+                task = running.pop(future)
+                if future.status == "error":
+                    handle(task, on_lost(task, _reason(future.exception())))
+                else:
+                    try:
+                        handle(task, future.result())
+                    except FutureCancelledError:
+                        handle(task, on_lost(task, "the cluster cancelled the work"))
+            tick()
+    finally:
+        if running:
+            client.cancel(list(running))
+
+
+def _reason(exc: BaseException | None) -> str:
+    name = type(exc).__name__ if exc is not None else "an unknown failure"
+    if name == "KilledWorker":
+        return (
+            "the Dask workers running this file kept dying (killed, or out of memory); "
+            "it was not finished"
+        )
+    return f"the Dask cluster could not run this file ({name}: {exc})"
