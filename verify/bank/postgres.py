@@ -277,6 +277,27 @@ class PostgresBank:
             raise BankError(f"no video with id {video_id} in the bank", self.location)
         return self._video(rows[0])
 
+    def known_videos(self, video_ids: Iterable[int]) -> dict[int, tuple[KnownVideo, FrameTable]]:
+        """Several videos and their frames in one query (one round trip, not one per video)."""
+        wanted = list(dict.fromkeys(int(i) for i in video_ids))
+        if not wanted:
+            return {}
+        rows = self._query(f"SELECT {COLUMNS}, frames FROM videos WHERE id = ANY(%s)", (wanted,))
+        found = {}
+        for row in rows:
+            video = self._video(row[:-1])
+            found[video.id] = (video, unpack_frames(self._frames(bytes(row[-1]), video)))
+        return found
+
+    def _frames(self, blob: bytes, video: KnownVideo) -> np.ndarray:
+        if len(blob) % FRAME_DTYPE.itemsize:
+            raise BankError(
+                f"the record of video {video.sha256[:12]} ({video.path}) is damaged (its frame "
+                "data has the wrong length)",
+                self.location,
+            )
+        return np.frombuffer(blob, FRAME_DTYPE)
+
     def known_frames(self, video_id: int) -> FrameTable:
         return unpack_frames(self.frame_rows(video_id))
 

@@ -136,6 +136,10 @@ class BankStore(Protocol):
 
     def video_by_id(self, video_id: int) -> KnownVideo: ...
 
+    def known_videos(self, video_ids: Iterable[int]) -> dict[int, tuple[KnownVideo, FrameTable]]:
+        """Several videos with their frames at once (a server answers in one round trip)."""
+        ...
+
     def has(self, sha256: str) -> bool: ...
 
     def find(self, key: str) -> KnownVideo:

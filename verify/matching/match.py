@@ -181,12 +181,12 @@ def match_fingerprint(
     plain: dict[int, tuple[KnownVideo, FrameTable, Match | None]] = {}
 
     def compare(candidates: list[tuple[int, int]]) -> None:
+        fetched = bank.known_videos(v for v, _votes in candidates if v not in plain)
         for video_id, _votes in candidates:
-            if video_id in plain:
+            if video_id in plain or video_id not in fetched:
                 continue
-            known = bank.known_frames(video_id)
+            video, known = fetched[video_id]
             if known.size:
-                video = bank.video_by_id(video_id)
                 plain[video_id] = (video, known, best_match(clip, known, video, duration,
                                                            config=config))  # fmt: skip
 
