@@ -122,3 +122,22 @@ def test_connection_lost_mid_write_leaves_nothing_half_written(server, samples):
     with open_bank(url) as bank:
         assert bank.video_count() == 0
         assert bank.stats()["postings"] == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://a:pw@h:5432/d", "postgresql://a:***@h:5432/d"),
+        (
+            "postgresql://a@h/d?password=pw&sslmode=require",
+            "postgresql://a@h/d?password=***&sslmode=require",
+        ),
+        ("postgresql://a:pw@[::1]:5432/d", "postgresql://a:***@[::1]:5432/d"),
+        ("postgresql://a:pw@h:notaport/d", "postgresql://a:***@h:notaport/d"),
+        ("postgresql://h/d", "postgresql://h/d"),
+    ],
+)
+def test_masked_urls(url, shown):
+    from verify.bank.store import masked_url
+
+    assert masked_url(url) == shown

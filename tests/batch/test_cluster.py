@@ -116,15 +116,17 @@ def _killing_ffprobe(folder: Path) -> Path:
 def test_a_file_that_keeps_killing_workers_becomes_an_error_row(tmp_path, samples):
     (tmp_path / "dask").mkdir()
     wrapper = _killing_ffprobe(tmp_path)
-    os.environ["DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES"] = "1"
+    # Two deaths are allowed, so the file dies a third time; a clip that happened
+    # to be queued on a dying worker would need three such strokes of bad luck.
+    os.environ["DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES"] = "2"
     try:
         cluster = DaskCluster(tmp_path / "dask")
     finally:
         del os.environ["DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES"]
     try:
-        for name in ("w1", "w2", "w3"):
+        for name in ("w1", "w2", "w3", "w4"):
             cluster.add_worker(name, env={"VERIFY_FFPROBE": str(wrapper)})
-        cluster.wait_for_workers(3)
+        cluster.wait_for_workers(4)
         folder = _clips(tmp_path / "clips", samples, 3)
         shutil.copy(samples / "original.mov", folder / "killer.mov")
         out = tmp_path / "out.jsonl"
@@ -134,8 +136,9 @@ def test_a_file_that_keeps_killing_workers_becomes_an_error_row(tmp_path, sample
         rows = by_path(read_rows(out))
         assert rows["killer.mov"]["kind"] == "error"
         assert "kept dying" in rows["killer.mov"]["error"]["message"]
-        assert all(rows[f"clip {i:02d}" + s]["kind"] == "file"
-                   for i, s in enumerate((".mov", ".mp4", ".mp4")))  # fmt: skip
+        clips = {name: row for name, row in rows.items() if name.startswith("clip")}
+        assert len(clips) == 3
+        assert {n: r["kind"] for n, r in clips.items()} == dict.fromkeys(clips, "file"), clips
     finally:
         cluster.stop()
 

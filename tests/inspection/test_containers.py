@@ -93,3 +93,16 @@ def test_live_photo_video_carries_its_content_identifier(media):
         "-movflags", "use_metadata_tags",
     )  # fmt: skip
     assert inspect_file(clip).capture.device.content_identifier == identifier
+
+
+def test_a_bad_xmp_packet_is_no_duration_mismatch(tmp_path):
+    source = CORPUS / "mei" / "mov_xmp480qt.mov"
+    data = source.read_bytes()
+    at = data.find(b"<x:xmpmeta")
+    assert at > 0
+    broken = data[:at] + b"<x:xmpmeta><<" + data[at + 13 :]
+    path = tmp_path / "broken-xmp.mov"
+    path.write_bytes(broken)
+    result = inspect_file(path)
+    assert any("XMP" in note for note in result.notes)
+    assert "duration_mismatch" not in {f.code for f in result.flags}

@@ -289,3 +289,21 @@ def test_heif_motion_photo_video_in_an_mpvd_box(ffmpeg, tmp_path):
     assert (embedded.kind, embedded.offset, embedded.size) == ("mp4", len(photo) + 8, len(video))
     assert embedded.sha256 == hashlib.sha256(video).hexdigest()
     assert (result.still.width, result.still.height) == (1440, 960)
+
+
+def test_deeply_nested_xmp_is_cut_not_fatal():
+    nested = "<rdf:Description><xmp:Nested>" * 500 + "x" + "</xmp:Nested></rdf:Description>" * 500
+    packet = eb.xmp_packet(f'xmp:CreatorTool="Tool">{nested}').encode()
+    assert xmp_facts([packet]).creator_tool == "Tool"
+
+
+def test_many_compressed_png_chunks_share_one_budget(tmp_path):
+    import zlib
+
+    _, data = cv2.imencode(".png", np.zeros((8, 8), np.uint8))
+    bomb = zlib.compress(b"A" * (4 << 20), 9)
+    chunks = [eb.png_chunk(b"zTXt", f"k{i}".encode() + b"\x00\x00" + bomb) for i in range(8)]
+    path = tmp_path / "bombs.png"
+    path.write_bytes(eb.png_with(data.tobytes(), chunks))
+    still = inspect_file(path).still
+    assert sum(len(text) for _, text in still.texts) <= 8 << 20

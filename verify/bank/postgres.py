@@ -22,19 +22,20 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import numpy as np
 
 from verify.bank.records import (
     COLUMNS,
     FRAME_DTYPE,
+    check_frames,
+    filters,
     known_video,
     pack_frames,
     record_values,
     unpack_frames,
 )
-from verify.bank.store import AddResult, KnownVideo, masked_url, slice_keys
+from verify.bank.store import AddResult, KnownVideo, masked_url, slice_keys, url_secrets
 from verify.errors import BankError
 from verify.hashing.fingerprint import VideoFingerprint
 from verify.hashing.forms import FrameTable
@@ -113,8 +114,8 @@ class PostgresBank:
     ) -> BankError:
         """Our error for a psycopg one, with the password kept out of it."""
         text = " ".join(str(exc).split())
-        if self.url and urlsplit(self.url).password:
-            text = text.replace(urlsplit(self.url).password, "***")
+        for secret in url_secrets(self.url):  # libpq does not echo them; never risk it
+            text = text.replace(secret, "***")
         after = (
             "the change was rolled back, so the bank holds what it held before"
             if writing
@@ -265,9 +266,7 @@ class PostgresBank:
         return int(video_id), sha256, path
 
     def videos(self, *, source: str | None = None, added_by: str | None = None) -> list[KnownVideo]:
-        clauses = [f"{c} = %s" for c, v in (("source", source), ("added_by", added_by)) if v]
-        params = [v for v in (source, added_by) if v]
-        where = " WHERE " + " AND ".join(clauses) if clauses else ""
+        where, params = filters(source, added_by, "%s")
         rows = self._query(f"SELECT {COLUMNS} FROM videos{where} ORDER BY id", params)
         return [self._video(r) for r in rows]
 
@@ -286,14 +285,17 @@ class PostgresBank:
         found = {}
         for row in rows:
             video = self._video(row[:-1])
-            found[video.id] = (video, unpack_frames(self._frames(bytes(row[-1]), video)))
+            frames = self._frames(bytes(row[-1]), video.sha256, video.path)
+            found[video.id] = (video, unpack_frames(frames))
         return found
 
-    def _frames(self, blob: bytes, video: KnownVideo) -> np.ndarray:
-        if len(blob) % FRAME_DTYPE.itemsize:
+    def _frames(self, blob: bytes, sha256: str, path: str) -> np.ndarray:
+        """Stored frame rows, checked as SQLite checks them."""
+        problem = check_frames(blob)
+        if problem:
             raise BankError(
-                f"the record of video {video.sha256[:12]} ({video.path}) is damaged (its frame "
-                "data has the wrong length)",
+                f"the record of video {sha256[:12]} ({path}) is damaged ({problem}); remove it "
+                "with `verify index remove` or restore the bank from a backup",
                 self.location,
             )
         return np.frombuffer(blob, FRAME_DTYPE)
@@ -306,14 +308,7 @@ class PostgresBank:
         if not rows:
             return np.zeros(0, FRAME_DTYPE)
         blob, sha256, path = rows[0]
-        blob = bytes(blob)
-        if len(blob) % FRAME_DTYPE.itemsize:
-            raise BankError(
-                f"the record of video {sha256[:12]} ({path}) is damaged (its frame data has the "
-                "wrong length)",
-                self.location,
-            )
-        return np.frombuffer(blob, FRAME_DTYPE)
+        return self._frames(bytes(blob), sha256, path)
 
     def candidates(
         self, hashes: Iterable[int], *, min_votes: int, limit: int

@@ -59,6 +59,26 @@ _UTC_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$")
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
+def check_frames(blob: bytes) -> str | None:
+    """What is wrong with stored frame rows, or None: whole rows, and times that are numbers."""
+    if len(blob) % FRAME_DTYPE.itemsize:
+        return "its frame data has the wrong length"
+    frames = np.frombuffer(blob, FRAME_DTYPE)
+    if frames.size and not np.isfinite(frames["time"]).all():
+        return "its frame times are not numbers"
+    return None
+
+
+def filters(source: str | None, added_by: str | None, mark: str) -> tuple[str, list[str]]:
+    """A WHERE clause (and its parameters, ``mark`` their placeholder) for one source/adder."""
+    clauses, params = [], []
+    for column, value in (("source", source), ("added_by", added_by)):
+        if value is not None:
+            clauses.append(f"{column} = {mark}")
+            params.append(value)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
 def record_values(video: KnownVideo) -> tuple:
     """A video's record in `COLUMNS` order, without its id and adder (as the INSERTs list them)."""
     return (

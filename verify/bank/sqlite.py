@@ -30,6 +30,8 @@ from verify.bank.records import (
     FLAG_NO_UPPER,
     FRAME_DTYPE,
     FRAME_DTYPE_2,
+    check_frames,
+    filters,
     known_video,
     pack_frames,
     record_values,
@@ -446,7 +448,7 @@ class SqliteBank:
         return int(video_id), text[0], text[1]
 
     def videos(self, *, source: str | None = None, added_by: str | None = None) -> list[KnownVideo]:
-        where, params = _filters(source, added_by)
+        where, params = filters(source, added_by, "?")
         rows = self._query(f"SELECT {COLUMNS} FROM videos{where} ORDER BY id", params)
         return [self._video(r) for r in rows]
 
@@ -464,12 +466,10 @@ class SqliteBank:
         if not rows:
             return np.zeros(0, FRAME_DTYPE)
         blob, sha256, path = rows[0]
-        if not isinstance(blob, bytes) or len(blob) % FRAME_DTYPE.itemsize:
-            raise self._damaged_row(sha256, path, "its frame data has the wrong length")
-        frames = np.frombuffer(blob, FRAME_DTYPE)
-        if frames.size and not np.isfinite(frames["time"]).all():
-            raise self._damaged_row(sha256, path, "its frame times are not numbers")
-        return frames
+        problem = check_frames(blob) if isinstance(blob, bytes) else "its frame data is not bytes"
+        if problem:
+            raise self._damaged_row(sha256, path, problem)
+        return np.frombuffer(blob, FRAME_DTYPE)
 
     def known_videos(self, video_ids: Iterable[int]) -> dict[int, tuple[KnownVideo, FrameTable]]:
         """Several videos and their frames (a file answers each id as cheaply as a batch)."""
@@ -501,7 +501,7 @@ class SqliteBank:
                 # (11 s instead of 0.1 s on a million videos).
                 "SELECT p.video_id, count(*) AS votes FROM temp.probe AS q "
                 "CROSS JOIN postings AS p ON p.key = q.key GROUP BY p.video_id "
-                "HAVING votes >= ? ORDER BY votes DESC LIMIT ?",
+                "HAVING votes >= ? ORDER BY votes DESC, p.video_id LIMIT ?",
                 (min_votes, limit),
             ).fetchall()
         except sqlite3.Error as exc:
@@ -612,16 +612,6 @@ class SqliteBank:
                 )
             db.execute("DELETE FROM videos WHERE id = ?", (video_id,))
         return sha256, path
-
-
-def _filters(source: str | None, added_by: str | None, mark: str = "?") -> tuple[str, list[str]]:
-    """A WHERE clause (with its parameters) keeping one source and/or one adder."""
-    clauses, params = [], []
-    for column, value in (("source", source), ("added_by", added_by)):
-        if value is not None:
-            clauses.append(f"{column} = {mark}")
-            params.append(value)
-    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
 def login_name() -> str | None:

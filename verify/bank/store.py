@@ -47,16 +47,33 @@ def is_url(location: object) -> bool:
     return isinstance(location, str) and bool(_URL_RE.match(location))
 
 
+_SECRET_PARAMETERS = {"password", "sslpassword"}
+
+
 def masked_url(url: str) -> str:
-    """``url`` with any password replaced by ``***`` (what people and files may see)."""
+    """``url`` with any password (after the user, or as a parameter) replaced by ``***``."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host += f":{parts.port}"
-    user = f"{parts.username or ''}:***@"
-    return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))
+    netloc = parts.netloc
+    credentials, at, host = netloc.rpartition("@")
+    if at and ":" in credentials:
+        netloc = f"{credentials.split(':', 1)[0]}:***@{host}"
+    query = "&".join(
+        f"{name}=***" if name.lower() in _SECRET_PARAMETERS else f"{name}{sep}{value}"
+        for name, sep, value in (item.partition("=") for item in parts.query.split("&") if item)
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def url_secrets(url: str) -> list[str]:
+    """The passwords written in ``url`` (to keep them out of any message)."""
+    parts = urlsplit(url)
+    credentials, at, _ = parts.netloc.rpartition("@")
+    found = [credentials.split(":", 1)[1]] if at and ":" in credentials else []
+    for item in parts.query.split("&"):
+        name, _, value = item.partition("=")
+        if name.lower() in _SECRET_PARAMETERS and value:
+            found.append(value)
+    return [secret for secret in found if secret]
 
 
 def default_bank_path() -> Path | str:

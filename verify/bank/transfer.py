@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from verify.bank.records import FRAME_DTYPE, known_video
+from verify.bank.records import FRAME_DTYPE, check_frames, known_video
 from verify.bank.store import BankStore, KnownVideo
 from verify.errors import InputError
 from verify.output import atomic_writer
@@ -96,9 +96,11 @@ def read_export(path: str | os.PathLike[str]) -> Iterator[tuple[KnownVideo, np.n
             if record.get("kind") != "video":
                 raise InputError(f"line {number} is not a video record", path)
             try:
-                frames = np.frombuffer(
-                    base64.b64decode(record["frames"], validate=True), FRAME_DTYPE
-                )
+                blob = base64.b64decode(record["frames"], validate=True)
+                problem = check_frames(blob)
+                if problem:
+                    raise ValueError(problem)
+                frames = np.frombuffer(blob, FRAME_DTYPE)
                 video = known_video(
                     (0, *(record[f] if f != "summary" else json.dumps(record[f]) for f in _FIELDS))
                 )

@@ -16,6 +16,9 @@ file to another worker. A file that takes down workers again and again
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -36,14 +39,16 @@ def connect(address: str, config: BatchConfig = BATCH) -> Any:
         ) from None
     try:
         client = Client(address, timeout=config.scheduler_timeout_s)
-    except (OSError, TimeoutError) as exc:
+    except ValueError as exc:  # not an address distributed understands
+        raise ClusterError(f"not a Dask scheduler address ({exc})", address) from None
+    except (OSError, TimeoutError, asyncio.TimeoutError) as exc:
         raise ClusterError(
             f"cannot reach the Dask scheduler ({' '.join(str(exc).split())[:200]}); is it running?",
             address,
         ) from None
     try:
         client.wait_for_workers(1, timeout=config.scheduler_timeout_s)
-    except (OSError, TimeoutError):
+    except (OSError, TimeoutError, asyncio.TimeoutError):
         client.close()
         raise ClusterError(
             f"the Dask scheduler has no workers after {config.scheduler_timeout_s:g} s", address
@@ -74,13 +79,13 @@ def run_on_cluster(
     ``handle`` or ``tick`` raising cancels what is still queued.
     """
     from distributed import wait
-    from distributed.client import FutureCancelledError
 
     if not tasks:
         return
     window = cluster_threads(client) * config.queue_per_worker
     pending = list(reversed(tasks))
     running: dict[Any, T] = {}
+    alone_since: float | None = None  # when the cluster was last seen with no worker
     try:
         while pending or running:
             while pending and len(running) < window:
@@ -88,21 +93,38 @@ def run_on_cluster(
                 running[client.submit(function, task, pure=False)] = task
             try:
                 done, _ = wait(list(running), timeout=0.5, return_when="FIRST_COMPLETED")
-            except TimeoutError:  # nothing finished in this half second
+            except (TimeoutError, asyncio.TimeoutError):  # nothing finished in this half second
                 done = set()
+            except Exception as exc:  # cancelled futures, a lost scheduler
+                raise ClusterError(f"the Dask cluster stopped answering ({_reason(exc)})") from None
             for future in done:
                 task = running.pop(future)
-                if future.status == "error":
-                    handle(task, on_lost(task, _reason(future.exception())))
+                if future.status == "finished":
+                    handle(task, future.result())
+                elif future.status == "cancelled":
+                    raise ClusterError("the Dask scheduler cancelled the work (connection lost?)")
                 else:
-                    try:
-                        handle(task, future.result())
-                    except FutureCancelledError:
-                        handle(task, on_lost(task, "the cluster cancelled the work"))
+                    handle(task, on_lost(task, _reason(future.exception())))
+            if not done:
+                alone_since = _check_workers(client, alone_since, config)
             tick()
     finally:
         if running:
-            client.cancel(list(running))
+            with contextlib.suppress(Exception):
+                client.cancel(list(running))
+
+
+def _check_workers(client: Any, since: float | None, config: BatchConfig) -> float | None:
+    """`ClusterError` once the cluster has had no worker for ``scheduler_timeout_s``."""
+    if client.nthreads():
+        return None
+    now = time.monotonic()
+    if since is not None and now - since > config.scheduler_timeout_s:
+        raise ClusterError(
+            f"every Dask worker has left, and none joined for {config.scheduler_timeout_s:g} s; "
+            "the rows written so far are kept: rerun to resume"
+        )
+    return since if since is not None else now
 
 
 def _reason(exc: BaseException | None) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import threading
 from typing import Any
 
 from verify.bank import BankStore, open_bank
@@ -44,7 +45,10 @@ class FileTask:
     hash_config: HashConfig = HASH
 
 
-_WORKER_BANKS: dict[str, BankStore] = {}
+# Banks a worker opened, per thread: a Dask worker runs several files at once
+# in threads, and an SQLite connection (with its temp probe table) is one
+# thread's alone.
+_WORKER_BANKS = threading.local()
 
 
 def run_task(task: FileTask) -> dict[str, Any]:
@@ -158,9 +162,10 @@ def _examine(task: FileTask) -> FileRow:
 def _match(task: FileTask, digest: tuple[str, int], inspection: Inspection) -> MatchReport:
     """Fingerprint and match one file against the run's bank (opened once per worker)."""
     assert task.bank is not None
-    bank = _WORKER_BANKS.get(task.bank)
+    banks: dict[str, BankStore] = _WORKER_BANKS.__dict__.setdefault("open", {})
+    bank = banks.get(task.bank)
     if bank is None:
-        bank = _WORKER_BANKS[task.bank] = open_bank(task.bank, readonly=True)
+        bank = banks[task.bank] = open_bank(task.bank, readonly=True)
     return match_file(
         task.path, bank, task.config, timeout=task.timeout, known_digest=digest,
         probed=inspection, hash_config=task.hash_config,

@@ -179,13 +179,14 @@ def inspect_file(
     camera = read_camera_block(path) if filetype.kind == "mpegts" else None
     measured = container.duration
     container, notes = _declared_duration(path, container, filetype, layout)
+    declared_differs = bool(notes)
     packet = container.tags.get("xmp", "")
     xmp = xmp_facts([packet.encode("utf-8")]) if packet else XmpFacts()
     notes.extend(xmp.notes)
     capture = interpret_video(container, list(streams), signatures, camera, xmp)
     facts = FlagInput(
         filetype, capture, mtime, now, container, streams, layout, tuple(signatures),
-        measured_duration=(measured or 0.0) if notes else None, xmp=xmp,
+        measured_duration=(measured or 0.0) if declared_differs else None, xmp=xmp,
     )  # fmt: skip
     return Inspection(
         display_path(path), digest, mtime, filetype, container, streams, capture,

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from verify.inspection.xmp import XmpFacts, xmp_facts
+from verify.media.filehash import sha256_file
 from verify.media.stills import read_still
 from verify.media.structure import Embedded, StillStructure
 
@@ -243,7 +244,7 @@ def extract_embedded(
         base = os.path.join(os.fsdecode(directory), f"{stem}.embedded-{number}.{item.kind}")
         target, extra = base, 1
         while os.path.exists(target):
-            if _sha256_of(target) == item.sha256:
+            if sha256_file(target)[0] == item.sha256:
                 break
             extra += 1
             target = f"{base[: -len(item.kind) - 1]}-{extra}.{item.kind}"
@@ -254,13 +255,6 @@ def extract_embedded(
                 raise OutputError(f"cannot write: {exc.strerror}", target) from None
         written.append(target)
     return written
-
-
-def _sha256_of(target: str) -> str:
-    digest = hashlib.sha256()
-    for chunk in _chunks(target):
-        digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _copy_range(path: str | os.PathLike[str] | bytes, offset: int, size: int, target: str) -> None:

@@ -39,6 +39,7 @@ _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _PACKET_RE = re.compile(rb"<x:xmpmeta.*?</x:xmpmeta>|<rdf:RDF.*?</rdf:RDF>", re.DOTALL)
 _MAX_PACKET_BYTES = 4 << 20
 _MAX_VALUES = 2000  # properties and list items read from one packet
+_MAX_DEPTH = 16  # nesting of structures and lists (real packets use 3 or 4)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -139,19 +140,22 @@ def _key(name: str) -> str | None:
     return f"{prefix}:{local}" if prefix else None
 
 
-def _value(element: ET.Element) -> Any:
+def _value(element: ET.Element, depth: int = 0) -> Any:
     """An element's text; a list's items as a tuple; a structure as a dict."""
+    if depth > _MAX_DEPTH:
+        return ""
     for container in ("Seq", "Bag", "Alt"):
         listing = element.find(f"{{{_RDF}}}{container}")
         if listing is not None:
-            return tuple(_item(li) for li in listing.findall(f"{{{_RDF}}}li")[:_MAX_VALUES])
+            items = listing.findall(f"{{{_RDF}}}li")[:_MAX_VALUES]
+            return tuple(_item(li, depth + 1) for li in items)
     if element.get(f"{{{_RDF}}}parseType") == "Resource" or len(element):
-        return _item(element)
+        return _item(element, depth + 1)
     resource = element.get(f"{{{_RDF}}}resource")
     return (element.text or resource or "").strip()
 
 
-def _item(element: ET.Element) -> Any:
+def _item(element: ET.Element, depth: int = 0) -> Any:
     fields = {_key(k): v for k, v in element.attrib.items() if _key(k)}
     inner = element.find(f"{{{_RDF}}}Description")
     for node in (element, inner) if inner is not None else (element,):
@@ -159,7 +163,7 @@ def _item(element: ET.Element) -> Any:
         for child in node:
             key = _key(child.tag)
             if key:
-                fields[key] = _value(child)
+                fields[key] = _value(child, depth + 1)
     if fields:
         return fields
     return (element.text or "").strip()

@@ -264,15 +264,17 @@ def _item_bytes(handle, meta: bytes, location, boxes: dict[str, bytes]) -> bytes
     if location is None:
         return None
     method, extents = location
-    if sum(length for _, length in extents) > MAX_BLOCK_BYTES:
-        return None
     parts = []
+    left = MAX_BLOCK_BYTES  # for all extents together: a length of 0 means "to the end"
     for offset, length in extents:
+        if length > left:
+            return None
         if method == 1:
-            parts.append(boxes.get("idat", b"")[offset : offset + length])
+            parts.append(boxes.get("idat", b"")[offset : offset + (length or left)])
         elif method == 0:
             handle.seek(offset)
-            parts.append(handle.read(length) if length else handle.read(MAX_BLOCK_BYTES))
+            parts.append(handle.read(length or left))
         else:
             return None
+        left -= len(parts[-1])
     return b"".join(parts)

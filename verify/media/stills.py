@@ -268,6 +268,7 @@ def read_png(data: bytes) -> StillStructure:
     xmp: list[bytes] = []
     notes: list[str] = []
     frames = None
+    budget = _Budget()
     for kind, start, length in png_chunks(data):
         if length < 0:
             notes.append(f"PNG chunk {kind.decode('latin-1')!r} runs past the end of the file")
@@ -281,7 +282,7 @@ def read_png(data: bytes) -> StillStructure:
         elif kind == b"acTL" and length >= 4:
             frames = struct.unpack_from(">I", body)[0]
         elif kind in {b"tEXt", b"zTXt", b"iTXt"}:
-            parsed = _png_text(kind, bytes(body))
+            parsed = _png_text(kind, bytes(body), budget)
             if parsed is None:
                 notes.append(f"PNG {kind.decode()} chunk at byte {start - 8} could not be read")
                 continue
@@ -295,23 +296,31 @@ def read_png(data: bytes) -> StillStructure:
                 texts.append((keyword, text))
         elif kind == b"iCCP":
             _, _, rest = bytes(body).partition(b"\x00")
-            icc = _inflate(rest[1:]) if rest[:1] == b"\x00" else None
+            icc = budget.inflate(rest[1:]) if rest[:1] == b"\x00" else None
     return StillStructure(
         "png", width, height, "PNG IHDR" if width else None, exif, exif_where, tuple(xmp),
         texts=tuple(texts), icc=icc, frames=frames, notes=tuple(notes),
     )  # fmt: skip
 
 
-def _inflate(data: bytes) -> bytes | None:
-    inflater = zlib.decompressobj()
-    try:
-        out = inflater.decompress(data, MAX_INFLATED_BYTES)
-    except zlib.error:
-        return None
-    return out
+class _Budget:
+    """Bytes that may still be inflated from one file (many small bombs add up too)."""
+
+    def __init__(self, total: int = MAX_INFLATED_BYTES) -> None:
+        self.left = total
+
+    def inflate(self, data: bytes) -> bytes | None:
+        if self.left <= 0:
+            return None
+        try:
+            out = zlib.decompressobj().decompress(data, self.left)
+        except zlib.error:
+            return None
+        self.left -= len(out)
+        return out
 
 
-def _png_text(kind: bytes, body: bytes) -> tuple[str, str] | None:
+def _png_text(kind: bytes, body: bytes, budget: _Budget) -> tuple[str, str] | None:
     keyword, sep, rest = body.partition(b"\x00")
     if not sep:
         return None
@@ -319,7 +328,7 @@ def _png_text(kind: bytes, body: bytes) -> tuple[str, str] | None:
     if kind == b"tEXt":
         return name, rest.decode("latin-1")
     if kind == b"zTXt":
-        inflated = _inflate(rest[1:]) if rest[:1] == b"\x00" else None
+        inflated = budget.inflate(rest[1:]) if rest[:1] == b"\x00" else None
         return None if inflated is None else (name, inflated.decode("latin-1"))
     if len(rest) < 2:
         return None
@@ -327,7 +336,7 @@ def _png_text(kind: bytes, body: bytes) -> tuple[str, str] | None:
     _language, _, rest = rest.partition(b"\x00")
     _translated, _, text = rest.partition(b"\x00")
     if compressed:
-        inflated = _inflate(text) if method == 0 else None
+        inflated = budget.inflate(text) if method == 0 else None
         if inflated is None:
             return None
         text = inflated
