@@ -173,3 +173,15 @@ def test_workers_and_scheduler_are_alternatives(tmp_path, samples, run_cli):
     folder = _clips(tmp_path / "clips", samples, 1)
     result = run_cli("batch", str(folder), "--workers", "2", "--scheduler", "tcp://127.0.0.1:1")
     assert result.exit_code == ExitCode.USAGE
+
+
+def test_an_unreachable_scheduler_creates_no_bank(tmp_path, samples, run_cli):
+    folder = _clips(tmp_path / "clips", samples, 1)
+    bank = tmp_path / "new.sqlite"
+    result = run_cli("batch", str(folder), "--out", str(tmp_path / "o.jsonl"), "--db", str(bank),
+                     "--add-to-bank", "--scheduler", "tcp://127.0.0.1:1")  # fmt: skip
+    assert result.exit_code == ExitCode.CLUSTER
+    assert not bank.exists()
+    bad = run_cli("batch", str(folder), "--out", str(tmp_path / "o.jsonl"),
+                  "--scheduler", "http://not a scheduler")  # fmt: skip
+    assert bad.exit_code == ExitCode.CLUSTER, bad.stderr

@@ -485,19 +485,17 @@ def run_batch(
         inputs={} if add_to_bank else {bank_name: bank_file},
         folders={f"the folder {display_path(plan.folder)}": plan.folder},
     )
-    previous = _read_previous(out, plan, bank_path)
-    if out.exists():
-        Appender(out).close()
-    if bank_path is not None:
-        open_bank(bank_path, readonly=not add_to_bank).close()  # created here if new
     with contextlib.ExitStack() as stack:
-        if scheduler is not None:
+        if scheduler is not None:  # reached (or refused) before anything is written
             client = stack.enter_context(contextlib.closing(connect(scheduler, batch_config)))
-            workers = cluster_threads(client)
             runner = _Runner(client=client, config=batch_config)
         else:
-            workers = resolve_workers(workers)
-            runner = _Runner(workers=workers, config=batch_config)
+            runner = _Runner(workers=resolve_workers(workers), config=batch_config)
+        previous = _read_previous(out, plan, bank_path)
+        if out.exists():
+            Appender(out).close()
+        if bank_path is not None:
+            open_bank(bank_path, readonly=not add_to_bank).close()  # created here if new
         return _run(
             plan, out, previous, runner, bank_path, add_to_bank, csv_path, timeout, on_progress,
             on_error, report, config, hash_config, started, clock, scheduler,
