@@ -13,6 +13,7 @@ import io
 import logging
 import math
 import re
+import threading
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -276,6 +277,9 @@ def _one_line(text: str, limit: int = 300) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
+_EXIF_LOCK = threading.Lock()
+
+
 def read_exif(block: bytes) -> tuple[dict[str, Any], list[str]]:
     """EXIF tags of a TIFF block as plain Python values (no thumbnails), and notes.
 
@@ -284,23 +288,26 @@ def read_exif(block: bytes) -> tuple[dict[str, Any], list[str]]:
     The notes are what the reader said about damage it met (it skips what
     it cannot read); nothing goes to stderr.
     """
-    logger = logging.getLogger("exifread")
-    handler = _LogNotes()
-    logger.addHandler(handler)
-    propagate, logger.propagate = logger.propagate, False
     # exifread is imported here, for stills: matching and hashing video never need it.
     import exifread
     from exifread.serialize import convert_types
 
     notes: list[str] = []
-    try:
-        raw = exifread.process_file(io.BytesIO(block), details=False, extract_thumbnail=False)
-    except Exception as exc:  # exifread raises assorted errors on damaged blocks
-        raw = {}
-        notes.append(f"EXIF not read: the reader failed ({type(exc).__name__}: {exc})")
-    finally:
-        logger.removeHandler(handler)
-        logger.propagate = propagate
+    # exifread logs through one shared logger: one block at a time, so that a
+    # file's warnings are never another's (a Dask worker reads in threads).
+    with _EXIF_LOCK:
+        logger = logging.getLogger("exifread")
+        handler = _LogNotes()
+        logger.addHandler(handler)
+        propagate, logger.propagate = logger.propagate, False
+        try:
+            raw = exifread.process_file(io.BytesIO(block), details=False, extract_thumbnail=False)
+        except Exception as exc:  # exifread raises assorted errors on damaged blocks
+            raw = {}
+            notes.append(f"EXIF not read: the reader failed ({type(exc).__name__}: {exc})")
+        finally:
+            logger.removeHandler(handler)
+            logger.propagate = propagate
     tags: dict[str, Any] = {}
     for key, tag in raw.items():
         try:  # one tag at a time: a damaged one costs only itself
