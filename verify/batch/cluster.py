@@ -86,6 +86,7 @@ def run_on_cluster(
     pending = list(reversed(tasks))
     running: dict[Any, T] = {}
     alone_since: float | None = None  # when the cluster was last seen with no worker
+    resent: dict[int, int] = {}  # tasks run again because their result was lost
     try:
         while pending or running:
             while pending and len(running) < window:
@@ -99,12 +100,22 @@ def run_on_cluster(
                 raise ClusterError(f"the Dask cluster stopped answering ({_reason(exc)})") from None
             for future in done:
                 task = running.pop(future)
-                if future.status == "finished":
-                    handle(task, future.result())
-                elif future.status == "cancelled":
+                if future.status == "cancelled":
                     raise ClusterError("the Dask scheduler cancelled the work (connection lost?)")
-                else:
+                if future.status == "error":
                     handle(task, on_lost(task, _reason(future.exception())))
+                    continue
+                try:
+                    result = future.result() if future.status == "finished" else None
+                except Exception:  # the result died with its worker before it came back
+                    result = None
+                if result is not None:
+                    handle(task, result)
+                elif resent.get(id(task), 0) < config.pool_restarts:
+                    resent[id(task)] = resent.get(id(task), 0) + 1
+                    pending.append(task)  # its worker died holding the result: run it again
+                else:
+                    handle(task, on_lost(task, "its result was lost with its Dask worker, again"))
             if not done:
                 alone_since = _check_workers(client, alone_since, config)
             tick()
