@@ -68,7 +68,11 @@ class PostgresServer:
             str(self.binaries / "pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "log"),
             "-o", options, "-w", "start",
         )  # fmt: skip
-        self.admin(f"CREATE ROLE {ROLE} LOGIN CREATEDB PASSWORD '{PASSWORD}'")
+        try:
+            self.admin(f"CREATE ROLE {ROLE} LOGIN CREATEDB PASSWORD '{PASSWORD}'")
+        except BaseException:
+            self.stop()  # a server that started must not outlive a failed setup
+            raise
         return self
 
     def admin(self, sql: str, database: str = "postgres") -> str:
