@@ -28,6 +28,7 @@ import numpy as np
 from verify.bank.records import (
     COLUMNS,
     FRAME_DTYPE,
+    INSERT_COLUMNS,
     check_frames,
     filters,
     known_video,
@@ -78,6 +79,24 @@ _SCHEMA = (
 )
 # One migration per schema step, as in SQLite: MIGRATIONS[n] takes n to n + 1.
 MIGRATIONS: dict[int, tuple[str, ...]] = {}
+
+
+def _insert(cursor: Any, values: tuple, keys: Iterable[int]) -> int | None:
+    """Write one new video row (`INSERT_COLUMNS` ``values``, adder None: this user) and its
+    postings; its id, or None if its SHA-256 is there already (another writer's row)."""
+    marks = ", ".join(["%s"] * (len(values) - 1))
+    cursor.execute(
+        f"INSERT INTO videos ({INSERT_COLUMNS}) VALUES ({marks}, coalesce(%s, current_user)) "
+        "ON CONFLICT (sha256) DO NOTHING RETURNING id",
+        values,
+    )
+    inserted = cursor.fetchone()
+    if inserted is None:
+        return None
+    with cursor.copy("COPY postings (key, video_id) FROM STDIN") as copy:
+        for key in sorted(keys):
+            copy.write_row((key, inserted[0]))
+    return int(inserted[0])
 
 
 class PostgresBank:
@@ -362,51 +381,28 @@ class PostgresBank:
         the winner's row.
         """
         table = fingerprint.table()
-        keys = sorted(slice_keys(table.indexed_hashes()))
+        keys = slice_keys(table.indexed_hashes())
         added_at = format_utc(dt.datetime.now(dt.timezone.utc))
         with self._write() as cursor:
-            cursor.execute(
-                "INSERT INTO videos (sha256, path, size, duration, width, height, sampling, "
-                "added_at, source, posted_at, url, summary, frame_count, frames) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-                "ON CONFLICT (sha256) DO NOTHING RETURNING id",
-                (
-                    fingerprint.sha256, path or fingerprint.path, fingerprint.size,
-                    fingerprint.duration, fingerprint.width, fingerprint.height,
-                    fingerprint.sampling, added_at, source, posted_at, url,
-                    json.dumps(summary or {}, ensure_ascii=False), len(fingerprint.frames),
-                    pack_frames(table),
-                ),
-            )  # fmt: skip
-            inserted = cursor.fetchone()
-            if inserted is not None:
-                with cursor.copy("COPY postings (key, video_id) FROM STDIN") as copy:
-                    for key in keys:
-                        copy.write_row((key, inserted[0]))
+            inserted = _insert(cursor, (
+                fingerprint.sha256, path or fingerprint.path, fingerprint.size,
+                fingerprint.duration, fingerprint.width, fingerprint.height,
+                fingerprint.sampling, added_at, source, posted_at, url,
+                json.dumps(summary or {}, ensure_ascii=False), len(fingerprint.frames),
+                pack_frames(table), None,
+            ), keys)  # fmt: skip
         if inserted is None:
             return AddResult(self.find(fingerprint.sha256), added=False)
-        return AddResult(self.video_by_id(inserted[0]), added=True)
+        return AddResult(self.video_by_id(inserted), added=True)
 
     def import_videos(self, records: Iterable[tuple[KnownVideo, np.ndarray]]) -> int:
         """Add exported videos as they were recorded (who, when, from where); how many were new."""
         added = 0
         with self._write() as cursor:
             for video, rows in records:
-                cursor.execute(
-                    "INSERT INTO videos (sha256, path, size, duration, width, height, sampling, "
-                    "added_at, source, posted_at, url, summary, frame_count, frames, added_by) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-                    "coalesce(%s, current_user)) ON CONFLICT (sha256) DO NOTHING RETURNING id",
-                    (*record_values(video), rows.tobytes(), video.added_by),
-                )
-                inserted = cursor.fetchone()
-                if inserted is None:
-                    continue
-                keys = sorted(slice_keys(unpack_frames(rows).indexed_hashes()))
-                with cursor.copy("COPY postings (key, video_id) FROM STDIN") as copy:
-                    for key in keys:
-                        copy.write_row((key, inserted[0]))
-                added += 1
+                values = (*record_values(video), rows.tobytes(), video.added_by)
+                keys = slice_keys(unpack_frames(rows).indexed_hashes())
+                added += _insert(cursor, values, keys) is not None
         return added
 
     def remove(self, key: str) -> tuple[str, str]:

@@ -79,6 +79,12 @@ def filters(source: str | None, added_by: str | None, mark: str) -> tuple[str, l
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
+# The columns a new video row is written with, in `record_values` order, then
+# its packed frames and who added it.
+INSERT_COLUMNS = ("sha256, path, size, duration, width, height, sampling, added_at, source, "
+                  "posted_at, url, summary, frame_count, frames, added_by")  # fmt: skip
+
+
 def record_values(video: KnownVideo) -> tuple:
     """A video's record in `COLUMNS` order, without its id and adder (as the INSERTs list them)."""
     return (

@@ -30,6 +30,7 @@ from verify.bank.records import (
     FLAG_NO_UPPER,
     FRAME_DTYPE,
     FRAME_DTYPE_2,
+    INSERT_COLUMNS,
     check_frames,
     filters,
     known_video,
@@ -549,23 +550,13 @@ class SqliteBank:
             ).fetchone()
             if existing:
                 return AddResult(self._video(existing), added=False)
-            cursor = db.execute(
-                "INSERT INTO videos (sha256, path, size, duration, width, height, sampling, "
-                "added_at, source, posted_at, url, summary, frame_count, frames, added_by) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    fingerprint.sha256, path or fingerprint.path, fingerprint.size,
-                    fingerprint.duration, fingerprint.width, fingerprint.height,
-                    fingerprint.sampling, added_at, source, posted_at, url,
-                    json.dumps(summary or {}, ensure_ascii=False), len(fingerprint.frames), blob,
-                    login_name(),
-                ),
-            )  # fmt: skip
-            video_id = cursor.lastrowid
-            db.executemany(
-                "INSERT OR IGNORE INTO postings (key, video_id) VALUES (?, ?)",
-                ((key, video_id) for key in keys),
-            )
+            video_id = _insert(db, (
+                fingerprint.sha256, path or fingerprint.path, fingerprint.size,
+                fingerprint.duration, fingerprint.width, fingerprint.height,
+                fingerprint.sampling, added_at, source, posted_at, url,
+                json.dumps(summary or {}, ensure_ascii=False), len(fingerprint.frames), blob,
+                login_name(),
+            ), keys)  # fmt: skip
         return AddResult(self.video_by_id(video_id), added=True)
 
     def import_videos(self, records: Iterable[tuple[KnownVideo, np.ndarray]]) -> int:
@@ -575,19 +566,8 @@ class SqliteBank:
             for video, rows in records:
                 if db.execute("SELECT 1 FROM videos WHERE sha256 = ?", (video.sha256,)).fetchone():
                     continue
-                cursor = db.execute(
-                    "INSERT INTO videos (sha256, path, size, duration, width, height, sampling, "
-                    "added_at, source, posted_at, url, summary, frame_count, frames, added_by) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (*record_values(video), rows.tobytes(), video.added_by),
-                )
-                db.executemany(
-                    "INSERT OR IGNORE INTO postings (key, video_id) VALUES (?, ?)",
-                    (
-                        (k, cursor.lastrowid)
-                        for k in slice_keys(unpack_frames(rows).indexed_hashes())
-                    ),
-                )
+                values = (*record_values(video), rows.tobytes(), video.added_by)
+                _insert(db, values, slice_keys(unpack_frames(rows).indexed_hashes()))
                 added += 1
         return added
 
@@ -612,6 +592,17 @@ class SqliteBank:
                 )
             db.execute("DELETE FROM videos WHERE id = ?", (video_id,))
         return sha256, path
+
+
+def _insert(db: sqlite3.Connection, values: tuple, keys: Iterable[int]) -> int:
+    """Write one new video row (`INSERT_COLUMNS` ``values``) and its postings; its id."""
+    marks = ", ".join("?" * len(values))
+    cursor = db.execute(f"INSERT INTO videos ({INSERT_COLUMNS}) VALUES ({marks})", values)
+    db.executemany(
+        "INSERT OR IGNORE INTO postings (key, video_id) VALUES (?, ?)",
+        ((key, cursor.lastrowid) for key in keys),
+    )
+    return int(cursor.lastrowid)
 
 
 def login_name() -> str | None:
