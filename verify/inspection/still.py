@@ -201,13 +201,11 @@ def facts_of(structure: StillStructure, path: str | os.PathLike[str] | bytes) ->
     )
 
 
-def _chunks(
-    path: str | os.PathLike[str] | bytes, offset: int = 0, size: int | None = None
-) -> Iterator[bytes]:
-    """The bytes of ``path`` from ``offset`` (``size`` of them, or to the end), a MB at a time."""
+def _chunks(path: str | os.PathLike[str] | bytes, offset: int, size: int) -> Iterator[bytes]:
+    """``size`` bytes of ``path`` from ``offset`` (fewer if it ends first), a MB at a time."""
     with open(path, "rb") as handle:
         handle.seek(offset)
-        left = size if size is not None else os.fstat(handle.fileno()).st_size - offset
+        left = size
         while left > 0:
             chunk = handle.read(min(left, 1 << 20))
             if not chunk:
