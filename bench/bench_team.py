@@ -30,6 +30,7 @@ import datetime as dt
 import json
 import shutil
 import statistics
+import struct
 import subprocess
 import sys
 import time
@@ -44,9 +45,10 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 import bench_match_scale as scale  # noqa: E402  (its generator and clips)
-from bench_inspect import run_measured  # noqa: E402
+from bench_inspect import run_measured, warm_page_cache  # noqa: E402
 
 from verify import KnownVideo, open_bank  # noqa: E402
+from verify.hashing.forms import Form  # noqa: E402
 
 CHILD = "_child"
 
@@ -58,35 +60,167 @@ def load_sqlite(path: Path, size: int, seed: int) -> float:
     return time.perf_counter() - start
 
 
+# Binary COPY of postings (key integer, video_id bigint): a header, then per row a
+# field count and each field's length and big-endian value; numpy writes a whole
+# chunk at once (per-row Python was most of the 100 k load's 534 s).
+COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
+COPY_TRAILER = struct.pack("!h", -1)
+POSTING_ROW = np.dtype(
+    [("fields", ">i2"), ("key_len", ">i4"), ("key", ">i4"), ("id_len", ">i4"), ("id", ">i8")]
+)
+# For the bulk load and the 1 M bank: memory for the index builds, no WAL for
+# tables filled in the transaction that emptied them.
+SERVER_SETTINGS = {
+    "maintenance_work_mem": "2GB",
+    "max_parallel_maintenance_workers": "2",
+    "shared_buffers": "1GB",
+    "wal_level": "minimal",
+    "max_wal_senders": "0",
+    "max_wal_size": "20GB",
+}
+
+
+def posting_copy(packed: np.ndarray) -> bytes:
+    """``key << 32 | id`` postings as one binary COPY stream."""
+    rows = np.empty(packed.size, POSTING_ROW)
+    rows["fields"], rows["key_len"], rows["id_len"] = 2, 4, 8
+    rows["key"] = packed >> np.uint64(32)
+    rows["id"] = packed & np.uint64(0xFFFFFFFF)
+    return COPY_HEADER + rows.tobytes() + COPY_TRAILER
+
+
 def load_postgres(url: str, size: int, seed: int) -> float:
-    """The same videos and postings, COPYed into a new PostgreSQL bank; seconds."""
+    """The same videos and postings, COPYed into a new PostgreSQL bank; seconds.
+
+    The library creates the schema; the postings' keys are then dropped, the
+    rows copied frozen into the tables emptied in the same transaction, and the
+    keys rebuilt from their saved definitions (the bank ends exactly as the
+    library made it)."""
     import psycopg
 
-    open_bank(url).close()  # the library creates the schema
+    open_bank(url).close()
     rng = np.random.default_rng([seed, size])
     added_at = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     start = time.perf_counter()
     with psycopg.connect(url) as db, db.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'postings'::regclass ORDER BY contype = 'f'"
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'postings' "
+            "AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+        )
+        indexes = cursor.fetchall()
+        for name, _ in reversed(constraints):
+            cursor.execute(f"ALTER TABLE postings DROP CONSTRAINT {name}")
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+        cursor.execute("TRUNCATE postings, videos")
         for first in range(1, size + 1, scale.CHUNK_VIDEOS):
             count = min(scale.CHUNK_VIDEOS, size + 1 - first)
             rows, counts = scale.synthetic_videos(rng, count)
             with cursor.copy(
                 "COPY videos (id, sha256, path, size, duration, width, height, sampling, "
-                "added_at, source, posted_at, url, summary, frame_count, frames) FROM STDIN"
+                "added_at, source, posted_at, url, summary, frame_count, frames) "
+                "FROM STDIN WITH (FREEZE)"
             ) as copy:
                 for record in scale.video_rows(rows, counts, first, seed, added_at):
                     copy.write_row(record)
-            packed = scale.posting_keys(rows, counts, first)
-            with cursor.copy("COPY postings (key, video_id) FROM STDIN") as copy:
-                keys = (packed >> np.uint64(32)).tolist()
-                videos = (packed & np.uint64(0xFFFFFFFF)).tolist()
-                for key, video in zip(keys, videos, strict=True):
-                    copy.write_row((key, video))
+            with cursor.copy("COPY postings FROM STDIN WITH (FORMAT binary, FREEZE)") as copy:
+                copy.write(posting_copy(scale.posting_keys(rows, counts, first)))
+            if first // scale.CHUNK_VIDEOS % 10 == 9:
+                print(f"  {first + count - 1:,} videos copied", file=sys.stderr)
+        for name, definition in constraints:
+            cursor.execute(f"ALTER TABLE postings ADD CONSTRAINT {name} {definition}")
+        for _, definition in indexes:
+            cursor.execute(definition)
         cursor.execute("SELECT setval('videos_id_seq', (SELECT max(id) FROM videos))")
         db.commit()
         db.autocommit = True
         cursor.execute("VACUUM ANALYZE")
     return time.perf_counter() - start
+
+
+def warm_postgres(server: Any, database: str) -> None:
+    """Read what a query touches (postings key, videos and their frames) into the page cache."""
+    server.admin("CREATE EXTENSION IF NOT EXISTS pg_prewarm", database)
+    server.admin(
+        "SELECT pg_prewarm('postings_pkey', 'read'), pg_prewarm('videos', 'read'), "
+        "pg_prewarm(reltoastrelid, 'read') FROM pg_class WHERE relname = 'videos'",
+        database,
+    )
+
+
+# The per-frame test both confirmations below apply: a probe hash is confirmed by a
+# candidate when one of its stored frames is within this many bits.
+CONFIRM_BITS = 10
+# SQL confirmation: the candidate's stored pHash (8 little-endian bytes of each
+# packed row) against every probe hash. Both sides go byte-swapped (the probes
+# in Python, the rows by reading them as big-endian bits): the same permutation
+# of bits on both sides leaves every distance as it was.
+CONFIRM_SQL = """
+SELECT v.id, count(DISTINCT q.i) FROM videos AS v
+CROSS JOIN LATERAL generate_series(0, v.frame_count - 1) AS f(n)
+CROSS JOIN unnest(%s::bigint[]) WITH ORDINALITY AS q(h, i)
+WHERE v.id = ANY(%s) AND bit_count(
+    ('x' || encode(substring(v.frames FROM n * %s + %s FOR 8), 'hex'))::bit(64)
+    # q.h::bit(64)) <= %s
+GROUP BY v.id
+"""
+# The same test against frames already one bigint a row (as a per-frame table would
+# hold them): the cost of bit_count itself, without unpacking the stored rows.
+FRAMES_TABLE_SQL = """
+CREATE TEMP TABLE candidate_frames AS SELECT v.id, ('x' || encode(
+    substring(v.frames FROM n * %s + %s FOR 8), 'hex'))::bit(64)::bigint AS h
+FROM videos AS v CROSS JOIN LATERAL generate_series(0, v.frame_count - 1) AS f(n)
+WHERE v.id = ANY(%s)
+"""
+CONFIRM_TABLE_SQL = """
+SELECT c.id, count(DISTINCT q.i) FROM candidate_frames AS c
+CROSS JOIN unnest(%s::bigint[]) WITH ORDINALITY AS q(h, i)
+WHERE bit_count((c.h # q.h)::bit(64)) <= %s GROUP BY c.id
+"""
+
+
+def confirm_both_ways(bank: Any, made: list[Any]) -> list[dict[str, Any]]:
+    """Time confirming each query's candidates in Python (fetch the frames, numpy) and
+    in SQL (`bit_count` in the server); the two must count the same."""
+    from verify.bank.records import FRAME_DTYPE
+    from verify.matching.candidates import find_candidates, probe_hashes
+
+    results = []
+    for query in made:
+        probes = np.array(probe_hashes(query.fingerprint.table()), np.uint64)
+        ids = [video for video, _ in find_candidates(bank, probes.tolist())]
+        start = time.perf_counter()
+        python = {}
+        for video_id, (_, frames) in bank.known_videos(ids).items():
+            near = np.bitwise_count(np.bitwise_xor.outer(probes, frames.forms[Form.PHASH]))
+            confirmed = int((near.min(axis=1) <= CONFIRM_BITS).sum())
+            if confirmed:
+                python[video_id] = confirmed
+        python_s = time.perf_counter() - start
+        swapped = probes.byteswap().view(np.int64).tolist()
+        at = FRAME_DTYPE.fields["phash"][1] + 1  # substring counts from 1
+        params = (swapped, ids, FRAME_DTYPE.itemsize, at, CONFIRM_BITS)
+        start = time.perf_counter()
+        sql = {int(v): int(n) for v, n in bank._query(CONFIRM_SQL, params)}
+        sql_s = time.perf_counter() - start
+        with bank._db.cursor() as cursor:  # bench only: a scratch table on the bank's session
+            cursor.execute(FRAMES_TABLE_SQL, (FRAME_DTYPE.itemsize, at, ids))
+        start = time.perf_counter()
+        table = {int(v): int(n) for v, n in bank._query(CONFIRM_TABLE_SQL, (swapped, CONFIRM_BITS))}
+        table_s = time.perf_counter() - start
+        with bank._db.cursor() as cursor:
+            cursor.execute("DROP TABLE candidate_frames")
+        if not sql == table == python:
+            raise SystemExit(f"confirmations disagree: {len(sql)}, {len(table)}, {len(python)}")
+        results.append(
+            {"candidates": len(ids), "python_s": python_s, "sql_s": sql_s, "table_s": table_s}
+        )
+    return results
 
 
 def child(argv: list[str]) -> int:
@@ -95,7 +229,9 @@ def child(argv: list[str]) -> int:
     with open_bank(location, readonly=True) as bank:
         made = scale.make_queries(bank, size, queries, seed, float(fps))
         results = scale.run_library_queries(bank, made)
-    print(json.dumps({"queries": results, "rss_kib": scale.own_peak_rss_kib()}))
+        rss_kib = scale.own_peak_rss_kib()
+        confirm = confirm_both_ways(bank, made) if location.startswith("postgresql") else []
+    print(json.dumps({"queries": results, "rss_kib": rss_kib, "confirm": confirm}))
     return 0
 
 
@@ -147,6 +283,14 @@ def measure_backend(location: str, size: int, args: argparse.Namespace) -> dict[
         "peak_rss_mb": report["rss_kib"] / 1024,
         "child_wall_s": time.perf_counter() - start,
     }
+    if report["confirm"]:
+        for side in ("python", "sql", "table"):
+            figures[f"confirm_{side}_p50_s"] = statistics.median(
+                c[f"{side}_s"] for c in report["confirm"]
+            )
+        figures["confirm_candidates_p50"] = statistics.median(
+            c["candidates"] for c in report["confirm"]
+        )
     for writers in (1, 4):
         procs = [
             subprocess.Popen(
@@ -180,7 +324,7 @@ def section_banks(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     binaries = find_binaries()
     if binaries is None:
         raise SystemExit("no PostgreSQL server to start (Debian: apt install postgresql)")
-    server = PostgresServer(binaries).start()
+    server = PostgresServer(binaries).start(SERVER_SETTINGS)
     out: dict[str, Any] = {}
     try:
         for size in args.sizes:
@@ -195,6 +339,11 @@ def section_banks(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             rows = {}
             for name, location in (("sqlite", str(sqlite_path)), ("postgresql", url)):
                 print(f"measuring {name} at {size} ...", file=sys.stderr)
+                # Each warmed just before its queries: both may not fit in memory at once.
+                if name == "sqlite":
+                    warm_page_cache(sqlite_path)
+                else:
+                    warm_postgres(server, f"bank_{size}")
                 rows[name] = measure_backend(location, size, args)
             rows["sqlite"]["load_s"], rows["postgresql"]["load_s"] = sqlite_load, pg_load
             out[str(size)] = rows
@@ -264,6 +413,13 @@ def main() -> int:
                 f"peak RSS {f['peak_rss_mb']:.0f} MB; writes 1: {f['writes_1_per_s']:.1f}/s, "
                 f"4: {f['writes_4_per_s']:.1f}/s"
             )
+            if "confirm_sql_p50_s" in f:
+                print(
+                    f"  {'':<11} confirming {f['confirm_candidates_p50']:.0f} candidates "
+                    f"(p50): Python {f['confirm_python_p50_s']:.3f} s, SQL bit_count "
+                    f"{f['confirm_sql_p50_s']:.3f} s (on frames already a bigint a row: "
+                    f"{f['confirm_table_p50_s']:.3f} s)"
+                )
     if "batch" in document:
         b = document["batch"]
         print(

@@ -58,12 +58,15 @@ class PostgresServer:
             raise RuntimeError(f"{Path(args[0]).name} failed: {done.stderr.strip()}")
         return done
 
-    def start(self) -> PostgresServer:
+    def start(self, settings: dict[str, str] | None = None) -> PostgresServer:
+        """Create and start the server; ``settings`` are extra ``-c`` options (the benches
+        raise memory limits for bulk loads)."""
         self._run(
             str(self.binaries / "initdb"), "-D", str(self.data), "-U", "postgres",
             "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync",
         )  # fmt: skip
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        options += "".join(f" -c {name}={value}" for name, value in (settings or {}).items())
         self._run(
             str(self.binaries / "pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "log"),
             "-o", options, "-w", "start",
