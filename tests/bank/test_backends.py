@@ -189,3 +189,22 @@ def test_damaged_export_imports_nothing(backend, bank_location, run_cli, samples
         assert reason in result.stderr and "Traceback" not in result.stderr
     listing = _json(run_cli("index", "list", "--json", "--db", target))
     assert len(listing["videos"]) == 1
+
+
+def test_export_is_one_snapshot_while_others_write(backend, bank_location, run_cli, samples):
+    """A video removed by another analyst mid-export is still exported whole: the export
+    reads the bank as it stood at its first read."""
+    from verify import open_bank
+
+    location = bank_location("busy")
+    for name in ("original.mov", "vertical_rotated.mp4"):
+        run_cli("index", "add", "--db", location, str(samples / name))
+    with open_bank(location) as exporting, open_bank(location) as other:
+        with exporting.snapshot():
+            listed = exporting.videos()
+            assert len(listed) == 2
+            other.remove(listed[0].sha256)
+            assert other.video_count() == 1
+            assert exporting.frame_rows(listed[0].id).size > 0
+            assert len(exporting.videos()) == 2
+        assert exporting.video_count() == 1  # after it, the removal shows

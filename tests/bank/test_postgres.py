@@ -141,3 +141,23 @@ def test_masked_urls(url, shown):
     from verify.bank.store import masked_url
 
     assert masked_url(url) == shown
+
+
+def test_stats_count_the_bank_not_the_whole_database(server, samples):
+    """A team database may hold other tables: the bank's size is its own tables'."""
+    from verify import open_bank
+    from verify.hashing.fingerprint import fingerprint_video
+
+    url = server.create_database("shared_db")
+    name = url.rsplit("/", 1)[1]
+    with open_bank(url) as bank:
+        bank.add_video(fingerprint_video(samples / "original.mov"))
+        alone = bank.stats()["file_bytes"]
+    server.admin(
+        "CREATE TABLE other_app AS SELECT repeat('x', 500) AS t FROM generate_series(1, 20000)",
+        name,
+    )
+    whole = int(server.admin("SELECT pg_database_size(current_database())", name))
+    with open_bank(url) as bank:
+        stats = bank.stats()
+    assert 0 < stats["file_bytes"] == alone < whole - 5_000_000

@@ -192,3 +192,26 @@ def test_an_unreachable_scheduler_creates_no_bank(tmp_path, samples, run_cli):
     bad = run_cli("batch", str(folder), "--out", str(tmp_path / "o.jsonl"),
                   "--scheduler", "http://not a scheduler")  # fmt: skip
     assert bad.exit_code == ExitCode.CLUSTER, bad.stderr
+
+
+def test_a_team_bank_over_the_cluster(cluster, postgres_server, samples, tmp_path):
+    """Workers match against a PostgreSQL bank; the password they need is never written, and
+    the user is told it travels with the work."""
+    from tests.pgserver import PASSWORD
+
+    url = postgres_server.create_database("cluster_bank")
+    index = [sys.executable, "-m", "verify.cli", "index", "add", "--db", url]
+    added = subprocess.run([*index, str(samples / "original.mov")], capture_output=True, text=True)
+    assert added.returncode == 0, added.stderr
+    folder = _clips(tmp_path / "clips", samples, 2)
+    out = tmp_path / "o.jsonl"
+    command = _batch(str(folder), "--out", str(out), "--db", url, "--scheduler", cluster.address)
+    ran = subprocess.run(command, capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    assert "password goes to the Dask workers" in ran.stderr and PASSWORD not in ran.stderr
+    assert PASSWORD not in out.read_text()
+    rows = read_rows(out)
+    found = {Path(r["path"]).name: [m["path"] for m in r["bank_matches"]]
+             for r in rows if r.get("kind") == "file"}  # fmt: skip
+    assert all(len(paths) == 1 and paths[0].endswith("original.mov") for paths in found.values())
+    assert len(found) == 2

@@ -77,6 +77,7 @@ _SCHEMA = (
     "CREATE INDEX videos_source ON videos (source)",
     "CREATE INDEX videos_added_by ON videos (added_by)",
 )
+BANK_TABLES = ("verify_bank", "videos", "postings")
 # One migration per schema step, as in SQLite: MIGRATIONS[n] takes n to n + 1.
 MIGRATIONS: dict[int, tuple[str, ...]] = {}
 
@@ -229,6 +230,19 @@ class PostgresBank:
         except self._psycopg.Error as exc:
             raise self._error(exc, writing=True) from None
 
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A repeatable-read transaction: its reads see the bank as at its first one."""
+        try:
+            self._db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        except self._psycopg.Error as exc:
+            raise self._error(exc) from None
+        try:
+            yield
+        finally:
+            with contextlib.suppress(self._psycopg.Error):
+                self._db.execute("ROLLBACK")
+
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self._db.close()
@@ -351,7 +365,12 @@ class PostgresBank:
             "SELECT count(*), coalesce(sum(frame_count), 0), coalesce(sum(duration), 0) FROM videos"
         )[0]
         postings = self._query("SELECT count(*) FROM postings")[0][0]
-        size = self._query("SELECT pg_database_size(current_database())")[0][0]
+        # The bank's own tables with their indexes and TOAST: the database may hold others.
+        size = self._query(
+            "SELECT coalesce(sum(pg_total_relation_size(to_regclass(name))), 0) "
+            "FROM unnest(%s::text[]) AS t(name)",
+            (list(BANK_TABLES),),
+        )[0][0]
         return {
             "path": self.location,
             "bank_schema": SCHEMA_VERSION,

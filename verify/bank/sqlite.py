@@ -386,6 +386,19 @@ class SqliteBank:
             self._rollback()
             raise
 
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A read transaction: in WAL mode its reads see one state of the bank, while
+        writers go on committing."""
+        try:
+            self._db.execute("BEGIN")
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
+        try:
+            yield
+        finally:
+            self._rollback()  # nothing was written: ending it is all
+
     def _rollback(self) -> None:
         # SQLite may have rolled back by itself already (a full disk at COMMIT).
         if self._db.in_transaction:

@@ -9,6 +9,7 @@ matching does not change. `verify.bank.open_bank` opens one.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
@@ -182,6 +183,11 @@ class BankStore(Protocol):
         path: str | None = None,
     ) -> AddResult:
         """Store a fingerprinted video; the existing row if its SHA-256 is known."""
+        ...
+
+    def snapshot(self) -> contextlib.AbstractContextManager[None]:
+        """Reads inside see the bank as it was at their first read (one consistent export
+        while others write)."""
         ...
 
     def frame_rows(self, video_id: int) -> Any:

@@ -57,9 +57,10 @@ class TransferSummary:
 
 
 def export_bank(bank: BankStore, target: str | os.PathLike[str]) -> TransferSummary:
-    """Write every video of ``bank`` to ``target`` (replaced only once it is complete)."""
-    videos = bank.videos()
-    with atomic_writer(target) as out:
+    """Write every video of ``bank`` to ``target`` (replaced only once it is complete), as
+    the bank stood at one moment: others may add and remove meanwhile."""
+    with bank.snapshot(), atomic_writer(target) as out:
+        videos = bank.videos()
         out.write(_line({
             "kind": "bank", "schema_version": EXPORT_VERSION, "videos": len(videos),
             "exported_at": format_utc(dt.datetime.now(dt.timezone.utc)),

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from verify.bank import bank_label, is_url, open_bank
+from verify.bank.store import url_secrets
 from verify.batch.cluster import cluster_threads, connect, run_on_cluster
 from verify.batch.clustering import Group, Item, find_groups
 from verify.batch.jsonl import Appender, Line, read_lines, rewrite
@@ -62,6 +63,12 @@ DOWNLOAD_NAME_NOTE = (
 )
 
 Report = Callable[[str], None]
+# Workers match each file against the bank themselves, so its URL goes with every task.
+_PASSWORD_TRAVELS = (
+    "note: the bank URL's password goes to the Dask workers with each file (over {scheme}://); "
+    "on a shared network leave it out of the URL and give each worker machine ~/.pgpass "
+    "or PGPASSWORD, and prefer a tls:// scheduler"
+)
 
 
 # --------------------------------------------------------------------------- the plan
@@ -488,6 +495,8 @@ def run_batch(
     with contextlib.ExitStack() as stack:
         if scheduler is not None:  # reached (or refused) before anything is written
             client = stack.enter_context(contextlib.closing(connect(scheduler, batch_config)))
+            if report and bank_path and is_url(bank_path) and url_secrets(bank_path):
+                report(_PASSWORD_TRAVELS.format(scheme=scheduler.partition("://")[0] or "tcp"))
             runner = _Runner(client=client, config=batch_config)
         else:
             runner = _Runner(workers=resolve_workers(workers), config=batch_config)
