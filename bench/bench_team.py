@@ -21,6 +21,7 @@ Figures are printed, never asserted.
 
     .venv/bin/python bench/bench_team.py [--sizes 10000,100000] [--queries 20]
         [--writes 200] [--clips 200] [--workdir bench/out/team] [--json FILE]
+        [--skip-banks] [--skip-batch]
 """
 
 from __future__ import annotations
@@ -399,10 +400,11 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workdir", type=Path, default=HERE / "out" / "team")
     parser.add_argument("--skip-batch", action="store_true")
+    parser.add_argument("--skip-banks", action="store_true")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    document = {"banks": section_banks(args, args.workdir)}
+    document = {"banks": {} if args.skip_banks else section_banks(args, args.workdir)}
     if not args.skip_batch:
         document["batch"] = section_batch(args, args.workdir)
     for size, rows in document["banks"].items():

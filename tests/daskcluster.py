@@ -54,7 +54,10 @@ class DaskCluster:
             name,
         ]
         command += ["--no-dashboard", "--local-directory", str(self.folder)]
-        self.workers[name] = self._start(name, command, {**os.environ, **(env or {})})
+        # As a worker someone starts by hand: without the thread limit the `verify`
+        # command sets for itself (and this test process may carry).
+        inherited = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+        self.workers[name] = self._start(name, command, {**inherited, **(env or {})})
 
     def wait_for_workers(self, count: int, timeout: float = 60.0) -> None:
         from distributed import Client

@@ -384,7 +384,25 @@ class BatchConfig:
     progress_log_interval_s: float = 10.0
 
 
+@dataclasses.dataclass(frozen=True)
+class ListConfig:
+    """Shared hash lists: vPDQ hashes and their matching (`verify.hashing.vpdq`)."""
+
+    # One PDQ a second: what Meta's vPDQ tool hashes by default, so that hashes
+    # made here compare frame for frame with lists made there.
+    vpdq_seconds_per_hash: float = 1.0
+
+    # vPDQ's published matching rule: two frames match within 31 of 256 bits
+    # (PDQ's own recommended threshold) ...
+    vpdq_max_distance: int = 31
+    # ... frames of quality under 50 take no part (too flat to be evidence) ...
+    vpdq_min_quality: int = 50
+    # ... and a video matches when at least 80 % of the query's frames do.
+    vpdq_match_percent: float = 80.0
+
+
 INSPECT = InspectConfig()
 HASH = HashConfig()
 MATCH = MatchConfig()
 BATCH = BatchConfig()
+LISTS = ListConfig()

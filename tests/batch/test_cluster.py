@@ -215,3 +215,20 @@ def test_a_team_bank_over_the_cluster(cluster, postgres_server, samples, tmp_pat
              for r in rows if r.get("kind") == "file"}  # fmt: skip
     assert all(len(paths) == 1 and paths[0].endswith("original.mov") for paths in found.values())
     assert len(found) == 2
+
+
+def test_workers_run_blas_on_one_thread(cluster):
+    """A Dask worker's BLAS would spin threads against ffmpeg; its tasks run with one."""
+    from verify.batch.cluster import connect, run_on_cluster
+
+    def blas_threads(_task):
+        from threadpoolctl import threadpool_info
+
+        return sorted({pool["num_threads"] for pool in threadpool_info()
+                       if pool["user_api"] == "blas"})  # fmt: skip
+
+    found = []
+    with connect(cluster.address) as client:
+        run_on_cluster(blas_threads, [0, 1], client, lambda _t, result: found.append(result),
+                       lambda: None, on_lost=lambda _t, why: why)  # fmt: skip
+    assert found == [[1], [1]]

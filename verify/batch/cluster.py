@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import os
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -56,6 +58,31 @@ def connect(address: str, config: BatchConfig = BATCH) -> Any:
     return client
 
 
+def _on_worker(function: Callable[[T], R], task: T) -> R:
+    """What each cluster task runs: ``function(task)`` in a worker made ready for it."""
+    _single_threaded_blas()
+    return function(task)
+
+
+@functools.cache
+def _single_threaded_blas() -> None:
+    """Limit numpy's BLAS to one thread in this worker process, once.
+
+    Local workers inherit ``OPENBLAS_NUM_THREADS=1`` from the command; a Dask
+    worker is started by someone else, and its BLAS threads spin on the small
+    matrix products of hashing while ffmpeg needs the cores: two workers on 2
+    cores took 1.7x the wall time and 3x the CPU of local ones (bench_team). A
+    worker started with its own ``OPENBLAS_NUM_THREADS`` keeps it.
+    """
+    if os.environ.get("OPENBLAS_NUM_THREADS"):
+        return
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # verify[dask] installs it; without, the run is only slower
+        return
+    threadpool_limits(1, user_api="blas")
+
+
 def cluster_threads(client: Any) -> int:
     """How many tasks the cluster runs at once (its workers' threads)."""
     return max(1, sum(client.nthreads().values()))
@@ -91,7 +118,7 @@ def run_on_cluster(
         while pending or running:
             while pending and len(running) < window:
                 task = pending.pop()
-                running[client.submit(function, task, pure=False)] = task
+                running[client.submit(_on_worker, function, task, pure=False)] = task
             try:
                 done, _ = wait(list(running), timeout=0.5, return_when="FIRST_COMPLETED")
             except (TimeoutError, asyncio.TimeoutError):  # nothing finished in this half second

@@ -130,6 +130,36 @@ def build_command(
     return [args[0], "-hide_banner", "-nostats", "-nostdin", "-loglevel", "level+info", *args[1:]]
 
 
+def every_nth_command(
+    path: str | os.PathLike[str] | bytes, step: int, stream: int
+) -> list[str | bytes]:
+    """ffmpeg for decoded frames 0, ``step``, 2 x ``step`` ... of stream number ``stream``,
+    as stored: full size, no rotation, exact decoding (no skipped filters), in colour
+    (vPDQ's choice of frames)."""
+    tool = find_tool("ffmpeg").path
+    return [
+        tool, "-hide_banner", "-nostats", "-nostdin", "-loglevel", "level+info",
+        "-noautorotate", "-i", media_arg(path), "-map", f"0:{stream}",
+        "-vf", f"select=not(mod(n\\,{step})),format=bgr24,showinfo",
+        "-fps_mode", "passthrough", "-an", "-f", "rawvideo", "pipe:",
+    ]  # fmt: skip
+
+
+def decode_every_nth(
+    path: str | os.PathLike[str] | bytes,
+    step: int,
+    stream: int,
+    *,
+    stall_timeout: float = INSPECT.probe_timeout_s,
+    errors: list[str] | None = None,
+) -> Iterator[DecodedFrame]:
+    """Every ``step``-th decoded frame of the first video stream (BGR, stored size and
+    orientation); ``index`` counts the frames yielded, so frame ``index * step``."""
+    with media_input(path) as source:
+        run = DecoderRun(every_nth_command(source, step, stream), stall_timeout)
+        yield from _frames(run, path, True, errors)
+
+
 def hashing_decode(
     sampling: Sampling, config: HashConfig = HASH, *, colour: bool = False
 ) -> tuple[int | None, float | None]:
