@@ -25,16 +25,44 @@ from verify.timestamps import timestamp_label
 @click.command("hash", epilog=EXIT_CODES_HELP)
 @files_argument
 @sample_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["verify", "vpdq", "pytx"]),
+    default="verify",
+    show_default=True,
+    help="verify: pHash/dHash listing; vpdq: Meta's vPDQ lines; pytx: python-threatexchange "
+    "signal lines (pdq for photos, video_md5 and video_vpdq for videos).",
+)
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(path_type=str, file_okay=False),
+    help="With --format vpdq: write NAME.vpdq files here (needed for several files).",
+)
 @json_option
 @timeout_option
-def hash_command(files: tuple[str, ...], sample: Sampling, as_json: bool, timeout: float) -> None:
+def hash_command(
+    files: tuple[str, ...],
+    sample: Sampling,
+    output_format: str,
+    output_dir: str | None,
+    as_json: bool,
+    timeout: float,
+) -> None:
     """Perceptual hashes (pHash, dHash) of sampled frames, with timestamps.
 
     Frames are taken by --sample: the coded keyframes, N frames per second
     (fps=N), or one frame per shot (scenes). Black or blurred bars are cropped
     before hashing; near-uniform frames (black, fades) are marked "uniform"
-    and never count as match evidence.
+    and never count as match evidence. --format vpdq and pytx write the
+    hashes shared lists exchange instead (PDQ, one frame a second).
     """
+    if output_format != "verify":
+        _list_formats(files, output_format, output_dir, as_json, timeout)
+        return
+    if output_dir is not None:
+        raise click.UsageError("--output-dir goes with --format vpdq")
     prepare = decode_ahead(files, sample, timeout)
     from verify.hashing.fingerprint import fingerprint_video
 
@@ -45,6 +73,36 @@ def hash_command(files: tuple[str, ...], sample: Sampling, as_json: bool, timeou
         as_json=as_json,
         prepare=prepare,
     )
+
+
+def _list_formats(
+    files: tuple[str, ...],
+    output_format: str,
+    output_dir: str | None,
+    as_json: bool,
+    timeout: float,
+) -> None:
+    """`verify hash --format vpdq|pytx`: the signals of each file, in that format."""
+    if as_json:
+        raise click.UsageError("--json goes with --format verify (vpdq and pytx are formats)")
+    if output_format == "pytx" and output_dir is not None:
+        raise click.UsageError("--output-dir goes with --format vpdq")
+    if output_format == "vpdq" and output_dir is None and len(files) > 1:
+        raise click.UsageError("vPDQ files hold one video each: give --output-dir for several")
+    from verify.errors import InputError
+    from verify.lists.signals import file_signals, write_vpdq_file
+
+    def work(path: str) -> str:
+        signals = file_signals(path, timeout=timeout)
+        if output_format == "pytx":
+            return "\n".join(signals.pytx_lines())
+        if signals.vpdq is None:
+            raise InputError("a photo: vPDQ is for videos (--format pytx gives its PDQ)", path)
+        if output_dir is not None:
+            return write_vpdq_file(signals, output_dir)
+        return signals.vpdq.to_text().rstrip("\n")
+
+    for_each_file(files, work, str, as_json=False, blank_lines=False)
 
 
 @click.command(epilog=EXIT_CODES_HELP)
