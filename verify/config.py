@@ -400,6 +400,11 @@ class ListConfig:
     # ... and a video matches when at least 80 % of the query's frames do.
     vpdq_match_percent: float = 80.0
 
+    # List entries compared in full per query, those sharing most slices first.
+    # A copy shares slices with its entry on most of its frames; 100 leaves
+    # room for a list holding many versions of one video, at a few ms each.
+    list_max_candidates: int = 100
+
 
 INSPECT = InspectConfig()
 HASH = HashConfig()

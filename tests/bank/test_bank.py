@@ -351,11 +351,17 @@ def test_bank_from_newer_version(run_cli, samples, bank_copy):
 
 def _downgrade(bank: Path, version: int) -> set[tuple[int, int]]:
     """Make a bank look like schema ``version`` (1: no centre 70 % postings; 1 and 2: frames
-    stored without the upper 75 % hash; 1 to 3: no added_by); return its full postings."""
+    stored without the upper 75 % hash; 1 to 3: no added_by; 1 to 4: no list tables); return
+    its full postings."""
     with Bank(bank) as opened:
         frames = {v.id: opened.frame_rows(v.id) for v in opened.videos()}
     with sqlite3.connect(bank) as db:
         full = set(db.execute("SELECT key, video_id FROM postings"))
+        db.execute("DROP TABLE list_postings")
+        db.execute("DROP TABLE list_entries")
+        if version == 4:
+            db.execute("PRAGMA user_version = 4")
+            return full
         db.execute("ALTER TABLE videos DROP COLUMN added_by")
         if version == 3:
             db.execute("PRAGMA user_version = 3")
@@ -706,3 +712,17 @@ def test_batch_groups_an_off_centre_crop_with_its_original(hard_bank, ffmpeg, tm
         if r.get("kind") == "file"
     ]
     assert find_groups(items) == []
+
+
+def test_schema_4_bank_gains_list_tables(run_cli, samples, bank_copy, tmp_path):
+    _downgrade(bank_copy, 4)
+    listing = tmp_path / "list.txt"
+    listing.write_text(run_cli("hash", "--format", "pytx", str(samples / "original.mov")).stdout)
+    imported = run_cli("index", "import-hashes", "--db", str(bank_copy), "--format", "pytx",
+                       "--source", "partner", str(listing))  # fmt: skip
+    assert imported.exit_code == 0, imported.stderr
+    with sqlite3.connect(bank_copy) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert db.execute("SELECT count(*) FROM list_entries").fetchone()[0] == 2
+    document = run_match(run_cli, bank_copy, samples / "telegram_reencode.mp4")
+    assert [m["rule"] for m in document["list_matches"]] == ["vpdq"]

@@ -40,13 +40,46 @@ from verify.bank.store import AddResult, KnownVideo, masked_url, slice_keys, url
 from verify.errors import BankError
 from verify.hashing.fingerprint import VideoFingerprint
 from verify.hashing.forms import FrameTable
+from verify.hashing.vpdq import VpdqHash
+from verify.lists.stored import (
+    LIST_COLUMNS,
+    LIST_INSERT_COLUMNS,
+    ListRecord,
+    NewEntry,
+    list_record,
+    new_entry_values,
+    unpack_vpdq,
+)
 from verify.timestamps import format_utc
 
-SCHEMA_VERSION = 1  # of the PostgreSQL bank
+SCHEMA_VERSION = 2  # of the PostgreSQL bank
 MARKER = "verify bank"  # verify_bank.application: a database this version may write
 # Seconds to wait for the server to answer a connection; a bank that is down
 # should say so at once, not after the operating system's minutes.
 CONNECT_TIMEOUT_S = 10
+
+# Entries of shared hash lists (schema 2): hash-only records, looked up by slices.
+_LISTS = (
+    """CREATE TABLE list_entries (
+        id bigserial PRIMARY KEY,
+        list text NOT NULL,
+        signal_type text NOT NULL,
+        digest text NOT NULL,
+        label text,
+        md5 text,
+        frame_count integer NOT NULL,
+        frames bytea NOT NULL,
+        added_at text NOT NULL,
+        added_by text NOT NULL DEFAULT current_user,
+        UNIQUE (list, digest)
+    )""",
+    "CREATE INDEX list_entries_md5 ON list_entries (md5) WHERE md5 IS NOT NULL",
+    """CREATE TABLE list_postings (
+        key integer NOT NULL,
+        entry_id bigint NOT NULL REFERENCES list_entries (id) ON DELETE CASCADE,
+        PRIMARY KEY (key, entry_id)
+    )""",
+)
 
 _SCHEMA = (
     "CREATE TABLE verify_bank (key text PRIMARY KEY, value text NOT NULL)",
@@ -76,10 +109,11 @@ _SCHEMA = (
     "CREATE INDEX postings_video ON postings (video_id)",
     "CREATE INDEX videos_source ON videos (source)",
     "CREATE INDEX videos_added_by ON videos (added_by)",
+    *_LISTS,
 )
-BANK_TABLES = ("verify_bank", "videos", "postings")
+BANK_TABLES = ("verify_bank", "videos", "postings", "list_entries", "list_postings")
 # One migration per schema step, as in SQLite: MIGRATIONS[n] takes n to n + 1.
-MIGRATIONS: dict[int, tuple[str, ...]] = {}
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: _LISTS}
 
 
 def _insert(cursor: Any, values: tuple, keys: Iterable[int]) -> int | None:
@@ -195,7 +229,12 @@ class PostgresBank:
                 self.location,
             )
         if version < SCHEMA_VERSION:
-            with self._write() as cursor:
+            # Even a read-only open upgrades (the schema is the bank's, not the
+            # command's): one transaction, under the same lock as creation.
+            with self._transaction() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext('verify bank schema'))")
+                if self._schema_version() >= SCHEMA_VERSION:
+                    return  # another verify upgraded it while we waited
                 for step in range(version, SCHEMA_VERSION):
                     for statement in MIGRATIONS[step]:
                         cursor.execute(statement)
@@ -224,6 +263,11 @@ class PostgresBank:
         """One transaction; any failure inside rolls all of it back."""
         if self.readonly:
             raise BankError("opened read-only", self.location)
+        with self._transaction() as cursor:
+            yield cursor
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Any]:
         try:
             with self._db.transaction(), self._db.cursor() as cursor:
                 yield cursor
@@ -378,6 +422,7 @@ class PostgresBank:
             "frames": int(frames),
             "hours": round(float(seconds) / 3600, 3),
             "postings": int(postings),
+            "list_entries": self.list_count(),
             "file_bytes": int(size),
         }
 
@@ -423,6 +468,70 @@ class PostgresBank:
                 keys = slice_keys(unpack_frames(rows).indexed_hashes())
                 added += _insert(cursor, values, keys) is not None
         return added
+
+    # --- shared hash lists -------------------------------------------------
+
+    def add_list_entries(self, entries: Iterable[NewEntry], list_name: str) -> tuple[int, int]:
+        """Store a list's entries in one transaction: (added, already there)."""
+        added = already = 0
+        added_at = format_utc(dt.datetime.now(dt.timezone.utc))
+        marks = ", ".join(["%s"] * (len(LIST_INSERT_COLUMNS.split(",")) - 1))
+        with self._write() as cursor:
+            for entry in entries:
+                cursor.execute(
+                    f"INSERT INTO list_entries ({LIST_INSERT_COLUMNS}) VALUES ({marks}, "
+                    "coalesce(%s, current_user)) ON CONFLICT (list, digest) DO NOTHING "
+                    "RETURNING id",
+                    new_entry_values(entry, list_name, added_at),
+                )
+                inserted = cursor.fetchone()
+                if inserted is None:
+                    already += 1
+                    continue
+                added += 1
+                with cursor.copy("COPY list_postings (key, entry_id) FROM STDIN") as copy:
+                    for key in sorted(entry.keys):
+                        copy.write_row((key, inserted[0]))
+        return added, already
+
+    def list_count(self) -> int:
+        return int(self._query("SELECT count(*) FROM list_entries")[0][0])
+
+    def list_candidates(self, keys: Iterable[int], *, limit: int) -> list[tuple[int, int]]:
+        """List entries sharing posting keys: (entry id, votes), most first."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return []
+        rows = self._query(
+            "SELECT entry_id, count(*) AS votes FROM list_postings WHERE key = ANY(%s) "
+            "GROUP BY entry_id ORDER BY votes DESC, entry_id LIMIT %s",
+            (wanted, limit),
+        )
+        return [(int(e), int(n)) for e, n in rows]
+
+    def list_entries(self, ids: Iterable[int]) -> dict[int, tuple[ListRecord, VpdqHash]]:
+        wanted = sorted({int(i) for i in ids})
+        if not wanted:
+            return {}
+        rows = self._query(
+            f"SELECT {LIST_COLUMNS}, frames FROM list_entries WHERE id = ANY(%s)", (wanted,)
+        )
+        return {int(row[0]): self._list_row(row) for row in rows}
+
+    def list_md5(self, md5: str) -> list[ListRecord]:
+        rows = self._query(
+            f"SELECT {LIST_COLUMNS}, frames FROM list_entries WHERE md5 = %s ORDER BY id", (md5,)
+        )
+        return [self._list_row(row)[0] for row in rows]
+
+    def _list_row(self, row: tuple) -> tuple[ListRecord, VpdqHash]:
+        try:
+            return list_record(row[:-1]), unpack_vpdq(bytes(row[-1]))
+        except (TypeError, ValueError) as exc:
+            raise BankError(
+                f"list entry {row[0]} is damaged ({exc}); restore the bank from a backup",
+                self.location,
+            ) from None
 
     def remove(self, key: str) -> tuple[str, str]:
         """Remove a video (by SHA-256, prefix or path); its postings go with it."""

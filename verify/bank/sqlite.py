@@ -42,14 +42,48 @@ from verify.bank.store import AddResult, KnownVideo, slice_keys
 from verify.errors import BankError
 from verify.hashing.fingerprint import VideoFingerprint
 from verify.hashing.forms import Form, FrameTable
+from verify.hashing.vpdq import VpdqHash
+from verify.lists.stored import (
+    LIST_COLUMNS,
+    LIST_INSERT_COLUMNS,
+    ListRecord,
+    NewEntry,
+    list_record,
+    new_entry_values,
+    unpack_vpdq,
+)
 from verify.timestamps import format_utc
 
-SCHEMA_VERSION = 4  # of the SQLite file
+SCHEMA_VERSION = 5  # of the SQLite file
 APPLICATION_ID = 0x76657269  # "veri": marks the SQLite file as a verify bank
 # Seconds a writer waits for another process's transaction to finish.
 BUSY_TIMEOUT_S = 60.0
 
-_SCHEMA = """
+# Entries of shared hash lists (schema 5): hash-only records, looked up by slices.
+_LISTS = """
+CREATE TABLE list_entries (
+    id INTEGER PRIMARY KEY,
+    list TEXT NOT NULL,
+    signal_type TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    label TEXT,
+    md5 TEXT,
+    frame_count INTEGER NOT NULL,
+    frames BLOB NOT NULL,
+    added_at TEXT NOT NULL,
+    added_by TEXT,
+    UNIQUE (list, digest)
+);
+CREATE INDEX list_entries_md5 ON list_entries (md5) WHERE md5 IS NOT NULL;
+CREATE TABLE list_postings (
+    key INTEGER NOT NULL,
+    entry_id INTEGER NOT NULL,
+    PRIMARY KEY (key, entry_id)
+) WITHOUT ROWID;
+"""
+
+_SCHEMA = (
+    """
 CREATE TABLE videos (
     id INTEGER PRIMARY KEY,
     sha256 TEXT NOT NULL UNIQUE,
@@ -74,6 +108,8 @@ CREATE TABLE postings (
     PRIMARY KEY (key, video_id)
 ) WITHOUT ROWID;
 """
+    + _LISTS
+)
 
 
 def _post_centre70(db: sqlite3.Connection) -> None:
@@ -114,12 +150,18 @@ def _add_added_by(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE videos ADD COLUMN added_by TEXT")
 
 
+def _add_lists(db: sqlite3.Connection) -> None:
+    """Schema 4 -> 5: tables for entries of shared hash lists (`verify index import-hashes`)."""
+    _run_script(db, _LISTS)
+
+
 # Migrations: MIGRATIONS[n] upgrades a bank from schema n to n + 1, inside
 # the caller's write transaction.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _post_centre70,
     2: _add_upper_field,
     3: _add_added_by,
+    4: _add_lists,
 }
 
 # Columns this version reads from each table (a file without them is not a bank).
@@ -537,6 +579,7 @@ class SqliteBank:
             "frames": frames,
             "hours": round(seconds / 3600, 3),
             "postings": postings,
+            "list_entries": self.list_count(),
             "file_bytes": self.path.stat().st_size,
         }
 
@@ -583,6 +626,86 @@ class SqliteBank:
                 _insert(db, values, slice_keys(unpack_frames(rows).indexed_hashes()))
                 added += 1
         return added
+
+    # --- shared hash lists -------------------------------------------------
+
+    def add_list_entries(self, entries: Iterable[NewEntry], list_name: str) -> tuple[int, int]:
+        """Store a list's entries in one transaction: (added, already there)."""
+        added = already = 0
+        added_at = format_utc(dt.datetime.now(dt.timezone.utc))
+        adder = login_name()
+        marks = ", ".join("?" * len(LIST_INSERT_COLUMNS.split(",")))
+        with self._write() as db:
+            for entry in entries:
+                values = (*new_entry_values(entry, list_name, added_at)[:-1], adder)
+                cursor = db.execute(
+                    f"INSERT OR IGNORE INTO list_entries ({LIST_INSERT_COLUMNS}) VALUES ({marks})",
+                    values,
+                )
+                if not cursor.rowcount:
+                    already += 1
+                    continue
+                added += 1
+                db.executemany(
+                    "INSERT OR IGNORE INTO list_postings (key, entry_id) VALUES (?, ?)",
+                    ((key, cursor.lastrowid) for key in sorted(entry.keys)),
+                )
+        return added, already
+
+    def list_count(self) -> int:
+        """How many list entries the bank holds."""
+        return int(self._query("SELECT count(*) FROM list_entries")[0][0])
+
+    def list_candidates(self, keys: Iterable[int], *, limit: int) -> list[tuple[int, int]]:
+        """List entries sharing posting keys: (entry id, votes), most first."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return []
+        try:
+            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS list_probe (key INTEGER PRIMARY KEY)")
+            self._db.execute("DELETE FROM temp.list_probe")
+            self._db.executemany("INSERT INTO temp.list_probe VALUES (?)", ((k,) for k in wanted))
+            return self._db.execute(
+                "SELECT p.entry_id, count(*) AS votes FROM temp.list_probe AS q "
+                "CROSS JOIN list_postings AS p ON p.key = q.key GROUP BY p.entry_id "
+                "ORDER BY votes DESC, p.entry_id LIMIT ?",
+                (limit,),
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
+
+    def list_entries(self, ids: Iterable[int]) -> dict[int, tuple[ListRecord, VpdqHash]]:
+        """Entries and their hashes by id."""
+        wanted = sorted({int(i) for i in ids})
+        found = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = self._query(
+                f"SELECT {LIST_COLUMNS}, frames FROM list_entries WHERE id IN ({marks})", chunk
+            )
+            for row in rows:
+                found[row[0]] = self._list_row(row)
+        return found
+
+    def list_md5(self, md5: str) -> list[ListRecord]:
+        """Entries naming this MD5."""
+        rows = self._query(
+            f"SELECT {LIST_COLUMNS}, frames FROM list_entries WHERE md5 = ? ORDER BY id", (md5,)
+        )
+        return [self._list_row(row)[0] for row in rows]
+
+    def _list_row(self, row: tuple) -> tuple[ListRecord, VpdqHash]:
+        try:
+            blob = row[-1]
+            if not isinstance(blob, bytes):
+                raise ValueError("its hashes are not bytes")
+            return list_record(row[:-1]), unpack_vpdq(blob)
+        except (TypeError, ValueError) as exc:
+            raise BankError(
+                f"list entry {row[0]} is damaged ({exc}); restore the bank from a backup",
+                self.path,
+            ) from None
 
     def remove(self, key: str) -> tuple[str, str]:
         """Remove a video (by SHA-256, prefix or path) and its postings: its (SHA-256, path).

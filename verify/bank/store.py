@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 from verify.hashing.fingerprint import VideoFingerprint
 from verify.hashing.forms import FrameTable
 
-BANK_DOCUMENT_VERSION = "1.1"  # of the JSON that `verify index` prints; 1.1 added added_by
+BANK_DOCUMENT_VERSION = "1.2"  # of the JSON `verify index` prints; 1.1 added_by, 1.2 list_entries
 SLICES = 4  # a 64-bit hash is looked up as 4 slices of 16 bits
 
 
@@ -200,6 +200,26 @@ class BankStore(Protocol):
 
     def remove(self, key: str) -> tuple[str, str]:
         """Remove a video and its postings: its (SHA-256, path)."""
+        ...
+
+    # Shared hash lists (`verify.lists`): hash-only entries beside the videos.
+
+    def add_list_entries(self, entries: Iterable[Any], list_name: str) -> tuple[int, int]:
+        """Store `verify.lists.stored.NewEntry` values in one transaction: (added, already)."""
+        ...
+
+    def list_count(self) -> int: ...
+
+    def list_candidates(self, keys: Iterable[int], *, limit: int) -> list[tuple[int, int]]:
+        """Entries sharing PDQ slice keys: (entry id, votes), most first."""
+        ...
+
+    def list_entries(self, ids: Iterable[int]) -> dict[int, tuple[Any, Any]]:
+        """(`ListRecord`, `VpdqHash`) of entries by id."""
+        ...
+
+    def list_md5(self, md5: str) -> list[Any]:
+        """`ListRecord` of entries naming this MD5."""
         ...
 
     def close(self) -> None: ...

@@ -20,7 +20,7 @@ from typing import Any
 
 from verify.hashing.fingerprint import HashedFrame, VideoFingerprint
 
-SCHEMA_VERSION = "1.2"  # 1.2: a creation time says where its zone came from
+SCHEMA_VERSION = "1.3"  # 1.2: a creation time says where its zone came from; 1.3 list_matches
 DOUBTFUL_TIME_FLAGS = frozenset({"creation_time_epoch", "creation_time_future"})
 _REQUIRED = {"path": str, "sha256": str, "size": int, "mtime_ns": int, "media_kind": str}
 
@@ -53,6 +53,8 @@ class FileRow:
     # `verify hash --json`'s objects (the rows of a large archive add up); path,
     # SHA-256, size and duration are the row's own.
     fingerprint: VideoFingerprint | None = None
+    # Shared-list entries the file matches (`verify.lists.matching`); None without a bank.
+    list_matches: tuple[dict[str, Any], ...] | None = None
 
     def to_dict(self, *, fingerprint: bool = True) -> dict[str, Any]:
         """The row's line; ``fingerprint=False`` leaves the long frame list out."""
@@ -76,6 +78,7 @@ class FileRow:
             "location": self.location,
             "flags": list(self.flags),
             "bank_matches": None if self.bank_matches is None else list(self.bank_matches),
+            "list_matches": None if self.list_matches is None else list(self.list_matches),
             "notes": list(self.notes),
             "telegram": self.telegram,
             "download_name": self.download_name,
@@ -115,6 +118,7 @@ class FileRow:
                 inset=data["inset"],
             )  # fmt: skip
         matches = record.get("bank_matches")
+        listed = record.get("list_matches")
         return cls(
             record["path"], record["size"], record["mtime"], record["mtime_ns"],
             record["sha256"], record["md5"], record["media_kind"], record["content"],
@@ -122,7 +126,7 @@ class FileRow:
             record["creation_time"], record["device"], record["location"],
             tuple(record["flags"]), None if matches is None else tuple(matches),
             tuple(record["notes"]), record.get("telegram"), record.get("download_name"),
-            fingerprint,
+            fingerprint, None if listed is None else tuple(listed),
         )  # fmt: skip
 
     def evidence(self) -> dict[str, Any]:

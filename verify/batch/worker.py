@@ -156,6 +156,7 @@ def _examine(task: FileTask) -> FileRow:
         flags=tuple(flag.code for flag in inspection.flags),
         bank_matches=None if matches is None else tuple(matches), notes=tuple(notes),
         fingerprint=fingerprint,
+        list_matches=None if report is None else tuple(m.to_dict() for m in report.list_matches),
     )  # fmt: skip
 
 

@@ -256,6 +256,49 @@ def index_import(source: str, db_path: str | None, as_json: bool) -> None:
         )
 
 
+@index_group.command("import-hashes", epilog=EXIT_CODES_HELP)
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option(
+    "--format", "list_format", type=click.Choice(["vpdq", "pytx"]), required=True,
+    help="vpdq: Meta's vPDQ file, one video each; pytx: python-threatexchange signal lines.",
+)  # fmt: skip
+@click.option(
+    "--source", "list_name", required=True,
+    help="The list's name, reported with every match (e.g. the organisation that shared it).",
+)  # fmt: skip
+@db_option
+@json_option
+def index_import_hashes(
+    sources: tuple[str, ...], list_format: str, list_name: str, db_path: str | None,
+    as_json: bool,
+) -> None:  # fmt: skip
+    """Add a shared hash list's entries to the bank: footage named by hash, without media.
+
+    `verify match` and `verify batch` then report files that match an entry
+    (vPDQ's rule: PDQ within 31 bits, quality >= 50, >= 80 % of the file's
+    frames; or the same MD5) as list matches, beside the bank's own videos.
+    Every file is checked before anything is written.
+    """
+    from verify.bank import default_bank_path, is_url
+    from verify.lists.importing import import_lists
+
+    location = db_path or default_bank_path()
+    check_distinct(
+        {} if is_url(location) else {"--db": location},
+        inputs={f"SOURCE {i + 1}": s for i, s in enumerate(sources)},
+    )
+    with bank_from_option(db_path) as bank:
+        summary = import_lists(bank, list(sources), list_format, list_name)
+    if as_json:
+        emit_json(summary.to_dict())
+    else:
+        click.echo(
+            f"{summary.added} entr{'y' if summary.added == 1 else 'ies'} added to list "
+            f"{summary.list!r}, {summary.already_there} already there "
+            f"(of {summary.entries} in {summary.files} file(s))"
+        )
+
+
 @click.command(epilog=EXIT_CODES_HELP)
 @files_argument
 @db_option

@@ -307,7 +307,7 @@ def render_match(report: MatchReport) -> str:
             f"no match: no known video in the bank copies this clip "
             f"({report.candidates} candidate(s) checked)"
         )
-        return "\n".join(lines)
+        return "\n".join(lines + _list_lines(report))
     count = len(report.matches)
     lines.append(f"{count} known video{'s' if count > 1 else ''} matched:")
     for item in report.matches:
@@ -330,4 +330,22 @@ def render_match(report: MatchReport) -> str:
                 f"  =  known {timestamp_label(s.ref_start)}-{timestamp_label(s.ref_end)}"
                 f"  ({s.frames} frames, {s.mean_distance:.1f} bits apart)"
             )
-    return "\n".join(lines)
+    return "\n".join(lines + _list_lines(report))
+
+
+def _list_lines(report: MatchReport) -> list[str]:
+    """Shared-list matches, apart from the bank's own videos: hash-only, no media."""
+    if not report.list_matches:
+        return []
+    count = len(report.list_matches)
+    lines = [f"{count} shared-list entr{'y' if count == 1 else 'ies'} matched (hash only):"]
+    for item in report.list_matches:
+        entry = item.entry
+        if item.rule == "md5":
+            how = "same MD5: these exact bytes"
+        else:
+            how = (f"vPDQ: {item.query_percent:.0f} % of this file's frames, "
+                   f"{item.entry_percent:.0f} % of the entry's")  # fmt: skip
+        label = f" ({_shown(entry.label)})" if entry.label else ""
+        lines.append(f"  list {_shown(entry.list)!r} entry {entry.id}{label}: {how}")
+    return lines

@@ -63,7 +63,16 @@ def match_file(
         path, config.query_sampling if sampling is None else sampling, timeout=timeout,
         known_digest=known_digest, probed=probed, config=config, hash_config=hash_config,
     )  # fmt: skip
-    return match_fingerprint(reframer.fingerprint(), bank, config, reframer=reframer)
+    report = match_fingerprint(reframer.fingerprint(), bank, config, reframer=reframer)
+    if not bank.list_count():
+        return report
+    # The bank holds shared lists: the file's own PDQ/vPDQ (a second decode, at full
+    # size, which banks without lists never pay) against their entries.
+    from verify.lists.matching import match_lists
+    from verify.lists.signals import file_signals
+
+    found = match_lists(bank, file_signals(path, timeout=timeout))
+    return dataclasses.replace(report, list_matches=found)
 
 
 def _in_panel(

@@ -10,7 +10,7 @@ from verify.hashing.fingerprint import VideoFingerprint
 from verify.matching.reframe import Framing
 from verify.matching.segments import Segment
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,6 +69,8 @@ class MatchReport:
     candidates: int
     unframed: tuple[str, ...] = ()
     unprobed: bool = False
+    # Entries of shared hash lists in the bank the file matches (`verify.lists.matching`).
+    list_matches: tuple[Any, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -80,4 +82,5 @@ class MatchReport:
             "bank": self.bank,
             "candidates": int(self.candidates),
             "matches": [m.to_dict() for m in self.matches],
+            "list_matches": [m.to_dict() for m in self.list_matches],
         }
