@@ -161,3 +161,19 @@ def test_stats_count_the_bank_not_the_whole_database(server, samples):
     with open_bank(url) as bank:
         stats = bank.stats()
     assert 0 < stats["file_bytes"] == alone < whole - 5_000_000
+
+
+def test_schema_1_bank_is_upgraded_even_by_a_read_only_command(run_cli, server, samples):
+    """A team bank made before shared lists gains their tables the first time any verify
+    opens it, a `verify match` included, and keeps its videos."""
+    url = server.create_database("older_bank")
+    name = url.rsplit("/", 1)[1]
+    assert run_cli("index", "add", "--db", url, str(samples / "original.mov")).exit_code == 0
+    server.admin("DROP TABLE list_postings, list_entries", name)
+    server.admin("UPDATE verify_bank SET value = '1' WHERE key = 'schema'", name)
+    result = run_cli("match", "--json", "--db", url, str(samples / "telegram_reencode.mp4"))
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert [m["sha256"][:8] for m in document["matches"]] and document["list_matches"] == []
+    assert server.admin("SELECT value FROM verify_bank WHERE key = 'schema'", name).strip() == "2"
+    assert server.admin("SELECT count(*) FROM list_entries", name).strip() == "0"

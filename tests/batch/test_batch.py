@@ -709,3 +709,25 @@ def test_file_rows_round_trip(plain):
     broken = {**files[0], "sha256": 7}
     with pytest.raises(ValueError):
         FileRow.from_dict(broken)
+
+
+def test_rows_carry_shared_list_matches(run_cli, samples, tmp_path):
+    bank = tmp_path / "bank.sqlite"
+    listing = tmp_path / "list.txt"
+    listing.write_text(run_cli("hash", "--format", "pytx", str(samples / "original.mov")).stdout)
+    imported = run_cli("index", "import-hashes", "--db", str(bank), "--format", "pytx",
+                       "--source", "partner", str(listing))  # fmt: skip
+    assert imported.exit_code == 0, imported.stderr
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    shutil.copy(samples / "telegram_reencode.mp4", folder / "copy.mp4")
+    shutil.copy(samples / "vertical_rotated.mp4", folder / "other.mp4")
+    shutil.copy(samples / "photo.jpg", folder / "photo.jpg")
+    out = tmp_path / "out.jsonl"
+    result = run_cli("batch", str(folder), "--out", str(out), "--db", str(bank), "-q")
+    assert result.exit_code == 0, result.stderr
+    rows = by_path(read_rows(out))
+    (found,) = rows["copy.mp4"]["list_matches"]
+    assert (found["list"], found["rule"]) == ("partner", "vpdq")
+    assert rows["other.mp4"]["list_matches"] == []
+    assert rows["photo.jpg"]["list_matches"] is None
