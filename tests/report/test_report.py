@@ -548,3 +548,22 @@ def test_gallery_keeps_few_frames_spread_over_the_video():
     assert times[-1] > 0.9 * 999 * 0.5
     gaps = np.diff(times)
     assert gaps.max() <= 2 * gaps.min()
+
+
+def test_list_matches_in_the_report_and_a_hostile_list_name(run_cli, samples, tmp_path):
+    """A shared list's entry shows in the report; its name, from someone else, stays text."""
+    bank = tmp_path / "lists.sqlite"
+    listing = tmp_path / "list.txt"
+    listing.write_text(run_cli("hash", "--format", "pytx", str(samples / "original.mov")).stdout)
+    hostile = "<script>alert(1)</script> list"
+    imported = run_cli("index", "import-hashes", "--db", str(bank), "--format", "pytx",
+                       "--source", hostile, str(listing))  # fmt: skip
+    assert imported.exit_code == 0, imported.stderr
+    out, page = tmp_path / "r.json", tmp_path / "r.html"
+    document = make_report(run_cli, samples / "telegram_reencode.mp4", out, "--db", str(bank),
+                           "--html", str(page))  # fmt: skip
+    (found,) = document["matching"]["list_matches"]
+    assert (found["list"], found["rule"]) == (hostile, "vpdq")
+    html = page.read_text("utf-8")
+    assert "Shared hash lists" in html
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html

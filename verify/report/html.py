@@ -693,8 +693,9 @@ def _match_details(matching: dict[str, Any]) -> str:
         f"{escape(matching['sampling'])}; {_count(matching['candidates'], 'candidate')} "
         "compared frame by frame.</p>"
     )
+    listed = _list_match_details(matching["list_matches"])
     if not matching["matches"]:
-        return head + "<p>No known video matched.</p>"
+        return head + "<p>No known video matched.</p>" + listed
     parts = [head]
     for index, m in enumerate(matching["matches"], 1):
         since = m["known_since"]
@@ -739,7 +740,31 @@ def _match_details(matching: dict[str, Any]) -> str:
             "<table><tr><th>this file</th><th>known video</th><th>matching frames</th>"
             f"<th>bits apart (0 = identical)</th></tr>{rows}</table>"
         )
-    return "".join(parts)
+    return "".join(parts) + listed
+
+
+def _list_match_details(found: list[dict[str, Any]]) -> str:
+    """Entries of shared hash lists the file matches: by hash only, no media behind them."""
+    if not found:
+        return ""
+    rows = []
+    for m in found:
+        if m["rule"] == "md5":
+            how = "the same MD5: these exact bytes"
+        else:
+            how = (f"vPDQ: {m['query_percent']:.0f} % of this file's frames match, "
+                   f"{m['entry_percent']:.0f} % of the entry's")  # fmt: skip
+        rows.append(
+            f"<tr><td>{_text(m['list'])}</td><td>{_mono(str(m['id']))}</td>"
+            f"<td>{_text(m['signal_type'])}</td><td>{_text(m['label'] or '–')}</td>"
+            f"<td>{escape(how)}</td><td>{escape(human_time(m['added_at']))}</td></tr>"
+        )
+    return (
+        "<h3>Shared hash lists</h3><p>Entries of lists other organisations shared, which name "
+        "footage by hash only (no media is held for them).</p><table><tr><th>list</th>"
+        "<th>entry</th><th>signal</th><th>read from</th><th>how it matches</th><th>imported</th>"
+        f"</tr>{''.join(rows)}</table>"
+    )
 
 
 def _custody_details(custody: dict[str, Any]) -> str:

@@ -24,7 +24,7 @@ from verify.media.filehash import FileDigest
 from verify.timestamps import format_utc
 from verify.version import __version__
 
-SCHEMA_VERSION = "1.3"  # 1.3: the inspection inside is inspect 1.2
+SCHEMA_VERSION = "1.4"  # 1.3: the inspection inside is inspect 1.2; 1.4 list_matches
 # At most this many frames are shown (gallery and contact sheet), evenly
 # chosen: enough to see every shot of a short clip, few enough that the HTML
 # stays a few megabytes for an hour of video. The JSON lists every frame.
@@ -281,6 +281,7 @@ class Matching:
             "sampling": result.query.sampling if result else None,
             "candidates": result.candidates if result else 0,
             "matches": matches,
+            "list_matches": [m.to_dict() for m in result.list_matches] if result else [],
             "earliest_copy": (
                 {
                     "path": earliest.video.path,
