@@ -66,7 +66,7 @@ def test_pytx_lines_are_python_threatexchange_signals(run_cli, samples):
         assert seconds == format(float(seconds), ".3")  # three significant digits
     entries = list(parse_pytx(result.stdout))
     assert [e.signal_type for e in entries] == ["pdq", "video_md5", "video_vpdq"]
-    read_back = entries[2].vpdq()
+    read_back = entries[2].vpdq
     direct = vpdq_hash(samples / "original.mov")
     assert [f.pdq for f in read_back.features] == [f.pdq for f in direct.features]
 

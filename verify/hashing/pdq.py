@@ -15,16 +15,17 @@ it from the published algorithm, in numpy:
 6. one bit per coefficient: above the median of the 256 or not.
 
 `PdqHash` keeps the bits as an int whose hex form is the one Meta's tools
-print (64 hex digits); ``a - b`` is the Hamming distance (0..256). The
-reference implementation accumulates the box filter in single precision;
-this one in double, which can move a coefficient that sits on the median by
-a hair (tests compare with Meta's C++ through the ``pdqhash`` package).
+print (64 hex digits); ``a - b`` is the Hamming distance (0..256). Like the
+reference, the filter works in single precision (its sums in another order,
+which can move a coefficient sitting on the median by a hair; tests compare
+with Meta's C++ through the ``pdqhash`` package).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 
 import numpy as np
 
@@ -34,6 +35,7 @@ COEFFICIENTS = 16  # ... and its 16 x 16 lowest frequencies make the hash
 FILTER_PASSES = 2  # box passes per direction: two make a tent filter
 # Luma weights (ITU-R BT.601), as the reference converts RGB.
 LUMA = np.array([0.299, 0.587, 0.114])
+_HEX_RE = re.compile(f"[0-9a-f]{{{PDQ_BITS // 4}}}")
 
 
 @dataclasses.dataclass(frozen=True, order=True)
@@ -59,8 +61,8 @@ class PdqHash:
     def from_hex(cls, text: str, quality: int = 100) -> PdqHash:
         """Read 64 hex digits (as Meta's tools and hash lists write them)."""
         cleaned = text.strip().lower()
-        if len(cleaned) != PDQ_BITS // 4 or any(c not in "0123456789abcdef" for c in cleaned):
-            raise ValueError(f"a PDQ hash is {PDQ_BITS // 4} hex digits: {text!r}")
+        if not _HEX_RE.fullmatch(cleaned):
+            raise ValueError(f"a PDQ hash is {PDQ_BITS // 4} hex digits: {text[:80]!r}")
         return cls(int(cleaned, 16), quality)
 
 
@@ -69,22 +71,29 @@ def window_size(length: int) -> int:
     return (length + 2 * CELLS - 1) // (2 * CELLS)
 
 
-def _box(values: np.ndarray, width: int, axis: int) -> np.ndarray:
-    """The mean over a box of ``width`` along ``axis``, cut short at the edges.
+def _window(length: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each output's box ``[lo, hi)`` along a side of ``length``, cut short at the edges.
 
     Output ``k`` averages inputs ``k - (width - half) .. k + half - 1`` that exist,
     ``half = (width + 2) // 2``: the reference's window, which leans one pixel
     forward for even widths.
     """
-    length = values.shape[axis]
     half = (width + 2) // 2
-    moved = np.moveaxis(values, axis, -1)
-    sums = np.concatenate([np.zeros((*moved.shape[:-1], 1)), np.cumsum(moved, axis=-1)], axis=-1)
     k = np.arange(length)
-    lo = np.clip(k - (width - half), 0, length)
-    hi = np.clip(k + half, 0, length)
-    out = (sums[..., hi] - sums[..., lo]) / (hi - lo)
-    return np.moveaxis(out, -1, axis)
+    return np.clip(k - (width - half), 0, length), np.clip(k + half, 0, length)
+
+
+def _box(values: np.ndarray, width: int, axis: int, at: np.ndarray | None = None) -> np.ndarray:
+    """Box means along ``axis`` (0 or 1), at the positions ``at`` only if given."""
+    lo, hi = _window(values.shape[axis], width)
+    if at is not None:
+        lo, hi = lo[at], hi[at]
+    sums = np.cumsum(values, axis=axis, dtype=np.float32)
+    if axis == 0:
+        sums = np.concatenate([np.zeros((1, sums.shape[1]), np.float32), sums])
+        return (sums[hi] - sums[lo]) / (hi - lo)[:, None].astype(np.float32)
+    sums = np.concatenate([np.zeros((sums.shape[0], 1), np.float32), sums], axis=1)
+    return (sums[:, hi] - sums[:, lo]) / (hi - lo).astype(np.float32)
 
 
 @functools.cache
@@ -96,27 +105,31 @@ def _dct_matrix() -> np.ndarray:
 
 
 def luma(picture: np.ndarray) -> np.ndarray:
-    """Float luma of an RGB (H x W x 3, uint8) or grey (H x W) picture."""
+    """Single-precision luma (as the reference's) of an RGB (H x W x 3, uint8) or grey
+    (H x W) picture."""
     if picture.ndim == 3:
-        return picture[..., :3].astype(np.float64) @ LUMA
+        return picture[..., :3].astype(np.float32) @ LUMA.astype(np.float32)
     if picture.ndim == 2:
-        return picture.astype(np.float64)
+        return picture.astype(np.float32)
     raise ValueError(f"a picture is H x W or H x W x 3, not {picture.shape}")
 
 
 def cells(grey: np.ndarray) -> np.ndarray:
-    """The 64 x 64 picture PDQ hashes: filtered, then one sample per cell."""
+    """The 64 x 64 picture PDQ hashes: filtered, then one sample per cell.
+
+    The last pass along the rows is needed at the 64 sampled columns only,
+    and the last one down at the 64 sampled rows: only those are computed.
+    """
     rows, cols = grey.shape
     if rows < 1 or cols < 1:
         raise ValueError("an empty picture has no PDQ hash")
-    filtered = grey
     across, down = window_size(cols), window_size(rows)
-    for _ in range(FILTER_PASSES):
-        filtered = _box(filtered, across, axis=1)
-        filtered = _box(filtered, down, axis=0)
     pick_rows = ((np.arange(CELLS) + 0.5) * rows / CELLS).astype(int)
     pick_cols = ((np.arange(CELLS) + 0.5) * cols / CELLS).astype(int)
-    return filtered[np.ix_(pick_rows, pick_cols)]
+    filtered = grey
+    for _ in range(FILTER_PASSES - 1):
+        filtered = _box(_box(filtered, across, axis=1), down, axis=0)
+    return _box(_box(filtered, across, axis=1, at=pick_cols), down, axis=0, at=pick_rows)
 
 
 def quality(grid: np.ndarray) -> int:
@@ -132,7 +145,7 @@ def pdq_hash(picture: np.ndarray) -> PdqHash:
     """The PDQ hash of one picture (RGB or grey, any size, uint8)."""
     grid = cells(luma(picture))
     dct = _dct_matrix()
-    coefficients = dct @ grid @ dct.T  # 16 x 16
+    coefficients = dct @ grid.astype(np.float64) @ dct.T  # 16 x 16
     flat = coefficients.ravel()
     median = np.sort(flat)[flat.size // 2 - 1]  # the lower median, as the reference's
     bits = flat > median

@@ -81,7 +81,7 @@ def read_list(path: str | os.PathLike[str], list_format: str) -> list[NewEntry]:
                                      md5=item.signal))  # fmt: skip
         else:
             entries.append(new_entry(item.signal_type, item.signal, label=label,
-                                     vpdq=item.vpdq(name), md5=None))  # fmt: skip
+                                     vpdq=item.vpdq, md5=None))  # fmt: skip
     if not entries:
         raise InputError("no signals in it", path)
     return entries

@@ -18,7 +18,7 @@ from typing import Any
 from verify.config import INSPECT, LISTS, ListConfig
 from verify.errors import InputError, UnreadableMedia
 from verify.hashing.pdq import PdqHash, pdq_hash
-from verify.hashing.vpdq import VpdqHash, vpdq_hash
+from verify.hashing.vpdq import VpdqFeature, VpdqHash, vpdq_hash
 
 SIGNAL_TYPES = ("pdq", "video_md5", "video_vpdq")
 _MD5 = re.compile(r"[0-9a-f]{32}")
@@ -84,14 +84,17 @@ class ListEntry:
     signal_type: str
     signal: str  # as written: hex for pdq and video_md5, the JSON for video_vpdq
     line: int
+    vpdq: VpdqHash | None = None  # the picture hashes (a pdq entry: one frame at 0 s)
 
-    def vpdq(self, name: str = "") -> VpdqHash:
-        """The entry as a vPDQ (a ``pdq`` entry: one frame at 0 s)."""
-        if self.signal_type == "video_vpdq":
-            return VpdqHash.from_pytx(self.signal, f"{name} line {self.line}")
-        if self.signal_type == "pdq":
-            return VpdqHash.from_text(f"0,100,{self.signal},0", f"{name} line {self.line}")
-        raise ValueError(f"a {self.signal_type} entry has no picture hash")
+
+def _picture_hashes(signal_type: str, signal: str, where: str) -> VpdqHash:
+    if signal_type == "video_vpdq":
+        return VpdqHash.from_pytx(signal, where)
+    try:
+        value = PdqHash.from_hex(signal)
+    except ValueError as exc:
+        raise InputError(f"not a pdq signal ({exc})", where) from None
+    return VpdqHash((VpdqFeature(0, 100, value, 0.0),))
 
 
 def parse_pytx(text: str, name: str = "") -> Iterator[ListEntry]:
@@ -112,12 +115,14 @@ def parse_pytx(text: str, name: str = "") -> Iterator[ListEntry]:
                 f"line {number}: signal type {kind[:40]!r} is not one of {', '.join(SIGNAL_TYPES)}",
                 name,
             )
-        entry = ListEntry(kind, signal.lower() if kind != "video_vpdq" else signal, number)
-        if kind == "video_md5" and not _MD5.fullmatch(entry.signal):
-            raise InputError(f"line {number}: not an MD5 ({signal[:40]!r})", name)
-        if kind != "video_md5":
-            entry.vpdq(name)  # checked now: a bad hash is refused before anything is stored
-        yield entry
+        written = signal.lower() if kind != "video_vpdq" else signal
+        if kind == "video_md5":
+            if not _MD5.fullmatch(written):
+                raise InputError(f"line {number}: not an MD5 ({signal[:40]!r})", name)
+            yield ListEntry(kind, written, number)
+        else:  # read now: a bad hash is refused before anything is stored
+            hashes = _picture_hashes(kind, written, f"{name} line {number}")
+            yield ListEntry(kind, written, number, hashes)
 
 
 def write_vpdq_file(signals: FileSignals, directory: str | os.PathLike[str]) -> str:

@@ -22,7 +22,9 @@ through either. Every stage can be switched off or tuned through
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
+import functools
 import os
 
 import numpy as np
@@ -59,20 +61,38 @@ def match_file(
     already read (see `verify.hashing.fingerprint.fingerprint_video`). The
     report's ``query`` is the file's fingerprint.
     """
-    reframer = Reframer(
-        path, config.query_sampling if sampling is None else sampling, timeout=timeout,
-        known_digest=known_digest, probed=probed, config=config, hash_config=hash_config,
-    )  # fmt: skip
-    report = match_fingerprint(reframer.fingerprint(), bank, config, reframer=reframer)
-    if not bank.list_count():
-        return report
-    # The bank holds shared lists: the file's own PDQ/vPDQ (a second decode, at full
-    # size, which banks without lists never pay) against their entries.
-    from verify.lists.matching import match_lists
-    from verify.lists.signals import file_signals
+    signals = None
+    if bank.list_count():
+        # The bank holds shared lists: the file's own PDQ/vPDQ too (a second decode,
+        # at full size, which banks without lists never pay), beside the matching.
+        from verify.lists.signals import file_signals
 
-    found = match_lists(bank, file_signals(path, timeout=timeout))
-    return dataclasses.replace(report, list_matches=found)
+        signals = _list_hashing().submit(file_signals, path, timeout=timeout)
+    try:
+        reframer = Reframer(
+            path, config.query_sampling if sampling is None else sampling, timeout=timeout,
+            known_digest=known_digest, probed=probed, config=config, hash_config=hash_config,
+        )  # fmt: skip
+        report = match_fingerprint(reframer.fingerprint(), bank, config, reframer=reframer)
+    finally:
+        if signals is not None:
+            concurrent.futures.wait([signals])  # never left decoding the file
+    if signals is None:
+        return report
+    from verify.lists.matching import match_lists
+
+    return dataclasses.replace(report, list_matches=match_lists(bank, signals.result()))
+
+
+@functools.cache
+def _list_hashing() -> concurrent.futures.ThreadPoolExecutor:
+    """The thread that hashes a file for the shared lists while matching runs (ffmpeg
+    decodes in its own process; numpy releases the interpreter while it filters)."""
+    return concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="verify-lists")
+
+
+# A forked child (a batch worker) has none of its parent's threads: it starts its own.
+os.register_at_fork(after_in_child=_list_hashing.cache_clear)
 
 
 def _in_panel(
