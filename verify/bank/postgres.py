@@ -471,8 +471,8 @@ class PostgresBank:
 
     # --- shared hash lists -------------------------------------------------
 
-    def add_list_entries(self, entries: Iterable[NewEntry], list_name: str) -> tuple[int, int]:
-        """Store a list's entries in one transaction: (added, already there)."""
+    def add_list_entries(self, entries: Iterable[NewEntry]) -> tuple[int, int]:
+        """Store list entries in one transaction: (added, already there)."""
         added = already = 0
         added_at = format_utc(dt.datetime.now(dt.timezone.utc))
         marks = ", ".join(["%s"] * (len(LIST_INSERT_COLUMNS.split(",")) - 1))
@@ -482,7 +482,7 @@ class PostgresBank:
                     f"INSERT INTO list_entries ({LIST_INSERT_COLUMNS}) VALUES ({marks}, "
                     "coalesce(%s, current_user)) ON CONFLICT (list, digest) DO NOTHING "
                     "RETURNING id",
-                    new_entry_values(entry, list_name, added_at),
+                    new_entry_values(entry, added_at),
                 )
                 inserted = cursor.fetchone()
                 if inserted is None:
@@ -493,6 +493,13 @@ class PostgresBank:
                     for key in sorted(entry.keys):
                         copy.write_row((key, inserted[0]))
         return added, already
+
+    def list_export(self) -> Iterator[tuple[ListRecord, str, bytes]]:
+        """Every list entry as (record, digest, packed hashes), in id order."""
+        rows = self._query(f"SELECT {LIST_COLUMNS}, digest, frames FROM list_entries ORDER BY id")
+        for row in rows:
+            record, _hashes = self._list_row((*row[:-2], row[-1]))
+            yield record, row[-2], bytes(row[-1])
 
     def list_count(self) -> int:
         return int(self._query("SELECT count(*) FROM list_entries")[0][0])

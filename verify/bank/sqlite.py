@@ -629,15 +629,17 @@ class SqliteBank:
 
     # --- shared hash lists -------------------------------------------------
 
-    def add_list_entries(self, entries: Iterable[NewEntry], list_name: str) -> tuple[int, int]:
-        """Store a list's entries in one transaction: (added, already there)."""
+    def add_list_entries(self, entries: Iterable[NewEntry]) -> tuple[int, int]:
+        """Store list entries in one transaction: (added, already there)."""
         added = already = 0
         added_at = format_utc(dt.datetime.now(dt.timezone.utc))
         adder = login_name()
         marks = ", ".join("?" * len(LIST_INSERT_COLUMNS.split(",")))
         with self._write() as db:
             for entry in entries:
-                values = (*new_entry_values(entry, list_name, added_at)[:-1], adder)
+                values = new_entry_values(entry, added_at)
+                if entry.added_at is None:  # a new entry (not an exported one): this user's
+                    values = (*values[:-1], adder)
                 cursor = db.execute(
                     f"INSERT OR IGNORE INTO list_entries ({LIST_INSERT_COLUMNS}) VALUES ({marks})",
                     values,
@@ -651,6 +653,13 @@ class SqliteBank:
                     ((key, cursor.lastrowid) for key in sorted(entry.keys)),
                 )
         return added, already
+
+    def list_export(self) -> Iterator[tuple[ListRecord, str, bytes]]:
+        """Every list entry as (record, digest, packed hashes), in id order."""
+        rows = self._query(f"SELECT {LIST_COLUMNS}, digest, frames FROM list_entries ORDER BY id")
+        for row in rows:
+            record, _hashes = self._list_row((*row[:-2], row[-1]))
+            yield record, row[-2], row[-1]
 
     def list_count(self) -> int:
         """How many list entries the bank holds."""

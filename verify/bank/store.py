@@ -14,7 +14,7 @@ import dataclasses
 import os
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
@@ -204,8 +204,12 @@ class BankStore(Protocol):
 
     # Shared hash lists (`verify.lists`): hash-only entries beside the videos.
 
-    def add_list_entries(self, entries: Iterable[Any], list_name: str) -> tuple[int, int]:
+    def add_list_entries(self, entries: Iterable[Any]) -> tuple[int, int]:
         """Store `verify.lists.stored.NewEntry` values in one transaction: (added, already)."""
+        ...
+
+    def list_export(self) -> Iterator[tuple[Any, str, bytes]]:
+        """Every list entry as (`ListRecord`, digest, packed hashes), for exports."""
         ...
 
     def list_count(self) -> int: ...

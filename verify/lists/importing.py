@@ -61,7 +61,7 @@ def _read_text(path: str | os.PathLike[str]) -> str:
         raise InputError(f"not UTF-8 text (byte {exc.start})", path) from None
 
 
-def read_list(path: str | os.PathLike[str], list_format: str) -> list[NewEntry]:
+def read_list(path: str | os.PathLike[str], list_format: str, list_name: str) -> list[NewEntry]:
     """The entries of one list file, all checked; `InputError` naming the bad line."""
     if list_format not in FORMATS:
         raise InputError(f"unknown list format {list_format!r}", path)
@@ -71,16 +71,16 @@ def read_list(path: str | os.PathLike[str], list_format: str) -> list[NewEntry]:
         hashed = VpdqHash.from_text(text, name)
         if not hashed.features:
             raise InputError("no vPDQ lines in it", path)
-        return [new_entry("video_vpdq", hashed.to_text(), label=os.path.basename(name),
+        return [new_entry(list_name, "video_vpdq", hashed.to_text(), label=os.path.basename(name),
                           vpdq=hashed, md5=None)]  # fmt: skip
     entries = []
     for item in parse_pytx(text, name):
         label = f"{os.path.basename(name)}:{item.line}"
         if item.signal_type == "video_md5":
-            entries.append(new_entry(item.signal_type, item.signal, label=label, vpdq=None,
-                                     md5=item.signal))  # fmt: skip
+            entries.append(new_entry(list_name, item.signal_type, item.signal, label=label,
+                                     vpdq=None, md5=item.signal))  # fmt: skip
         else:
-            entries.append(new_entry(item.signal_type, item.signal, label=label,
+            entries.append(new_entry(list_name, item.signal_type, item.signal, label=label,
                                      vpdq=item.vpdq, md5=None))  # fmt: skip
     if not entries:
         raise InputError("no signals in it", path)
@@ -91,6 +91,6 @@ def import_lists(bank: Any, paths: list[str], list_format: str, list_name: str) 
     """Read every file, then store all their entries under ``list_name`` in one transaction."""
     if not list_name.strip():
         raise InputError("a list needs a name (--source)", None)
-    entries = [entry for path in paths for entry in read_list(path, list_format)]
-    added, already = bank.add_list_entries(entries, list_name)
+    entries = [entry for path in paths for entry in read_list(path, list_format, list_name)]
+    added, already = bank.add_list_entries(entries)
     return ListImport(list_name, len(paths), len(entries), added, already)

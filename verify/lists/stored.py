@@ -60,8 +60,9 @@ class ListRecord:
 
 @dataclasses.dataclass(frozen=True)
 class NewEntry:
-    """An entry to store: its signal, identity (``digest``) and packed hashes."""
+    """An entry to store: its list, signal, identity (``digest``) and packed hashes."""
 
+    list: str
     signal_type: str
     digest: str  # SHA-256 of the signal as written: the same signal in one list is one row
     label: str | None
@@ -69,6 +70,10 @@ class NewEntry:
     frames: bytes
     frame_count: int
     keys: frozenset[int]
+    # Set when an export is imported (who added it, when, kept as they were);
+    # None: now, and the backend's own user.
+    added_at: str | None = None
+    added_by: str | None = None
 
 
 def pack_vpdq(hashed: VpdqHash) -> bytes:
@@ -112,23 +117,36 @@ def pdq_keys(values: Iterable[int]) -> frozenset[int]:
 
 
 def new_entry(
-    signal_type: str, signal: str, *, label: str | None, vpdq: VpdqHash | None, md5: str | None
-) -> NewEntry:
+    list_name: str, signal_type: str, signal: str, *, label: str | None,
+    vpdq: VpdqHash | None, md5: str | None,
+) -> NewEntry:  # fmt: skip
     """An entry ready to store (``vpdq`` for picture signals, ``md5`` for MD5 ones)."""
     digest = hashlib.sha256(f"{signal_type} {signal}".encode()).hexdigest()
     if vpdq is None:
-        return NewEntry(signal_type, digest, label, md5, b"", 0, frozenset())
-    usable = [f.pdq.value for f in vpdq.features]
+        return NewEntry(list_name, signal_type, digest, label, md5, b"", 0, frozenset())
     return NewEntry(
-        signal_type, digest, label, md5, pack_vpdq(vpdq), len(vpdq.features), pdq_keys(usable)
-    )
+        list_name, signal_type, digest, label, md5, pack_vpdq(vpdq), len(vpdq.features),
+        pdq_keys(f.pdq.value for f in vpdq.features),
+    )  # fmt: skip
 
 
-def new_entry_values(entry: NewEntry, list_name: str, added_at: str) -> tuple:
+def stored_entry(record: ListRecord, digest: str, frames: bytes) -> NewEntry:
+    """An exported entry to store again as it was (its keys rebuilt from its hashes)."""
+    hashed = unpack_vpdq(frames)
+    if len(hashed.features) != record.frame_count:
+        raise ValueError("its frame count does not match its hashes")
+    return NewEntry(
+        record.list, record.signal_type, digest, record.label, record.md5, frames,
+        record.frame_count, pdq_keys(f.pdq.value for f in hashed.features), record.added_at,
+        record.added_by,
+    )  # fmt: skip
+
+
+def new_entry_values(entry: NewEntry, now: str) -> tuple:
     """`LIST_INSERT_COLUMNS` values of a new entry (adder None: the backend's own)."""
     return (
-        list_name, entry.signal_type, entry.digest, entry.label, entry.md5, entry.frame_count,
-        entry.frames, added_at, None,
+        entry.list, entry.signal_type, entry.digest, entry.label, entry.md5, entry.frame_count,
+        entry.frames, entry.added_at or now, entry.added_by,
     )  # fmt: skip
 
 
