@@ -146,10 +146,14 @@ def test_export_import_round_trip_between_backends(
     source = bank_location("origin")
     run_cli("index", "add", "--db", source, "--source", "archive", str(samples / "original.mov"))
     run_cli("index", "add", "--db", source, str(samples / "vertical_rotated.mp4"))
+    listing = tmp_path / "list.txt"
+    listing.write_text(run_cli("hash", "--format", "pytx", str(samples / "original.mov")).stdout)
+    run_cli("index", "import-hashes", "--db", source, "--format", "pytx", "--source", "partner",
+            str(listing))  # fmt: skip
     export = tmp_path / "bank.jsonl"
     written = _json(run_cli("index", "export", "--json", "--db", source, "-o", str(export)))
     validate(written, "index")
-    assert written["videos"] == 2
+    assert (written["videos"], written["list_entries"]) == (2, 2)
     for line in export.read_text("utf-8").splitlines():
         validate(json.loads(line), "bank-export")
     if other == "postgresql":
@@ -159,8 +163,9 @@ def test_export_import_round_trip_between_backends(
     imported = _json(run_cli("index", "import", "--json", "--db", target, str(export)))
     validate(imported, "index")
     assert (imported["added"], imported["already_there"]) == (2, 0)
+    assert (imported["list_entries"], imported["list_entries_added"]) == (2, 2)
     again = _json(run_cli("index", "import", "--json", "--db", target, str(export)))
-    assert (again["added"], again["already_there"]) == (0, 2)
+    assert (again["added"], again["already_there"], again["list_entries_added"]) == (0, 2, 0)
     before = _json(run_cli("index", "list", "--json", "--db", source))["videos"]
     after = _json(run_cli("index", "list", "--json", "--db", target))["videos"]
     assert before == after  # who added, when, from where: all kept
@@ -168,6 +173,10 @@ def test_export_import_round_trip_between_backends(
     first = _json(run_cli("match", "--json", "--db", source, clip))
     second = _json(run_cli("match", "--json", "--db", target, clip))
     assert _comparable(first) == _comparable(second) != []
+    # The shared list came along, with who imported it and when.
+    listed = [{k: v for k, v in m.items() if k != "id"} for m in first["list_matches"]]
+    assert listed == [{k: v for k, v in m.items() if k != "id"} for m in second["list_matches"]]
+    assert [m["list"] for m in listed] == ["partner"]
 
 
 def test_damaged_export_imports_nothing(backend, bank_location, run_cli, samples, tmp_path):

@@ -2,11 +2,14 @@
 
 `export_bank` writes a header line, then one line per video: its record
 (who added it, when, from where, the metadata summary) and its frame rows
-(the packed `verify.bank.records.FRAME_DTYPE` rows, base64), each line with
-the SHA-256 of its own canonical JSON. `import_bank` checks every line
-before it writes anything, then adds all videos in one transaction; the
-postings are rebuilt from the frames, so a round trip gives the same
-matches. Videos already in the target (same SHA-256) are left as they are.
+(the packed `verify.bank.records.FRAME_DTYPE` rows, base64), then one line
+per entry of a shared hash list (its list, signal, who imported it and when,
+its packed PDQ rows), each line with the SHA-256 of its own canonical JSON.
+`import_bank` checks every line before it writes anything, then adds all
+videos in one transaction and all list entries in a second; the postings
+are rebuilt from the hashes, so a round trip gives the same matches. Videos
+(same SHA-256) and entries (same signal in the same list) already in the
+target are left as they are.
 """
 
 from __future__ import annotations
@@ -25,10 +28,11 @@ import numpy as np
 from verify.bank.records import FRAME_DTYPE, check_frames, known_video
 from verify.bank.store import BankStore, KnownVideo
 from verify.errors import InputError
+from verify.lists.stored import LIST_FRAME_DTYPE, NewEntry, list_record, stored_entry
 from verify.output import atomic_writer
 from verify.timestamps import format_utc
 
-EXPORT_VERSION = "1.0"
+EXPORT_VERSION = "1.1"  # 1.1: list entries (1.0 files, without them, are read too)
 _FIELDS = ("sha256", "path", "size", "duration", "width", "height", "sampling", "added_at",
            "source", "posted_at", "url", "summary", "frame_count", "added_by")  # fmt: skip
 
@@ -51,31 +55,55 @@ class TransferSummary:
     videos: int
     added: int | None = None  # import only: new in the target
     already_there: int | None = None
+    list_entries: int = 0
+    list_entries_added: int | None = None  # import only
 
     def to_dict(self) -> dict[str, Any]:
         return {"schema_version": EXPORT_VERSION, **dataclasses.asdict(self)}
 
 
 def export_bank(bank: BankStore, target: str | os.PathLike[str]) -> TransferSummary:
-    """Write every video of ``bank`` to ``target`` (replaced only once it is complete), as
-    the bank stood at one moment: others may add and remove meanwhile."""
+    """Write every video and list entry of ``bank`` to ``target`` (replaced only once it is
+    complete), as the bank stood at one moment: others may add and remove meanwhile."""
     with bank.snapshot(), atomic_writer(target) as out:
         videos = bank.videos()
+        entries = list(bank.list_export())
         out.write(_line({
             "kind": "bank", "schema_version": EXPORT_VERSION, "videos": len(videos),
+            "list_entries": len(entries),
             "exported_at": format_utc(dt.datetime.now(dt.timezone.utc)),
             "frame_fields": [name for name in FRAME_DTYPE.names],
+            "list_frame_fields": [name for name in LIST_FRAME_DTYPE.names],
         }))  # fmt: skip
         for video in videos:
             rows = bank.frame_rows(video.id)
             record = {"kind": "video", **{f: getattr(video, f) for f in _FIELDS}}
             record["frames"] = base64.b64encode(rows.tobytes()).decode("ascii")
             out.write(_line(record))
-    return TransferSummary(len(videos))
+        for entry, digest, frames in entries:
+            record = {"kind": "list_entry", **entry.to_dict(), "digest": digest}
+            del record["id"]
+            record["frames"] = base64.b64encode(frames).decode("ascii")
+            out.write(_line(record))
+    return TransferSummary(len(videos), list_entries=len(entries))
 
 
 def read_export(path: str | os.PathLike[str]) -> Iterator[tuple[KnownVideo, np.ndarray]]:
     """Each video of an export file; `InputError` naming the line of anything wrong."""
+    for kind, item in _read(path):
+        if kind == "video":
+            yield item
+
+
+def read_list_entries(path: str | os.PathLike[str]) -> Iterator[NewEntry]:
+    """Each shared-list entry of an export file, as it was stored."""
+    for kind, item in _read(path):
+        if kind == "list_entry":
+            yield item
+
+
+def _read(path: str | os.PathLike[str]) -> Iterator[tuple[str, Any]]:
+    """Every line of an export, checked: ("video", (video, frames)) or ("list_entry", entry)."""
     try:
         handle = open(path, "rb")  # noqa: SIM115 (closed below, also when the caller stops)
     except OSError as exc:
@@ -91,11 +119,20 @@ def read_export(path: str | os.PathLike[str]) -> Iterator[tuple[KnownVideo, np.n
             raise InputError(
                 "the export's frame rows have other fields than this verify stores", path
             )
-        count = 0
+        promised_entries = header.get("list_entries", 0)
+        if promised_entries and header.get("list_frame_fields") != list(LIST_FRAME_DTYPE.names):
+            raise InputError(
+                "the export's list hashes have other fields than this verify stores", path
+            )
+        count = entries = 0
         for number, raw in enumerate(handle, 2):
             record = _record(raw, number, path)
+            if record.get("kind") == "list_entry":
+                entries += 1
+                yield "list_entry", _list_entry(record, number, path)
+                continue
             if record.get("kind") != "video":
-                raise InputError(f"line {number} is not a video record", path)
+                raise InputError(f"line {number} is not a video or list entry record", path)
             try:
                 blob = base64.b64decode(record["frames"], validate=True)
                 problem = check_frames(blob)
@@ -112,13 +149,28 @@ def read_export(path: str | os.PathLike[str]) -> Iterator[tuple[KnownVideo, np.n
             if frames.size != video.frame_count:
                 raise InputError(f"line {number}: its frame count does not match its frames", path)
             count += 1
-            yield video, frames.copy()
-        if count != header.get("videos"):
+            yield "video", (video, frames.copy())
+        if count != header.get("videos") or entries != promised_entries:
             raise InputError(
-                f"the export is incomplete: its header promises {header.get('videos')} videos, "
-                f"it holds {count}",
+                f"the export is incomplete: its header promises {header.get('videos')} videos "
+                f"and {promised_entries} list entries, it holds {count} and {entries}",
                 path,
             )
+
+
+def _list_entry(record: dict[str, Any], number: int, path: str | os.PathLike[str]) -> NewEntry:
+    try:
+        frames = base64.b64decode(record["frames"], validate=True)
+        entry = list_record((
+            0, record["list"], record["signal_type"], record["label"], record["md5"],
+            record["frame_count"], record["added_at"], record["added_by"],
+        ))  # fmt: skip
+        digest = record["digest"]
+        if not isinstance(digest, str) or len(digest) != 64:
+            raise ValueError("its digest is not a SHA-256")
+        return stored_entry(entry, digest, frames)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise InputError(f"line {number} holds a damaged list entry ({exc})", path) from None
 
 
 def _record(raw: bytes, number: int, path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -136,7 +188,10 @@ def _record(raw: bytes, number: int, path: str | os.PathLike[str]) -> dict[str, 
 
 
 def import_bank(bank: BankStore, source: str | os.PathLike[str]) -> TransferSummary:
-    """Add the videos of an export file to ``bank``: all of them, or (on any error) none."""
-    total = sum(1 for _ in read_export(source))  # every line checked before anything is written
+    """Add the videos, then the list entries, of an export file to ``bank``; each kind all
+    at once or (on any error) not at all, and nothing unless every line checks out."""
+    kinds = [kind for kind, _item in _read(source)]  # every line checked before writing
+    total, listed = kinds.count("video"), kinds.count("list_entry")
     added = bank.import_videos(read_export(source))
-    return TransferSummary(total, added, total - added)
+    entries_added = bank.add_list_entries(read_list_entries(source))[0] if listed else 0
+    return TransferSummary(total, added, total - added, listed, entries_added)
