@@ -38,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from verify.media.ffmpeg import find_tool  # noqa: E402
+from verify import find_tool  # noqa: E402
 
 FRAMES = (20, 40)  # seconds of video an entry covers (one PDQ a second)
 DRIFT_BITS = (0, 12)  # bits a hash moves from one second to the next within a shot

@@ -48,8 +48,7 @@ sys.path.insert(0, str(ROOT))
 import bench_match_scale as scale  # noqa: E402  (its generator and clips)
 from bench_inspect import run_measured, warm_page_cache  # noqa: E402
 
-from verify import KnownVideo, open_bank  # noqa: E402
-from verify.hashing.forms import Form  # noqa: E402
+from verify import MATCH, Form, KnownVideo, open_bank, probe_hashes  # noqa: E402
 
 CHILD = "_child"
 
@@ -191,12 +190,13 @@ def confirm_both_ways(bank: Any, made: list[Any]) -> list[dict[str, Any]]:
     """Time confirming each query's candidates in Python (fetch the frames, numpy) and
     in SQL (`bit_count` in the server); the two must count the same."""
     from verify.bank.records import FRAME_DTYPE
-    from verify.matching.candidates import find_candidates, probe_hashes
 
     results = []
     for query in made[:CONFIRM_QUERIES]:
         probes = np.array(probe_hashes(query.fingerprint.table()), np.uint64)
-        ids = [video for video, _ in find_candidates(bank, probes.tolist())]
+        found = bank.candidates(probes.tolist(), min_votes=MATCH.min_candidate_votes,
+                                limit=MATCH.max_candidates)  # fmt: skip
+        ids = [video for video, _ in found]
         start = time.perf_counter()
         python = {}
         for video_id, (_, frames) in bank.known_videos(ids).items():

@@ -49,6 +49,29 @@ def test_vpdq_lines_pick_one_frame_a_second_as_meta_does(run_cli):
     capture.release()
 
 
+def test_vpdq_equals_meta_vpdq_on_real_footage():
+    """Meta's own vPDQ (the ``vpdq`` package, its C++ on libav; installed by .ci/run where
+    it builds): the same frames, times and qualities, the same PDQ on every frame of
+    quality 10 or more (flatter ones are ties, and vPDQ's rule drops them under 50)."""
+    meta = pytest.importorskip("vpdq", reason="Meta's vPDQ: apt libav*-dev, pip install vpdq")
+    clips = [*sorted((ROOT / "bench" / "footage").glob("*.mp4")), ROOT / "samples" / "original.mov"]
+    compared = 0
+    for clip in clips:
+        theirs = meta.computeHash(str(clip), seconds_per_hash=1)
+        ours = vpdq_hash(clip).features
+        assert [f.frame_number for f in ours] == [f.frame_number for f in theirs], clip.name
+        for mine, reference in zip(ours, theirs, strict=True):
+            assert f"{mine.timestamp:.3f}" == f"{reference.timestamp:.3f}"
+            assert mine.quality == reference.quality, (clip.name, mine.frame_number)
+            if reference.quality >= 10:
+                assert mine.pdq - PdqHash.from_hex(reference.hex) == 0, (
+                    clip.name,
+                    mine.frame_number,
+                )
+                compared += 1
+    assert compared >= 100
+
+
 def test_pytx_lines_are_python_threatexchange_signals(run_cli, samples):
     result = run_cli("hash", "--format", "pytx", str(samples / "photo.jpg"),
                      str(samples / "original.mov"))  # fmt: skip

@@ -176,9 +176,13 @@ def vpdq_hash(
         raise UnreadableMedia("the video stream has no frame rate to space vPDQ frames by", path)
     step = frame_step(rate, config)
     features = []
-    for frame in decode_every_nth(path, step, stream.index, stall_timeout=timeout):
+    full_range = (stream.pixel_format or "").startswith("yuvj")
+    frames = decode_every_nth(
+        path, step, stream.index, full_range=full_range, stall_timeout=timeout
+    )
+    for frame in frames:
         number = frame.index * step
-        hashed = pdq_hash(frame.pixels[..., ::-1])  # BGR from ffmpeg; PDQ weighs RGB
+        hashed = pdq_hash(frame.pixels)
         # Meta's tool divides in single precision; so do we, for the same third decimal.
         seconds = float(np.float32(number) / np.float32(rate))
         features.append(VpdqFeature(number, hashed.quality, hashed, seconds))

@@ -69,10 +69,14 @@ def file_signals(
     name = display_path(path)
     if sniff(path).is_still:
         stream, _ = video_stream(path, timeout)
-        first = next(iter(decode_every_nth(path, 1, stream.index, stall_timeout=timeout)), None)
+        full_range = (stream.pixel_format or "").startswith("yuvj")
+        frames = decode_every_nth(
+            path, 1, stream.index, full_range=full_range, stall_timeout=timeout
+        )
+        first = next(iter(frames), None)
         if first is None:
             raise UnreadableMedia("ffmpeg decoded no picture to hash", path)
-        return FileSignals(name, hash_file(path).md5, pdq=pdq_hash(first.pixels[..., ::-1]))
+        return FileSignals(name, hash_file(path).md5, pdq=pdq_hash(first.pixels))
     hashed = vpdq_hash(path, timeout=timeout, config=config)
     return FileSignals(name, hash_file(path).md5, vpdq=hashed)
 

@@ -55,7 +55,7 @@ class DecodedFrame:
     index: int
     time: float
     keyframe: bool
-    pixels: np.ndarray  # (h, w) uint8 grey, or (h, w, 3) uint8 BGR for exports
+    pixels: np.ndarray  # (h, w) uint8 grey, or (h, w, 3) uint8: BGR for exports, RGB for vPDQ
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,16 +131,26 @@ def build_command(
 
 
 def every_nth_command(
-    path: str | os.PathLike[str] | bytes, step: int, stream: int
+    path: str | os.PathLike[str] | bytes, step: int, stream: int, *, full_range: bool = False
 ) -> list[str | bytes]:
     """ffmpeg for decoded frames 0, ``step``, 2 x ``step`` ... of stream number ``stream``,
-    as stored: full size, no rotation, exact decoding (no skipped filters), in colour
-    (vPDQ's choice of frames)."""
+    as stored: full size, no rotation, exact decoding (no skipped filters), in colour.
+
+    vPDQ's choice of frames, and its conversion to RGB: libswscale's area filter
+    and its defaults, BT.601 and the range the pixel format implies
+    (``full_range`` for the JPEG ``yuvj`` formats), whatever the stream's own
+    colour tags say; so the pixels, and the PDQ hashes, are those Meta's tool
+    hashes.
+    """
     tool = find_tool("ffmpeg").path
+    convert = (
+        f"scale=flags=area:in_color_matrix=bt601:in_range={'pc' if full_range else 'tv'}"
+        ":out_range=pc,format=rgb24"
+    )
     return [
         tool, "-hide_banner", "-nostats", "-nostdin", "-loglevel", "level+info",
         "-noautorotate", "-i", media_arg(path), "-map", f"0:{stream}",
-        "-vf", f"select=not(mod(n\\,{step})),format=bgr24,showinfo",
+        "-vf", f"select=not(mod(n\\,{step})),{convert},showinfo",
         "-fps_mode", "passthrough", "-an", "-f", "rawvideo", "pipe:",
     ]  # fmt: skip
 
@@ -150,13 +160,16 @@ def decode_every_nth(
     step: int,
     stream: int,
     *,
+    full_range: bool = False,
     stall_timeout: float = INSPECT.probe_timeout_s,
     errors: list[str] | None = None,
 ) -> Iterator[DecodedFrame]:
-    """Every ``step``-th decoded frame of the first video stream (BGR, stored size and
-    orientation); ``index`` counts the frames yielded, so frame ``index * step``."""
+    """Every ``step``-th decoded frame of the first video stream (RGB, stored size and
+    orientation, `every_nth_command`); ``index`` counts the frames yielded, so frame
+    ``index * step``."""
     with media_input(path) as source:
-        run = DecoderRun(every_nth_command(source, step, stream), stall_timeout)
+        run = DecoderRun(every_nth_command(source, step, stream, full_range=full_range),
+                         stall_timeout)  # fmt: skip
         yield from _frames(run, path, True, errors)
 
 
