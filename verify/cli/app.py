@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import traceback
 from typing import Any
 
@@ -18,6 +19,7 @@ import click
 
 from verify.cli.bank import index_group, match
 from verify.cli.batch import batch
+from verify.cli.case import case_group
 from verify.cli.common import (
     EXIT_CODES_HELP,
     emit_failure,
@@ -46,9 +48,31 @@ class VerifyGroup(click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ctx.meta["verify.argv"] = list(args)  # to tell --json on a command line Click refused
+        if ctx.parent is None:
+            args = _case_first(args, set(self.commands))
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
+        if ctx.parent is not None:  # a command group inside (index): the root records
+            return self._invoke(ctx)
+        code = ExitCode.OK
+        try:
+            return self._invoke(ctx)
+        except click.exceptions.Exit as done:
+            code = done.exit_code
+            raise
+        except click.exceptions.UsageError:
+            code = ExitCode.USAGE
+            raise
+        except BaseException:
+            code = ExitCode.ERROR
+            raise
+        finally:
+            case = (ctx.obj or {}).get("case")
+            if case and not ctx.resilient_parsing:
+                _journal(ctx, case, int(code))
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except VerifyError as error:
@@ -80,6 +104,89 @@ class VerifyGroup(click.Group):
             ctx.exit(ExitCode.ERROR)
 
 
+def _case_first(args: list[str], commands: set[str]) -> list[str]:
+    """``--case DIR`` may follow the command (``verify inspect F --case D``): move it to the
+    group's options, where Click reads it."""
+    if "--case" not in args and not any(a.startswith("--case=") for a in args):
+        return args
+    head, rest = [], list(args)
+    while rest and rest[0] not in commands and rest[0] != "--":
+        head.append(rest.pop(0))
+    moved, kept, index = [], [], 0
+    while index < len(rest):
+        token = rest[index]
+        if token == "--":
+            kept += rest[index:]
+            break
+        if token == "--case" and index + 1 < len(rest):
+            moved += rest[index : index + 2]
+            index += 2
+            continue
+        if token.startswith("--case="):
+            moved.append(token)
+        else:
+            kept.append(token)
+        index += 1
+    return [*head, *moved, *kept]
+
+
+class _RecordedContext(click.Context):
+    """Every command's context leaves itself in the run's shared meta: the case journal
+    reads the inputs and outputs from their parameters."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.meta.setdefault("verify.contexts", []).append(self)
+
+
+# Parameters naming what a command reads and what it writes, for the case journal.
+_INPUT_PARAMS = {"files", "paths", "file", "source", "sources", "folder"}
+_OUTPUT_PARAMS = {"out", "output_dir", "out_dir", "sheet", "html_path", "csv_path",
+                  "extract_embedded"}  # fmt: skip
+
+
+def _journal(ctx: click.Context, case: str, code: int) -> None:
+    """Append this command's entry to the case journal; a failure is exit 9."""
+    from verify.bank.store import is_url, url_secrets
+    from verify.journal import append_entry, files_written_since, record
+
+    params: dict[str, Any] = {}
+    for context in ctx.meta.get("verify.contexts", []):
+        params.update(context.params)
+    argv = ["verify", *ctx.meta.get("verify.argv", [])]
+    for secret in {s for a in argv if is_url(a) or "://" in a for s in url_secrets(a)}:
+        argv = [a.replace(secret, "***") for a in argv]
+    started = ctx.meta.get("verify.started_ns", 0)
+    inputs, outputs = [], []
+    for name, value in sorted(params.items()):
+        values = value if isinstance(value, (tuple, list)) else (value,)
+        paths = [v for v in values if isinstance(v, str) and v and not is_url(v)]
+        if name in _INPUT_PARAMS:
+            inputs += [record(p) for p in paths]
+        elif name in _OUTPUT_PARAMS:
+            for path in paths:
+                if os.path.isdir(path):
+                    outputs += [record(f) for f in files_written_since(path, started)]
+                else:
+                    outputs.append(record(path))
+        elif name == "db_path" and paths:
+            outputs.append(record(paths[0]))  # the bank, as it stands after the command
+    try:
+        tools: dict[str, str | None] = {
+            "verify": __version__,
+            "ffmpeg": find_tool("ffmpeg").version,
+        }
+    except ToolMissing:
+        tools = {"verify": __version__, "ffmpeg": None}
+    try:
+        append_entry(case, command=argv, exit_code=code, inputs=inputs, outputs=outputs,
+                     tools=tools)  # fmt: skip
+    except VerifyError as error:
+        report_error(error)
+        if code == ExitCode.OK:
+            ctx.exit(error.exit_code)
+
+
 def _version_callback(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
@@ -105,10 +212,17 @@ def _version_callback(ctx: click.Context, _param: click.Parameter, value: bool) 
 @click.option(
     "--debug", is_flag=True, help="Show tracebacks for internal errors (env VERIFY_DEBUG=1)."
 )
+@click.option(
+    "--case", "case", type=click.Path(file_okay=False, path_type=str), envvar="VERIFY_CASE",
+    help="Record this command in DIR/journal.jsonl (a hash chain; `verify case check DIR`). "
+    "May follow the command. Env VERIFY_CASE.",
+)  # fmt: skip
 @click.pass_context
-def main(ctx: click.Context, debug: bool) -> None:
+def main(ctx: click.Context, debug: bool, case: str | None) -> None:
     """Establish what a video or photo is and where it came from, offline."""
     ctx.ensure_object(dict)["debug"] = debug
+    ctx.obj["case"] = case
+    ctx.meta["verify.started_ns"] = time.time_ns()
     # The hashing's matrix products are small (32 x 160), and ffmpeg decodes on
     # the other cores meanwhile: BLAS threads only contend (about 5-10 % slower
     # when matching and hashing real clips). Set before numpy is first imported,
@@ -116,8 +230,19 @@ def main(ctx: click.Context, debug: bool) -> None:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
-for _command in (inspect, hash_command, keyframes, index_group, match, batch, report, doctor):
+for _command in (
+    inspect, hash_command, keyframes, index_group, match, batch, report, doctor, case_group,
+):  # fmt: skip
     main.add_command(_command)
+
+
+def _record_contexts(command: click.Command) -> None:
+    command.context_class = _RecordedContext
+    for sub in getattr(command, "commands", {}).values():
+        _record_contexts(sub)
+
+
+_record_contexts(main)
 
 
 if __name__ == "__main__":  # pragma: no cover
