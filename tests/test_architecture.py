@@ -19,7 +19,7 @@ PACKAGE = ROOT / "verify"
 # packages at or above its own place (and from the shared top-level modules).
 LAYERS = ("media", "inspection", "hashing", "lists", "bank", "matching", "batch", "report", "cli")
 SHARED = {"verify.config", "verify.errors", "verify.output", "verify.timestamps",
-          "verify.schemas", "verify.version"}  # fmt: skip
+          "verify.schemas", "verify.version", "verify.journal"}  # fmt: skip
 
 
 def module_name(path: Path) -> str:
