@@ -24,7 +24,7 @@ class ExitCode(enum.IntEnum):
     NO_MATCH = 8  # `match --fail-on-no-match` found nothing
     OUTPUT = 9  # an output file could not be written
     CLUSTER = 10  # the Dask scheduler cannot be reached or has no workers
-    CASE = 11  # `case check`: the journal's chain or a file it names no longer matches
+    CHECK = 11  # `case check`, `timestamp check`: what was recorded no longer matches
     INTERRUPTED = 130  # stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it)
 
 

@@ -66,7 +66,7 @@ def test_a_changed_output_is_named(worked_case, run_cli, tmp_path):
     with open(tmp_path / "r.html", "a", encoding="utf-8") as page:
         page.write("<!-- edited -->")
     result = run_cli("case", "check", str(case))
-    assert result.exit_code == ExitCode.CASE
+    assert result.exit_code == ExitCode.CHECK
     assert "r.html: its bytes changed" in result.stdout and "entry 3" in result.stdout
 
 

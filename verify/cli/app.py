@@ -29,7 +29,7 @@ from verify.cli.common import (
 from verify.cli.doctor import doctor
 from verify.cli.hashing import hash_command, keyframes
 from verify.cli.inspect import inspect
-from verify.cli.report import report
+from verify.cli.report import report, timestamp_group
 from verify.errors import ExitCode, ToolMissing, VerifyError
 from verify.media.ffmpeg import find_tool
 from verify.version import __version__
@@ -140,7 +140,8 @@ class _RecordedContext(click.Context):
 
 
 # Parameters naming what a command reads and what it writes, for the case journal.
-_INPUT_PARAMS = {"files", "paths", "file", "source", "sources", "folder"}
+_INPUT_PARAMS = {"files", "paths", "file", "source", "sources", "folder", "report_file", "reply",
+                 "ca"}  # fmt: skip
 _OUTPUT_PARAMS = {"out", "output_dir", "out_dir", "sheet", "html_path", "csv_path",
                   "extract_embedded"}  # fmt: skip
 
@@ -171,6 +172,8 @@ def _journal(ctx: click.Context, case: str, code: int) -> None:
                     outputs.append(record(path))
         elif name == "db_path" and paths:
             outputs.append(record(paths[0]))  # the bank, as it stands after the command
+    if params.get("timestamp_request") and isinstance(params.get("out"), str):
+        outputs.append(record(os.path.splitext(params["out"])[0] + ".tsq"))
     try:
         tools: dict[str, str | None] = {
             "verify": __version__,
@@ -232,6 +235,7 @@ def main(ctx: click.Context, debug: bool, case: str | None) -> None:
 
 for _command in (
     inspect, hash_command, keyframes, index_group, match, batch, report, doctor, case_group,
+    timestamp_group,
 ):  # fmt: skip
     main.add_command(_command)
 

@@ -36,4 +36,4 @@ def case_check(folder: str, as_json: bool) -> None:
             where = f"entry {finding.entry}" if finding.entry else "no entry"
             click.echo(f"  line {finding.line} ({where}): {finding.problem}")
     if not result.ok:
-        click.get_current_context().exit(ExitCode.CASE)
+        click.get_current_context().exit(ExitCode.CHECK)

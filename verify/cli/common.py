@@ -31,7 +31,7 @@ EXIT_CODES_HELP = "\b\nExit codes:\n" + "\n".join(
             ExitCode.CLUSTER,
             "batch --scheduler: the Dask scheduler is unreachable or has no workers",
         ),
-        (ExitCode.CASE, "case check: the journal or a file it names no longer matches"),
+        (ExitCode.CHECK, "case or timestamp check: what was recorded no longer matches"),
         (ExitCode.INTERRUPTED, "interrupted (Ctrl-C, SIGTERM); batch keeps its rows"),
     )
 )

@@ -28,12 +28,17 @@ from verify.media.sampling import Sampling
     "--db", "db_path", type=click.Path(path_type=str),
     help="The bank of known copies to match against (without it, no matching).",
 )  # fmt: skip
+@click.option(
+    "--timestamp-request", is_flag=True,
+    help="Also write NAME.tsq beside the report: an RFC 3161 request over the report's bytes "
+    "to send to a timestamping authority (verify sends nothing).",
+)  # fmt: skip
 @sample_option_keyframes
 @json_option
 @timeout_option
 def report(
-    file: str, out: str, html_path: str | None, db_path: str | None, sample: Sampling,
-    as_json: bool, timeout: float,
+    file: str, out: str, html_path: str | None, db_path: str | None,
+    timestamp_request: bool, sample: Sampling, as_json: bool, timeout: float,
 ) -> None:  # fmt: skip
     """Write the provenance report for FILE: custody, metadata, frames, known copies.
 
@@ -61,7 +66,47 @@ def report(
     check_outputs(file, options)
     result = build_report(file, options)
     written = write_report(result)
+    request = None
+    if timestamp_request:
+        from verify.report.timestamp import write_request
+
+        request = write_request(out)
     if as_json:
         click.echo(render_json(result), nl=False)
     else:
         click.echo(summary_text(result, written))
+        if request is not None:
+            click.echo(f"timestamp request: {request} (submit it; check the reply with "
+                       "`verify timestamp check`)")  # fmt: skip
+
+
+@click.group("timestamp", epilog=EXIT_CODES_HELP)
+def timestamp_group() -> None:
+    """Trusted timestamps (RFC 3161) of reports, checked offline."""
+
+
+@timestamp_group.command("check", epilog=EXIT_CODES_HELP)
+@click.argument("report_file", metavar="REPORT", type=click.Path(path_type=str, dir_okay=False))
+@click.argument("reply", type=click.Path(path_type=str, dir_okay=False))
+@click.option(
+    "--ca", type=click.Path(path_type=str, dir_okay=False),
+    help="The authority's CA certificate (PEM): also verify the reply's signature and chain.",
+)  # fmt: skip
+@json_option
+def timestamp_check(report_file: str, reply: str, ca: str | None, as_json: bool) -> None:
+    """Check a timestamping authority's REPLY (.tsr) for REPORT: who signed it, when, and
+    whether it covers the report's very bytes (exit 11 if it does not, or does not verify)."""
+    from verify.cli.common import emit_json
+    from verify.errors import ExitCode
+    from verify.report.timestamp import check_reply
+
+    result = check_reply(report_file, reply, ca)
+    if as_json:
+        emit_json(result.to_dict())
+    else:
+        click.echo(f"{report_file}: timestamped {result.time} by {result.authority or 'unnamed'}")
+        covered = "yes" if result.covers_report else "NO: it is a timestamp of other bytes"
+        click.echo(f"  covers these bytes: {covered}")
+        click.echo(f"  signature: {result.signature}")
+    if not result.ok:
+        click.get_current_context().exit(ExitCode.CHECK)

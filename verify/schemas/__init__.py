@@ -14,7 +14,7 @@ from typing import Any
 
 KINDS = (
     "inspect", "hash", "keyframes", "index", "bank-export", "match", "report", "batch", "doctor",
-    "failure", "journal",
+    "failure", "journal", "timestamp",
 )  # fmt: skip
 
 
