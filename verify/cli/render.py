@@ -13,6 +13,7 @@ from verify.timestamps import format_utc, timestamp_label
 if TYPE_CHECKING:
     from verify.bank.store import AddResult, KnownVideo
     from verify.hashing.fingerprint import VideoFingerprint
+    from verify.inspection.c2pa import C2paFacts
     from verify.inspection.inspect import Inspection
     from verify.inspection.metadata import StreamInfo
     from verify.inspection.still import StillFacts
@@ -151,6 +152,8 @@ def render_inspection(result: Inspection, *, show_tags: bool = False) -> str:
         lines += _still_lines(result.still)
     if result.xmp is not None and not result.xmp.is_empty:
         lines += _xmp_lines(result.xmp)
+    if result.c2pa is not None:
+        lines += _c2pa_lines(result.c2pa)
 
     lines.append(f"Flags ({len(result.flags)})" if result.flags else "Flags: none")
     for flag in result.flags:
@@ -195,6 +198,22 @@ def _still_lines(still: StillFacts) -> list[str]:
             )
         )
     return lines if len(lines) > 1 else []
+
+
+def _c2pa_lines(found: C2paFacts) -> list[str]:
+    lines = ["C2PA"]
+    trust = ", signer not in any trust list known here" if found.untrusted_signer else ""
+    lines.append(_field("state", f"{found.state}{trust}"))
+    for label, value in (
+        ("generator", found.claim_generator), ("signer", found.signer), ("issuer", found.issuer),
+        ("signed", found.signed_at), ("actions", ", ".join(found.actions)),
+        ("source", ", ".join(found.digital_source_types)),
+        ("ingredients", ", ".join(found.ingredients)),
+    ):  # fmt: skip
+        if value:
+            lines.append(_field(label, _one_line(value, 90)))
+    lines += [_field("problem", _one_line(problem, 90)) for problem in found.problems]
+    return lines
 
 
 def _xmp_lines(xmp: XmpFacts) -> list[str]:

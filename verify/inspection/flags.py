@@ -13,6 +13,7 @@ import datetime as dt
 import re
 
 from verify.config import INSPECT, InspectConfig
+from verify.inspection.c2pa import C2paFacts
 from verify.inspection.metadata import Capture, ContainerInfo, StreamInfo
 from verify.inspection.still import StillFacts
 from verify.inspection.xmp import XmpFacts
@@ -61,6 +62,45 @@ class FlagInput:
     still: StillFacts | None = None
     measured_duration: float | None = None  # ffprobe's, where a header declared another
     xmp: XmpFacts | None = None
+    c2pa: C2paFacts | None = None
+
+
+def _c2pa_flags(facts: FlagInput, config: InspectConfig) -> list[Flag]:
+    """A C2PA store: valid (info) or not (warning), and a generative-AI claim in it."""
+    found = facts.c2pa
+    if found is None:
+        return []
+    who = f"signed by {found.signer or 'an unnamed signer'}" + (
+        f" ({found.issuer})" if found.issuer else ""
+    )
+    flags = []
+    if found.state in ("valid", "trusted") and not found.problems:
+        trust = (
+            "; the signing certificate chains to no trust anchor known here, so the signature "
+            "shows integrity, not who the signer is"
+            if found.untrusted_signer
+            else ""
+        )
+        flags.append(Flag(
+            "c2pa_valid", "info",
+            f"The file carries a valid C2PA manifest ({found.claim_generator or 'unknown tool'}, "
+            f"{who}): the file is as that signer recorded it{trust}.",
+            f"actions: {', '.join(found.actions) or 'none'}",
+        ))  # fmt: skip
+    else:
+        flags.append(Flag(
+            "c2pa_invalid", "warning",
+            f"The file carries a C2PA manifest ({who}) that does not validate: the file or the "
+            "manifest changed after signing, or the manifest is damaged.",
+            "; ".join(found.problems) or f"state {found.state}",
+        ))  # fmt: skip
+    if found.ai_generated:
+        flags.append(Flag(
+            "ai_generated_claim", "warning",
+            "The C2PA manifest declares the content made or altered by generative AI.",
+            f"digitalSourceType={', '.join(found.digital_source_types)}",
+        ))  # fmt: skip
+    return flags
 
 
 def evaluate_flags(facts: FlagInput, config: InspectConfig = INSPECT) -> list[Flag]:
@@ -323,4 +363,11 @@ def _still_flags(facts: FlagInput, config: InspectConfig) -> list[Flag]:
     return flags
 
 
-_RULES = (_encoding_flags, _metadata_flags, _structure_flags, _layout_flags, _still_flags)
+_RULES = (
+    _encoding_flags,
+    _metadata_flags,
+    _structure_flags,
+    _layout_flags,
+    _still_flags,
+    _c2pa_flags,
+)

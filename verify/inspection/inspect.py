@@ -11,6 +11,7 @@ from typing import Any
 
 from verify.config import INSPECT
 from verify.errors import InputError, UnreadableMedia, VerifyError, display_path
+from verify.inspection.c2pa import C2paFacts, read_c2pa
 from verify.inspection.flags import Flag, FlagInput, evaluate_flags
 from verify.inspection.metadata import (
     Capture,
@@ -35,7 +36,9 @@ from verify.media.riff import read_avi_header
 from verify.media.tiff import apple_content_identifier
 from verify.timestamps import format_utc
 
-SCHEMA_VERSION = "1.2"  # 1.1 added `notes`; 1.2 `still`, lens and serial fields, zone_source
+SCHEMA_VERSION = (
+    "1.3"  # 1.1 added `notes`; 1.2 `still`, lens and serial fields, zone_source; 1.3 `c2pa`
+)
 # The per-file error entry that `inspect`, `hash` and `index add` print in
 # place of a result: its own shape, versioned apart from the results.
 ERROR_ENTRY_VERSION = "1.0"
@@ -67,6 +70,7 @@ class Inspection:
     notes: tuple[str, ...] = ()  # what could not be read, and was skipped
     still: StillFacts | None = None
     xmp: XmpFacts | None = None
+    c2pa: C2paFacts | None = None
 
     @property
     def media_kind(self) -> str:
@@ -95,6 +99,7 @@ class Inspection:
             "layout": self.layout.to_dict() if self.layout else None,
             "still": self.still.to_dict() if self.still else None,
             "xmp": self.xmp.to_dict() if self.xmp and not self.xmp.is_empty else None,
+            "c2pa": self.c2pa.to_dict() if self.c2pa else None,
             "exif": self.exif,
             "notes": list(self.notes),
         }
@@ -184,13 +189,15 @@ def inspect_file(
     xmp = xmp_facts([packet.encode("utf-8")]) if packet else XmpFacts()
     notes.extend(xmp.notes)
     capture = interpret_video(container, list(streams), signatures, camera, xmp)
+    credentials = read_c2pa(path)
     facts = FlagInput(
         filetype, capture, mtime, now, container, streams, layout, tuple(signatures),
         measured_duration=(measured or 0.0) if declared_differs else None, xmp=xmp,
+        c2pa=credentials,
     )  # fmt: skip
     return Inspection(
         display_path(path), digest, mtime, filetype, container, streams, capture,
-        tuple(evaluate_flags(facts)), layout, notes=tuple(notes), xmp=xmp,
+        tuple(evaluate_flags(facts)), layout, notes=tuple(notes), xmp=xmp, c2pa=credentials,
     )  # fmt: skip
 
 
@@ -278,9 +285,11 @@ def _inspect_still(
                 f"{still.width}x{still.height} ({still.size_source}); the structure is reported"
             )
     capture, skipped = interpret_still(exif, still)
-    facts = FlagInput(filetype, capture, mtime, now, container, streams, still=still, xmp=still.xmp)
+    credentials = read_c2pa(path)
+    facts = FlagInput(filetype, capture, mtime, now, container, streams, still=still,
+                      xmp=still.xmp, c2pa=credentials)  # fmt: skip
     return Inspection(
         display_path(path), digest, mtime, filetype, container, streams, capture,
         tuple(evaluate_flags(facts)), exif=exif_as_text(exif), notes=(*notes, *skipped),
-        still=still, xmp=still.xmp,
+        still=still, xmp=still.xmp, c2pa=credentials,
     )  # fmt: skip
