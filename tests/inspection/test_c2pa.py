@@ -71,11 +71,20 @@ def _inspect(run_cli, path: Path) -> dict:
     return document
 
 
-@pytest.mark.parametrize("name", ["photo.jpg", "telegram_reencode.mp4"])
-def test_a_signed_file_is_valid_and_says_who_signed(run_cli, samples, signer, tmp_path, name):
-    before = sha256_of(samples / name)
-    signed = _sign(signer, samples / name, tmp_path / f"signed-{name}", ai=False)
-    assert sha256_of(samples / name) == before  # the library wrote a new file
+METADATA = Path(__file__).resolve().parent.parent / "data" / "metadata"
+SIGNED_KINDS = [
+    "samples/photo.jpg", "samples/telegram_reencode.mp4", "samples/original.mov",
+    "mei/png_Issue 204 (dotnet).png", "mei/heic_cheers_1440x960.heic", "exiftool/RIFF.webp",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("where", SIGNED_KINDS, ids=lambda w: w.rsplit(".", 1)[1])
+def test_a_signed_file_is_valid_and_says_who_signed(run_cli, samples, signer, tmp_path, where):
+    folder, name = where.split("/")
+    source = (samples if folder == "samples" else METADATA / folder) / name
+    before = sha256_of(source)
+    signed = _sign(signer, source, tmp_path / f"signed{source.suffix}", ai=False)
+    assert sha256_of(source) == before  # the library wrote a new file
     document = _inspect(run_cli, signed)
     found = document["c2pa"]
     assert found["state"] == "valid" and found["signer"] == "Test Camera"
@@ -84,7 +93,7 @@ def test_a_signed_file_is_valid_and_says_who_signed(run_cli, samples, signer, tm
     codes = {f["code"]: f for f in document["flags"]}
     assert codes["c2pa_valid"]["severity"] == "info" and "c2pa_invalid" not in codes
     assert "ai_generated_claim" not in codes
-    assert _inspect(run_cli, samples / name)["c2pa"] is None  # the unsigned original
+    assert _inspect(run_cli, source)["c2pa"] is None  # the unsigned original
 
 
 def test_one_changed_byte_makes_it_invalid(run_cli, samples, signer, tmp_path):
