@@ -16,6 +16,7 @@ from verify.hashing.vpdq import VpdqHash, compare, vpdq_hash
 from verify.lists.signals import file_signals, parse_pytx
 
 CLIP = ROOT / "bench" / "footage" / "dashcam_highway_day.mp4"
+OTHER_CLIP = CLIP
 VPDQ_LINE = re.compile(r"(\d+),(\d{1,3}),([0-9a-f]{64}),(\d+\.\d{3})")
 
 
@@ -92,6 +93,29 @@ def test_pytx_lines_are_python_threatexchange_signals(run_cli, samples):
     read_back = entries[2].vpdq
     direct = vpdq_hash(samples / "original.mov")
     assert [f.pdq for f in read_back.features] == [f.pdq for f in direct.features]
+
+
+def test_python_threatexchange_reads_our_signals(samples):
+    """pytx itself parses our lines and matches our vPDQ against Meta's vPDQ of a re-encode."""
+    pytest.importorskip("vpdq", reason="Meta's vPDQ: apt libav*-dev, pip install vpdq")
+    pytest.importorskip("threatexchange", reason="pip install threatexchange")
+    from threatexchange.extensions.vpdq.vpdq import VPDQSignal
+    from threatexchange.signal_type.pdq.signal import PdqSignal
+
+    signals = file_signals(samples / "original.mov")
+    ours = signals.pytx_lines()[1].split(" ", 1)[1]
+    assert VPDQSignal.validate_signal_str(ours)
+    copy = VPDQSignal.compare_hash(
+        ours, VPDQSignal.hash_from_file(samples / "telegram_reencode.mp4")
+    )
+    other = VPDQSignal.compare_hash(ours, VPDQSignal.hash_from_file(OTHER_CLIP))
+    assert copy.match and not other.match
+    photo = file_signals(samples / "photo.jpg").pytx_lines()[0].split(" ", 1)[1]
+    assert PdqSignal.validate_signal_str(photo) == photo
+    # pytx 1.2 calls the type "vpdq"; such lines are read as video_vpdq.
+    (entry,) = parse_pytx(f"{VPDQSignal.get_name()} {ours}\n")
+    assert entry.signal_type == "video_vpdq"
+    assert [f.pdq for f in entry.vpdq.features] == [f.pdq for f in signals.vpdq.features]
 
 
 def test_vpdq_matches_a_reencode_and_not_other_footage(samples):

@@ -21,6 +21,8 @@ from verify.hashing.pdq import PdqHash, pdq_hash
 from verify.hashing.vpdq import VpdqFeature, VpdqHash, vpdq_hash
 
 SIGNAL_TYPES = ("pdq", "video_md5", "video_vpdq")
+# python-threatexchange 1.2 names its vPDQ signal type "vpdq": read as video_vpdq.
+_ALIASES = {"vpdq": "video_vpdq"}
 _MD5 = re.compile(r"[0-9a-f]{32}")
 
 
@@ -113,7 +115,7 @@ def parse_pytx(text: str, name: str = "") -> Iterator[ListEntry]:
         if not line or line.startswith("#"):
             continue
         kind, _, signal = line.partition(" ")
-        signal = signal.strip()
+        kind, signal = _ALIASES.get(kind, kind), signal.strip()
         if kind not in SIGNAL_TYPES:
             raise InputError(
                 f"line {number}: signal type {kind[:40]!r} is not one of {', '.join(SIGNAL_TYPES)}",
