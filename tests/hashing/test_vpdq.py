@@ -160,3 +160,11 @@ def test_a_photo_has_no_vpdq(run_cli, samples):
     result = run_cli("hash", "--format", "vpdq", str(samples / "photo.jpg"))
     assert result.exit_code == ExitCode.INPUT
     assert "vPDQ is for videos" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_seconds_per_hash_spaces_the_frames(run_cli, samples):
+    result = run_cli("hash", "--format", "vpdq", "--seconds-per-hash", "2",
+                     str(samples / "original.mov"))  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    numbers = [int(line.split(",")[0]) for line in result.stdout.splitlines()]
+    assert numbers == [0, 60, 120, 180]  # 30 frames a second: every 60th

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import click
 
 from verify.cli.common import (
@@ -17,6 +19,7 @@ from verify.cli.common import (
     working_on,
 )
 from verify.cli.render import render_fingerprint
+from verify.config import LISTS, ListConfig
 from verify.errors import display_path
 from verify.media.sampling import Sampling
 from verify.timestamps import timestamp_label
@@ -35,6 +38,13 @@ from verify.timestamps import timestamp_label
     "signal lines (pdq for photos, video_md5 and video_vpdq for videos).",
 )
 @click.option(
+    "--seconds-per-hash",
+    type=click.FloatRange(min=0.01, max=3600),
+    default=LISTS.vpdq_seconds_per_hash,
+    show_default=True,
+    help="With --format vpdq or pytx: seconds between hashed frames (Meta's default is 1).",
+)
+@click.option(
     "-o",
     "--output-dir",
     type=click.Path(path_type=str, file_okay=False),
@@ -46,6 +56,7 @@ def hash_command(
     files: tuple[str, ...],
     sample: Sampling,
     output_format: str,
+    seconds_per_hash: float,
     output_dir: str | None,
     as_json: bool,
     timeout: float,
@@ -59,7 +70,8 @@ def hash_command(
     hashes shared lists exchange instead (PDQ, one frame a second).
     """
     if output_format != "verify":
-        _list_formats(files, output_format, output_dir, as_json, timeout)
+        config = dataclasses.replace(LISTS, vpdq_seconds_per_hash=seconds_per_hash)
+        _list_formats(files, output_format, output_dir, as_json, timeout, config)
         return
     if output_dir is not None:
         raise click.UsageError("--output-dir goes with --format vpdq")
@@ -81,6 +93,7 @@ def _list_formats(
     output_dir: str | None,
     as_json: bool,
     timeout: float,
+    config: ListConfig,
 ) -> None:
     """`verify hash --format vpdq|pytx`: the signals of each file, in that format."""
     if as_json:
@@ -93,7 +106,7 @@ def _list_formats(
     from verify.lists.signals import file_signals, write_vpdq_file
 
     def work(path: str) -> str:
-        signals = file_signals(path, timeout=timeout)
+        signals = file_signals(path, timeout=timeout, config=config)
         if output_format == "pytx":
             return "\n".join(signals.pytx_lines())
         if signals.vpdq is None:
