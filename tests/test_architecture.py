@@ -155,6 +155,8 @@ BENCH_EXCEPTIONS = {
     # Times confirming candidates in SQL, which the library does not do: the SQL
     # cuts each hash out of the packed rows, so it needs their layout.
     "bench_team.py": {"verify.bank.records"},
+    # Times the shared-list part of a query apart from the rest of `verify match`.
+    "bench_lists.py": {"verify.lists.matching", "verify.lists.signals"},
 }
 
 
