@@ -105,8 +105,10 @@ def test_passwords_never_reach_the_journal(run_cli, tmp_path):
     url = "postgresql://analyst:hunter2-secret@127.0.0.1:1/bank"
     result = run_cli("--case", str(case), "index", "list", "--db", url)
     assert result.exit_code == ExitCode.BANK
+    joined = run_cli("--case", str(case), "index", "list", f"--db={url}")
+    assert joined.exit_code == ExitCode.BANK
     text = (case / "journal.jsonl").read_text("utf-8")
-    assert "hunter2-secret" not in text and "***" in text
+    assert "hunter2-secret" not in text and text.count("***") == 2
 
 
 def test_an_unwritable_journal_is_an_error(run_cli, samples, tmp_path):

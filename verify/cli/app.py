@@ -155,7 +155,8 @@ def _journal(ctx: click.Context, case: str, code: int) -> None:
     for context in ctx.meta.get("verify.contexts", []):
         params.update(context.params)
     argv = ["verify", *ctx.meta.get("verify.argv", [])]
-    for secret in {s for a in argv if is_url(a) or "://" in a for s in url_secrets(a)}:
+    urls = [a.split("=", 1)[1] if a.startswith("--") and "=" in a else a for a in argv]
+    for secret in {s for u in urls if "://" in u for s in url_secrets(u)}:
         argv = [a.replace(secret, "***") for a in argv]
     started = ctx.meta.get("verify.started_ns", 0)
     inputs, outputs = [], []
