@@ -28,16 +28,12 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from verify.errors import InputError, OutputError, display_path
+from verify.media.filehash import sha256_file
 from verify.timestamps import format_utc
 
 JOURNAL_NAME = "journal.jsonl"
 JOURNAL_VERSION = "1.0"  # of each line (journal.schema.json)
 CHECK_VERSION = "1.0"  # of `verify case check --json`
-# A folder given as an input is recorded by a digest of its listing (names,
-# sizes, modification times) rather than of its contents: a batch over an
-# archive would otherwise read every file twice. Its files' own SHA-256 are
-# in the batch's output, which is recorded as an output.
-_CHUNK = 1 << 20
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,16 +49,12 @@ class Recorded:
         return dataclasses.asdict(self)
 
 
-def _sha256(path: str) -> tuple[str, int]:
-    digest, size = hashlib.sha256(), 0
-    with open(path, "rb", buffering=0) as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
-
-
 def _listing(folder: str) -> tuple[str, int]:
+    """A folder's digest of its listing (names, sizes, modification times) and file count.
+
+    Not of its contents: a batch over an archive would otherwise read every
+    file twice; its files' own SHA-256 are in the batch's output, which is
+    recorded as an output."""
     lines = []
     for root, dirs, files in os.walk(folder):
         dirs.sort()
@@ -85,7 +77,7 @@ def record(path: str | os.PathLike[str]) -> Recorded:
             digest, count = _listing(full)
             return Recorded(display_path(full), "folder", digest, count)
         if os.path.isfile(full):
-            digest, size = _sha256(full)
+            digest, size = sha256_file(full)
             return Recorded(display_path(full), "file", digest, size)
     except OSError:
         pass

@@ -20,11 +20,9 @@ JPEG beside the JSON; its SHA-256 is inside the digested body.
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import io
 import json
 import os
-import platform
 from pathlib import Path
 
 import cv2
@@ -36,6 +34,7 @@ from verify.errors import InputError, OutputError, ToolMissing, UnreadableMedia,
 from verify.hashing.fingerprint import fingerprint_video
 from verify.hashing.keyframes import THUMB_WIDTH, contact_sheet
 from verify.inspection.inspect import Inspection, check_readable_file, inspect_file
+from verify.journal import operator
 from verify.matching.match import match_file
 from verify.media.environment import describe_environment
 from verify.media.filehash import hash_file
@@ -118,11 +117,8 @@ def _still_preview(path: str | os.PathLike[str]) -> bytes | None:
 
 
 def _operator() -> tuple[str, str]:
-    try:
-        user = getpass.getuser()
-    except (OSError, KeyError):  # no login name in the environment or passwd
-        user = f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
-    return user, platform.node() or "unknown"
+    found = operator()  # as the case journal names who did the work
+    return found["user"], found["host"]
 
 
 def check_outputs(path: str | os.PathLike[str], options: ReportOptions) -> None:
