@@ -176,9 +176,8 @@ def vpdq_hash(
         raise UnreadableMedia("the video stream has no frame rate to space vPDQ frames by", path)
     step = frame_step(rate, config)
     features = []
-    full_range = (stream.pixel_format or "").startswith("yuvj")
     frames = decode_every_nth(
-        path, step, stream.index, full_range=full_range, stall_timeout=timeout
+        path, step, stream.index, pixel_format=stream.pixel_format, stall_timeout=timeout
     )
     for frame in frames:
         number = frame.index * step

@@ -71,9 +71,8 @@ def file_signals(
     name = display_path(path)
     if sniff(path).is_still:
         stream, _ = video_stream(path, timeout)
-        full_range = (stream.pixel_format or "").startswith("yuvj")
         frames = decode_every_nth(
-            path, 1, stream.index, full_range=full_range, stall_timeout=timeout
+            path, 1, stream.index, pixel_format=stream.pixel_format, stall_timeout=timeout
         )
         first = next(iter(frames), None)
         if first is None:

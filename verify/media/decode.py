@@ -160,7 +160,7 @@ def decode_every_nth(
     step: int,
     stream: int,
     *,
-    full_range: bool = False,
+    pixel_format: str | None = None,
     stall_timeout: float = INSPECT.probe_timeout_s,
     errors: list[str] | None = None,
 ) -> Iterator[DecodedFrame]:
@@ -168,6 +168,7 @@ def decode_every_nth(
     orientation, `every_nth_command`); ``index`` counts the frames yielded, so frame
     ``index * step``."""
     with media_input(path) as source:
+        full_range = (pixel_format or "").startswith("yuvj")  # the JPEG formats' full range
         run = DecoderRun(every_nth_command(source, step, stream, full_range=full_range),
                          stall_timeout)  # fmt: skip
         yield from _frames(run, path, True, errors)
