@@ -32,7 +32,6 @@ import numpy as np
 PDQ_BITS = 256
 CELLS = 64  # the filtered picture is sampled to 64 x 64 ...
 COEFFICIENTS = 16  # ... and its 16 x 16 lowest frequencies make the hash
-FILTER_PASSES = 2  # box passes per direction: two make a tent filter
 # Luma weights (ITU-R BT.601), as the reference converts RGB.
 LUMA = np.array([0.299, 0.587, 0.114])
 _HEX_RE = re.compile(f"[0-9a-f]{{{PDQ_BITS // 4}}}")
@@ -83,17 +82,20 @@ def _window(length: int, width: int) -> tuple[np.ndarray, np.ndarray]:
     return np.clip(k - (width - half), 0, length), np.clip(k + half, 0, length)
 
 
-def _box(values: np.ndarray, width: int, axis: int, at: np.ndarray | None = None) -> np.ndarray:
-    """Box means along ``axis`` (0 or 1), at the positions ``at`` only if given."""
-    lo, hi = _window(values.shape[axis], width)
-    if at is not None:
-        lo, hi = lo[at], hi[at]
-    sums = np.cumsum(values, axis=axis, dtype=np.float32)
-    if axis == 0:
-        sums = np.concatenate([np.zeros((1, sums.shape[1]), np.float32), sums])
-        return (sums[hi] - sums[lo]) / (hi - lo)[:, None].astype(np.float32)
-    sums = np.concatenate([np.zeros((sums.shape[0], 1), np.float32), sums], axis=1)
-    return (sums[:, hi] - sums[:, lo]) / (hi - lo).astype(np.float32)
+@functools.lru_cache(maxsize=64)
+def _filter_matrix(length: int) -> np.ndarray:
+    """64 x ``length``: both box passes along a side and the sampling of the 64 cells,
+    as one linear map (each cell's weights over the side's pixels)."""
+    width = window_size(length)
+    lo, hi = _window(length, width)
+    picks = ((np.arange(CELLS) + 0.5) * length / CELLS).astype(int)
+    weights = np.zeros((CELLS, length))
+    for cell, pick in enumerate(picks):
+        for inner in range(lo[pick], hi[pick]):  # the second pass averages first-pass boxes
+            weights[cell, lo[inner] : hi[inner]] += 1.0 / (hi[inner] - lo[inner])
+        weights[cell] /= hi[pick] - lo[pick]
+    weights.flags.writeable = False
+    return weights.astype(np.float32)
 
 
 @functools.cache
@@ -115,41 +117,59 @@ def luma(picture: np.ndarray) -> np.ndarray:
 
 
 def cells(grey: np.ndarray) -> np.ndarray:
-    """The 64 x 64 picture PDQ hashes: filtered, then one sample per cell.
+    """The 64 x 64 picture PDQ hashes: filtered, then one sample per cell (of one grey
+    picture, rows x columns, or of a stack of same-sized ones, n x rows x columns).
 
-    The last pass along the rows is needed at the 64 sampled columns only,
-    and the last one down at the 64 sampled rows: only those are computed.
+    Filter and sampling are linear, so each side's is one 64-row matrix
+    (`_filter_matrix`) and the cells are two single-precision matrix products.
     """
-    rows, cols = grey.shape
+    rows, cols = grey.shape[-2:]
     if rows < 1 or cols < 1:
         raise ValueError("an empty picture has no PDQ hash")
-    across, down = window_size(cols), window_size(rows)
-    pick_rows = ((np.arange(CELLS) + 0.5) * rows / CELLS).astype(int)
-    pick_cols = ((np.arange(CELLS) + 0.5) * cols / CELLS).astype(int)
-    filtered = grey
-    for _ in range(FILTER_PASSES - 1):
-        filtered = _box(_box(filtered, across, axis=1), down, axis=0)
-    return _box(_box(filtered, across, axis=1, at=pick_cols), down, axis=0, at=pick_rows)
+    return _filter_matrix(rows) @ grey.astype(np.float32) @ _filter_matrix(cols).T
 
 
 def quality(grid: np.ndarray) -> int:
     """0-100 from the 64 x 64 picture's summed neighbour differences (in percent of full
     scale, each truncated as the reference truncates), a flat picture 0."""
-    down = np.trunc((grid[:-1, :] - grid[1:, :]) * 100 / 255)
-    across = np.trunc((grid[:, :-1] - grid[:, 1:]) * 100 / 255)
-    total = int(np.abs(down).sum() + np.abs(across).sum())
-    return min(100, total // 90)
+    return int(_qualities(grid[None])[0])
+
+
+def _qualities(grids: np.ndarray) -> np.ndarray:
+    """`quality` of each of a stack of 64 x 64 pictures."""
+    down = np.trunc((grids[:, :-1, :] - grids[:, 1:, :]) * 100 / 255)
+    across = np.trunc((grids[:, :, :-1] - grids[:, :, 1:]) * 100 / 255)
+    total = np.abs(down).sum(axis=(1, 2)) + np.abs(across).sum(axis=(1, 2))
+    return np.minimum(100, total.astype(np.int64) // 90)
 
 
 def pdq_hash(picture: np.ndarray) -> PdqHash:
     """The PDQ hash of one picture (RGB or grey, any size, uint8)."""
-    grid = cells(luma(picture))
+    return _hashes(cells(luma(picture))[None])[0]
+
+
+def pdq_stack(greys: np.ndarray) -> list[PdqHash]:
+    """`pdq_hash` of each of a stack of same-sized grey pictures (n x rows x columns,
+    uint8), filtered together: a frame's PDQ form (`verify.hashing.forms`)."""
+    if greys.ndim != 3:
+        raise ValueError(f"a stack of grey pictures is n x H x W, not {greys.shape}")
+    if not greys.shape[0]:
+        return []
+    return _hashes(cells(greys))
+
+
+def _hashes(grids: np.ndarray) -> list[PdqHash]:
+    """The hashes of a stack of 64 x 64 filtered pictures."""
     dct = _dct_matrix()
-    coefficients = dct @ grid.astype(np.float64) @ dct.T  # 16 x 16
-    flat = coefficients.ravel()
-    median = np.sort(flat)[flat.size // 2 - 1]  # the lower median, as the reference's
-    bits = flat > median
+    coefficients = dct @ grids.astype(np.float64) @ dct.T  # n x 16 x 16
+    flat = coefficients.reshape(len(grids), -1)
+    # The lower median of each hash's 256, as the reference takes it.
+    median = np.sort(flat, axis=1)[:, flat.shape[1] // 2 - 1]
+    bits = flat > median[:, None]
     # Bit k (row-major over the 16 x 16) is bit k of the value: the reference's
     # sixteen 16-bit words, printed most significant word first.
-    value = int.from_bytes(np.packbits(bits[::-1]).tobytes(), "big")
-    return PdqHash(value, quality(grid))
+    packed = np.packbits(bits[:, ::-1], axis=1)
+    return [
+        PdqHash(int.from_bytes(row.tobytes(), "big"), int(level))
+        for row, level in zip(packed, _qualities(grids), strict=True)
+    ]
