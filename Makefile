@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-all lint bench samples clean
+.PHONY: setup compile demo test test-all lint bench samples clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "verify needs Python >= 3.10")'
@@ -15,16 +15,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[ffmpeg,test]'
 	@touch $(STAMP)
 
-setup: $(STAMP)
+# An editable install leaves verify's own modules uncompiled: compiled once
+# here, every command starts ~0.15 s sooner (and where Python may not write
+# bytecode, as in some sandboxes, it would compile them on every run).
+compile: $(STAMP)
+	@$(BIN)/python -m compileall -q verify cli.py >/dev/null
 
-demo: $(STAMP)
+setup: compile
+
+demo: compile
 	$(BIN)/verify inspect samples/original.mov samples/telegram_reencode.mp4
 
 lint: $(STAMP)
 	$(BIN)/ruff check verify tests bench samples cli.py
 	$(BIN)/ruff format --check verify tests bench samples cli.py
 
-test: $(STAMP)
+test: compile
 	$(BIN)/ruff check verify tests bench samples cli.py
 	$(BIN)/python -m pytest
 

@@ -16,7 +16,8 @@ from PIL import Image
 from tests.conftest import run_ffmpeg, validate
 from verify.config import MATCH
 from verify.errors import ExitCode
-from verify.hashing.fingerprint import VideoFingerprint, fingerprint_video
+from verify.hashing.fingerprint import HashedFrame, VideoFingerprint, fingerprint_video
+from verify.hashing.pdq import pdq_hash
 from verify.hashing.phash import FrameHash, phash, phash_windows
 from verify.media.decode import Sampling
 from verify.media.ffmpeg import find_tool
@@ -98,6 +99,30 @@ def test_golden_hashes(samples):
     for frame, expected in zip(result.frames, golden["frames"], strict=True):
         distance = frame.phash - FrameHash.from_hex(expected["phash"])
         assert distance == 0 if exact else distance <= 2
+
+
+def test_frames_carry_the_pdq_of_the_picture_their_forms_come_from(samples):
+    """Each frame's PDQ form is the PDQ of the grey picture its pHash forms are taken
+    from (hashed as a shot's stack, equal to one at a time), and it serialises in
+    JSON and batch rows and back."""
+    pictures = {}
+    result = fingerprint_video(
+        samples / "original.mov", "fps=2", pictures=lambda t, p: pictures.__setitem__(t, p)
+    )
+    assert len(result.frames) >= 10
+    for frame in result.frames:
+        assert frame.forms.pdq == pdq_hash(pictures[frame.time])
+        assert HashedFrame.from_dict(frame.to_dict()).forms == frame.forms
+        assert HashedFrame.from_row(json.loads(json.dumps(frame.to_row()))).forms == frame.forms
+    qualities = [f.forms.pdq.quality for f in result.usable_frames]
+    # Real footage: most frames have the detail shared lists ask for (quality 50).
+    assert np.median(qualities) >= 50, qualities
+    # Moving footage: the PDQ changes along the clip, as the pHash does.
+    assert len({f.forms.pdq for f in result.frames}) > len(result.frames) // 2
+    # A batch row written before the PDQ form (it ends at the flags) still reads.
+    old = result.frames[0].to_row()[:-2]
+    assert HashedFrame.from_row(old).forms.pdq is None
+    assert HashedFrame.from_row(old).forms.hashes == result.frames[0].forms.hashes
 
 
 # --- robustness to what channels do to footage ----------------------------------

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import ROOT
+from verify.hashing.fingerprint import fingerprint_video
 from verify.hashing.pdq import PdqHash, pdq_hash
 
 pdqhash = pytest.importorskip("pdqhash", reason="Meta's reference: pip install pdqhash")
@@ -95,3 +96,25 @@ def test_hex_form_round_trips_and_distance_counts_bits():
     for bad in ("abc", "g" * 64, "0" * 65):
         with pytest.raises(ValueError):
             PdqHash.from_hex(bad)
+
+
+def test_frame_pdq_form_agrees_with_meta_reference():
+    """The PDQ form of every frame `fingerprint_video` hashes (grey, working size,
+    bars cropped) against Meta's C++ on the same picture."""
+    compared, count = [], 0
+    for clip in CLIPS:
+        pictures = {}
+        result = fingerprint_video(
+            clip, "fps=1", pictures=lambda t, p, into=pictures: into.__setitem__(t, p)
+        )
+        for frame in result.frames:
+            grey = pictures[frame.time]
+            theirs = reference(np.ascontiguousarray(np.repeat(grey[..., None], 3, axis=2)))
+            assert frame.forms.pdq.quality == theirs.quality
+            count += 1
+            if theirs.quality >= MIN_QUALITY:
+                compared.append(frame.forms.pdq - theirs)
+    histogram = np.bincount(compared)
+    assert len(compared) >= 50, count
+    assert max(compared) <= 2, histogram
+    assert histogram[0] >= 0.9 * len(compared), histogram

@@ -20,7 +20,7 @@ from typing import Any
 
 from verify.hashing.fingerprint import HashedFrame, VideoFingerprint
 
-SCHEMA_VERSION = "1.3"  # 1.2: a creation time says where its zone came from; 1.3 list_matches
+SCHEMA_VERSION = "1.4"  # 1.2: a time's zone_source; 1.3 list_matches; 1.4 frames' PDQ
 DOUBTFUL_TIME_FLAGS = frozenset({"creation_time_epoch", "creation_time_future"})
 _REQUIRED = {"path": str, "sha256": str, "size": int, "mtime_ns": int, "media_kind": str}
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from verify.config import HASH, INSPECT, HashConfig
 from verify.errors import UnreadableMedia, VerifyError, display_path
-from verify.hashing.forms import Form, FrameForms, FrameTable, stack_forms
+from verify.hashing.forms import STORED_FORMS, Form, FrameForms, FrameTable, stack_forms
 from verify.hashing.normalise import (
     BarProfile,
     CropBox,
@@ -35,6 +35,7 @@ from verify.hashing.normalise import (
     detect_window,
     is_uniform,
 )
+from verify.hashing.pdq import PdqHash
 from verify.hashing.phash import FrameHash
 from verify.hashing.scenes import ShotDetector, shot_starts
 from verify.inspection.inspect import Inspection, check_readable_file
@@ -50,7 +51,7 @@ from verify.media.ffmpeg import ffprobe_json
 from verify.media.filehash import sha256_file
 from verify.media.sampling import Sampling
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"  # 1.1 the upper 75 %; 1.2 shot regions; 1.3 each frame's PDQ
 # Decoders and displays top out well below this; larger is a corrupt header.
 MAX_DIMENSION = 16384
 
@@ -86,18 +87,24 @@ class HashedFrame:
             "uniform": self.uniform,
             "keyframe": self.keyframe,
             "variants": forms["variants"],
+            "pdq": forms["pdq"],
         }
 
     def to_row(self) -> list[Any]:
-        """The compact form a batch row keeps: ``[time, *hex of STORED_FORMS, flags]``,
-        flags 1 near-uniform, 2 keyframe."""
+        """The compact form a batch row keeps: ``[time, *hex of STORED_FORMS, flags,
+        pdq hex, pdq quality]``, flags 1 near-uniform, 2 keyframe (rows written before
+        the PDQ form end at the flags)."""
         flags = (1 if self.uniform else 0) | (2 if self.keyframe else 0)
-        return [round(self.time, 4), *(str(h) for h in self.forms.hashes), flags]
+        row = [round(self.time, 4), *(str(h) for h in self.forms.hashes), flags]
+        pdq = self.forms.pdq
+        return row if pdq is None else [*row, str(pdq), pdq.quality]
 
     @classmethod
     def from_row(cls, row: list[Any]) -> HashedFrame:
-        time, *hashes, flags = row
-        forms = FrameForms(tuple(FrameHash.from_hex(h) for h in hashes))
+        count = len(STORED_FORMS)
+        time, hashes, flags, rest = row[0], row[1 : count + 1], row[count + 1], row[count + 2 :]
+        pdq = PdqHash.from_hex(rest[0], int(rest[1])) if rest else None
+        forms = FrameForms(tuple(FrameHash.from_hex(h) for h in hashes), pdq)
         return cls(float(time), forms, bool(flags & 1), bool(flags & 2))
 
     @classmethod

@@ -5,8 +5,11 @@ hashes of one image in the same spirit): its full picture, centre crops, the
 mirror image, a picture-in-picture window, the part above a lower third.
 `Form` names each and knows its crop, whether the bank indexes it, whether a
 clip looks it up, and which known forms it is compared with. `FrameForms`
-holds all forms of one frame; `FrameTable` holds a video's frames as arrays,
-the shape matching works on and the bank hands out.
+holds all forms of one frame, and its PDQ form: the 256-bit hash that shared
+hash lists exchange (`verify.hashing.pdq`), of the same picture, with its
+quality; reported with the frame, not matched against the bank. `FrameTable`
+holds a video's frames as arrays, the shape matching works on and the bank
+hands out.
 Frames serialise to JSON one way only (`FrameForms.to_dict`), used by
 ``verify hash --json``, reports and batch rows alike; the bank packs a
 `FrameTable` in its own binary rows (`verify.bank.sqlite`).
@@ -22,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from verify.hashing.pdq import PdqHash, pdq_stack
 from verify.hashing.phash import FrameHash, centre_crop, dhash_stack, phash_stack
 
 
@@ -121,17 +125,19 @@ def pairings(
 
 @dataclasses.dataclass(frozen=True)
 class FrameForms(Mapping[Form, FrameHash]):
-    """Every stored form of one frame (`STORED_FORMS`), as `FrameHash` values."""
+    """Every stored form of one frame (`STORED_FORMS`), as `FrameHash` values, and the
+    frame's PDQ (None for frames hashed before it was a form)."""
 
     hashes: tuple[FrameHash, ...]
+    pdq: PdqHash | None = None
 
     def __post_init__(self) -> None:
         if len(self.hashes) != len(STORED_FORMS):
             raise ValueError(f"a frame has {len(STORED_FORMS)} forms, got {len(self.hashes)}")
 
     @classmethod
-    def of(cls, values: Mapping[Form, FrameHash]) -> FrameForms:
-        return cls(tuple(values[f] for f in STORED_FORMS))
+    def of(cls, values: Mapping[Form, FrameHash], pdq: PdqHash | None = None) -> FrameForms:
+        return cls(tuple(values[f] for f in STORED_FORMS), pdq)
 
     def __getitem__(self, form: Form) -> FrameHash:
         return self.hashes[_POSITION[form]]
@@ -143,11 +149,13 @@ class FrameForms(Mapping[Form, FrameHash]):
         return len(STORED_FORMS)
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"phash": hex, "dhash": hex, "variants": {name: hex}}``."""
+        """``{"phash": hex, "dhash": hex, "variants": {name: hex}, "pdq": {"hash": hex,
+        "quality": 0-100} or None}``."""
         return {
             "phash": str(self[Form.PHASH]),
             "dhash": str(self[Form.DHASH]),
             "variants": {f.value: str(self[f]) for f in VARIANT_FORMS},
+            "pdq": None if self.pdq is None else self.pdq.to_dict(),
         }
 
     @classmethod
@@ -155,7 +163,11 @@ class FrameForms(Mapping[Form, FrameHash]):
         variants = data["variants"]
         values = {Form.PHASH: data["phash"], Form.DHASH: data["dhash"]}
         values |= {f: variants[f.value] for f in VARIANT_FORMS}
-        return cls.of({f: FrameHash.from_hex(v) for f, v in values.items()})
+        pdq = data.get("pdq")
+        return cls.of(
+            {f: FrameHash.from_hex(v) for f, v in values.items()},
+            None if pdq is None else PdqHash.from_dict(pdq),
+        )
 
 
 _POSITION = {form: i for i, form in enumerate(STORED_FORMS)}
@@ -188,7 +200,10 @@ def stack_forms(greys: np.ndarray, insets: np.ndarray | None = None) -> list[Fra
         Form.UPPER: phash_stack(upper),
     }
     rows = np.stack([columns[f] for f in STORED_FORMS], axis=1)
-    return [FrameForms(tuple(FrameHash(int(v)) for v in row)) for row in rows.tolist()]
+    return [
+        FrameForms(tuple(FrameHash(int(v)) for v in row), pdq)
+        for row, pdq in zip(rows.tolist(), pdq_stack(greys), strict=True)
+    ]
 
 
 @dataclasses.dataclass(frozen=True)

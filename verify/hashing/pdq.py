@@ -26,6 +26,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -55,6 +57,14 @@ class PdqHash:
 
     def __sub__(self, other: PdqHash) -> int:
         return (self.value ^ other.value).bit_count()
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"hash": 64 hex digits, "quality": 0-100}``, as JSON outputs hold it."""
+        return {"hash": str(self), "quality": self.quality}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PdqHash:
+        return cls.from_hex(data["hash"], int(data["quality"]))
 
     @classmethod
     def from_hex(cls, text: str, quality: int = 100) -> PdqHash:

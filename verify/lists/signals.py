@@ -46,9 +46,7 @@ class FileSignals:
         return {
             "path": self.path,
             "md5": self.md5,
-            "pdq": None
-            if self.pdq is None
-            else {"hash": str(self.pdq), "quality": self.pdq.quality},
+            "pdq": None if self.pdq is None else self.pdq.to_dict(),
             "vpdq": None if self.vpdq is None else [f.to_dict() for f in self.vpdq.features],
         }
 

@@ -92,13 +92,16 @@ def unpack_vpdq(blob: bytes) -> VpdqHash:
     rows = np.frombuffer(blob, LIST_FRAME_DTYPE)
     if rows.size and not np.isfinite(rows["time"]).all():
         raise ValueError("its frame times are not numbers")
+    # Plain Python values column by column: numpy scalars row by row cost 5x as much.
+    # Word 0 is a hash's low 64 bits, so its words' little-endian bytes are the hash's.
+    packed = np.ascontiguousarray(rows["pdq"], "<u8").tobytes()
+    size = WORDS * 8
+    qualities = np.minimum(rows["quality"], 100).tolist()
+    columns = zip(rows["frame"].tolist(), qualities, rows["time"].tolist(), strict=True)
     features = []
-    for row in rows:
-        value = sum(int(word) << (64 * w) for w, word in enumerate(row["pdq"]))
-        quality = min(100, int(row["quality"]))
-        features.append(
-            VpdqFeature(int(row["frame"]), quality, PdqHash(value, quality), float(row["time"]))
-        )
+    for i, (frame, quality, time) in enumerate(columns):
+        value = int.from_bytes(packed[i * size : (i + 1) * size], "little")
+        features.append(VpdqFeature(frame, quality, PdqHash(value, quality), time))
     return VpdqHash(tuple(features))
 
 

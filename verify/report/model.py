@@ -24,7 +24,7 @@ from verify.media.filehash import FileDigest
 from verify.timestamps import format_utc
 from verify.version import __version__
 
-SCHEMA_VERSION = "1.5"  # 1.3: inspect 1.2 inside; 1.4 list_matches; 1.5 inspect 1.3 inside
+SCHEMA_VERSION = "1.6"  # 1.3 inspect 1.2 inside; 1.4 list_matches; 1.5 inspect 1.3; 1.6 PDQ
 # At most this many frames are shown (gallery and contact sheet), evenly
 # chosen: enough to see every shot of a short clip, few enough that the HTML
 # stays a few megabytes for an hour of video. The JSON lists every frame.
@@ -200,6 +200,7 @@ class Keyframes:
                 "uniform": f.uniform,
                 "keyframe": f.keyframe,
                 "shown": round(f.time, 4) in shown,
+                "pdq": None if f.forms.pdq is None else f.forms.pdq.to_dict(),
             }
             for f in fingerprint.frames
         ]
