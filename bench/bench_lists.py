@@ -12,7 +12,10 @@ process start included:
   of the listed sample, which must match its entry, and real clips that are
   in no list, which must match none): median and p95 wall time, and the
   same over a plain ``ffmpeg -i CLIP -f null -`` decode of the same clip,
-  measured in the same run.
+  measured in the same run, and the same ``verify match`` against an empty
+  bank (no lists: what the lists add to a query);
+- in one process, the list part of each query alone: hashing the clip for
+  the lists and looking its PDQs up among the entries.
 
 Synthetic entries tell nothing of accuracy (no threshold is chosen on them);
 the matching itself is checked in tests/lists on real footage. Figures are
@@ -102,6 +105,13 @@ def main() -> int:
     for stale in (bank, Path(f"{bank}-wal"), Path(f"{bank}-shm")):
         stale.unlink(missing_ok=True)
     verify = [sys.executable, "-m", "verify.cli"]
+    # As `make setup` leaves an install: verify's modules compiled, so no run pays that.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "verify")], check=True)
+    # The same queries against a bank with no lists: what a query costs without them.
+    plain = args.workdir / "bank-empty.sqlite"
+    for stale in (plain, Path(f"{plain}-wal"), Path(f"{plain}-shm")):
+        stale.unlink(missing_ok=True)
+    open_bank(str(plain)).close()
     print("importing ...", file=sys.stderr)
     import_s, done = timed([*verify, "index", "import-hashes", "--db", str(bank), "--format",
                             "pytx", "--source", "bench", str(listing)])  # fmt: skip
@@ -110,16 +120,18 @@ def main() -> int:
     ffmpeg = find_tool("ffmpeg").path
     rows = []
     for clip in QUERIES:
-        match_s, decode_s, found = [], [], None
+        match_s, plain_s, decode_s, found = [], [], [], None
         for _ in range(args.repeat):
             seconds, done = timed([*verify, "match", "--json", "--db", str(bank), str(clip)])
             if done.returncode:
                 raise SystemExit(f"match failed on {clip.name}: {done.stderr[-2000:]}")
             match_s.append(seconds)
             found = len(json.loads(done.stdout)["list_matches"])
+            plain_s.append(timed([*verify, "match", "--json", "--db", str(plain), str(clip)])[0])
             decode_s.append(timed([ffmpeg, "-v", "error", "-i", str(clip), "-f", "null", "-"])[0])
         rows.append({"clip": clip.name, "listed": clip == QUERIES[0], "list_matches": found,
                      "match_s": statistics.median(match_s),
+                     "no_lists_s": statistics.median(plain_s),
                      "decode_s": statistics.median(decode_s)})  # fmt: skip
     # In one process: the list part of a query alone, hashing the clip for the lists
     # and looking its PDQs up among the entries (the second run of each, warm).
@@ -147,6 +159,8 @@ def main() -> int:
         "queries": rows,
         "match_p50_s": statistics.median(times),
         "match_p95_s": float(np.percentile(times, 95)),
+        "no_lists_p50_s": statistics.median(r["no_lists_s"] for r in rows),
+        "lists_add_p50_s": statistics.median(r["match_s"] - r["no_lists_s"] for r in rows),
         "over_decode_p50": statistics.median(ratios),
         "over_decode_p95": float(np.percentile(ratios, 95)),
         "list_hash_p50_s": statistics.median(r["list_hash_s"] for r in rows),
@@ -161,6 +175,8 @@ def main() -> int:
         f"verify match over {len(rows)} clips: p50 {document['match_p50_s']:.3f} s, "
         f"p95 {document['match_p95_s']:.3f} s; over a plain decode of the same clip: p50 "
         f"{document['over_decode_p50']:.2f}x, p95 {document['over_decode_p95']:.2f}x\n"
+        f"the same queries against a bank without lists: p50 {document['no_lists_p50_s']:.3f} s "
+        f"(the lists add p50 {document['lists_add_p50_s']:.3f} s)\n"
         f"the list part alone: hashing for it p50 {document['list_hash_p50_s']:.3f} s, lookup "
         f"among the entries p50 {document['list_lookup_p50_s']:.4f} s (max "
         f"{document['list_lookup_max_s']:.4f} s)\n"

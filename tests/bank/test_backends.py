@@ -217,3 +217,54 @@ def test_export_is_one_snapshot_while_others_write(backend, bank_location, run_c
             assert exporting.frame_rows(listed[0].id).size > 0
             assert len(exporting.videos()) == 2
         assert exporting.video_count() == 1  # after it, the removal shows
+
+
+def test_lists_are_listed_and_a_withdrawn_list_is_removed(
+    backend, bank_location, run_cli, samples, tmp_path
+):
+    """`index lists` counts each list's entries; `index remove-list` takes one list away
+    (its entries no longer match) and leaves the other lists and the videos alone."""
+    bank = bank_location("withdrawn")
+    run_cli("index", "add", "--db", bank, str(samples / "original.mov"))
+    listing = tmp_path / "list.txt"
+    listing.write_text(run_cli("hash", "--format", "pytx", str(samples / "original.mov")).stdout)
+    for name in ("partner", "other partner"):
+        run_cli("index", "import-hashes", "--db", bank, "--format", "pytx", "--source", name,
+                str(listing))  # fmt: skip
+    lists = _json(run_cli("index", "lists", "--json", "--db", bank))
+    validate(lists, "index")
+    assert [(s["list"], s["entries"], s["signal_types"]) for s in lists["lists"]] == [
+        ("other partner", 2, {"video_md5": 1, "video_vpdq": 1}),
+        ("partner", 2, {"video_md5": 1, "video_vpdq": 1}),
+    ]
+    assert all(s["added_by"] and s["first_added"] <= s["last_added"] for s in lists["lists"])
+    clip = str(samples / "telegram_reencode.mp4")
+    before = _json(run_cli("match", "--json", "--db", bank, clip))
+    assert sorted({m["list"] for m in before["list_matches"]}) == ["other partner", "partner"]
+
+    removed = _json(run_cli("index", "remove-list", "--json", "--db", bank, "partner"))
+    validate(removed, "index")
+    assert (removed["list"], removed["entries"]) == ("partner", 2)
+    after = _json(run_cli("match", "--json", "--db", bank, clip))
+    assert {m["list"] for m in after["list_matches"]} == {"other partner"}
+    assert _comparable(after) == _comparable(before) != []  # the bank's videos still match
+    left = _json(run_cli("index", "lists", "--json", "--db", bank))["lists"]
+    assert [s["list"] for s in left] == ["other partner"]
+    stats = _json(run_cli("index", "stats", "--json", "--db", bank))
+    assert stats["list_entries"] == 2
+    # The removed entries' postings went with them: lookups find only entries that exist.
+    from verify.bank import open_bank
+    from verify.lists.signals import file_signals
+    from verify.lists.stored import pdq_keys
+
+    hashed = file_signals(samples / "original.mov").vpdq
+    with open_bank(bank, readonly=True) as opened:
+        found = opened.list_candidates(pdq_keys(f.pdq.value for f in hashed.features), limit=10)
+        assert len(found) == 1
+        [(record, _hashes)] = opened.list_entries([found[0][0]]).values()
+        assert record.list == "other partner"
+
+    again = run_cli("index", "remove-list", "--db", bank, "partner")
+    assert again.exit_code == 7, again.stderr
+    assert "no list 'partner' in the bank" in again.stderr
+    assert len(again.stderr.strip().splitlines()) == 1

@@ -175,5 +175,30 @@ def test_schema_1_bank_is_upgraded_even_by_a_read_only_command(run_cli, server, 
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
     assert [m["sha256"][:8] for m in document["matches"]] and document["list_matches"] == []
-    assert server.admin("SELECT value FROM verify_bank WHERE key = 'schema'", name).strip() == "2"
+    assert server.admin("SELECT value FROM verify_bank WHERE key = 'schema'", name).strip() == "3"
     assert server.admin("SELECT count(*) FROM list_entries", name).strip() == "0"
+
+
+def test_schema_2_bank_loses_the_list_postings_foreign_key(run_cli, server, samples, tmp_path):
+    """Schema 3: a list's postings are removed with it in one statement, so the foreign
+    key that checked each removed entry by scanning every list posting is dropped; the
+    bank's entries stay and still match."""
+    url = server.create_database("schema_2_bank")
+    name = url.rsplit("/", 1)[1]
+    listing = tmp_path / "list.txt"
+    listing.write_text(run_cli("hash", "--format", "pytx", str(samples / "original.mov")).stdout)
+    run_cli("index", "import-hashes", "--db", url, "--format", "pytx", "--source", "partner",
+            str(listing))  # fmt: skip
+    server.admin(
+        "ALTER TABLE list_postings ADD CONSTRAINT list_postings_entry_id_fkey FOREIGN KEY "
+        "(entry_id) REFERENCES list_entries (id) ON DELETE CASCADE",
+        name,
+    )
+    server.admin("UPDATE verify_bank SET value = '2' WHERE key = 'schema'", name)
+    foreign = "SELECT count(*) FROM pg_constraint WHERE conrelid = 'list_postings'::regclass"
+    assert server.admin(f"{foreign} AND contype = 'f'", name).strip() == "1"
+    result = run_cli("match", "--json", "--db", url, str(samples / "telegram_reencode.mp4"))
+    assert result.exit_code == 0, result.stderr
+    assert [m["list"] for m in json.loads(result.stdout)["list_matches"]] == ["partner"]
+    assert server.admin("SELECT value FROM verify_bank WHERE key = 'schema'", name).strip() == "3"
+    assert server.admin(f"{foreign} AND contype = 'f'", name).strip() == "0"

@@ -108,3 +108,24 @@ def test_a_bad_list_is_refused_whole(backend, bank_location, run_cli, tmp_path, 
     stats = run_cli("index", "stats", "--json", "--db", bank)
     if stats.exit_code == 0:  # the bank may not even have been created
         assert json.loads(stats.stdout)["list_entries"] == 0
+
+
+def test_a_list_name_cannot_drive_the_terminal(backend, bank_location, run_cli, samples, tmp_path):
+    """A list's name comes from whoever shared it: `index lists` prints its control
+    characters as escapes, and JSON keeps the name as it was given."""
+    bank = bank_location("hostile")
+    pytx = tmp_path / "list.txt"
+    pytx.write_text(run_cli("hash", "--format", "pytx", str(samples / "photo.jpg")).stdout)
+    name = "evil\x1b]0;owned\x07\x1b[2J"
+    run_cli("index", "import-hashes", "--db", bank, "--format", "pytx", "--source", name,
+            str(pytx))  # fmt: skip
+    shown = run_cli("index", "lists", "--db", bank)
+    assert shown.exit_code == 0, shown.stderr
+    assert "\x1b" not in shown.stdout and "\x07" not in shown.stdout
+    assert "evil\\x1b]0;owned\\x07\\x1b[2J" in shown.stdout
+    assert "pdq 1" in shown.stdout
+    listed = _json(run_cli("index", "lists", "--json", "--db", bank))
+    assert [s["list"] for s in listed["lists"]] == [name]
+    removed = _json(run_cli("index", "remove-list", "--json", "--db", bank, name))
+    assert removed["entries"] == 1
+    assert run_cli("index", "lists", "--db", bank).stdout.strip() == "no shared hash lists"

@@ -44,15 +44,18 @@ from verify.hashing.vpdq import VpdqHash
 from verify.lists.stored import (
     LIST_COLUMNS,
     LIST_INSERT_COLUMNS,
+    LIST_SUMMARY_SQL,
     ListRecord,
+    ListSummary,
     NewEntry,
     list_record,
+    list_summaries,
     new_entry_values,
     unpack_vpdq,
 )
 from verify.timestamps import format_utc
 
-SCHEMA_VERSION = 2  # of the PostgreSQL bank
+SCHEMA_VERSION = 3  # of the PostgreSQL bank
 MARKER = "verify bank"  # verify_bank.application: a database this version may write
 # Seconds to wait for the server to answer a connection; a bank that is down
 # should say so at once, not after the operating system's minutes.
@@ -76,7 +79,7 @@ _LISTS = (
     "CREATE INDEX list_entries_md5 ON list_entries (md5) WHERE md5 IS NOT NULL",
     """CREATE TABLE list_postings (
         key integer NOT NULL,
-        entry_id bigint NOT NULL REFERENCES list_entries (id) ON DELETE CASCADE,
+        entry_id bigint NOT NULL,
         PRIMARY KEY (key, entry_id)
     )""",
 )
@@ -113,7 +116,13 @@ _SCHEMA = (
 )
 BANK_TABLES = ("verify_bank", "videos", "postings", "list_entries", "list_postings")
 # One migration per schema step, as in SQLite: MIGRATIONS[n] takes n to n + 1.
-MIGRATIONS: dict[int, tuple[str, ...]] = {1: _LISTS}
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: _LISTS,
+    # Schema 3: a list's postings are deleted with it in one statement (remove_list).
+    # A foreign key would check every deleted entry by scanning all list postings,
+    # which have no index on entry_id (hours for a 100 k-entry list).
+    2: ("ALTER TABLE list_postings DROP CONSTRAINT IF EXISTS list_postings_entry_id_fkey",),
+}
 
 
 def _insert(cursor: Any, values: tuple, keys: Iterable[int]) -> int | None:
@@ -503,6 +512,21 @@ class PostgresBank:
 
     def list_count(self) -> int:
         return int(self._query("SELECT count(*) FROM list_entries")[0][0])
+
+    def lists(self) -> list[ListSummary]:
+        """Each list in the bank: its entries by signal type, who added them, and when."""
+        return list_summaries(self._query(LIST_SUMMARY_SQL))
+
+    def remove_list(self, name: str) -> int:
+        """Remove a list's entries and their postings in one transaction: how many."""
+        with self._write() as cursor:
+            cursor.execute(
+                "DELETE FROM list_postings AS p USING list_entries AS e "
+                "WHERE p.entry_id = e.id AND e.list = %s",
+                (name,),
+            )
+            cursor.execute("DELETE FROM list_entries WHERE list = %s", (name,))
+            return int(cursor.rowcount)
 
     def list_candidates(self, keys: Iterable[int], *, limit: int) -> list[tuple[int, int]]:
         """List entries sharing posting keys: (entry id, votes), most first."""

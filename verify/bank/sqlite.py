@@ -46,9 +46,12 @@ from verify.hashing.vpdq import VpdqHash
 from verify.lists.stored import (
     LIST_COLUMNS,
     LIST_INSERT_COLUMNS,
+    LIST_SUMMARY_SQL,
     ListRecord,
+    ListSummary,
     NewEntry,
     list_record,
+    list_summaries,
     new_entry_values,
     unpack_vpdq,
 )
@@ -664,6 +667,21 @@ class SqliteBank:
     def list_count(self) -> int:
         """How many list entries the bank holds."""
         return int(self._query("SELECT count(*) FROM list_entries")[0][0])
+
+    def lists(self) -> list[ListSummary]:
+        """Each list in the bank: its entries by signal type, who added them, and when."""
+        return list_summaries(self._query(LIST_SUMMARY_SQL))
+
+    def remove_list(self, name: str) -> int:
+        """Remove a list's entries and their postings in one transaction: how many."""
+        with self._write() as db:
+            # One pass over the postings (they have no index by entry) for the whole list.
+            db.execute(
+                "DELETE FROM list_postings WHERE entry_id IN "
+                "(SELECT id FROM list_entries WHERE list = ?)",
+                (name,),
+            )
+            return db.execute("DELETE FROM list_entries WHERE list = ?", (name,)).rowcount
 
     def list_candidates(self, keys: Iterable[int], *, limit: int) -> list[tuple[int, int]]:
         """List entries sharing posting keys: (entry id, votes), most first."""

@@ -214,6 +214,14 @@ class BankStore(Protocol):
 
     def list_count(self) -> int: ...
 
+    def lists(self) -> list[Any]:
+        """`verify.lists.stored.ListSummary` of each list in the bank, by name."""
+        ...
+
+    def remove_list(self, name: str) -> int:
+        """Remove a list's entries (and their postings) in one transaction: how many."""
+        ...
+
     def list_candidates(self, keys: Iterable[int], *, limit: int) -> list[tuple[int, int]]:
         """Entries sharing PDQ slice keys: (entry id, votes), most first."""
         ...

@@ -18,7 +18,13 @@ from verify.cli.common import (
     sample_option_match,
     timeout_option,
 )
-from verify.cli.render import render_added, render_match, render_video, render_video_list
+from verify.cli.render import (
+    render_added,
+    render_lists,
+    render_match,
+    render_video,
+    render_video_list,
+)
 from verify.errors import ExitCode, display_path
 from verify.media.sampling import Sampling
 from verify.media.walk import find_media
@@ -297,6 +303,48 @@ def index_import_hashes(
             f"{summary.list!r}, {summary.already_there} already there "
             f"(of {summary.entries} in {summary.files} file(s))"
         )
+
+
+@index_group.command("lists", epilog=EXIT_CODES_HELP)
+@db_option
+@json_option
+def index_lists(db_path: str | None, as_json: bool) -> None:
+    """Show the shared hash lists in the bank: entries by signal type, who added them, when."""
+    from verify.lists.importing import LIST_DOCUMENT_VERSION
+
+    with bank_from_option(db_path, readonly=True) as bank:
+        found = bank.lists()
+        location = bank.location
+    if as_json:
+        emit_json({"schema_version": LIST_DOCUMENT_VERSION, "kind": "lists", "bank": location,
+                   "lists": [summary.to_dict() for summary in found]})  # fmt: skip
+    else:
+        click.echo(render_lists(found))
+
+
+@index_group.command("remove-list", epilog=EXIT_CODES_HELP)
+@click.argument("name")
+@db_option
+@json_option
+def index_remove_list(name: str, db_path: str | None, as_json: bool) -> None:
+    """Remove every entry of the shared hash list NAME (as imported with --source NAME).
+
+    A partner that withdraws or replaces a list: remove it, then import the
+    new one. The bank's own videos are untouched.
+    """
+    from verify.errors import BankError
+    from verify.lists.importing import LIST_DOCUMENT_VERSION
+
+    with bank_from_option(db_path) as bank:
+        removed = bank.remove_list(name)
+        location = bank.location
+    if not removed:
+        raise BankError(f"no list {name!r} in the bank (see verify index lists)", location)
+    if as_json:
+        emit_json({"schema_version": LIST_DOCUMENT_VERSION, "kind": "list_removal",
+                   "bank": location, "list": name, "entries": removed})  # fmt: skip
+    else:
+        click.echo(f"removed list {name!r}: {removed} entr{'y' if removed == 1 else 'ies'}")
 
 
 @click.command(epilog=EXIT_CODES_HELP)

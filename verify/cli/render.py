@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from verify.inspection.metadata import StreamInfo
     from verify.inspection.still import StillFacts
     from verify.inspection.xmp import XmpFacts
+    from verify.lists.stored import ListSummary
     from verify.matching.results import MatchReport
 
 LABEL_WIDTH = 12
@@ -290,6 +291,20 @@ def render_video_list(videos: list[KnownVideo]) -> str:
         adder = _one_line(v.added_by or "-", 10)
         lines.append(f"{v.sha256[:12]:<14}{duration:>9}{v.frame_count:>8}  ")
         lines[-1] += f"{v.added_at:<21}{adder:<12}{source:<18}{_shown(v.path)}"
+    return "\n".join(lines)
+
+
+def render_lists(found: list[ListSummary]) -> str:
+    if not found:
+        return "no shared hash lists"
+    lines = [f"{'entries':>8}  {'signal types':<34}{'last added':<22}{'by':<14}list"]
+    for summary in found:
+        types = ", ".join(f"{t} {n}" for t, n in sorted(summary.signal_types.items()))
+        adders = _one_line(", ".join(a or "-" for a in summary.added_by), 12)
+        lines.append(
+            f"{summary.entries:>8}  {types:<34}{summary.last_added:<22}{adders:<14}"
+            f"{_shown(summary.list)}"
+        )
     return "\n".join(lines)
 
 

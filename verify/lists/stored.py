@@ -58,6 +58,54 @@ class ListRecord:
         }
 
 
+# One row a (list, signal type, adder): `list_summaries` folds them into lists.
+LIST_SUMMARY_SQL = (
+    "SELECT list, signal_type, added_by, count(*), min(added_at), max(added_at) "
+    "FROM list_entries GROUP BY list, signal_type, added_by ORDER BY list"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class ListSummary:
+    """One list in a bank: how many entries of each signal type, who added them, when."""
+
+    list: str
+    signal_types: dict[str, int]
+    added_by: tuple[str, ...]  # database users or login names ("" for none recorded)
+    first_added: str
+    last_added: str
+
+    @property
+    def entries(self) -> int:
+        return sum(self.signal_types.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "list": self.list,
+            "entries": self.entries,
+            "signal_types": dict(sorted(self.signal_types.items())),
+            "added_by": list(self.added_by),
+            "first_added": self.first_added,
+            "last_added": self.last_added,
+        }
+
+
+def list_summaries(rows: Iterable[tuple]) -> list[ListSummary]:
+    """`LIST_SUMMARY_SQL` rows as one `ListSummary` a list, by name."""
+    grouped: dict[str, list[tuple]] = {}
+    for row in rows:
+        grouped.setdefault(str(row[0]), []).append(row)
+    summaries = []
+    for name, group in sorted(grouped.items()):
+        types: dict[str, int] = {}
+        for _list, signal_type, _adder, count, _first, _last in group:
+            types[str(signal_type)] = types.get(str(signal_type), 0) + int(count)
+        adders = tuple(sorted({str(r[2] or "") for r in group}))
+        first, last = min(str(r[4]) for r in group), max(str(r[5]) for r in group)
+        summaries.append(ListSummary(name, types, adders, first, last))
+    return summaries
+
+
 @dataclasses.dataclass(frozen=True)
 class NewEntry:
     """An entry to store: its list, signal, identity (``digest``) and packed hashes."""
