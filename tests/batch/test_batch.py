@@ -731,3 +731,11 @@ def test_rows_carry_shared_list_matches(run_cli, samples, tmp_path):
     assert (found["list"], found["rule"]) == ("partner", "vpdq")
     assert rows["other.mp4"]["list_matches"] == []
     assert rows["photo.jpg"]["list_matches"] is None
+    table = tmp_path / "table.csv"
+    again = run_cli("batch", str(folder), "--out", str(out), "--db", str(bank), "-q",
+                    "--csv", str(table))  # fmt: skip
+    assert again.exit_code == 0, again.stderr
+    cells = {Path(r["path"]).name: r["list_matches"]
+             for r in csv.DictReader(table.read_text("utf-8-sig").splitlines())}  # fmt: skip
+    assert cells == {"copy.mp4": f"partner #{found['id']} (vpdq)", "other.mp4": "",
+                     "photo.jpg": ""}  # fmt: skip

@@ -26,7 +26,7 @@ TABLE_COLUMNS = (
     "telegram_chat_id", "telegram_message_id", "telegram_posted_at", "telegram_from",
     "telegram_forwarded_from", "telegram_text", "telegram_file_name", "telegram_duration",
     "telegram_size", "download_name_local_time", "bank_best_match", "bank_best_score",
-    "error_code", "error_message", "notes",
+    "list_matches", "error_code", "error_message", "notes",
 )  # fmt: skip
 # A cell starting with one of these is a formula to a spreadsheet: message
 # texts and file names are other people's words, so such cells get a leading
@@ -84,6 +84,10 @@ def _table_row(kept: FileRow | ErrorRow, cluster: tuple[int, int] | None) -> dic
         "download_name_local_time": (row.get("download_name") or {}).get("local_time"),
         "bank_best_match": matches[0]["path"] if matches else None,
         "bank_best_score": matches[0]["score"] if matches else None,
+        # Shared-list entries matched: "LIST #ID (rule)", best first.
+        "list_matches": " | ".join(
+            f"{m['list']} #{m['id']} ({m['rule']})" for m in row.get("list_matches") or []
+        ),
         "error_code": error.get("code"),
         "error_message": error.get("message"),
         "notes": " | ".join(row.get("notes") or []),
