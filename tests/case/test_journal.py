@@ -46,8 +46,11 @@ def test_each_command_is_one_chained_entry(worked_case, tmp_path):
     assert entries[1]["command"][:2] == ["verify", "hash"]
     (first,) = entries[0]["inputs"]
     assert first["path"] == str(clip) and first["kind"] == "file" and first["size"] > 0
-    written = {o["path"] for o in entries[2]["outputs"]}
-    assert {str(tmp_path / "r.json"), str(tmp_path / "r.html")} <= written
+    written = {o["path"]: o for o in entries[2]["outputs"]}
+    # The contact sheet too, which no option names (it goes beside the report).
+    sheet = str(tmp_path / "r.sheet.jpg")
+    assert {str(tmp_path / "r.json"), str(tmp_path / "r.html"), sheet} == set(written)
+    assert written[sheet]["kind"] == "file" and written[sheet]["size"] > 0
     assert entries[3]["inputs"][0]["kind"] == "missing"
     assert all(e["tools"]["verify"] and e["operator"]["user"] for e in entries)
 
@@ -118,3 +121,29 @@ def test_an_unwritable_journal_is_an_error(run_cli, samples, tmp_path):
     result = run_cli("--case", str(case), "inspect", str(samples / "photo.jpg"))
     assert result.exit_code == ExitCode.OUTPUT
     assert "journal" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_batch_default_output_is_recorded(run_cli, samples, tmp_path):
+    """A batch without --out writes FOLDER.verify.batch.jsonl beside the folder: the
+    journal records that file's digest, once."""
+    case = tmp_path / "case"
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    shutil.copy(samples / "telegram_reencode.mp4", folder / "clip.mp4")
+    result = run_cli("--case", str(case), "batch", str(folder), "-q")
+    assert result.exit_code == 0, result.stderr
+    (entry,) = _entries(case)
+    outputs = [o for o in entry["outputs"] if o["path"].endswith(".verify.batch.jsonl")]
+    assert len(outputs) == 1 and outputs[0]["kind"] == "file" and outputs[0]["size"] > 0
+    assert [i["kind"] for i in entry["inputs"]] == ["folder"]
+
+
+def test_a_timestamp_request_is_recorded(run_cli, samples, tmp_path):
+    case = tmp_path / "case"
+    out = tmp_path / "r.json"
+    result = run_cli("--case", str(case), "report", str(samples / "telegram_reencode.mp4"),
+                     "-o", str(out), "--timestamp-request")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    (entry,) = _entries(case)
+    paths = [o["path"] for o in entry["outputs"]]
+    assert str(tmp_path / "r.tsq") in paths and len(paths) == len(set(paths))

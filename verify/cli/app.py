@@ -173,8 +173,12 @@ def _journal(ctx: click.Context, case: str, code: int) -> None:
                     outputs.append(record(path))
         elif name == "db_path" and paths:
             outputs.append(record(paths[0]))  # the bank, as it stands after the command
-    if params.get("timestamp_request") and isinstance(params.get("out"), str):
-        outputs.append(record(os.path.splitext(params["out"])[0] + ".tsq"))
+    named = {r.path for r in outputs}
+    for path in ctx.meta.get("verify.written", []):  # written where no option says (`wrote`)
+        found = record(path)
+        if found.path not in named:
+            named.add(found.path)
+            outputs.append(found)
     try:
         tools: dict[str, str | None] = {
             "verify": __version__,

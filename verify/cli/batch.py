@@ -19,6 +19,7 @@ from verify.cli.common import (
     json_option,
     timeout_option,
     working_on,
+    wrote,
 )
 from verify.cli.progress import ProgressLine
 from verify.config import BATCH
@@ -88,6 +89,7 @@ def batch(
     if scheduler is not None and ctx.get_parameter_source("workers").name != "DEFAULT":
         raise click.UsageError("--workers and --scheduler are alternatives: give one")
     target = out or str(default_output(folder))
+    wrote(target)
     progress = None if quiet else ProgressLine(sys.stderr)
 
     def say(text: str) -> None:

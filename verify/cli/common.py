@@ -75,6 +75,14 @@ def working_on(path: str | bytes | None) -> None:
         ctx.meta["verify.input"] = display_path(path) if path is not None else None
 
 
+def wrote(*paths: str | None) -> None:
+    """Name files a command writes that no option names (a report's contact sheet, a
+    batch's default output): the case journal records them with the outputs."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta.setdefault("verify.written", []).extend(p for p in paths if p)
+
+
 def wants_json(ctx: click.Context) -> bool:
     """True if ``--json`` was asked for and no document has been printed yet."""
     if ctx.meta.get("verify.json_emitted"):

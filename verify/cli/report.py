@@ -9,6 +9,7 @@ from verify.cli.common import (
     json_option,
     sample_option_keyframes,
     timeout_option,
+    wrote,
 )
 from verify.config import MATCH
 from verify.media.sampling import Sampling
@@ -71,6 +72,7 @@ def report(
         from verify.report.timestamp import write_request
 
         request = write_request(out)
+    wrote(*written, request)
     if as_json:
         click.echo(render_json(result), nl=False)
     else:
