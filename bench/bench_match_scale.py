@@ -708,8 +708,8 @@ def numpy_votes(db: sqlite3.Connection, keys: Sequence[int], how: str) -> dict[s
 def cross_join_candidates(db: sqlite3.Connection) -> CandidatesFn:
     """`Bank.candidates` with the join order forced (CROSS JOIN), for end-to-end runs."""
 
-    def candidates(hashes: Any, *, min_votes: int, limit: int) -> list[tuple[int, int]]:
-        keys = sorted(slice_keys(hashes))
+    def candidates(wanted: Any, *, min_votes: int, limit: int) -> list[tuple[int, int]]:
+        keys = sorted(set(wanted))
         if not keys:
             return []
         fill_probe(db, keys)

@@ -48,7 +48,8 @@ sys.path.insert(0, str(ROOT))
 import bench_match_scale as scale  # noqa: E402  (its generator and clips)
 from bench_inspect import run_measured, warm_page_cache  # noqa: E402
 
-from verify import MATCH, Form, KnownVideo, open_bank, probe_hashes  # noqa: E402
+from verify import Form, KnownVideo, open_bank, probe_hashes  # noqa: E402
+from verify.matching.candidates import find_candidates  # noqa: E402
 
 CHILD = "_child"
 
@@ -194,8 +195,7 @@ def confirm_both_ways(bank: Any, made: list[Any]) -> list[dict[str, Any]]:
     results = []
     for query in made[:CONFIRM_QUERIES]:
         probes = np.array(probe_hashes(query.fingerprint.table()), np.uint64)
-        found = bank.candidates(probes.tolist(), min_votes=MATCH.min_candidate_votes,
-                                limit=MATCH.max_candidates)  # fmt: skip
+        found = find_candidates(bank, probes.tolist())
         ids = [video for video, _ in found]
         start = time.perf_counter()
         python = {}

@@ -24,6 +24,7 @@ import pytest
 from tests.conftest import ROOT, load_schema, sha256_of, validate
 from tests.faults import bad_gps_blocks, good_gps, jpeg_with_gps
 from verify.bank import SqliteBank as Bank
+from verify.bank.store import slice_keys
 from verify.errors import ExitCode
 
 # A hang shows as this subprocess timeout, far above any honest run's time.
@@ -452,7 +453,7 @@ def postings_damaged_bank(bank_file: Path, folder: Path, samples: Path) -> Path:
         copy.write_bytes(bytes(damaged))
         try:
             with Bank(copy, readonly=True) as bank:
-                bank.candidates(hashes, min_votes=1, limit=10)
+                bank.candidates(slice_keys(hashes), min_votes=1, limit=10)
         except Exception as exc:  # this page is one the lookup reads
             if "damaged" in str(exc):
                 return copy

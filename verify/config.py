@@ -219,6 +219,17 @@ class MatchConfig:
     probe_rate: float = 2.0
     probe_change_bits: int = 10
     max_candidates: int = 200
+    # Work a lookup may read, in postings. At a million videos each key has some
+    # 1,500 postings and a 30 s clip looks up ~1,000 keys: counting those 1.5 M
+    # votes took 2.4 s on PostgreSQL (hash aggregation, all pages in memory) and
+    # 0.9 s on SQLite (bench/bench_team.py). A copy shares keys on most of its
+    # frames, so an even fraction of the keys still gives it many votes, while a
+    # video met by chance gets one or two: above this many postings (measured
+    # from probe_density_keys of the keys first) the keys are thinned evenly to
+    # fit. Banks of up to ~200 k videos of 30 s never reach it, the accuracy
+    # bench's never.
+    max_probe_postings: int = 300_000
+    probe_density_keys: int = 32
     # Time offsets are voted on in bins of this width (a quarter of the default
     # 0.5 s sampling interval); pairs within the tolerance of the winning offset
     # belong to it (frames of two copies are sampled up to one interval apart).

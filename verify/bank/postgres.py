@@ -396,11 +396,19 @@ class PostgresBank:
         blob, sha256, path = rows[0]
         return self._frames(bytes(blob), sha256, path)
 
+    def posting_count(self, keys: Iterable[int]) -> int:
+        """How many postings these keys have."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return 0
+        rows = self._query("SELECT count(*) FROM postings WHERE key = ANY(%s)", (wanted,))
+        return int(rows[0][0])
+
     def candidates(
-        self, hashes: Iterable[int], *, min_votes: int, limit: int
+        self, keys: Iterable[int], *, min_votes: int, limit: int
     ) -> list[tuple[int, int]]:
-        """Videos sharing posting keys with ``hashes``: (video id, votes), most votes first."""
-        keys = sorted(slice_keys(hashes))
+        """Videos sharing these posting keys: (video id, votes), most votes first."""
+        keys = sorted(set(keys))
         if not keys:
             return []
         rows = self._query(

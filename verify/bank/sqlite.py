@@ -540,11 +540,20 @@ class SqliteBank:
             raise BankError(f"no video with id {video_id} in the bank", self.path)
         return self._video(rows[0])
 
+    def posting_count(self, keys: Iterable[int]) -> int:
+        """How many postings these keys have."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return 0
+        marks = ", ".join("?" * len(wanted))
+        rows = self._query(f"SELECT count(*) FROM postings WHERE key IN ({marks})", wanted)
+        return int(rows[0][0])
+
     def candidates(
-        self, hashes: Iterable[int], *, min_votes: int, limit: int
+        self, keys: Iterable[int], *, min_votes: int, limit: int
     ) -> list[tuple[int, int]]:
-        """Videos sharing posting keys with ``hashes``: (video id, votes), most votes first."""
-        keys = sorted(slice_keys(hashes))
+        """Videos sharing these posting keys: (video id, votes), most votes first."""
+        keys = sorted(set(keys))
         if not keys:
             return []
         try:

@@ -143,9 +143,14 @@ class BankStore(Protocol):
         ...
 
     def candidates(
-        self, hashes: Iterable[int], *, min_votes: int, limit: int
+        self, keys: Iterable[int], *, min_votes: int, limit: int
     ) -> list[tuple[int, int]]:
-        """Videos sharing posting keys with ``hashes``: (video id, votes), most votes first."""
+        """Videos sharing these posting keys (`slice_keys`): (video id, votes), most votes
+        first."""
+        ...
+
+    def posting_count(self, keys: Iterable[int]) -> int:
+        """How many postings these keys have (how much a lookup of them reads)."""
         ...
 
     def known_frames(self, video_id: int) -> FrameTable:

@@ -67,6 +67,30 @@ def find_candidates(
     bank: BankStore, hashes: list[int], config: MatchConfig = MATCH
 ) -> list[tuple[int, int]]:
     """Candidate videos for these lookup hashes: (video id, votes), most votes first."""
-    return bank.candidates(
-        hashes, min_votes=config.min_candidate_votes, limit=config.max_candidates
-    )
+    keys = thin_keys(bank, sorted(slice_keys(hashes)), config)
+    return bank.candidates(keys, min_votes=config.min_candidate_votes, limit=config.max_candidates)
+
+
+def thin_keys(bank: BankStore, keys: list[int], config: MatchConfig = MATCH) -> list[int]:
+    """``keys``, or an even share of them when looking all up would read more than
+    ``max_probe_postings`` postings (a large bank, where each key has many).
+
+    The postings per key are measured on ``probe_density_keys`` keys spread over
+    the sorted list; the share kept is chosen by a fixed mix of each key's bits,
+    so it favours no slice position, form or part of the clip, and the same clip
+    keeps the same keys every time.
+    """
+    sample = keys[:: max(1, len(keys) // config.probe_density_keys)][: config.probe_density_keys]
+    if len(keys) <= len(sample):
+        return keys
+    per_key = bank.posting_count(sample) / len(sample)
+    if per_key * len(keys) <= config.max_probe_postings:
+        return keys
+    wanted = max(len(sample), int(config.max_probe_postings / per_key))
+    return sorted(sorted(keys, key=_mixed)[:wanted])
+
+
+def _mixed(key: int) -> int:
+    """A fixed permutation of 64-bit values (Fibonacci hashing): an order unrelated to
+    the keys' own."""
+    return (key * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
