@@ -48,8 +48,7 @@ sys.path.insert(0, str(ROOT))
 import bench_match_scale as scale  # noqa: E402  (its generator and clips)
 from bench_inspect import run_measured, warm_page_cache  # noqa: E402
 
-from verify import Form, KnownVideo, open_bank, probe_hashes  # noqa: E402
-from verify.matching.candidates import find_candidates  # noqa: E402
+from verify import Form, KnownVideo, find_candidates, open_bank, probe_hashes  # noqa: E402
 
 CHILD = "_child"
 

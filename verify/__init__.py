@@ -60,6 +60,7 @@ _EXPORTS = {
     "FrameHash": "verify.hashing.phash",
     "Inspection": "verify.inspection.inspect",
     "inspect_file": "verify.inspection.inspect",
+    "find_candidates": "verify.matching.candidates",
     "lookup_hashes": "verify.matching.candidates",
     "probe_hashes": "verify.matching.candidates",
     "match_file": "verify.matching.match",
@@ -131,7 +132,7 @@ if TYPE_CHECKING:
     )
     from verify.hashing.phash import FrameHash
     from verify.inspection.inspect import Inspection, inspect_file
-    from verify.matching.candidates import lookup_hashes, probe_hashes
+    from verify.matching.candidates import find_candidates, lookup_hashes, probe_hashes
     from verify.matching.match import match_file, match_fingerprint
     from verify.matching.reframe import Framing, Reframer
     from verify.matching.results import Match, MatchReport
@@ -180,6 +181,7 @@ __all__ = [
     "__version__",
     "decoder_command",
     "default_bank_path",
+    "find_candidates",
     "find_tool",
     "fingerprint_video",
     "frame_forms",
