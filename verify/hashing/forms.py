@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -244,6 +244,20 @@ class FrameTable:
             {form: column[which] for form, column in self.forms.items()},
             self.usable[which],
             self.keyframe[which],
+        )
+
+    @classmethod
+    def joined(cls, tables: Sequence[FrameTable]) -> FrameTable:
+        """Several tables' frames one after another; the forms all of them have."""
+        if not tables:
+            none = np.zeros(0, bool)
+            return cls(np.zeros(0, np.float64), {}, none, none)
+        forms = [f for f in tables[0].forms if all(f in t.forms for t in tables)]
+        return cls(
+            np.concatenate([t.time for t in tables]),
+            {f: np.concatenate([t.forms[f] for t in tables]) for f in forms},
+            np.concatenate([t.usable for t in tables]),
+            np.concatenate([t.keyframe for t in tables]),
         )
 
     def with_form(self, form: Form, hashes: np.ndarray) -> FrameTable:

@@ -39,7 +39,7 @@ from verify.matching.cuts import meet_at_cuts
 from verify.matching.panels import PanelSearch
 from verify.matching.reframe import Framing, Reframer
 from verify.matching.results import Match, MatchReport
-from verify.matching.score import best_match, is_firm
+from verify.matching.score import best_match, could_match, is_firm
 from verify.media.sampling import Sampling
 
 
@@ -211,13 +211,12 @@ def match_fingerprint(
 
     def compare(candidates: list[tuple[int, int]]) -> None:
         fetched = bank.known_videos(v for v, _votes in candidates if v not in plain)
-        for video_id, _votes in candidates:
-            if video_id in plain or video_id not in fetched:
-                continue
+        new = [v for v, _votes in candidates if v in fetched and fetched[v][1].size]
+        hopeful = could_match(clip, [fetched[v][1] for v in new], config)
+        for video_id, worth in zip(new, hopeful.tolist(), strict=True):
             video, known = fetched[video_id]
-            if known.size:
-                plain[video_id] = (video, known, best_match(clip, known, video, duration,
-                                                           config=config))  # fmt: skip
+            match = best_match(clip, known, video, duration, config=config) if worth else None
+            plain[video_id] = (video, known, match)
 
     compare(find_candidates(bank, probes, config))
     # Footage shown in a panel of the clip's frame shares no keys with its whole

@@ -10,6 +10,7 @@ close pairs are kept, so memory stays small however long both videos are.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -87,3 +88,22 @@ def close_pairs(
     if not found:
         return Pairs.empty()
     return Pairs(*(np.concatenate(column) for column in zip(*found, strict=True)))
+
+
+def pair_counts(
+    clip: FrameTable, knowns: Sequence[FrameTable], *, mirrored: bool,
+    config: MatchConfig = MATCH,
+) -> np.ndarray:  # fmt: skip
+    """How many `close_pairs` the clip has with each of ``knowns``: the same count,
+    taken over all of them at once (known videos with the same forms share one
+    distance table, where a table each costs more in calls than in arithmetic)."""
+    counts = np.zeros(len(knowns), np.int64)
+    groups: dict[frozenset[Form], list[int]] = {}
+    for index, known in enumerate(knowns):
+        groups.setdefault(frozenset(known.forms), []).append(index)
+    for members in groups.values():
+        tables = [knowns[i] for i in members]
+        owner = np.repeat(np.arange(len(members)), [t.size for t in tables])
+        pairs = close_pairs(clip, FrameTable.joined(tables), mirrored=mirrored, config=config)
+        counts[members] = np.bincount(owner[pairs.k], minlength=len(members))
+    return counts

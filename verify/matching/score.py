@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -10,7 +11,7 @@ from verify.bank.store import KnownVideo
 from verify.config import MATCH, MatchConfig
 from verify.hashing.forms import FrameTable
 from verify.matching.offsets import playback_rate
-from verify.matching.pairs import close_pairs
+from verify.matching.pairs import close_pairs, pair_counts
 from verify.matching.reframe import Framing
 from verify.matching.results import Match
 from verify.matching.segments import align_segments
@@ -54,6 +55,21 @@ def best_match(
                 video, float(score), way, tuple(segments), framing, known_interval=known.interval
             )
     return best
+
+
+def could_match(
+    clip: FrameTable, knowns: Sequence[FrameTable], config: MatchConfig = MATCH
+) -> np.ndarray:
+    """Which of ``knowns`` `best_match` may align with the clip (a mask): those with
+    ``min_segment_frames`` close pairs one way or the other. With fewer, no segment
+    can form, so the rest would give None; checked for all at once, this spares a
+    large bank's chance candidates the per-video work."""
+    ways = (False, True) if config.mirror_stage else (False,)
+    hopeful = np.zeros(len(knowns), bool)
+    for way in ways:
+        counts = pair_counts(clip, knowns, mirrored=way, config=config)
+        hopeful |= counts >= config.min_segment_frames
+    return hopeful
 
 
 def is_firm(match: Match, duration: float, config: MatchConfig = MATCH) -> bool:
