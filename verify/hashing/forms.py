@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from verify import numeric
 from verify.hashing.pdq import PdqHash, pdq_stack
 from verify.hashing.phash import FrameHash, centre_crop, dhash_stack, phash_stack
 
@@ -275,4 +276,4 @@ class FrameTable:
         """The typical spacing of the frames' times (0.5 s for the bank's fps=2); 1 s if unknown."""
         if self.time.size < 2:
             return 1.0
-        return float(np.median(np.diff(np.sort(self.time))))
+        return float(numeric.median(np.diff(np.sort(self.time))))

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
+from verify import numeric
 from verify.config import HASH, HashConfig
 
 
@@ -151,7 +152,7 @@ class _Profile:
     def content_span(self, config: HashConfig) -> tuple[int, int]:
         """(start, end) of the picture along this axis; (0, size) when there are no bars."""
         size = self.detail.size
-        reference = np.percentile(self.detail, 90)
+        reference = numeric.percentile(self.detail, 90)
         if reference <= 0:
             return 0, size
         frames = max(1, self.frames)
@@ -215,7 +216,7 @@ def detect_inset(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> Cro
     for before, after in itertools.pairwise(frames):
         activity += np.abs(after.astype(np.int16) - before.astype(np.int16))
     activity /= len(frames) - 1
-    peak = float(np.percentile(activity, 99))
+    peak = float(numeric.percentile(activity.ravel(), 99))
     if peak < config.inset_min_activity:
         return None
     mask = (activity > max(config.inset_min_activity, 0.2 * peak)).astype(np.uint8)
@@ -232,7 +233,7 @@ def detect_inset(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> Cro
         return None
     outside = np.ones((height, width), bool)
     outside[y : y + h, x : x + w] = False
-    if float(np.median(activity[outside])) > config.inset_max_outside_activity:
+    if float(numeric.median(activity[outside])) > config.inset_max_outside_activity:
         return None
     return CropBox(x, y, w, h)
 

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from verify import numeric
+
 if TYPE_CHECKING:
     import imagehash
 
@@ -151,7 +153,7 @@ def phash_stack(greys: np.ndarray) -> np.ndarray:
     """pHashes (uint64) of a stack of same-sized grey images (n, rows, columns)."""
     cells = reduce_lanczos(greys, _SIDE, _SIDE)
     low = _DCT_LOW @ cells @ _DCT_LOW.T
-    median = np.median(low.reshape(len(greys), -1), axis=1)[:, None, None]
+    median = numeric.median(low.reshape(len(greys), -1), axis=1)[:, None, None]
     return _bits(low > median)
 
 
@@ -279,7 +281,7 @@ def phash_windows_stack(greys: np.ndarray, boxes: np.ndarray) -> np.ndarray:
             count, _SIDE, len(members), _SIDE
         ).swapaxes(1, 2)
     low = (_DCT_LOW @ _round_8bit(cells) @ _DCT_LOW.T).reshape(count, len(boxes), HASH_BITS)
-    bits = low > np.median(low, axis=2, keepdims=True)
+    bits = low > numeric.median(low, axis=2)[..., None]
     return np.bitwise_or.reduce(np.where(bits, _BIT_VALUES, np.uint64(0)), axis=2)
 
 

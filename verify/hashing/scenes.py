@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
+from verify import numeric
 from verify.config import HASH, HashConfig
 
 
@@ -68,7 +69,7 @@ class ShotDetector:
         is_cut = False
         if change is not None:
             difference, tonal = change
-            background = float(np.median(self._recent)) if self._recent else difference
+            background = float(numeric.median(self._recent)) if self._recent else difference
             # A cut changes the pixels a lot and either the tonal distribution
             # or the pixels far beyond the shot's own motion (a busy shot,
             # like a crowd or water, changes pixels a lot all the time).

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import platform
 import sys
-from importlib import metadata
 
 from verify.errors import ToolMissing
 from verify.media.ffmpeg import find_tool
@@ -17,6 +16,8 @@ LIBRARIES = ("click", "ffmpeg-python", "exifread", "imagehash", "opencv-python-h
 
 def library_versions() -> dict[str, str | None]:
     """Installed version of each library `verify` depends on (None if absent)."""
+    from importlib import metadata  # about 10 ms; only `doctor` and reports need it
+
     versions: dict[str, str | None] = {}
     for name in LIBRARIES:
         try:

@@ -1,0 +1,53 @@
+"""`verify.numeric` gives numpy's medians and percentiles, without importing numpy.ma."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from verify.numeric import median, percentile
+
+values = hnp.arrays(
+    np.float64,
+    hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=9),
+    elements=st.floats(-1e6, 1e6),
+)
+
+
+@given(values, st.integers(0, 2))
+def test_median_equals_numpy(array: np.ndarray, axis: int) -> None:
+    axis = axis % array.ndim
+    assert np.array_equal(median(array, axis=axis), np.median(array, axis=axis))
+
+
+@given(values, st.floats(0, 100), st.integers(0, 2))
+def test_percentile_equals_numpy(array: np.ndarray, q: float, axis: int) -> None:
+    axis = axis % array.ndim
+    assert np.array_equal(percentile(array, q, axis=axis), np.percentile(array, q, axis=axis))
+
+
+def test_empty_is_an_error() -> None:
+    with pytest.raises(ValueError):
+        median(np.zeros(0))
+    with pytest.raises(ValueError):
+        percentile(np.zeros((3, 0)), 50)
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "original.mov"
+
+
+def test_hashing_a_file_imports_no_numpy_ma() -> None:
+    script = (
+        "import sys; from verify import fingerprint_video; "
+        f"fingerprint_video({str(SAMPLE)!r}, 'fps=2'); "
+        "print('numpy.ma' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
