@@ -225,7 +225,9 @@ def match_fingerprint(
     panels = None
     if reframer is not None and config.panel_stage and not _plain_copy(plain, duration, config):
         panels = reframer.panels(query)
-        compare(find_candidates(bank, probes + panels.probe_hashes(), config))
+        panel_probes = panels.probe_hashes()
+        if panel_probes:  # without panel hashes the lookup would find the same candidates
+            compare(find_candidates(bank, probes + panel_probes, config))
     found: dict[int, Match] = {}
     searched: list[tuple[KnownVideo, FrameTable, Framing]] = []
     # Still footage gives few keys of its own: its pictures, through a grid of
