@@ -17,7 +17,18 @@ from tests.conftest import ROOT
 PACKAGE = ROOT / "verify"
 # Stages in the order the data flows; a package may import only from
 # packages at or above its own place (and from the shared top-level modules).
-LAYERS = ("media", "inspection", "hashing", "lists", "bank", "matching", "batch", "report", "cli")
+LAYERS = (
+    "media",
+    "inspection",
+    "hashing",
+    "forensics",
+    "lists",
+    "bank",
+    "matching",
+    "batch",
+    "report",
+    "cli",
+)
 SHARED = {"verify.config", "verify.errors", "verify.output", "verify.timestamps",
           "verify.schemas", "verify.version", "verify.journal"}  # fmt: skip
 

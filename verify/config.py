@@ -417,8 +417,47 @@ class ListConfig:
     list_max_candidates: int = 100
 
 
+@dataclasses.dataclass(frozen=True)
+class TimelineConfig:
+    """The forensic timeline of `verify analyse` (`verify.forensics`)."""
+
+    # A change of keyframe pattern needs the gop_min_intervals intervals on
+    # each side of it to agree on a length (gop_min_share of them: two of
+    # three), the two lengths different: an encoder with a fixed GOP repeats
+    # one interval, and a scene-cut keyframe now and then (x264's scenecut)
+    # must not read as a second encoder.
+    gop_min_intervals: int = 3
+    gop_min_share: float = 0.6
+    # A step between frames' presentation times more than gap_factor times the
+    # typical step, and at least gap_min_s longer, is a gap (frames missing or
+    # a section removed): one frame dropped at 30 fps is a step of 2x.
+    gap_factor: float = 1.8
+    gap_min_s: float = 0.02
+    # "Typical" is the median of the gap_window steps around it: footage of two
+    # rates joined has two typical steps, and the slower one is no gap.
+    gap_window: int = 31
+    # Frame rate per second of the file: a change of more than rate_change
+    # (20 %) between one second and the next that lasts rate_change_seconds is
+    # reported; phones vary theirs by a few per cent in low light.
+    rate_change: float = 0.2
+    rate_change_seconds: int = 2
+    # Audio packets further apart than audio_gap_s beyond the codec's frame
+    # (the median packet length: 21 ms for AAC at 48 kHz) are a discontinuity.
+    audio_gap_s: float = 0.05
+    # Sound and picture starting more than av_offset_s apart, or ending more
+    # than av_length_s apart, are reported (a muxer pads by a frame or two).
+    av_offset_s: float = 0.1
+    av_length_s: float = 0.5
+    # Indicators of different kinds within splice_window_s of each other make a
+    # splice candidate (the issue's tolerance for an edit's place).
+    splice_window_s: float = 0.1
+    # Encoder settings strings longer than this are cut (they run to ~1 kB).
+    encoder_string_max: int = 4096
+
+
 INSPECT = InspectConfig()
 HASH = HashConfig()
 MATCH = MatchConfig()
 BATCH = BatchConfig()
 LISTS = ListConfig()
+TIMELINE = TimelineConfig()

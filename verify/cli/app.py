@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from verify.cli.analyse import analyse
 from verify.cli.bank import index_group, match
 from verify.cli.batch import batch
 from verify.cli.case import case_group
@@ -239,8 +240,8 @@ def main(ctx: click.Context, debug: bool, case: str | None) -> None:
 
 
 for _command in (
-    inspect, hash_command, keyframes, index_group, match, batch, report, doctor, case_group,
-    timestamp_group,
+    inspect, analyse, hash_command, keyframes, index_group, match, batch, report, doctor,
+    case_group, timestamp_group,
 ):  # fmt: skip
     main.add_command(_command)
 

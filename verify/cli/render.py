@@ -12,6 +12,7 @@ from verify.timestamps import format_utc, timestamp_label
 
 if TYPE_CHECKING:
     from verify.bank.store import AddResult, KnownVideo
+    from verify.forensics.timeline import Timeline
     from verify.hashing.fingerprint import VideoFingerprint
     from verify.inspection.c2pa import C2paFacts
     from verify.inspection.inspect import Inspection
@@ -268,6 +269,35 @@ def render_fingerprint(result: VideoFingerprint) -> str:
         lines.append(
             f"  {timestamp_label(frame.time):<14}{frame.phash!s:<18}{frame.dhash!s:<18}{marks}"
         )
+    return "\n".join(lines)
+
+
+def render_timeline(result: Timeline) -> str:
+    """The `verify analyse` text: the stream's shape, then each indicator in words."""
+    frames, gop = result.frames, result.gop
+    counts = " ".join(f"{kind} {int((frames.kind == kind).sum())}" for kind in ("I", "P", "B"))
+    if gop.interval is not None:
+        pattern = (
+            f"a keyframe every {gop.interval} frames ({gop.interval_s:.2f} s) in "
+            f"{gop.regular_share:.0%} of intervals"
+        )
+    else:
+        pattern = f"{gop.keyframes} keyframe(s)"
+    lines = [
+        click.style(_shown(result.path), bold=True),
+        f"  sha256 {result.sha256}",
+        _field("frames", f"{frames.count} ({counts}); {pattern}"),
+        _field("sound", f"{frames.audio_pts.size} packets" if frames.audio_pts.size else "none"),
+    ]
+    for string in result.encoders:
+        lines.append(_field("encoder", _one_line(string.text, 100)))
+    if not result.indicators:
+        lines.append("  no indicators: the stream's structure shows no sign of an edit")
+    for indicator in result.indicators:
+        style = "red" if indicator.kind.value == "splice_candidate" else "yellow"
+        head = click.style(f"{timestamp_label(indicator.time):<13}{indicator.kind.value}", fg=style)
+        lines.append(f"  {head}")
+        lines += _wrapped(_shown(indicator.sentence), 4)
     return "\n".join(lines)
 
 

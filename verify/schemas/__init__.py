@@ -13,8 +13,8 @@ from importlib import resources
 from typing import Any
 
 KINDS = (
-    "inspect", "hash", "keyframes", "index", "bank-export", "match", "report", "batch", "doctor",
-    "failure", "journal", "timestamp",
+    "inspect", "analyse", "hash", "keyframes", "index", "bank-export", "match", "report", "batch",
+    "doctor", "failure", "journal", "timestamp",
 )  # fmt: skip
 
 

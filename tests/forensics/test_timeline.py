@@ -1,0 +1,167 @@
+"""`verify analyse`: edits made here with ffmpeg are found where they were made
+(within 0.1 s), and clean files raise no splice indicators."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_ffmpeg, sha256_of, validate
+from verify import analyse_file
+from verify.forensics.indicators import Kind
+
+X264 = ("-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p")
+
+
+def gop(keyint: int, extra: str = "") -> tuple[str, ...]:
+    return ("-x264-params", f"keyint={keyint}:min-keyint={keyint}:scenecut=0{extra}")
+
+
+def source(rate: int = 30, seconds: float = 6, pattern: str = "testsrc2") -> tuple[str, ...]:
+    return ("-f", "lavfi", "-i", f"{pattern}=size=320x240:rate={rate}", "-t", str(seconds))
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory, ffmpeg: str) -> dict[str, Path]:
+    """Every test file, made once: name -> path."""
+    folder = tmp_path_factory.mktemp("timeline")
+    out = {name: folder / f"{name}.mp4" for name in (
+        "clean", "part_a", "part_b", "splice", "removed", "r30", "r15", "rates", "platform",
+        "head", "middle", "tail", "inserted", "sound_hole",
+    )}  # fmt: skip
+    sine = ("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000")
+    run_ffmpeg(ffmpeg, *source(), *sine, "-t", "6", *X264, *gop(30), "-c:a", "aac", out["clean"])
+    # Two encodings joined without re-encoding: other settings, another GOP, at 3.0 s.
+    run_ffmpeg(ffmpeg, *source(seconds=3), *X264, *gop(30), "-crf", "20", out["part_a"])
+    run_ffmpeg(ffmpeg, *source(seconds=3, pattern="mandelbrot"), *X264,
+               *gop(12, ":bframes=0"), "-crf", "26", out["part_b"])  # fmt: skip
+    concat(ffmpeg, folder, out["splice"], out["part_a"], out["part_b"])
+    # One second (2.0-3.0 s) cut out, the rest keeping its timestamps.
+    run_ffmpeg(ffmpeg, "-i", out["clean"], "-vf", "select='not(between(t,2,2.99))'",
+               "-fps_mode", "passthrough", *X264, *gop(30), "-an", out["removed"])  # fmt: skip
+    # 3 s at 30 fps, then 3 s at 15 fps, one encoder's settings.
+    run_ffmpeg(ffmpeg, *source(seconds=3), *X264, *gop(30), out["r30"])
+    run_ffmpeg(ffmpeg, *source(rate=15, seconds=3), *X264, *gop(30), out["r15"])
+    concat(ffmpeg, folder, out["rates"], out["r30"], out["r15"])
+    # A platform's re-encode of the clean file: smaller, its own GOP.
+    run_ffmpeg(ffmpeg, "-i", out["clean"], *X264, "-crf", "30", "-vf", "scale=240:-2",
+               "-c:a", "aac", "-b:a", "48k", out["platform"])  # fmt: skip
+    # 3.0-5.0 s of a 9 s recording encoded with other settings, between parts
+    # encoded as the rest was.
+    master = folder / "master.mkv"
+    run_ffmpeg(ffmpeg, *source(seconds=9), "-c:v", "ffv1", master)
+    for name, start, length, settings in (
+        ("head", 0, 3, (*gop(30), "-crf", "23")),
+        ("middle", 3, 2, (*gop(15), "-crf", "28")),
+        ("tail", 5, 4, (*gop(30), "-crf", "23")),
+    ):
+        run_ffmpeg(ffmpeg, "-ss", str(start), "-t", str(length), "-i", master, *X264, *settings,
+                   out[name])  # fmt: skip
+    concat(ffmpeg, folder, out["inserted"], out["head"], out["middle"], out["tail"])
+    # Sound with 1.0 s (3.0-4.0) taken out, its timestamps kept.
+    run_ffmpeg(ffmpeg, "-i", out["clean"], "-c:v", "copy", "-af",
+               "aselect='not(between(t,3,3.999))'", "-c:a", "aac", out["sound_hole"])  # fmt: skip
+    return out
+
+
+def concat(ffmpeg: str, folder: Path, target: Path, *parts: Path) -> None:
+    listing = folder / f"{target.stem}.txt"
+    listing.write_text("".join(f"file '{p}'\n" for p in parts))
+    run_ffmpeg(ffmpeg, "-f", "concat", "-safe", "0", "-i", listing, "-c", "copy", target)
+
+
+def found(path: Path, kind: Kind) -> list[float]:
+    return [i.time for i in analyse_file(path).indicators if i.kind is kind]
+
+
+def test_clean_and_platform_files_raise_no_splice_indicator(made):
+    for name in ("clean", "platform", "part_a", "r30"):
+        timeline = analyse_file(made[name])
+        assert not timeline.splices, (name, timeline.indicators)
+        assert not [i for i in timeline.indicators if i.kind is not Kind.AV_OFFSET], name
+    assert analyse_file(made["clean"]).gop.interval == 30
+
+
+def test_a_splice_of_two_encodings_is_found_where_it_was_made(made):
+    timeline = analyse_file(made["splice"])
+    kinds = {i.kind for i in timeline.indicators}
+    assert {Kind.GOP_CHANGE, Kind.ENCODER_CHANGE, Kind.SPLICE_CANDIDATE} <= kinds
+    (splice,) = timeline.splices
+    assert splice.time == pytest.approx(3.0, abs=0.1)
+    (change,) = [i for i in timeline.indicators if i.kind is Kind.GOP_CHANGE]
+    assert (change.evidence["interval_before"], change.evidence["interval_after"]) == (30, 12)
+    (encoder,) = [i for i in timeline.indicators if i.kind is Kind.ENCODER_CHANGE]
+    assert any(c.startswith("keyint 30 -> 12") for c in encoder.evidence["changed_options"])
+
+
+def test_a_removed_second_is_a_timestamp_gap(made):
+    (gap,) = [i for i in analyse_file(made["removed"]).indicators if i.kind is Kind.TIMESTAMP_GAP]
+    assert gap.time == pytest.approx(2.0, abs=0.1)
+    assert gap.end == pytest.approx(3.0, abs=0.1)
+    assert gap.evidence["frames_missing"] == 30
+    assert found(made["removed"], Kind.RATE_CHANGE) == []  # a gap is not a slower rate
+
+
+def test_footage_of_another_rate_joined_on(made):
+    timeline = analyse_file(made["rates"])
+    (rate,) = [i for i in timeline.indicators if i.kind is Kind.RATE_CHANGE]
+    assert rate.time == pytest.approx(3.0, abs=0.1)
+    assert (rate.evidence["fps_before"], rate.evidence["fps_after"]) == (30.0, 15.0)
+    # The same settings twice: a second encoding session, at the same place.
+    assert found(made["rates"], Kind.ENCODER_RESTART) == [pytest.approx(3.0, abs=0.1)]
+    assert found(made["rates"], Kind.TIMESTAMP_GAP) == []  # 15 fps steps are no gaps
+    assert [s.time for s in timeline.splices] == [pytest.approx(3.0, abs=0.1)]
+
+
+def test_an_inserted_re_encoded_section_is_bounded_on_both_sides(made):
+    timeline = analyse_file(made["inserted"])
+    assert [round(s.time, 1) for s in timeline.splices] == [3.0, 5.0]
+    assert [round(t, 1) for t in found(made["inserted"], Kind.GOP_CHANGE)] == [3.0, 5.0]
+    assert [round(t, 1) for t in found(made["inserted"], Kind.ENCODER_CHANGE)] == [3.0]
+    # The tail's settings are the head's: the same string again, a new session.
+    assert [round(t, 1) for t in found(made["inserted"], Kind.ENCODER_RESTART)] == [5.0]
+    assert not found(made["inserted"], Kind.TIMESTAMP_GAP)
+
+
+def test_a_hole_in_the_sound(made):
+    (hole,) = [i for i in analyse_file(made["sound_hole"]).indicators if i.kind is Kind.AUDIO_GAP]
+    assert hole.time == pytest.approx(3.0, abs=0.1)
+    assert hole.evidence["gap_s"] == pytest.approx(1.0, abs=0.05)
+
+
+def test_cli_json_follows_the_schema_and_leaves_the_file_alone(run_cli, made):
+    before = sha256_of(made["splice"])
+    result = run_cli("analyse", str(made["splice"]), str(made["clean"]), "--json")
+    assert result.exit_code == 0, result.stderr
+    documents = json.loads(result.stdout)
+    validate(documents, "analyse")
+    assert [d["splice_candidates"] for d in documents] == [1, 0]
+    table = documents[0]["frame_table"]
+    assert len(table["time"]) == len(table["size"]) == len(table["type"]) == 180
+    assert sha256_of(made["splice"]) == before
+    text = run_cli("analyse", str(made["clean"])).stdout
+    assert "no indicators" in text
+
+
+def test_bad_input_is_one_line_and_an_exit_code(run_cli, tmp_path, samples):
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    for path, code in ((tmp_path / "missing.mp4", 3), (empty, 3), (samples / "truncated.mp4", 4)):
+        result = run_cli("analyse", str(path))
+        assert result.exit_code == code, (path, result.stderr)
+        assert result.stderr.count("\n") == 1 and str(path.name) in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_hostile_settings_strings_stay_text(tmp_path, made, run_cli):
+    """A settings string is the file's own text: control characters never reach a terminal."""
+    crafted = tmp_path / "crafted.mp4"
+    data = made["clean"].read_bytes()
+    marker = data.index(b"x264 - core")
+    hostile = b"x264 - core 1 \x1b[2J<script>alert(1)</script>\x07"
+    crafted.write_bytes(data[:marker] + hostile + data[marker + len(hostile) :])
+    timeline = analyse_file(crafted)
+    assert all(" " <= c <= "~" for e in timeline.encoders for c in e.text)
+    assert "\x1b" not in run_cli("analyse", str(crafted)).stdout

@@ -1,0 +1,318 @@
+"""Indicators read from the stream's structure: keyframes, timestamps, sound.
+
+Each function takes the frames ffprobe reported (`StreamFrames`, in
+presentation order) and returns `Indicator` values; `gop_summary` describes
+the keyframe pattern as a whole.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+
+import numpy as np
+
+from verify import numeric
+from verify.config import TIMELINE, TimelineConfig
+from verify.forensics.indicators import Indicator, Kind
+from verify.media.frames import StreamFrames
+
+
+@dataclasses.dataclass(frozen=True)
+class GopSummary:
+    """The keyframe pattern: how many, how far apart (in frames), how regular."""
+
+    keyframes: int
+    interval: int | None  # the most common interval in frames; None with < 2 keyframes
+    interval_s: float | None
+    regular_share: float | None  # share of intervals equal to `interval`
+    b_frame_share: float  # share of frames coded as B
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "keyframes": self.keyframes,
+            "interval_frames": self.interval,
+            "interval_s": None if self.interval_s is None else round(self.interval_s, 3),
+            "regular_share": None if self.regular_share is None else round(self.regular_share, 3),
+            "b_frame_share": round(self.b_frame_share, 3),
+        }
+
+
+def _mode(values: np.ndarray) -> tuple[int, float]:
+    """The most common value (the smallest of ties) and the share it has."""
+    found, counts = np.unique(values, return_counts=True)
+    best = int(np.argmax(counts))
+    return int(found[best]), float(counts[best] / values.size)
+
+
+def _typical_step(frames: StreamFrames) -> float:
+    steps = np.diff(frames.pts[np.isfinite(frames.pts)])
+    steps = steps[steps > 0]
+    return float(numeric.median(steps)) if steps.size else 0.0
+
+
+def gop_summary(frames: StreamFrames) -> GopSummary:
+    """How the keyframes are spaced."""
+    keys = np.flatnonzero(frames.key)
+    b_share = float(np.mean(frames.kind == "B")) if frames.count else 0.0
+    if keys.size < 2:
+        return GopSummary(int(keys.size), None, None, None, b_share)
+    interval, share = _mode(np.diff(keys))
+    return GopSummary(int(keys.size), interval, interval * _typical_step(frames), share, b_share)
+
+
+def gop_changes(frames: StreamFrames, config: TimelineConfig = TIMELINE) -> list[Indicator]:
+    """Points where one regular keyframe pattern gives way to another.
+
+    Either side needs ``gop_min_intervals`` intervals, ``gop_min_share`` of
+    them one length, the two lengths different; the change is placed at the
+    first keyframe of the new pattern.
+    """
+    keys = np.flatnonzero(frames.key)
+    intervals = np.diff(keys)
+    least = config.gop_min_intervals
+    found: list[Indicator] = []
+    split = least
+    while split <= intervals.size - least:
+        before, before_share = _mode(intervals[split - least : split])
+        after, after_share = _mode(intervals[split : split + least])
+        settled = min(before_share, after_share) >= config.gop_min_share
+        # The change starts where the new length first appears.
+        if settled and before != after and intervals[split] == after:
+            at = int(keys[split])
+            b_before = float(np.mean(frames.kind[keys[max(0, split - least)] : at] == "B"))
+            b_after = float(
+                np.mean(frames.kind[at : keys[min(keys.size - 1, split + least)]] == "B")
+            )
+            time = float(frames.pts[at])
+            found.append(
+                Indicator(
+                    Kind.GOP_CHANGE,
+                    time,
+                    f"The keyframe pattern changes at {time:.3f} s: every {before} frames "
+                    f"before, every {after} after. Two encoders (or two encoder settings) "
+                    "wrote this stream, as when footage is joined; an encoder that adapts its "
+                    "GOP to the content, or a live stream's new segment, can do it too.",
+                    {
+                        "interval_before": before,
+                        "interval_after": after,
+                        "b_share_before": round(b_before, 3),
+                        "b_share_after": round(b_after, 3),
+                    },
+                )
+            )
+            split += least  # one change, not one per interval after it
+            continue
+        split += 1
+    return found
+
+
+def _local_step(steps: np.ndarray, window: int) -> np.ndarray:
+    """Each step's typical neighbour: the median of the ``window`` steps around it
+    (a rate that changes part way changes what a gap is)."""
+    if steps.size == 0:
+        return steps
+    half = window // 2
+    padded = np.pad(np.where(steps > 0, steps, np.nan), half, mode="edge")
+    around = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
+    with warnings.catch_warnings():  # a window of repeated times has no median: 0
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nan_to_num(np.nanmedian(around, axis=1), nan=0.0)
+
+
+def timestamp_anomalies(frames: StreamFrames, config: TimelineConfig = TIMELINE) -> list[Indicator]:
+    """Gaps, jumps back and repeated presentation times."""
+    pts = frames.pts
+    found: list[Indicator] = []
+    missing = int(np.count_nonzero(~np.isfinite(pts)))
+    valid = np.flatnonzero(np.isfinite(pts))
+    steps = np.diff(pts[valid])
+    local = _local_step(steps, config.gap_window)
+    gaps = (steps > config.gap_factor * local) & (steps > local + config.gap_min_s) & (local > 0)
+    for i in np.flatnonzero(gaps):
+        start, end = float(pts[valid[i]]), float(pts[valid[i + 1]])
+        typical = float(local[i])
+        lost = max(0, round((end - start) / typical) - 1)
+        found.append(
+            Indicator(
+                Kind.TIMESTAMP_GAP,
+                start + typical,
+                f"The picture's timestamps skip {end - start - typical:.3f} s after "
+                f"{start:.3f} s (about {lost} frames' time): frames were dropped or a section "
+                "was cut out without renumbering the rest; a camera or phone that drops "
+                "frames under load, or a stream with lost packets, does it too.",
+                {
+                    "step_s": round(end - start, 4),
+                    "typical_step_s": round(typical, 4),
+                    "frames_missing": lost,
+                },
+                end,
+            )
+        )
+    for i in np.flatnonzero(steps < 0):
+        start, end = float(pts[valid[i]]), float(pts[valid[i + 1]])
+        found.append(
+            Indicator(
+                Kind.TIMESTAMP_BACK,
+                end,
+                f"The picture's timestamps jump back {start - end:.3f} s at {start:.3f} s: "
+                "footage with its own timeline was joined on, or the file was muxed "
+                "carelessly.",
+                {"from_s": round(start, 4), "to_s": round(end, 4)},
+            )
+        )
+    repeated = np.flatnonzero(steps == 0)
+    if repeated.size:
+        first = float(pts[valid[repeated[0]]])
+        found.append(
+            Indicator(
+                Kind.TIMESTAMP_DUPLICATE,
+                first,
+                f"{repeated.size} frame(s) share a timestamp with the frame before "
+                f"(first at {first:.3f} s): duplicated frames, or a muxer that lost the "
+                "times.",
+                {"frames": int(repeated.size)},
+            )
+        )
+    if missing:
+        found.append(
+            Indicator(
+                Kind.TIMESTAMP_DUPLICATE,
+                float(pts[valid[0]]) if valid.size else 0.0,
+                f"{missing} frame(s) carry no timestamp at all.",
+                {"frames_without_time": missing},
+            )
+        )
+    return found
+
+
+def rate_changes(frames: StreamFrames, config: TimelineConfig = TIMELINE) -> list[Indicator]:
+    """Seconds where the frame rate changes and stays changed.
+
+    Each second's rate is one over its median step between frames, so that
+    a gap (frames missing: `timestamp_anomalies`) does not read as a slower rate.
+    """
+    pts = np.sort(frames.pts[np.isfinite(frames.pts)])
+    if pts.size < 3:
+        return []
+    steps = np.diff(pts)
+    second = np.floor(pts[:-1] - pts[0]).astype(np.int64)
+    rates = np.full(int(second.max()) + 1, np.nan)
+    for k in range(rates.size):
+        inside = steps[(second == k) & (steps > 0)]
+        if inside.size >= 3:
+            rates[k] = 1.0 / float(numeric.median(inside))
+    found: list[Indicator] = []
+    hold = config.rate_change_seconds
+    k = hold
+    while k + hold <= rates.size:
+        before, after = rates[k - hold : k], rates[k : k + hold]
+        if np.isnan(before).any() or np.isnan(after).any():
+            k += 1
+            continue
+        was, now = float(numeric.median(before)), float(numeric.median(after))
+        settled = bool((np.abs(after - was) > config.rate_change * was).all())
+        steady = bool((np.abs(before - was) <= config.rate_change * was).all())
+        if settled and steady:
+            time = float(pts[0]) + k
+            found.append(
+                Indicator(
+                    Kind.RATE_CHANGE,
+                    time,
+                    f"The frame rate changes from about {was:.1f} to {now:.1f} frames a "
+                    f"second at {time:.0f} s: footage of two rates was joined, or frames were "
+                    "dropped or doubled; phones vary their rate in low light.",
+                    {"fps_before": round(was, 3), "fps_after": round(now, 3)},
+                )
+            )
+            k += hold
+            continue
+        k += 1
+    return found
+
+
+def audio_anomalies(frames: StreamFrames, config: TimelineConfig = TIMELINE) -> list[Indicator]:
+    """Holes in the sound's packets, and sound that starts or ends apart from the picture."""
+    audio = np.isfinite(frames.audio_pts)
+    pts = frames.audio_pts[audio]
+    if pts.size < 2:
+        return []
+    order = np.argsort(pts, kind="stable")
+    pts = pts[order]
+    duration = np.nan_to_num(frames.audio_duration[audio][order], nan=0.0)
+    found: list[Indicator] = []
+    # A codec frame covers a fixed number of samples (1024 for AAC): a step between
+    # packets longer than that is a hole, whether the muxer left it as a gap or
+    # stretched the packet before it over it (MP4 does).
+    known = duration[duration > 0]
+    frame = float(numeric.median(known)) if known.size else float(numeric.median(np.diff(pts)))
+    holes = np.diff(pts) - frame
+    for i in np.flatnonzero(holes > config.audio_gap_s):
+        start = float(pts[i] + frame)
+        found.append(
+            Indicator(
+                Kind.AUDIO_GAP,
+                start,
+                f"The sound has a hole of {holes[i]:.3f} s at {start:.3f} s: a section of "
+                "sound was cut out or lost; some recorders pause the sound track briefly.",
+                {"gap_s": round(float(holes[i]), 4)},
+                float(pts[i + 1]),
+            )
+        )
+    video = frames.pts[np.isfinite(frames.pts)]
+    if video.size:
+        step = _typical_step(frames)
+        start_offset = float(pts[0] - video.min())
+        length_offset = float((pts[-1] + duration[-1]) - (video.max() + step)) - start_offset
+        if abs(start_offset) > config.av_offset_s or abs(length_offset) > config.av_length_s:
+            found.append(
+                Indicator(
+                    Kind.AV_OFFSET,
+                    float(min(pts[0], video.min())),
+                    f"Sound and picture start {start_offset:+.3f} s apart and their lengths "
+                    f"differ by {length_offset:+.3f} s: the sound may have been laid under "
+                    "the picture or edited apart from it; recorders that start the sound "
+                    "late, or a track padded to a length, do this too.",
+                    {
+                        "start_offset_s": round(start_offset, 4),
+                        "length_difference_s": round(length_offset, 4),
+                    },
+                )
+            )
+    return found
+
+
+def splice_candidates(
+    indicators: list[Indicator], config: TimelineConfig = TIMELINE
+) -> list[Indicator]:
+    """Places where indicators of different kinds meet within ``splice_window_s``,
+    or where a second encoder session starts: where footage may have been joined."""
+    placed = sorted(
+        (i for i in indicators if i.kind not in (Kind.SPLICE_CANDIDATE, Kind.AV_OFFSET)),
+        key=lambda i: i.time,
+    )
+    found: list[Indicator] = []
+    used: set[int] = set()
+    for n, first in enumerate(placed):
+        if n in used:
+            continue
+        group = [m for m in range(n, len(placed))
+                 if placed[m].time - first.time <= config.splice_window_s]  # fmt: skip
+        kinds = sorted({placed[m].kind.value for m in group})
+        encoder = any(placed[m].kind in (Kind.ENCODER_CHANGE, Kind.ENCODER_RESTART) for m in group)
+        if len(kinds) < 2 and not encoder:
+            continue
+        used.update(group)
+        time = float(np.mean([placed[m].time for m in group]))
+        found.append(
+            Indicator(
+                Kind.SPLICE_CANDIDATE,
+                time,
+                f"Possible splice at {time:.3f} s: "
+                + ", ".join(k.replace("_", " ") for k in kinds)
+                + " meet here. Footage joined at this point would leave these marks; "
+                "look at the frames either side.",
+                {"indicators": kinds},
+            )
+        )
+    return found
