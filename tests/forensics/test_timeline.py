@@ -165,3 +165,35 @@ def test_hostile_settings_strings_stay_text(tmp_path, made, run_cli):
     timeline = analyse_file(crafted)
     assert all(" " <= c <= "~" for e in timeline.encoders for c in e.text)
     assert "\x1b" not in run_cli("analyse", str(crafted)).stdout
+
+
+def test_the_report_carries_the_timeline_and_draws_it(run_cli, made, tmp_path):
+    out = tmp_path / "report.json"
+    result = run_cli("report", str(made["splice"]), "-o", str(out), "--html",
+                     str(tmp_path / "report.html"), "--json")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    validate(document, "report")
+    timeline = document["forensics"]["timeline"]
+    assert timeline["splice_candidates"] == 1 and "frame_table" not in timeline
+    assert len(timeline["size_profile"]["max"]) <= 600
+    assert "analysed" in [e["event"] for e in document["custody"]["events"]]
+    page = out.with_suffix(".html").read_text("utf-8")
+    assert "Inside the stream: 1 possible splice" in page
+    assert "Frame sizes over time" in page
+
+
+def test_settings_from_the_file_are_escaped_in_the_page(run_cli, made, tmp_path):
+    """The options a second settings string lists come from the file: text in the page."""
+    data = made["splice"].read_bytes()
+    second = data.index(b"x264 - core", data.index(b"x264 - core") + 1)
+    options = data.index(b"options:", second) + len(b"options:")
+    crafted = tmp_path / "crafted.mp4"
+    payload = b" aaa=<img/src=x/onerror=alert(1)>"
+    crafted.write_bytes(data[:options] + payload + data[options + len(payload) :])
+    out = tmp_path / "report.json"
+    html = str(tmp_path / "report.html")
+    assert run_cli("report", str(crafted), "-o", str(out), "--html", html).exit_code == 0
+    page = out.with_suffix(".html").read_text("utf-8")
+    assert "onerror=alert" in page  # shown ...
+    assert "<img/src=x" not in page  # ... as text

@@ -81,7 +81,9 @@ def test_report_without_bank(run_cli, samples, tmp_path):
     assert custody["options"]["sample"] == "keyframes"
     assert custody["options"]["db"] is None
     assert custody["environment"]["tools"]["ffprobe"]["version"].startswith("ffprobe version")
-    assert events(document) == ["collected", "hashed", "inspected", "keyframes", "reported"]
+    assert events(document) == [
+        "collected", "hashed", "inspected", "analysed", "keyframes", "reported",
+    ]  # fmt: skip
     times = [e["at"] for e in custody["events"]]
     assert times == sorted(times)
 
@@ -115,7 +117,7 @@ def test_report_with_bank_names_the_earliest_copy(run_cli, samples, report_bank,
     document = make_report(run_cli, source, out, "--db", str(report_bank), "--html", str(page))
 
     assert events(document) == [
-        "collected", "hashed", "inspected", "keyframes", "matched", "reported",
+        "collected", "hashed", "inspected", "analysed", "keyframes", "matched", "reported",
     ]  # fmt: skip
     matching = document["matching"]
     assert matching["performed"] is True

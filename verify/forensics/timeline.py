@@ -26,6 +26,8 @@ from verify.media.filehash import sha256_file
 from verify.media.frames import StreamFrames, probe_frames
 
 SCHEMA_VERSION = "1.0"
+# Slices of the size profile: about one a pixel of the report's strip.
+PROFILE_BUCKETS = 600
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,11 +46,38 @@ class Timeline:
     def splices(self) -> tuple[Indicator, ...]:
         return tuple(i for i in self.indicators if i.kind is Kind.SPLICE_CANDIDATE)
 
-    def to_dict(self) -> dict[str, object]:
+    def size_profile(self, buckets: int = PROFILE_BUCKETS) -> dict[str, object]:
+        """Frame sizes over time in at most ``buckets`` even slices: each slice's
+        largest and mean packet, and the keyframes' times (what a plot needs)."""
+        frames = self.frames
+        valid = np.isfinite(frames.pts)
+        pts, size = frames.pts[valid], frames.size[valid].astype(np.float64)
+        if pts.size == 0:
+            return {"start": None, "bucket_s": None, "max": [], "mean": [], "keyframes": []}
+        start, span = float(pts.min()), float(pts.max() - pts.min())
+        width = max(span / buckets, 1e-3)
+        slot = np.minimum(((pts - start) / width).astype(np.int64), buckets - 1)
+        count = int(slot.max()) + 1
+        largest = np.zeros(count)
+        np.maximum.at(largest, slot, size)
+        totals = np.bincount(slot, weights=size, minlength=count)
+        members = np.bincount(slot, minlength=count)
+        mean = np.divide(totals, members, out=np.zeros(count), where=members > 0)
+        return {
+            "start": round(start, 4),
+            "bucket_s": round(width, 6),
+            "max": [int(v) for v in largest],
+            "mean": [round(float(v), 1) for v in mean],
+            "keyframes": [round(float(t), 4) for t in frames.pts[frames.key & valid]],
+        }
+
+    def to_dict(self, *, frame_table: bool = True) -> dict[str, object]:
+        """The document; ``frame_table=False`` leaves out the per-frame table (a
+        report keeps the size profile only, a few kB however long the video)."""
         frames = self.frames
         pts = frames.pts[np.isfinite(frames.pts)]
         counts = {kind: int(np.count_nonzero(frames.kind == kind)) for kind in ("I", "P", "B")}
-        return {
+        document: dict[str, object] = {
             "schema_version": SCHEMA_VERSION,
             "path": self.path,
             "sha256": self.sha256,
@@ -62,14 +91,16 @@ class Timeline:
             "encoders": [{"byte_offset": e.offset, "settings": e.text} for e in self.encoders],
             "indicators": [i.to_dict() for i in self.indicators],
             "splice_candidates": len(self.splices),
-            # For a plot: every frame's time, size and type, in presentation order.
-            "frame_table": {
+            "size_profile": self.size_profile(),
+        }
+        if frame_table:  # every frame's time, size, type and key flag, in presentation order
+            document["frame_table"] = {
                 "time": [None if not np.isfinite(t) else round(float(t), 4) for t in frames.pts],
                 "size": frames.size.tolist(),
                 "type": "".join(frames.kind.tolist()),
                 "key": [int(k) for k in frames.key],
-            },
-        }
+            }
+        return document
 
 
 def analyse_file(

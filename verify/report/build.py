@@ -31,6 +31,7 @@ from PIL import Image, ImageOps
 
 from verify.bank import BankStore, is_url, open_bank
 from verify.errors import InputError, OutputError, ToolMissing, UnreadableMedia, display_path
+from verify.forensics.timeline import analyse_file
 from verify.hashing.fingerprint import fingerprint_video
 from verify.hashing.keyframes import THUMB_WIDTH, contact_sheet
 from verify.inspection.inspect import Inspection, check_readable_file, inspect_file
@@ -48,6 +49,7 @@ from verify.report.model import (
     THUMB_QUALITY,
     Custody,
     Event,
+    Forensics,
     Keyframes,
     Matching,
     Report,
@@ -168,6 +170,16 @@ def _build(
     codes = ", ".join(f.code for f in inspection.flags) or "none"
     events.append(Event("inspected", _now(), f"{inspection.media_kind}; forensic flags: {codes}"))
 
+    forensics = _forensics(path, inspection, options)
+    if forensics.timeline is not None:
+        timeline = forensics.timeline
+        events.append(
+            Event(
+                "analysed", _now(),
+                f"{timeline.frames.count} frames' structure read; {len(timeline.indicators)} "
+                f"indicator(s), {len(timeline.splices)} splice candidate(s)",
+            )
+        )  # fmt: skip
     known_digest = (digest.sha256, digest.size)
     keyframes, preview = _keyframes(path, inspection, options, known_digest), None
     if keyframes.fingerprint is not None:
@@ -203,7 +215,23 @@ def _build(
         digest=digest, mtime=mtime, user=user, host=host, environment=describe_environment(),
         options=options, events=tuple(events),
     )  # fmt: skip
-    return Report(custody, inspection, keyframes, matching, options, preview)
+    return Report(custody, inspection, keyframes, matching, options, preview, forensics)
+
+
+def _forensics(
+    path: str | os.PathLike[str], inspection: Inspection, options: ReportOptions
+) -> Forensics:
+    if inspection.media_kind != "video":
+        return Forensics(reason="only videos have a stream to analyse")
+    try:
+        timeline = analyse_file(path, timeout=options.timeout)
+    except ToolMissing:
+        raise
+    except UnreadableMedia as error:
+        return Forensics(reason=f"the stream could not be read: {error.message}")
+    if timeline.sha256 != inspection.digest.sha256:
+        raise InputError("the file changed while it was being read; report on it again", path)
+    return Forensics(timeline)
 
 
 def _keyframes(
@@ -299,6 +327,13 @@ def summary_text(report: Report, written: list[Path]) -> str:
     else:
         frames = f"none ({keyframes['reason']})"
     lines.append(field("frames", frames))
+    timeline = report.forensics.timeline
+    if timeline is not None:
+        kinds = sorted({i.kind.value for i in timeline.indicators})
+        stream = f"{len(timeline.splices)} possible splice(s); indicators: {', '.join(kinds)}"
+        lines.append(field("stream", stream if kinds else "no indicators"))
+    elif inspection.media_kind == "video":
+        lines.append(field("stream", f"not read ({report.forensics.reason})"))
     if not matching["performed"]:
         lines.append(field("known copies", f"not checked ({matching['reason']})"))
     else:

@@ -118,6 +118,7 @@ def render_html(report: Report) -> str:
         _what_it_is(inspection, report.preview),
         _red_flags(inspection["flags"]),
         _known_copies(doc),
+        _stream(doc),
         _frames(report, doc["keyframes"]),
         "<h2>Details</h2>",
         _file_details(inspection, custody),
@@ -471,6 +472,91 @@ def timeline_svg(duration: float, matches: list[dict[str, Any]]) -> str:
             f'text-anchor="{anchor}">{clock(tick)}</text>'
         )
     out.append("</svg>")
+    return "".join(out)
+
+
+def _stream(doc: dict[str, Any]) -> str:
+    """The stream's timeline: frame sizes as a plot, keyframes and indicators as marks."""
+    forensics = doc.get("forensics") or {}
+    timeline = forensics.get("timeline")
+    if timeline is None:
+        if forensics.get("reason") in (None, "only videos have a stream to analyse"):
+            return ""
+        return (
+            '<div class="card info"><h3>Inside the stream: not read</h3>'
+            f"<p>{escape(forensics['reason'])}.</p></div>"
+        )
+    indicators = timeline["indicators"]
+    splices = [i for i in indicators if i["kind"] == "splice_candidate"]
+    if splices:
+        title = f"Inside the stream: {_count(len(splices), 'possible splice')}"
+        tone = "alert"
+    elif indicators:
+        title = f"Inside the stream: {_count(len(indicators), 'indicator')}"
+        tone = "info"
+    else:
+        title, tone = "Inside the stream: no sign of an edit", "calm"
+    items = "".join(
+        f'<div class="flag"><b>{escape(clock(max(0.0, i["time"])))} · '
+        f"{escape(i['kind'].replace('_', ' '))}</b> {escape(i['sentence'])}</div>"
+        for i in indicators
+    )
+    return (
+        f'<div class="card {tone}"><h3>{escape(title)}</h3>'
+        + stream_svg(timeline, _duration(doc))
+        + items
+        + '<p class="note">The plot is each moment\'s largest frame (grey) and keyframes '
+        "(blue ticks); marks are the indicators (red: a possible splice). Indicators are "
+        "reasons to look closer, never verdicts: each says what innocent causes it can "
+        "have.</p></div>"
+    )
+
+
+def stream_svg(timeline: dict[str, Any], duration: float) -> str:
+    """An SVG strip: frame sizes over this file's seconds, keyframe ticks, indicator marks."""
+    profile = timeline["size_profile"]
+    width, height = STRIP_WIDTH, 90
+    plot = 60
+    # The stream's own clock: a transport stream's first frame may be at 1.4 s.
+    origin = timeline["first_time"] or 0.0
+    duration = max(duration, (timeline["last_time"] or 0.0) - origin, 1e-3)
+    scale = width / duration
+
+    def at(seconds: float) -> float:
+        return max(0.0, seconds - origin) * scale
+
+    out = [
+        f'<svg viewBox="-10 0 {width + 20} {height}" role="img" '
+        'aria-label="Frame sizes over time, keyframes and indicators" '
+        'font-family="system-ui, sans-serif">'
+        f'<rect x="0" y="0" width="{width}" height="{plot}" fill="#eceff3" rx="3"/>'
+    ]
+    sizes, start, step = profile["max"], profile["start"], profile["bucket_s"]
+    if sizes and start is not None and step:
+        top = max(sizes) or 1
+        points = " ".join(
+            f"{at(start + (k + 0.5) * step):.1f},{plot - 2 - v / top * (plot - 6):.1f}"
+            for k, v in enumerate(sizes)
+        )
+        out.append(f'<polyline points="{points}" fill="none" stroke="#5b6470" stroke-width="1"/>')
+    for t in profile["keyframes"]:
+        x = at(t)
+        out.append(
+            f'<line x1="{x:.1f}" y1="{plot}" x2="{x:.1f}" y2="{plot + 6}" stroke="#2f6fb0"/>'
+        )
+    for indicator in timeline["indicators"]:
+        x = at(indicator["time"])
+        colour = "#c0392b" if indicator["kind"] == "splice_candidate" else "#d68910"
+        tip = f"{clock(max(0.0, indicator['time']))} {indicator['kind'].replace('_', ' ')}"
+        out.append(
+            f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{plot}" stroke="{colour}" '
+            f'stroke-width="2"><title>{escape(tip)}</title></line>'
+        )
+    out.append(
+        f'<text x="0" y="{plot + 22}" font-size="12" fill="#5b6470">0:00</text>'
+        f'<text x="{width}" y="{plot + 22}" font-size="12" fill="#5b6470" text-anchor="end">'
+        f"{clock(duration)}</text></svg>"
+    )
     return "".join(out)
 
 

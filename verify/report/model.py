@@ -17,6 +17,7 @@ from typing import Any
 
 from verify.bank import KnownVideo, bank_label
 from verify.config import INSPECT, MATCH
+from verify.forensics.timeline import Timeline
 from verify.hashing.fingerprint import VideoFingerprint
 from verify.inspection.inspect import Inspection
 from verify.matching.results import Match, MatchReport
@@ -24,7 +25,7 @@ from verify.media.filehash import FileDigest
 from verify.timestamps import format_utc
 from verify.version import __version__
 
-SCHEMA_VERSION = "1.6"  # 1.3 inspect 1.2 inside; 1.4 list_matches; 1.5 inspect 1.3; 1.6 PDQ
+SCHEMA_VERSION = "1.7"  # 1.3 inspect 1.2; 1.4 list_matches; 1.5 inspect 1.3; 1.6 PDQ; 1.7 forensics
 # At most this many frames are shown (gallery and contact sheet), evenly
 # chosen: enough to see every shot of a short clip, few enough that the HTML
 # stays a few megabytes for an hour of video. The JSON lists every frame.
@@ -249,6 +250,18 @@ def known_since(video: KnownVideo) -> KnownSince:
 
 
 @dataclasses.dataclass(frozen=True)
+class Forensics:
+    """The stream's forensic timeline (`verify analyse`), or why there is none."""
+
+    timeline: Timeline | None = None
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        timeline = self.timeline.to_dict(frame_table=False) if self.timeline else None
+        return {"timeline": timeline, "reason": self.reason}
+
+
+@dataclasses.dataclass(frozen=True)
 class Matching:
     """The comparison with the bank of known copies, or why there was none."""
 
@@ -306,6 +319,7 @@ class Report:
     matching: Matching
     options: ReportOptions
     preview: bytes | None = None  # a still's picture for the HTML page
+    forensics: Forensics = Forensics(reason="not analysed")
 
     def body(self) -> dict[str, Any]:
         """The digested part of the document."""
@@ -314,6 +328,7 @@ class Report:
             "custody": self.custody.to_dict(),
             "inspection": self.inspection.to_dict(),
             "keyframes": self.keyframes.to_dict(),
+            "forensics": self.forensics.to_dict(),
             "matching": self.matching.to_dict(),
         }
 
