@@ -8,8 +8,9 @@ start on both sides:
 * ``ffprobe -select_streams v:0 -show_frames F`` (the reference the goal
   names: the frame pass alone);
 
-and prints their ratio (goal: at most 1.3x, plus the hashing it shares, which
-this first version does not run) and the peak RSS of both. Nothing is asserted.
+and prints their ratio (goal: at most 1.3x; `verify analyse` also decodes
+every frame small for its pictures' indicators) and the peak RSS of both.
+Nothing is asserted.
 
     .venv/bin/python bench/bench_analyse.py [--seconds 180] [--repeat 3] [--json FILE]
 """

@@ -451,6 +451,21 @@ class TimelineConfig:
     # Indicators of different kinds within splice_window_s of each other make a
     # splice candidate (the tolerance for an edit's place).
     splice_window_s: float = 0.1
+    # Pictures compared frame to frame: every frame decoded grey with its long
+    # side this many pixels (enough to see a cut or a still; small to decode).
+    picture_long_side: int = 64
+    # A frame repeats the one before when they differ by at most this many grey
+    # levels on average, and repeats lasting frozen_min_s are a frozen stretch.
+    # Exactly equal: a repeated picture re-encoded decodes to the same pixels
+    # (27 of the 29 repeats of a second frozen here and re-encoded), while on
+    # the 11 real clips of bench/footage no two frames in a row are equal even
+    # where nothing moves (static cameras, a screen recording; 0.5 grey levels
+    # would have called 10 of them frozen).
+    frozen_max_difference: float = 0.0
+    frozen_min_s: float = 0.3
+    # Single repeated frames in at least this share of all frames: a frame-rate
+    # conversion by doubling (24 to 30 fps repeats one frame in five).
+    duplicate_min_share: float = 0.05
     # Encoder settings strings longer than this are cut (they run to ~1 kB).
     encoder_string_max: int = 4096
 

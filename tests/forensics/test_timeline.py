@@ -29,7 +29,7 @@ def made(tmp_path_factory: pytest.TempPathFactory, ffmpeg: str) -> dict[str, Pat
     folder = tmp_path_factory.mktemp("timeline")
     out = {name: folder / f"{name}.mp4" for name in (
         "clean", "part_a", "part_b", "splice", "removed", "r30", "r15", "rates", "platform",
-        "head", "middle", "tail", "inserted", "sound_hole",
+        "head", "middle", "tail", "inserted", "sound_hole", "frozen",
     )}  # fmt: skip
     sine = ("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000")
     run_ffmpeg(ffmpeg, *source(), *sine, "-t", "6", *X264, *gop(30), "-c:a", "aac", out["clean"])
@@ -63,6 +63,10 @@ def made(tmp_path_factory: pytest.TempPathFactory, ffmpeg: str) -> dict[str, Pat
     # Sound with 1.0 s (3.0-4.0) taken out, its timestamps kept.
     run_ffmpeg(ffmpeg, "-i", out["clean"], "-c:v", "copy", "-af",
                "aselect='not(between(t,3,3.999))'", "-c:a", "aac", out["sound_hole"])  # fmt: skip
+    # 2.0-3.0 s frozen on the frame at 2.0 s, then re-encoded.
+    freeze = "[0:v]split[a][b];[a][b]freezeframes=first=60:last=89:replace=60[v]"
+    run_ffmpeg(ffmpeg, "-i", out["clean"], "-filter_complex", freeze, "-map", "[v]", *X264,
+               *gop(30), out["frozen"])  # fmt: skip
     return out
 
 
@@ -129,6 +133,19 @@ def test_a_hole_in_the_sound(made):
     (hole,) = [i for i in analyse_file(made["sound_hole"]).indicators if i.kind is Kind.AUDIO_GAP]
     assert hole.time == pytest.approx(3.0, abs=0.1)
     assert hole.evidence["gap_s"] == pytest.approx(1.0, abs=0.05)
+
+
+def test_a_frozen_second(made):
+    (frozen,) = [i for i in analyse_file(made["frozen"]).indicators if i.kind is Kind.FROZEN]
+    assert frozen.time == pytest.approx(2.0, abs=0.1)
+    assert frozen.end == pytest.approx(3.0, abs=0.1)
+    assert not analyse_file(made["frozen"]).splices  # a still picture alone is no splice
+
+
+def test_cuts_are_listed_and_a_cut_at_a_splice_is_part_of_it(made):
+    timeline = analyse_file(made["splice"])
+    assert [round(i.time, 1) for i in timeline.indicators if i.kind is Kind.CUT] == [3.0]
+    assert "cut" in timeline.splices[0].evidence["indicators"]
 
 
 def test_cli_json_follows_the_schema_and_leaves_the_file_alone(run_cli, made):

@@ -19,6 +19,9 @@ class Kind(enum.Enum):
     AV_OFFSET = "av_offset"
     ENCODER_CHANGE = "encoder_change"
     ENCODER_RESTART = "encoder_restart"
+    FROZEN = "frozen"
+    DUPLICATED_FRAMES = "duplicated_frames"
+    CUT = "cut"
     SPLICE_CANDIDATE = "splice_candidate"
 
 

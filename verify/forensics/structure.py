@@ -282,15 +282,21 @@ def audio_anomalies(frames: StreamFrames, config: TimelineConfig = TIMELINE) -> 
     return found
 
 
+# Findings of the stream's structure, one of which a splice candidate needs.
+STRUCTURAL = frozenset({
+    Kind.GOP_CHANGE, Kind.TIMESTAMP_GAP, Kind.TIMESTAMP_BACK, Kind.RATE_CHANGE, Kind.AUDIO_GAP,
+    Kind.ENCODER_CHANGE, Kind.ENCODER_RESTART,
+})  # fmt: skip
+
+
 def splice_candidates(
     indicators: list[Indicator], config: TimelineConfig = TIMELINE
 ) -> list[Indicator]:
     """Places where indicators of different kinds meet within ``splice_window_s``,
     or where a second encoder session starts: where footage may have been joined."""
-    placed = sorted(
-        (i for i in indicators if i.kind not in (Kind.SPLICE_CANDIDATE, Kind.AV_OFFSET)),
-        key=lambda i: i.time,
-    )
+    # Whole-file findings have no place of their own.
+    unplaced = (Kind.SPLICE_CANDIDATE, Kind.AV_OFFSET, Kind.DUPLICATED_FRAMES)
+    placed = sorted((i for i in indicators if i.kind not in unplaced), key=lambda i: i.time)
     found: list[Indicator] = []
     used: set[int] = set()
     for n, first in enumerate(placed):
@@ -300,7 +306,10 @@ def splice_candidates(
                  if placed[m].time - first.time <= config.splice_window_s]  # fmt: skip
         kinds = sorted({placed[m].kind.value for m in group})
         encoder = any(placed[m].kind in (Kind.ENCODER_CHANGE, Kind.ENCODER_RESTART) for m in group)
-        if len(kinds) < 2 and not encoder:
+        # A cut and a still picture meet in any edited film: the stream's own
+        # structure (GOP, timestamps, sound, encoder) must take part.
+        structural = any(placed[m].kind in STRUCTURAL for m in group)
+        if not structural or (len(kinds) < 2 and not encoder):
             continue
         used.update(group)
         time = float(np.mean([placed[m].time for m in group]))

@@ -12,6 +12,7 @@ from verify.config import INSPECT, TIMELINE, TimelineConfig
 from verify.errors import display_path
 from verify.forensics.encoders import EncoderString, encoder_indicators, encoder_strings
 from verify.forensics.indicators import Indicator, Kind
+from verify.forensics.pictures import decode_pictures, picture_indicators
 from verify.forensics.structure import (
     GopSummary,
     audio_anomalies,
@@ -111,18 +112,25 @@ def analyse_file(
 ) -> Timeline:
     """The forensic timeline of the video at ``path`` (the file is only read)."""
     check_readable_file(path)
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        # ffprobe and the picture decoder run side by side (two processes).
+        pictures = pool.submit(decode_pictures, path, timeout=timeout, config=config)
         digest = pool.submit(sha256_file, path)
         strings = pool.submit(encoder_strings, path, config)
-        frames = probe_frames(path, timeout=timeout)
+        try:
+            frames = probe_frames(path, timeout=timeout)
+        finally:
+            concurrent.futures.wait([pictures, digest, strings])
         sha256, size = digest.result()
         found_strings = strings.result()
+        times, small = pictures.result()
     indicators: list[Indicator] = [
         *gop_changes(frames, config),
         *timestamp_anomalies(frames, config),
         *rate_changes(frames, config),
         *audio_anomalies(frames, config),
         *encoder_indicators(found_strings, frames),
+        *picture_indicators(times, small, config),
     ]
     indicators += splice_candidates(indicators, config)
     indicators.sort(key=lambda i: (i.time, i.kind.value))

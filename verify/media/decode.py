@@ -96,6 +96,8 @@ def build_command(
     if sampling.mode == "keyframes":
         # Skip non-key frames inside the decoder: they are never decoded.
         input_options["skip_frame:v"] = "nokey"
+    elif sampling.mode == "every":
+        pass  # every frame, exactly as a player shows it: nothing skipped
     else:
         # Frames we will not keep need not be exact: skipping the in-loop
         # deblocking filter and frames nothing references makes decoding

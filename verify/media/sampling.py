@@ -13,8 +13,13 @@ _SAMPLING_RE = re.compile(r"^(keyframes|scenes|fps=(\d+(?:\.\d+)?))$")
 class Sampling:
     """Which frames to take: coded keyframes, N per second, or one per shot."""
 
-    mode: str  # "keyframes", "fps" or "scenes"
+    mode: str  # "keyframes", "fps", "scenes", or "every" (every frame, for `verify analyse`)
     rate: float | None = None  # frames per second for "fps"
+
+    @classmethod
+    def every_frame(cls) -> Sampling:
+        """Every frame, each decoded exactly (what the forensic timeline compares)."""
+        return cls("every")
 
     @classmethod
     def parse(cls, text: str) -> Sampling:

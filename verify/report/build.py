@@ -23,6 +23,7 @@ import datetime as dt
 import io
 import json
 import os
+from collections import Counter
 from pathlib import Path
 
 import cv2
@@ -329,9 +330,10 @@ def summary_text(report: Report, written: list[Path]) -> str:
     lines.append(field("frames", frames))
     timeline = report.forensics.timeline
     if timeline is not None:
-        kinds = sorted({i.kind.value for i in timeline.indicators})
-        stream = f"{len(timeline.splices)} possible splice(s); indicators: {', '.join(kinds)}"
-        lines.append(field("stream", stream if kinds else "no indicators"))
+        counts = Counter(i.kind.value for i in timeline.indicators)
+        found = ", ".join(f"{kind} x{counts[kind]}" for kind in sorted(counts))
+        lines.append(field("stream", f"{len(timeline.splices)} possible splice(s); {found}"
+                           if counts else "no indicators"))  # fmt: skip
     elif inspection.media_kind == "video":
         lines.append(field("stream", f"not read ({report.forensics.reason})"))
     if not matching["performed"]:
