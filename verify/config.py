@@ -470,9 +470,51 @@ class TimelineConfig:
     encoder_string_max: int = 4096
 
 
+@dataclasses.dataclass(frozen=True)
+class AudioConfig:
+    """Audio fingerprints (`verify.audio`): spectral-peak landmarks."""
+
+    # Sound is fingerprinted at 8 kHz mono: up to 4 kHz is what survives a
+    # 32 kb/s voice-message encoding, and it is 6x fewer samples than 48 kHz.
+    rate: int = 8000
+    # Hann windows of 128 ms, 32 ms apart: a landmark's time is known to 32 ms,
+    # well inside the 0.1 s an offset must be exact to.
+    window: int = 1024
+    hop: int = 256
+    # Bins 8-480 (62 Hz to 3.75 kHz): below, hum and wind; above, what low
+    # bit-rate encoders drop first.
+    min_bin: int = 8
+    max_bin: int = 480
+    # A peak is the loudest point within 3 windows (0.1 s) and 6 bins (47 Hz)
+    # either side, and peak_min_db (natural log of magnitude: e = 8.7 dB) above
+    # its window's median; the strongest peaks_per_second are kept a second.
+    # Each anchor pairs with the next fan_out peaks lying within
+    # max_pair_windows (1.3 s; 6 bits) and max_pair_bins of it. Chosen on
+    # generated tunes (tests/audio) through AAC at 32 kb/s, Opus, a mix at
+    # -10 dB and a trim: of 16 settings, these kept the most landmarks
+    # through every transform (2.4-4.5x the agreeing landmarks of 0.26 s, 12
+    # bins and 5 pairs), and no unrelated tune matched under any of them.
+    peak_reach_windows: int = 3
+    peak_reach_bins: int = 6
+    peak_min_db: float = 1.0
+    peaks_per_second: int = 60
+    slot_seconds: float = 1.0
+    fan_out: int = 10
+    max_pair_windows: int = 40
+    max_pair_bins: int = 100
+    # A match needs min_votes landmarks at one offset, min_score times as many
+    # as at any other offset (chance meetings scatter); a segment is a run of
+    # agreeing landmarks with gaps under max_gap_s, min_segment_votes of them.
+    min_votes: int = 20
+    min_score: float = 3.0
+    max_gap_s: float = 2.0
+    min_segment_votes: int = 8
+
+
 INSPECT = InspectConfig()
 HASH = HashConfig()
 MATCH = MatchConfig()
 BATCH = BatchConfig()
 LISTS = ListConfig()
 TIMELINE = TimelineConfig()
+AUDIO = AudioConfig()
