@@ -466,6 +466,10 @@ class TimelineConfig:
     # Single repeated frames in at least this share of all frames: a frame-rate
     # conversion by doubling (24 to 30 fps repeats one frame in five).
     duplicate_min_share: float = 0.05
+    # The frame pass decodes the whole stream: it may take --timeout plus this
+    # many seconds per second of video (ffprobe decoded 3 min of 1080p in 20 s,
+    # 0.11 s a second, on the development machine; slow disks get ample room).
+    frame_pass_seconds_per_second: float = 1.0
     # Encoder settings strings longer than this are cut (they run to ~1 kB).
     encoder_string_max: int = 4096
 

@@ -214,3 +214,51 @@ def test_settings_from_the_file_are_escaped_in_the_page(run_cli, made, tmp_path)
     page = out.with_suffix(".html").read_text("utf-8")
     assert "onerror=alert" in page  # shown ...
     assert "<img/src=x" not in page  # ... as text
+
+
+@pytest.fixture(scope="module")
+def awkward(tmp_path_factory: pytest.TempPathFactory, ffmpeg: str) -> dict[str, Path]:
+    """Streams that bend the rules: no timestamps, a transport stream's clock, a size change."""
+    folder = tmp_path_factory.mktemp("awkward")
+    out: dict[str, Path] = {}
+    raw = folder / "one.h264"
+    run_ffmpeg(ffmpeg, *source(seconds=2), *X264, *gop(25), "-f", "h264", raw)
+    out["raw"] = folder / "two.h264"  # two sessions back to back, no timestamps
+    out["raw"].write_bytes(raw.read_bytes() * 2)
+    parts = []
+    for name, pattern, size in (("a", "testsrc2", "320x240"), ("b", "mandelbrot", "320x240"),
+                                ("c", "mandelbrot", "640x360")):  # fmt: skip
+        part = folder / f"{name}.ts"
+        run_ffmpeg(ffmpeg, "-f", "lavfi", "-i", f"{pattern}=size={size}:rate=25", "-t", "2",
+                   *X264, *gop(25), part)  # fmt: skip
+        parts.append(part)
+    out["ts"] = folder / "splice.ts"
+    concat(ffmpeg, folder, out["ts"], parts[0], parts[1])
+    out["resized"] = folder / "resized.mkv"
+    concat(ffmpeg, folder, out["resized"], parts[1], parts[2])
+    return out
+
+
+def test_a_stream_without_timestamps_gives_valid_json(awkward, run_cli):
+    result = run_cli("analyse", str(awkward["raw"]), "--json")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    json.dumps(document, allow_nan=False)  # no NaN anywhere
+    validate(document, "analyse")
+    assert run_cli("analyse", str(awkward["raw"])).exit_code == 0  # the text too
+
+
+def test_a_transport_stream_keeps_pictures_and_structure_on_one_clock(awkward):
+    timeline = analyse_file(awkward["ts"])
+    assert timeline.frames.pts[0] > 1.0  # the stream's own clock starts late
+    (splice,) = timeline.splices
+    assert "cut" in splice.evidence["indicators"]
+    (cut,) = [i for i in timeline.indicators if i.kind is Kind.CUT]
+    assert cut.time == pytest.approx(splice.time, abs=0.1)
+
+
+def test_a_picture_size_change_is_a_cut(awkward):
+    timeline = analyse_file(awkward["resized"])
+    cuts = [i for i in timeline.indicators if i.kind is Kind.CUT]
+    assert [c.evidence["size_change"] for c in cuts] == [True]
+    assert cuts[0].time == pytest.approx(2.0, abs=0.1)

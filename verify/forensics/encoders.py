@@ -14,12 +14,13 @@ import re
 import numpy as np
 
 from verify.config import TIMELINE, TimelineConfig
-from verify.forensics.indicators import Indicator, Kind
+from verify.forensics.indicators import Indicator, Kind, filled_times
 from verify.media.frames import StreamFrames
 
 # x264: "x264 - core 164 r3095 baf4d5c - H.264/MPEG-4 AVC codec - ... - options: ..."
 # x265: "x265 (build 199) - 3.5+1-f0c1022b6:[Linux][GCC 11.2.0][64 bit] 8bit+10bit+12bit - ..."
 _SIGNATURE = re.compile(rb"x264 - core \d+|x265 \(build \d+\)")
+_PRINTABLE = re.compile(rb"[ -~]*")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,6 +29,7 @@ class EncoderString:
 
     offset: int
     text: str
+    complete: bool = True  # False: cut short (a transport stream's packet header)
 
     @property
     def encoder(self) -> str:
@@ -44,11 +46,14 @@ def encoder_strings(
             return found
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
             for hit in _SIGNATURE.finditer(data):
-                end = data.find(b"\x00", hit.start(), hit.start() + config.encoder_string_max)
-                raw = data[hit.start() : end if end >= 0 else hit.start() + 200]
-                # Printable ASCII only: the string comes from the file, whoever made it.
-                text = "".join(c if " " <= c <= "~" else "?" for c in raw.decode("latin-1"))
-                found.append(EncoderString(hit.start(), text))
+                raw = bytes(data[hit.start() : hit.start() + config.encoder_string_max])
+                # The string runs to its NUL; printable ASCII only (it comes from the
+                # file, whoever made it). A transport stream cuts it at its next
+                # packet's header: it ends early, and says so.
+                printable = _PRINTABLE.match(raw)
+                text = printable.group().decode("ascii") if printable else ""
+                complete = raw[len(text) : len(text) + 1] == b"\x00"
+                found.append(EncoderString(hit.start(), text, complete))
     return found
 
 
@@ -66,10 +71,14 @@ def encoder_indicators(strings: list[EncoderString], frames: StreamFrames) -> li
         inside = slot >= 0 and 0 <= later.offset - positions[slot] < frames.size[order[slot]]
         if not inside:
             continue  # not inside the video's packets (another track, a header copy)
-        time = float(frames.pts[order[slot]])
-        same = later.text == first.text
+        time = float(filled_times(frames.pts)[order[slot]])
+        shorter = min(len(first.text), len(later.text))
+        if first.complete and later.complete:
+            same = later.text == first.text
+        else:  # compare what both kept
+            same = later.text[:shorter] == first.text[:shorter]
         kind = Kind.ENCODER_RESTART if same else Kind.ENCODER_CHANGE
-        changed = _changed_options(first.text, later.text)
+        changed = _changed_options(first, later)
         if same:
             what = "the same encoder settings as at the start"
         elif later.encoder != first.encoder:
@@ -95,14 +104,21 @@ def encoder_indicators(strings: list[EncoderString], frames: StreamFrames) -> li
     return found
 
 
-def _options(text: str) -> dict[str, str]:
-    """The ``key=value`` options of a settings string (x264's after "options:")."""
+def _options(string: EncoderString) -> dict[str, str]:
+    """The ``key=value`` options of a settings string (x264's after "options:");
+    of a string cut short, those before the cut."""
+    text = string.text
     tail = text.split("options:", 1)[1] if "options:" in text else text
-    return dict(part.split("=", 1) for part in tail.split() if "=" in part)
+    parts = tail.split()
+    if not string.complete and parts:
+        parts = parts[:-1]  # the option the cut ran through
+    return dict(part.split("=", 1) for part in parts if "=" in part)
 
 
-def _changed_options(first: str, later: str) -> list[str]:
-    """Options whose values differ, as ``key a -> b``."""
+def _changed_options(first: EncoderString, later: EncoderString) -> list[str]:
+    """Options whose values differ, as ``key a -> b`` (of a string cut short, only
+    those both kept)."""
     a, b = _options(first), _options(later)
-    return [f"{k} {a.get(k, '-')} -> {b.get(k, '-')}" for k in sorted(a.keys() | b.keys())
+    keys = a.keys() | b.keys() if first.complete and later.complete else a.keys() & b.keys()
+    return [f"{k} {a.get(k, '-')} -> {b.get(k, '-')}" for k in sorted(keys)
             if a.get(k) != b.get(k)]  # fmt: skip

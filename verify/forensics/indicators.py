@@ -6,6 +6,8 @@ import dataclasses
 import enum
 from collections.abc import Mapping
 
+import numpy as np
+
 
 class Kind(enum.Enum):
     """What an indicator is about; its value is the name JSON carries."""
@@ -14,6 +16,7 @@ class Kind(enum.Enum):
     TIMESTAMP_GAP = "timestamp_gap"
     TIMESTAMP_BACK = "timestamp_back"
     TIMESTAMP_DUPLICATE = "timestamp_duplicate"
+    TIMESTAMP_MISSING = "timestamp_missing"
     RATE_CHANGE = "rate_change"
     AUDIO_GAP = "audio_gap"
     AV_OFFSET = "av_offset"
@@ -40,7 +43,27 @@ class Indicator:
         return {
             "kind": self.kind.value,
             "time": round(self.time, 3),
-            "end": None if self.end is None else round(self.end, 3),
+            "end": None if self.end is None or not np.isfinite(self.end) else round(self.end, 3),
             "sentence": self.sentence,
-            "evidence": dict(self.evidence),
+            # JSON has no NaN: a measure that could not be taken is null.
+            "evidence": {
+                key: None if isinstance(value, float) and not np.isfinite(value) else value
+                for key, value in self.evidence.items()
+            },
         }
+
+
+def filled_times(times: np.ndarray, step: float = 1 / 25) -> np.ndarray:
+    """``times`` with each missing (NaN) one filled in from its neighbours along
+    the frame count (``step`` seconds a frame where none is known): every
+    finding gets a place, even in a stream that lost its timestamps."""
+    times = np.asarray(times, np.float64)
+    known = np.isfinite(times)
+    if known.all():
+        return times
+    index = np.arange(times.size, dtype=np.float64)
+    if not known.any():
+        return index * step
+    if known.sum() == 1:
+        return times[known][0] + (index - index[known][0]) * step
+    return np.interp(index, index[known], times[known])

@@ -1,22 +1,43 @@
 """Indicators read from the pictures: frozen stretches, repeated frames, cuts.
 
 Every frame is decoded small and grey (`Sampling.every_frame`, beside the
-ffprobe pass); a frame that repeats the one before (within
-``frozen_max_difference`` grey levels on average) is a copy of it.
+ffprobe pass) and compared with the one before as it arrives, so memory
+stays flat however long the video: a frame that repeats the one before
+(within ``frozen_max_difference`` grey levels on average) is a copy of it;
+the shot detection of `verify hash` (`ShotDetector`) finds the cuts, and a
+change of picture size is one.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import threading
 
 import numpy as np
 
 from verify.config import HASH, INSPECT, TIMELINE, TimelineConfig
-from verify.forensics.indicators import Indicator, Kind
+from verify.forensics.indicators import Indicator, Kind, filled_times
 from verify.hashing.normalise import is_uniform
-from verify.hashing.scenes import shot_starts
+from verify.hashing.scenes import ShotDetector
 from verify.media.decode import decode_frames
 from verify.media.sampling import Sampling
+
+
+@dataclasses.dataclass(frozen=True)
+class PictureTrack:
+    """Per decoded frame: its time, how much it changed from the one before
+    (mean absolute grey difference; inf where the picture size changed) and
+    whether it is flat (black, a fade); and the frames that start a shot."""
+
+    times: np.ndarray
+    change: np.ndarray  # change[i]: frame i + 1 against frame i
+    flat: np.ndarray
+    cuts: tuple[int, ...]
+
+    def shifted(self, seconds: float) -> PictureTrack:
+        """The same frames on a clock ``seconds`` later (the stream's own)."""
+        return dataclasses.replace(self, times=self.times + seconds)
 
 
 def decode_pictures(
@@ -24,29 +45,57 @@ def decode_pictures(
     *,
     timeout: float = INSPECT.probe_timeout_s,
     config: TimelineConfig = TIMELINE,
-) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Every frame's time and small grey picture, in presentation order."""
-    times, pictures = [], []
-    for frame in decode_frames(
+    stop: threading.Event | None = None,
+) -> PictureTrack:
+    """Every frame decoded small, compared with the one before as it comes
+    (``stop``, once set, ends the decode early)."""
+    times: list[float] = []
+    change: list[float] = []
+    flat: list[bool] = []
+    cuts: list[int] = []
+    detector = ShotDetector(HASH)
+    previous: np.ndarray | None = None
+    previous_histogram: np.ndarray | None = None
+    frames = decode_frames(
         path, Sampling.every_frame(), config.picture_long_side, stall_timeout=timeout
-    ):
-        times.append(frame.time)
-        pictures.append(frame.pixels)
-    return np.array(times, np.float64), pictures
+    )
+    try:
+        for index, frame in enumerate(frames):
+            if stop is not None and stop.is_set():
+                break
+            grey = frame.pixels
+            signed = grey.astype(np.int16)
+            histogram = np.bincount(grey.ravel() >> 3, minlength=32) / grey.size
+            measured = None
+            if previous is not None and previous.shape != signed.shape:
+                measured = (255.0, 2.0)  # a new picture size: a cut by any measure
+                change.append(np.inf)
+            elif previous is not None:
+                difference = float(np.abs(signed - previous).mean())
+                measured = (difference, float(np.abs(histogram - previous_histogram).sum()))
+                change.append(difference)
+            if detector.observe(frame.time, measured, 0.0) and index:
+                cuts.append(index)
+            previous, previous_histogram = signed, histogram
+            times.append(frame.time)
+            flat.append(is_uniform(grey, HASH))
+    finally:
+        frames.close()  # stops the decoder when the loop ended early
+    return PictureTrack(
+        np.array(times, np.float64),
+        np.array(change, np.float64),
+        np.array(flat, bool),
+        tuple(cuts),
+    )
 
 
-def picture_indicators(
-    times: np.ndarray, pictures: list[np.ndarray], config: TimelineConfig = TIMELINE
-) -> list[Indicator]:
+def picture_indicators(track: PictureTrack, config: TimelineConfig = TIMELINE) -> list[Indicator]:
     """Frozen stretches, a pattern of repeated frames, and the cuts."""
-    if len(pictures) < 2 or any(p.shape != pictures[0].shape for p in pictures):
-        return []
-    stack = np.stack(pictures).astype(np.int16)
-    change = np.abs(np.diff(stack, axis=0)).mean(axis=(1, 2))
-    same = change <= config.frozen_max_difference  # same[i]: frame i + 1 repeats frame i
-    flat = np.array([is_uniform(p, HASH) for p in pictures])
+    times, change = filled_times(track.times), track.change
     found: list[Indicator] = []
-    # Runs of repeats: frames start..end all show frame start.
+    if times.size < 2:
+        return found
+    same = change <= config.frozen_max_difference  # same[i]: frame i + 1 repeats frame i
     edges = np.diff(np.r_[0, same.astype(np.int8), 0])
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     isolated = 0
@@ -54,8 +103,8 @@ def picture_indicators(
         if end - start == 1:
             isolated += 1
         # From the first frame shown again to the first that moves on.
-        begin, finish = float(times[start]), float(times[min(end + 1, len(times) - 1)])
-        if finish - begin < config.frozen_min_s or flat[start]:
+        begin, finish = float(times[start]), float(times[min(end + 1, times.size - 1)])
+        if finish - begin < config.frozen_min_s or track.flat[start]:
             continue  # short, or a black or flat picture (a fade, a title card)
         found.append(
             Indicator(
@@ -65,31 +114,35 @@ def picture_indicators(
                 f"({end - start + 1} frames show one picture): frames repeated to fill a "
                 "gap or to hide what was there; a still scene whose encoder skipped every "
                 "block, or a camera that paused, looks the same.",
-                {"frames": int(end - start + 1), "mean_change": round(float(change[start]), 3)},
+                {"frames": int(end - start + 1)},
                 finish,
             )
         )
-    if isolated >= config.duplicate_min_share * len(pictures):
+    if isolated >= config.duplicate_min_share * times.size:
         first = float(times[starts[np.flatnonzero(ends - starts == 1)[0]]])
         found.append(
             Indicator(
                 Kind.DUPLICATED_FRAMES,
                 first,
-                f"{isolated} single frames repeat the one before (of {len(pictures)}): the "
+                f"{isolated} single frames repeat the one before (of {times.size}): the "
                 "frame rate was converted by doubling frames (footage of a lower rate), as "
                 "editors and platforms do.",
-                {"repeated": isolated, "frames": len(pictures)},
+                {"repeated": isolated, "frames": int(times.size)},
             )
         )
-    for index in shot_starts(times.tolist(), pictures, HASH)[1:]:
+    for index in track.cuts:
         time = float(times[index])
+        resized = bool(np.isinf(change[index - 1]))
         found.append(
             Indicator(
                 Kind.CUT,
                 time,
-                f"A cut at {time:.3f} s: the picture changes at once. Edited footage has "
-                "them; one that meets a timestamp jump, a sound gap or another encoder "
-                "is where footage may have been joined.",
+                f"A cut at {time:.3f} s"
+                + (" where the picture size changes" if resized else "")
+                + ": the picture changes at once. Edited footage has them; one that meets a "
+                "timestamp jump, a sound gap or another encoder is where footage may have "
+                "been joined.",
+                {"size_change": resized},
             )
         )
     return found

@@ -14,7 +14,7 @@ import numpy as np
 
 from verify import numeric
 from verify.config import TIMELINE, TimelineConfig
-from verify.forensics.indicators import Indicator, Kind
+from verify.forensics.indicators import Indicator, Kind, filled_times
 from verify.media.frames import StreamFrames
 
 
@@ -84,7 +84,7 @@ def gop_changes(frames: StreamFrames, config: TimelineConfig = TIMELINE) -> list
             b_after = float(
                 np.mean(frames.kind[at : keys[min(keys.size - 1, split + least)]] == "B")
             )
-            time = float(frames.pts[at])
+            time = float(filled_times(frames.pts)[at])
             found.append(
                 Indicator(
                     Kind.GOP_CHANGE,
@@ -175,10 +175,11 @@ def timestamp_anomalies(frames: StreamFrames, config: TimelineConfig = TIMELINE)
             )
         )
     if missing:
+        first = int(np.flatnonzero(~np.isfinite(pts))[0])
         found.append(
             Indicator(
-                Kind.TIMESTAMP_DUPLICATE,
-                float(pts[valid[0]]) if valid.size else 0.0,
+                Kind.TIMESTAMP_MISSING,
+                float(filled_times(pts)[first]),
                 f"{missing} frame(s) carry no timestamp at all.",
                 {"frames_without_time": missing},
             )
@@ -190,31 +191,36 @@ def rate_changes(frames: StreamFrames, config: TimelineConfig = TIMELINE) -> lis
     """Seconds where the frame rate changes and stays changed.
 
     Each second's rate is one over its median step between frames, so that
-    a gap (frames missing: `timestamp_anomalies`) does not read as a slower rate.
+    a gap (frames missing: `timestamp_anomalies`) does not read as a slower
+    rate; only seconds that hold frames are measured (a timestamp that jumps
+    by days costs nothing).
     """
     pts = np.sort(frames.pts[np.isfinite(frames.pts)])
     if pts.size < 3:
         return []
     steps = np.diff(pts)
     second = np.floor(pts[:-1] - pts[0]).astype(np.int64)
-    rates = np.full(int(second.max()) + 1, np.nan)
-    for k in range(rates.size):
-        inside = steps[(second == k) & (steps > 0)]
+    occupied, inverse = np.unique(second, return_inverse=True)
+    rates = np.full(occupied.size, np.nan)
+    for k in range(occupied.size):
+        inside = steps[(inverse == k) & (steps > 0)]
         if inside.size >= 3:
             rates[k] = 1.0 / float(numeric.median(inside))
     found: list[Indicator] = []
     hold = config.rate_change_seconds
     k = hold
     while k + hold <= rates.size:
+        span = occupied[k - hold : k + hold]
+        contiguous = span[-1] - span[0] == 2 * hold - 1
         before, after = rates[k - hold : k], rates[k : k + hold]
-        if np.isnan(before).any() or np.isnan(after).any():
+        if not contiguous or np.isnan(before).any() or np.isnan(after).any():
             k += 1
             continue
         was, now = float(numeric.median(before)), float(numeric.median(after))
         settled = bool((np.abs(after - was) > config.rate_change * was).all())
         steady = bool((np.abs(before - was) <= config.rate_change * was).all())
         if settled and steady:
-            time = float(pts[0]) + k
+            time = float(pts[0]) + float(occupied[k])
             found.append(
                 Indicator(
                     Kind.RATE_CHANGE,
@@ -302,8 +308,11 @@ def splice_candidates(
     for n, first in enumerate(placed):
         if n in used:
             continue
-        group = [m for m in range(n, len(placed))
-                 if placed[m].time - first.time <= config.splice_window_s]  # fmt: skip
+        group = [n]
+        while group[-1] + 1 < len(placed) and (
+            placed[group[-1] + 1].time - first.time <= config.splice_window_s
+        ):
+            group.append(group[-1] + 1)
         kinds = sorted({placed[m].kind.value for m in group})
         encoder = any(placed[m].kind in (Kind.ENCODER_CHANGE, Kind.ENCODER_RESTART) for m in group)
         # A cut and a still picture meet in any edited film: the stream's own

@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import os
+import threading
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from verify.forensics.structure import (
     timestamp_anomalies,
 )
 from verify.inspection.inspect import check_readable_file
+from verify.media.ffmpeg import ffprobe_json
 from verify.media.filehash import sha256_file
 from verify.media.frames import StreamFrames, probe_frames
 
@@ -47,7 +49,7 @@ class Timeline:
     def splices(self) -> tuple[Indicator, ...]:
         return tuple(i for i in self.indicators if i.kind is Kind.SPLICE_CANDIDATE)
 
-    def size_profile(self, buckets: int = PROFILE_BUCKETS) -> dict[str, object]:
+    def size_profile(self, most: int = PROFILE_BUCKETS) -> dict[str, object]:
         """Frame sizes over time in at most ``buckets`` even slices: each slice's
         largest and mean packet, and the keyframes' times (what a plot needs)."""
         frames = self.frames
@@ -55,6 +57,7 @@ class Timeline:
         pts, size = frames.pts[valid], frames.size[valid].astype(np.float64)
         if pts.size == 0:
             return {"start": None, "bucket_s": None, "max": [], "mean": [], "keyframes": []}
+        buckets = max(1, min(most, pts.size))  # a short clip: a slice a frame at most
         start, span = float(pts.min()), float(pts.max() - pts.min())
         width = max(span / buckets, 1e-3)
         slot = np.minimum(((pts - start) / width).astype(np.int64), buckets - 1)
@@ -112,25 +115,39 @@ def analyse_file(
 ) -> Timeline:
     """The forensic timeline of the video at ``path`` (the file is only read)."""
     check_readable_file(path)
+    # The frame pass decodes the whole stream: its limit grows with the video's
+    # length (ffprobe decodes 1080p at about 9x real time on 2 cores).
+    duration = _duration(path, timeout)
+    limit = timeout + duration * config.frame_pass_seconds_per_second
+    stop = threading.Event()
     with concurrent.futures.ThreadPoolExecutor(3) as pool:
         # ffprobe and the picture decoder run side by side (two processes).
-        pictures = pool.submit(decode_pictures, path, timeout=timeout, config=config)
+        pictures = pool.submit(decode_pictures, path, timeout=timeout, config=config, stop=stop)
         digest = pool.submit(sha256_file, path)
         strings = pool.submit(encoder_strings, path, config)
         try:
-            frames = probe_frames(path, timeout=timeout)
+            frames = probe_frames(path, timeout=limit)
+        except BaseException:
+            stop.set()  # the decoder ends at its next frame
+            raise
         finally:
             concurrent.futures.wait([pictures, digest, strings])
         sha256, size = digest.result()
         found_strings = strings.result()
-        times, small = pictures.result()
+        track = pictures.result()
+    # ffmpeg starts its frames at 0; ffprobe reports the stream's own clock
+    # (a transport stream's first frame may be at 1.4 s): the pictures move to it.
+    first_probe = frames.pts[np.isfinite(frames.pts)]
+    first_picture = track.times[np.isfinite(track.times)]
+    if first_probe.size and first_picture.size:
+        track = track.shifted(float(first_probe.min() - first_picture.min()))
     indicators: list[Indicator] = [
         *gop_changes(frames, config),
         *timestamp_anomalies(frames, config),
         *rate_changes(frames, config),
         *audio_anomalies(frames, config),
         *encoder_indicators(found_strings, frames),
-        *picture_indicators(times, small, config),
+        *picture_indicators(track, config),
     ]
     indicators += splice_candidates(indicators, config)
     indicators.sort(key=lambda i: (i.time, i.kind.value))
@@ -138,3 +155,12 @@ def analyse_file(
         display_path(path), sha256, size, frames, gop_summary(frames), tuple(found_strings),
         tuple(indicators),
     )  # fmt: skip
+
+
+def _duration(path: str | os.PathLike[str] | bytes, timeout: float) -> float:
+    """The container's length in seconds (0 when it does not say)."""
+    try:
+        value = float(ffprobe_json(path, timeout=timeout).get("format", {}).get("duration", 0))
+    except (TypeError, ValueError):
+        return 0.0
+    return value if np.isfinite(value) and value > 0 else 0.0

@@ -80,7 +80,7 @@ def _run(path: str | os.PathLike[str] | bytes, args: list[str], timeout: float) 
 
 def probe_frames(path: str | os.PathLike[str] | bytes, *, timeout: float) -> StreamFrames:
     """Every frame of the first video stream and every packet of the first audio one."""
-    video_args = ["-select_streams", "v:0", "-show_entries", "frame=" + ",".join(_FRAME_FIELDS)]
+    video_args = ["-select_streams", "V:0", "-show_entries", "frame=" + ",".join(_FRAME_FIELDS)]
     audio_args = ["-select_streams", "a:0", "-show_entries", "packet=" + ",".join(_AUDIO_FIELDS)]
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         video = pool.submit(_run, path, video_args, timeout)
