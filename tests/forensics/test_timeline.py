@@ -262,3 +262,13 @@ def test_a_picture_size_change_is_a_cut(awkward):
     cuts = [i for i in timeline.indicators if i.kind is Kind.CUT]
     assert [c.evidence["size_change"] for c in cuts] == [True]
     assert cuts[0].time == pytest.approx(2.0, abs=0.1)
+
+
+def test_a_black_stretch_is_not_a_frozen_picture(ffmpeg, tmp_path):
+    clip = tmp_path / "black.mp4"
+    graph = (
+        "testsrc2=size=320x240:rate=30:duration=2[a];color=black:size=320x240:rate=30:duration=1[b];"
+        "testsrc2=size=320x240:rate=30:duration=2[c];[a][b][c]concat=n=3:v=1[v]"
+    )
+    run_ffmpeg(ffmpeg, "-filter_complex", graph, "-map", "[v]", *X264, *gop(30), clip)
+    assert found(clip, Kind.FROZEN) == []

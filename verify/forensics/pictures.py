@@ -28,7 +28,8 @@ from verify.media.sampling import Sampling
 class PictureTrack:
     """Per decoded frame: its time, how much it changed from the one before
     (mean absolute grey difference; inf where the picture size changed) and
-    whether it is flat (black, a fade); and the frames that start a shot."""
+    whether it is flat (black, a fade: asked only of frames that repeat the one
+    before); and the frames that start a shot."""
 
     times: np.ndarray
     change: np.ndarray  # change[i]: frame i + 1 against frame i
@@ -78,7 +79,10 @@ def decode_pictures(
                 cuts.append(index)
             previous, previous_histogram = signed, histogram
             times.append(frame.time)
-            flat.append(is_uniform(grey, HASH))
+            # Only a repeated picture can start a frozen stretch; only its flatness
+            # matters (a frame equal to the one before has its pixels).
+            repeat = bool(change) and change[-1] <= config.frozen_max_difference
+            flat.append(repeat and is_uniform(grey, HASH))
     finally:
         frames.close()  # stops the decoder when the loop ended early
     return PictureTrack(
@@ -104,7 +108,7 @@ def picture_indicators(track: PictureTrack, config: TimelineConfig = TIMELINE) -
             isolated += 1
         # From the first frame shown again to the first that moves on.
         begin, finish = float(times[start]), float(times[min(end + 1, times.size - 1)])
-        if finish - begin < config.frozen_min_s or track.flat[start]:
+        if finish - begin < config.frozen_min_s or track.flat[start + 1]:
             continue  # short, or a black or flat picture (a fade, a title card)
         found.append(
             Indicator(
