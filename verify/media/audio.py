@@ -9,7 +9,7 @@ import numpy as np
 
 from verify.config import INSPECT
 from verify.errors import UnreadableMedia
-from verify.media.ffmpeg import find_tool, media_arg, media_input, run_tool
+from verify.media.ffmpeg import failure_reason, find_tool, media_arg, media_input, run_tool
 
 
 def decode_audio(
@@ -23,12 +23,10 @@ def decode_audio(
             "-f", "s16le", "-acodec", "pcm_s16le", "pipe:",
         ]  # fmt: skip
         done = run_tool(command, timeout=timeout, path=path)
-        named = os.fsdecode(media_arg(source))
-    if done.returncode != 0:
-        lines = [ln for ln in done.stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
-        reason = (lines[-1].strip() if lines else "unknown error").removeprefix(f"{named}: ")
-        if any("matches no streams" in line for line in lines):
-            reason = "there is no audio stream"
-        raise UnreadableMedia(f"ffmpeg cannot decode its sound: {reason}", path)
+        if done.returncode != 0:
+            reason = failure_reason(done.stderr, source)
+            if b"matches no streams" in done.stderr:
+                reason = "there is no audio stream"
+            raise UnreadableMedia(f"ffmpeg cannot decode its sound: {reason}", path)
     samples = np.frombuffer(done.stdout, dtype="<i2")
     return samples.astype(np.float32) / 32768.0

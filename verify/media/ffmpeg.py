@@ -333,6 +333,13 @@ def probe_command(
     return [*args, media_arg(source)]
 
 
+def failure_reason(stderr: bytes, source: str | os.PathLike[str] | bytes) -> str:
+    """A failed tool's last error line, without the input name ffmpeg puts first
+    (``file:/path: Invalid data ...``): the error that quotes it names the file."""
+    line = _last_line(stderr) or "unknown error"
+    return line.removeprefix(f"{os.fsdecode(media_arg(source))}: ")
+
+
 def _last_line(stderr: bytes) -> str:
     lines = [
         line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()

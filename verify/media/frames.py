@@ -17,7 +17,7 @@ import os
 import numpy as np
 
 from verify.errors import UnreadableMedia
-from verify.media.ffmpeg import find_tool, media_arg, media_input, run_tool
+from verify.media.ffmpeg import failure_reason, find_tool, media_arg, media_input, run_tool
 
 _FRAME_FIELDS = ("key_frame", "pict_type", "pts_time", "pkt_dts_time", "pkt_size", "pkt_pos")
 _AUDIO_FIELDS = ("pts_time", "duration_time")
@@ -68,13 +68,9 @@ def _run(path: str | os.PathLike[str] | bytes, args: list[str], timeout: float) 
             "-of", "compact=p=0", media_arg(source),
         ]  # fmt: skip
         done = run_tool(command, timeout=timeout, path=path)
-        named = os.fsdecode(media_arg(source))
-    if done.returncode != 0:
-        lines = [ln for ln in done.stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
-        reason = lines[-1].strip() if lines else "unknown error"
-        # ffprobe names its input first ("file:/path: Invalid data ..."); the error names it.
-        reason = reason.removeprefix(f"{named}: ")
-        raise UnreadableMedia(f"ffprobe cannot read its frames: {reason}", path)
+        if done.returncode != 0:
+            reason = failure_reason(done.stderr, source)
+            raise UnreadableMedia(f"ffprobe cannot read its frames: {reason}", path)
     return done.stdout.decode("utf-8", "replace")
 
 
