@@ -21,6 +21,11 @@ from verify.version import __version__
 # verify`` (and the command line's start-up) does not load numpy, OpenCV and
 # the rest before a command needs them.
 _EXPORTS = {
+    "AudioFingerprint": "verify.audio.landmarks",
+    "AudioMatch": "verify.audio.landmarks",
+    "align_audio": "verify.audio.landmarks:align",
+    "fingerprint_audio": "verify.audio.landmarks",
+    "fingerprint_samples": "verify.audio.landmarks",
     "AddResult": "verify.bank",
     "BankStore": "verify.bank",
     "KnownVideo": "verify.bank",
@@ -31,6 +36,8 @@ _EXPORTS = {
     "slice_keys": "verify.bank.store",
     "BatchSummary": "verify.batch.run",
     "run_batch": "verify.batch.run",
+    "AUDIO": "verify.config",
+    "AudioConfig": "verify.config",
     "BATCH": "verify.config",
     "HASH": "verify.config",
     "INSPECT": "verify.config",
@@ -78,6 +85,7 @@ _EXPORTS = {
     "Sampling": "verify.media.sampling",
     "decoder_command": "verify.media.decode:build_command",
     "find_tool": "verify.media.ffmpeg",
+    "decode_audio": "verify.media.audio",
 }
 
 
@@ -97,16 +105,25 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from verify.audio.landmarks import (
+        AudioFingerprint,
+        AudioMatch,
+        fingerprint_audio,
+        fingerprint_samples,
+    )
+    from verify.audio.landmarks import align as align_audio
     from verify.bank import AddResult, BankStore, KnownVideo, default_bank_path, open_bank
     from verify.bank.indexing import index_file, metadata_summary
     from verify.bank.store import slice_keys
     from verify.batch.run import BatchSummary, run_batch
     from verify.config import (
+        AUDIO,
         BATCH,
         HASH,
         INSPECT,
         MATCH,
         TIMELINE,
+        AudioConfig,
         BatchConfig,
         HashConfig,
         InspectConfig,
@@ -146,12 +163,14 @@ if TYPE_CHECKING:
     from verify.matching.reframe import Framing, Reframer
     from verify.matching.results import Match, MatchReport
     from verify.matching.segments import Segment
+    from verify.media.audio import decode_audio
     from verify.media.decode import build_command as decoder_command
     from verify.media.ffmpeg import find_tool
     from verify.media.sampling import Sampling
     from verify.version import __version__
 
 __all__ = [
+    "AUDIO",
     "BATCH",
     "HASH",
     "INDEXED_FORMS",
@@ -160,6 +179,9 @@ __all__ = [
     "STORED_FORMS",
     "TIMELINE",
     "AddResult",
+    "AudioConfig",
+    "AudioFingerprint",
+    "AudioMatch",
     "BankError",
     "BankStore",
     "BatchConfig",
@@ -192,11 +214,15 @@ __all__ = [
     "VerifyError",
     "VideoFingerprint",
     "__version__",
+    "align_audio",
     "analyse_file",
+    "decode_audio",
     "decoder_command",
     "default_bank_path",
     "find_candidates",
     "find_tool",
+    "fingerprint_audio",
+    "fingerprint_samples",
     "fingerprint_video",
     "frame_forms",
     "index_file",
