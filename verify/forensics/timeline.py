@@ -50,8 +50,8 @@ class Timeline:
         return tuple(i for i in self.indicators if i.kind is Kind.SPLICE_CANDIDATE)
 
     def size_profile(self, most: int = PROFILE_BUCKETS) -> dict[str, object]:
-        """Frame sizes over time in at most ``buckets`` even slices: each slice's
-        largest and mean packet, and the keyframes' times (what a plot needs)."""
+        """Frame sizes over time in at most ``most`` even slices (and no more than
+        frames): each slice's largest and mean packet, and the keyframes' times."""
         frames = self.frames
         valid = np.isfinite(frames.pts)
         pts, size = frames.pts[valid], frames.size[valid].astype(np.float64)
