@@ -57,8 +57,12 @@ def gop_summary(frames: StreamFrames) -> GopSummary:
     b_share = float(np.mean(frames.kind == "B")) if frames.count else 0.0
     if keys.size < 2:
         return GopSummary(int(keys.size), None, None, None, b_share)
-    interval, share = _mode(np.diff(keys))
-    return GopSummary(int(keys.size), interval, interval * _typical_step(frames), share, b_share)
+    intervals = np.diff(keys)
+    interval, share = _mode(intervals)
+    # Seconds between the keyframes that keep the usual interval (a file of two
+    # frame rates has one typical step per part, not one for the whole).
+    seconds = np.diff(filled_times(frames.pts)[keys])[intervals == interval]
+    return GopSummary(int(keys.size), interval, float(numeric.median(seconds)), share, b_share)
 
 
 def gop_changes(frames: StreamFrames, config: TimelineConfig = TIMELINE) -> list[Indicator]:
