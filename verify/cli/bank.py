@@ -72,7 +72,7 @@ def _parse_posted(_ctx: click.Context, _param: click.Parameter, value: str | Non
 
 @click.group("index", epilog=EXIT_CODES_HELP)
 def index_group() -> None:
-    """Manage the bank of known copies (an SQLite file)."""
+    """Manage the bank of known copies (an SQLite file or a PostgreSQL database)."""
 
 
 @index_group.command("add", epilog=EXIT_CODES_HELP)
