@@ -55,8 +55,6 @@ def decode_pictures(
     flat: list[bool] = []
     cuts: list[int] = []
     detector = ShotDetector(HASH)
-    previous: np.ndarray | None = None
-    previous_histogram: np.ndarray | None = None
     frames = decode_frames(
         path, Sampling.every_frame(), config.picture_long_side, stall_timeout=timeout
     )
@@ -65,19 +63,12 @@ def decode_pictures(
             if stop is not None and stop.is_set():
                 break
             grey = frame.pixels
-            signed = grey.astype(np.int16)
-            histogram = np.bincount(grey.ravel() >> 3, minlength=32) / grey.size
-            measured = None
-            if previous is not None and previous.shape != signed.shape:
-                measured = (255.0, 2.0)  # a new picture size: a cut by any measure
-                change.append(np.inf)
-            elif previous is not None:
-                difference = float(np.abs(signed - previous).mean())
-                measured = (difference, float(np.abs(histogram - previous_histogram).sum()))
-                change.append(difference)
+            resized = detector.last_shape not in (None, grey.shape)
+            measured = detector.measure(grey)  # a new picture size is a cut by any measure
+            if measured is not None:
+                change.append(np.inf if resized else measured[0])
             if detector.observe(frame.time, measured, 0.0) and index:
                 cuts.append(index)
-            previous, previous_histogram = signed, histogram
             times.append(frame.time)
             # Only a repeated picture can start a frozen stretch; only its flatness
             # matters (a frame equal to the one before has its pixels).

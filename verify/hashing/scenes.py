@@ -43,23 +43,36 @@ class ShotDetector:
         self._count = 0
 
     @property
+    def last_shape(self) -> tuple[int, ...] | None:
+        """The shape of the frame measured last (None before the first)."""
+        return None if self._previous is None else self._previous.shape
+
+    @property
     def latest_is_best(self) -> bool:
         """True if the frame added last is now its shot's representative."""
         return self._current is not None and self._current.best_index == self._count - 1
 
     def add(self, time: float, grey: np.ndarray) -> bool:
         """Add the next scanned frame; return True if it starts a new shot."""
+        change = self.measure(grey)
+        return self.observe(time, change, float(cv2.Laplacian(grey, cv2.CV_64F).var()))
+
+    def measure(self, grey: np.ndarray) -> tuple[float, float] | None:
+        """How ``grey`` differs from the frame measured before it (mean absolute
+        difference, histogram distance; None for the first), remembering it for
+        the next. A new picture size differs all it can: (255, 2)."""
         small = grey.astype(np.int16)
         histogram = np.bincount(grey.ravel() >> 3, minlength=32) / grey.size
-        sharpness = float(cv2.Laplacian(grey, cv2.CV_64F).var())
         change = None
-        if self._previous is not None:
+        if self._previous is not None and self._previous.shape != small.shape:
+            change = (255.0, 2.0)
+        elif self._previous is not None:
             change = (
                 float(np.abs(small - self._previous).mean()),
                 float(np.abs(histogram - self._previous_histogram).sum()),
             )
         self._previous, self._previous_histogram = small, histogram
-        return self.observe(time, change, sharpness)
+        return change
 
     def observe(self, time: float, change: tuple[float, float] | None, sharpness: float) -> bool:
         """Take the next frame by its measures: ``change`` from the frame before (mean
