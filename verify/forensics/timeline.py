@@ -112,12 +112,17 @@ def analyse_file(
     *,
     timeout: float = INSPECT.probe_timeout_s,
     config: TimelineConfig = TIMELINE,
+    duration: float | None = None,
 ) -> Timeline:
-    """The forensic timeline of the video at ``path`` (the file is only read)."""
+    """The forensic timeline of the video at ``path`` (the file is only read).
+
+    ``duration``, the container's length when the caller has probed it
+    already, spares probing the file for it again.
+    """
     check_readable_file(path)
     # The frame pass decodes the whole stream: its limit grows with the video's
     # length (ffprobe decodes 1080p at about 9x real time on 2 cores).
-    duration = _duration(path, timeout)
+    duration = _duration(path, timeout) if duration is None else duration
     limit = timeout + duration * config.frame_pass_seconds_per_second
     stop = threading.Event()
     with concurrent.futures.ThreadPoolExecutor(3) as pool:

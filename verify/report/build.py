@@ -225,7 +225,8 @@ def _forensics(
     if inspection.media_kind != "video":
         return Forensics(reason="only videos have a stream to analyse")
     try:
-        timeline = analyse_file(path, timeout=options.timeout)
+        known = inspection.container.duration if inspection.container else None
+        timeline = analyse_file(path, timeout=options.timeout, duration=known or 0.0)
     except ToolMissing:
         raise
     except UnreadableMedia as error:
