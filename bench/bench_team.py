@@ -252,7 +252,7 @@ def writer(argv: list[str]) -> int:
                 0, sha, f"/new/{seed}/{index}.mp4", 1000, float(counts[index]) / 2, 1280, 720,
                 "fps=2", "2024-01-01T00:00:00Z", "bench", None, None, {}, int(counts[index]),
             )  # fmt: skip
-            bank.import_videos([(video, frames)])
+            bank.import_videos([(video, frames, None)])
         print(time.perf_counter() - start)
     return 0
 

@@ -513,6 +513,22 @@ class AudioConfig:
     min_score: float = 3.0
     max_gap_s: float = 2.0
     min_segment_votes: int = 8
+    # The bank posts a landmark (for lookups) when its hash is a multiple of
+    # posting_modulus, and a clip looks up only such hashes of its own: one
+    # in four, so a bank's sound postings (~150 landmarks a second of
+    # speech) stay near its frame postings, while a copy still shares dozens
+    # (a 3 s excerpt through AAC at 32 kb/s shares ~100 landmarks, ~25 of
+    # them posted). Every landmark is stored and aligned.
+    posting_modulus: int = 4
+    # The videos sharing the most posted landmarks (at least
+    # candidate_min_votes) are aligned in full, at most candidate_limit.
+    candidate_min_votes: int = 3
+    candidate_limit: int = 20
+    # Sound and picture of one known video agree when their offsets (known
+    # seconds minus clip seconds) differ by at most agree_s: a picture
+    # segment's offset is known to about a quarter second (the bank keeps
+    # two frames a second), the sound's to 32 ms.
+    agree_s: float = 0.5
 
 
 INSPECT = InspectConfig()

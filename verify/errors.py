@@ -67,6 +67,12 @@ class UnreadableMedia(VerifyError):
     exit_code = ExitCode.MEDIA
 
 
+class NoSound(UnreadableMedia):
+    """The file has no audio stream to fingerprint."""
+
+    code = "no_sound"
+
+
 class ProbeTimeout(UnreadableMedia):
     """ffprobe or ffmpeg did not finish within the per-file timeout."""
 

@@ -268,3 +268,60 @@ def test_lists_are_listed_and_a_withdrawn_list_is_removed(
     assert again.exit_code == 7, again.stderr
     assert "no list 'partner' in the bank" in again.stderr
     assert len(again.stderr.strip().splitlines()) == 1
+
+
+def test_sound_is_stored_moved_and_removed_with_its_video(
+    backend, bank_location, run_cli, tmp_path, ffmpeg, request
+):
+    """A video's sound goes into the bank with it, is found by its posted landmarks, moves
+    through an export to the other backend, and leaves with the video."""
+    from tests.audio.tunes import tune, write_wav
+    from tests.conftest import run_ffmpeg
+    from verify import open_bank
+
+    sound = write_wav(tmp_path / "tune.wav", tune(7, 8.0))
+    known, clip = tmp_path / "known.mp4", tmp_path / "clip.mp4"
+    run_ffmpeg(ffmpeg, "-f", "lavfi", "-i", "mandelbrot=size=160x120:rate=25", "-i", sound,
+               "-t", "8", "-c:v", "libx264", "-preset", "veryfast", "-c:a", "aac", known)  # fmt: skip
+    # Its sound alone, under a picture nobody knows.
+    run_ffmpeg(ffmpeg, "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25", "-i", known,
+               "-map", "0:v", "-map", "1:a", "-t", "8", "-c:v", "libx264", "-preset", "veryfast",
+               "-c:a", "aac", "-b:a", "48k", clip)  # fmt: skip
+    bank = bank_location("sound")
+    added = _json(run_cli("index", "add", "--json", "--db", bank, str(known)))
+    validate(added, "index")
+    assert added["sound_landmarks"] > 100
+    stats = _json(run_cli("index", "stats", "--json", "--db", bank))
+    validate(stats, "index")
+    assert stats["sound_videos"] == 1 and 0 < stats["sound_postings"] < added["sound_landmarks"]
+    heard = _json(run_cli("match", "--json", "--db", bank, str(clip)))
+    assert [(Path(m["path"]).name, m["relation"]) for m in heard["sound"]["matches"]] == [
+        ("known.mp4", "sound_only")
+    ]
+
+    export = tmp_path / "bank.jsonl"
+    _json(run_cli("index", "export", "--json", "--db", bank, "-o", str(export)))
+    lines = [json.loads(line) for line in export.read_text("utf-8").splitlines()]
+    for line in lines:
+        validate(line, "bank-export")
+    assert "landmarks" in lines[1]["sound"]
+    if backend == "sqlite":
+        target = request.getfixturevalue("postgres_server").create_database("moved_sound")
+    else:
+        target = str(tmp_path / "moved.sqlite")
+    _json(run_cli("index", "import", "--json", "--db", target, str(export)))
+    moved = _json(run_cli("match", "--json", "--db", target, str(clip)))
+    strip = ("path",)
+    assert [{k: v for k, v in m.items() if k not in strip} for m in moved["sound"]["matches"]] == [
+        {k: v for k, v in m.items() if k not in strip} for m in heard["sound"]["matches"]
+    ]
+
+    with open_bank(bank, readonly=True) as opened:
+        video_id = opened.find(added["video"]["sha256"]).id
+        assert opened.known_audio([video_id])[video_id].count == added["sound_landmarks"]
+    removed = run_cli("index", "remove", "--db", bank, added["video"]["sha256"])
+    assert removed.exit_code == 0, removed.stderr
+    after = _json(run_cli("index", "stats", "--json", "--db", bank))
+    assert (after["sound_videos"], after["sound_postings"]) == (0, 0)
+    with open_bank(bank, readonly=True) as opened:
+        assert opened.known_audio([video_id]) == {}

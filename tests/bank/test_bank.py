@@ -351,12 +351,17 @@ def test_bank_from_newer_version(run_cli, samples, bank_copy):
 
 def _downgrade(bank: Path, version: int) -> set[tuple[int, int]]:
     """Make a bank look like schema ``version`` (1: no centre 70 % postings; 1 and 2: frames
-    stored without the upper 75 % hash; 1 to 3: no added_by; 1 to 4: no list tables); return
-    its full postings."""
+    stored without the upper 75 % hash; 1 to 3: no added_by; 1 to 4: no list tables; 1 to 5:
+    no sound tables); return its full postings."""
     with Bank(bank) as opened:
         frames = {v.id: opened.frame_rows(v.id) for v in opened.videos()}
     with sqlite3.connect(bank) as db:
         full = set(db.execute("SELECT key, video_id FROM postings"))
+        db.execute("DROP TABLE audio_postings")
+        db.execute("DROP TABLE audio")
+        if version == 5:
+            db.execute("PRAGMA user_version = 5")
+            return full
         db.execute("DROP TABLE list_postings")
         db.execute("DROP TABLE list_entries")
         if version == 4:
@@ -726,3 +731,21 @@ def test_schema_4_bank_gains_list_tables(run_cli, samples, bank_copy, tmp_path):
         assert db.execute("SELECT count(*) FROM list_entries").fetchone()[0] == 2
     document = run_match(run_cli, bank_copy, samples / "telegram_reencode.mp4")
     assert [m["rule"] for m in document["list_matches"]] == ["vpdq"]
+
+
+def test_schema_5_bank_gains_sound_tables(run_cli, samples, bank_copy, tmp_path):
+    """A bank made before sound keeps matching pictures, says it holds no sound, and
+    stores the sound of videos added from then on."""
+    _downgrade(bank_copy, 5)
+    document = run_match(run_cli, bank_copy, samples / "telegram_reencode.mp4")
+    assert [Path(m["path"]).name for m in document["matches"]] == ["original.mov"]
+    assert document["sound"]["state"] == "bank_has_none"
+    with sqlite3.connect(bank_copy) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert db.execute("SELECT count(*) FROM audio").fetchone()[0] == 0
+    clip = tmp_path / "copy.mp4"
+    clip.write_bytes((samples / "cropped.mp4").read_bytes())
+    added = run_cli("index", "add", "--json", "--db", str(bank_copy), str(clip))
+    assert json.loads(added.stdout)["sound_landmarks"] > 0
+    with sqlite3.connect(bank_copy) as db:
+        assert db.execute("SELECT count(*) FROM audio").fetchone()[0] == 1

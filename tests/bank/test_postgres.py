@@ -169,14 +169,16 @@ def test_schema_1_bank_is_upgraded_even_by_a_read_only_command(run_cli, server, 
     url = server.create_database("older_bank")
     name = url.rsplit("/", 1)[1]
     assert run_cli("index", "add", "--db", url, str(samples / "original.mov")).exit_code == 0
-    server.admin("DROP TABLE list_postings, list_entries", name)
+    server.admin("DROP TABLE list_postings, list_entries, audio_postings, audio", name)
     server.admin("UPDATE verify_bank SET value = '1' WHERE key = 'schema'", name)
     result = run_cli("match", "--json", "--db", url, str(samples / "telegram_reencode.mp4"))
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
     assert [m["sha256"][:8] for m in document["matches"]] and document["list_matches"] == []
-    assert server.admin("SELECT value FROM verify_bank WHERE key = 'schema'", name).strip() == "3"
+    assert document["sound"]["state"] == "bank_has_none"  # its video came before sound
+    assert server.admin("SELECT value FROM verify_bank WHERE key = 'schema'", name).strip() == "4"
     assert server.admin("SELECT count(*) FROM list_entries", name).strip() == "0"
+    assert server.admin("SELECT count(*) FROM audio_postings", name).strip() == "0"
 
 
 def test_schema_2_bank_loses_the_list_postings_foreign_key(run_cli, server, samples, tmp_path):
@@ -194,11 +196,12 @@ def test_schema_2_bank_loses_the_list_postings_foreign_key(run_cli, server, samp
         "(entry_id) REFERENCES list_entries (id) ON DELETE CASCADE",
         name,
     )
+    server.admin("DROP TABLE audio_postings, audio", name)
     server.admin("UPDATE verify_bank SET value = '2' WHERE key = 'schema'", name)
     foreign = "SELECT count(*) FROM pg_constraint WHERE conrelid = 'list_postings'::regclass"
     assert server.admin(f"{foreign} AND contype = 'f'", name).strip() == "1"
     result = run_cli("match", "--json", "--db", url, str(samples / "telegram_reencode.mp4"))
     assert result.exit_code == 0, result.stderr
     assert [m["list"] for m in json.loads(result.stdout)["list_matches"]] == ["partner"]
-    assert server.admin("SELECT value FROM verify_bank WHERE key = 'schema'", name).strip() == "3"
+    assert server.admin("SELECT value FROM verify_bank WHERE key = 'schema'", name).strip() == "4"
     assert server.admin(f"{foreign} AND contype = 'f'", name).strip() == "0"

@@ -14,6 +14,7 @@ work: Wang, "An industrial-strength audio search algorithm", 2003).
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 
 import numpy as np
@@ -34,6 +35,33 @@ class AudioFingerprint:
     @property
     def count(self) -> int:
         return int(self.hashes.size)
+
+    def posted(self, config: AudioConfig = AUDIO) -> list[int]:
+        """The distinct hashes a bank posts for lookups (see ``AudioConfig.posting_modulus``)."""
+        distinct = np.unique(self.hashes)
+        return distinct[distinct % config.posting_modulus == 0].tolist()
+
+    def pack(self) -> bytes:
+        """The landmarks as the bank stores them (`LANDMARK_DTYPE` rows)."""
+        rows = np.zeros(self.count, LANDMARK_DTYPE)
+        rows["hash"], rows["time"] = self.hashes, self.times
+        return rows.tobytes()
+
+    @classmethod
+    def unpack(cls, blob: bytes, window_s: float, duration: float) -> AudioFingerprint:
+        """Landmarks packed by `pack`; ValueError for bytes that cannot be them."""
+        if len(blob) % LANDMARK_DTYPE.itemsize:
+            raise ValueError("its landmark data has the wrong length")
+        if not (math.isfinite(window_s) and window_s > 0 and math.isfinite(duration)):
+            raise ValueError("its sound's step or length is not a number of seconds")
+        rows = np.frombuffer(blob, LANDMARK_DTYPE)
+        if rows.size and (rows["time"].min() < 0 or rows["hash"].max() >= 1 << 26):
+            raise ValueError("its landmarks are out of range")
+        return cls(rows["hash"].copy(), rows["time"].copy(), float(window_s), float(duration))
+
+
+# A stored landmark: its 26-bit hash and its anchor's window index.
+LANDMARK_DTYPE = np.dtype([("hash", "<u4"), ("time", "<i4")])
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,13 +1,15 @@
-"""Add files to the bank: inspect, skip known bytes, fingerprint, store."""
+"""Add files to the bank: inspect, skip known bytes, fingerprint picture and sound, store."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 from typing import Any
 
+from verify.audio.landmarks import AudioFingerprint, fingerprint_audio
 from verify.bank.store import AddResult, BankStore
-from verify.config import HASH, INSPECT, HashConfig
-from verify.errors import display_path
+from verify.config import AUDIO, HASH, INSPECT, AudioConfig, HashConfig
+from verify.errors import UnreadableMedia, display_path
 from verify.hashing.fingerprint import fingerprint_video
 from verify.inspection.inspect import Inspection, inspect_file
 
@@ -37,19 +39,29 @@ def index_file(
     sampling: str | None = None,
     timeout: float = INSPECT.probe_timeout_s,
     config: HashConfig = HASH,
+    audio_config: AudioConfig = AUDIO,
 ) -> AddResult:
-    """Add one video to ``bank``; bytes already there are not decoded again."""
+    """Add one video to ``bank`` with its sound's landmarks, if it has sound; bytes already
+    there are not decoded again."""
     inspection = inspect_file(path, timeout=timeout)
     if bank.has(inspection.digest.sha256):
         return AddResult(bank.find(inspection.digest.sha256), added=False)
-    fingerprint = fingerprint_video(
-        path,
-        sampling,
-        timeout=timeout,
-        known_digest=(inspection.digest.sha256, inspection.digest.size),
-        probed=inspection,
-        config=config,
-    )
+    with concurrent.futures.ThreadPoolExecutor(1) as beside:
+        # The sound decodes in its own ffmpeg process while the picture is hashed.
+        sound = (
+            beside.submit(sound_of, path, timeout=timeout, config=audio_config)
+            if any(stream.kind == "audio" for stream in inspection.streams)
+            else None
+        )
+        fingerprint = fingerprint_video(
+            path,
+            sampling,
+            timeout=timeout,
+            known_digest=(inspection.digest.sha256, inspection.digest.size),
+            probed=inspection,
+            config=config,
+        )
+        audio = sound.result() if sound is not None else None
     return bank.add_video(
         fingerprint,
         summary=metadata_summary(inspection),
@@ -57,4 +69,17 @@ def index_file(
         posted_at=posted_at,
         url=url,
         path=display_path(os.path.abspath(os.fsencode(path))),
+        audio=audio,
     )
+
+
+def sound_of(
+    path: str | os.PathLike[str] | bytes, *, timeout: float, config: AudioConfig = AUDIO
+) -> AudioFingerprint | None:
+    """A file's sound as landmarks; None when it has no sound that ffmpeg can decode (the
+    picture is still worth storing and matching)."""
+    try:
+        audio = fingerprint_audio(path, timeout=timeout, config=config)
+    except UnreadableMedia:
+        return None
+    return audio if audio.count else None

@@ -25,15 +25,18 @@ from typing import Any
 
 import numpy as np
 
+from verify.audio.landmarks import AudioFingerprint
 from verify.bank.records import (
     COLUMNS,
     FRAME_DTYPE,
     INSERT_COLUMNS,
+    audio_values,
     check_frames,
     filters,
     known_video,
     pack_frames,
     record_values,
+    stored_audio,
     unpack_frames,
 )
 from verify.bank.store import AddResult, KnownVideo, masked_url, slice_keys, url_secrets
@@ -55,7 +58,7 @@ from verify.lists.stored import (
 )
 from verify.timestamps import format_utc
 
-SCHEMA_VERSION = 3  # of the PostgreSQL bank
+SCHEMA_VERSION = 4  # of the PostgreSQL bank
 MARKER = "verify bank"  # verify_bank.application: a database this version may write
 # Seconds to wait for the server to answer a connection; a bank that is down
 # should say so at once, not after the operating system's minutes.
@@ -82,6 +85,24 @@ _LISTS = (
         entry_id bigint NOT NULL,
         PRIMARY KEY (key, entry_id)
     )""",
+)
+
+# A video's sound (schema 4): its landmarks, and the posted ones' hashes for lookups;
+# both go with their video (ON DELETE CASCADE, the postings indexed by video for it).
+_AUDIO = (
+    """CREATE TABLE audio (
+        video_id bigint PRIMARY KEY REFERENCES videos (id) ON DELETE CASCADE,
+        duration double precision NOT NULL,
+        window_s double precision NOT NULL,
+        landmark_count integer NOT NULL,
+        landmarks bytea NOT NULL
+    )""",
+    """CREATE TABLE audio_postings (
+        hash integer NOT NULL,
+        video_id bigint NOT NULL REFERENCES videos (id) ON DELETE CASCADE,
+        PRIMARY KEY (hash, video_id)
+    )""",
+    "CREATE INDEX audio_postings_video ON audio_postings (video_id)",
 )
 
 _SCHEMA = (
@@ -113,8 +134,10 @@ _SCHEMA = (
     "CREATE INDEX videos_source ON videos (source)",
     "CREATE INDEX videos_added_by ON videos (added_by)",
     *_LISTS,
+    *_AUDIO,
 )
-BANK_TABLES = ("verify_bank", "videos", "postings", "list_entries", "list_postings")
+BANK_TABLES = ("verify_bank", "videos", "postings", "list_entries", "list_postings", "audio",
+               "audio_postings")  # fmt: skip
 # One migration per schema step, as in SQLite: MIGRATIONS[n] takes n to n + 1.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: _LISTS,
@@ -122,12 +145,16 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     # A foreign key would check every deleted entry by scanning all list postings,
     # which have no index on entry_id (hours for a 100 k-entry list).
     2: ("ALTER TABLE list_postings DROP CONSTRAINT IF EXISTS list_postings_entry_id_fkey",),
+    3: _AUDIO,
 }
 
 
-def _insert(cursor: Any, values: tuple, keys: Iterable[int]) -> int | None:
-    """Write one new video row (`INSERT_COLUMNS` ``values``, adder None: this user) and its
-    postings; its id, or None if its SHA-256 is there already (another writer's row)."""
+def _insert(
+    cursor: Any, values: tuple, keys: Iterable[int], audio: AudioFingerprint | None
+) -> int | None:
+    """Write one new video row (`INSERT_COLUMNS` ``values``, adder None: this user), its
+    postings and its sound; its id, or None if its SHA-256 is there already (another
+    writer's row)."""
     marks = ", ".join(["%s"] * (len(values) - 1))
     cursor.execute(
         f"INSERT INTO videos ({INSERT_COLUMNS}) VALUES ({marks}, coalesce(%s, current_user)) "
@@ -140,6 +167,15 @@ def _insert(cursor: Any, values: tuple, keys: Iterable[int]) -> int | None:
     with cursor.copy("COPY postings (key, video_id) FROM STDIN") as copy:
         for key in sorted(keys):
             copy.write_row((key, inserted[0]))
+    if audio is not None:
+        cursor.execute(
+            "INSERT INTO audio (video_id, duration, window_s, landmark_count, landmarks) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            (inserted[0], *audio_values(audio)),
+        )
+        with cursor.copy("COPY audio_postings (hash, video_id) FROM STDIN") as copy:
+            for value in audio.posted():
+                copy.write_row((value, inserted[0]))
     return int(inserted[0])
 
 
@@ -440,6 +476,8 @@ class PostgresBank:
             "hours": round(float(seconds) / 3600, 3),
             "postings": int(postings),
             "list_entries": self.list_count(),
+            "sound_videos": self.audio_count(),
+            "sound_postings": int(self._query("SELECT count(*) FROM audio_postings")[0][0]),
             "file_bytes": int(size),
         }
 
@@ -454,8 +492,10 @@ class PostgresBank:
         posted_at: str | None = None,
         url: str | None = None,
         path: str | None = None,
+        audio: AudioFingerprint | None = None,
     ) -> AddResult:
-        """Store a fingerprinted video; the existing row if its SHA-256 is known.
+        """Store a fingerprinted video (and its sound, if given); the existing row if its
+        SHA-256 is known.
 
         The unique SHA-256 decides between two writers adding the same bytes
         at once: one inserts, the other's insert does nothing and it reads
@@ -471,20 +511,65 @@ class PostgresBank:
                 fingerprint.sampling, added_at, source, posted_at, url,
                 json.dumps(summary or {}, ensure_ascii=False), len(fingerprint.frames),
                 pack_frames(table), None,
-            ), keys)  # fmt: skip
+            ), keys, audio)  # fmt: skip
         if inserted is None:
             return AddResult(self.find(fingerprint.sha256), added=False)
-        return AddResult(self.video_by_id(inserted), added=True)
+        return AddResult(
+            self.video_by_id(inserted), added=True, sound_landmarks=audio.count if audio else None
+        )
 
-    def import_videos(self, records: Iterable[tuple[KnownVideo, np.ndarray]]) -> int:
+    def import_videos(
+        self, records: Iterable[tuple[KnownVideo, np.ndarray, AudioFingerprint | None]]
+    ) -> int:
         """Add exported videos as they were recorded (who, when, from where); how many were new."""
         added = 0
         with self._write() as cursor:
-            for video, rows in records:
+            for video, rows, audio in records:
                 values = (*record_values(video), rows.tobytes(), video.added_by)
                 keys = slice_keys(unpack_frames(rows).indexed_hashes())
-                added += _insert(cursor, values, keys) is not None
+                added += _insert(cursor, values, keys, audio) is not None
         return added
+
+    # --- sound ----------------------------------------------------------------
+
+    def audio_count(self) -> int:
+        return int(self._query("SELECT count(*) FROM audio")[0][0])
+
+    def audio_candidates(
+        self, hashes: Iterable[int], *, min_votes: int, limit: int
+    ) -> list[tuple[int, int]]:
+        """Videos whose sound shares these posted hashes: (video id, votes), most first."""
+        wanted = sorted(set(hashes))
+        if not wanted:
+            return []
+        rows = self._query(
+            "SELECT video_id, count(*) AS votes FROM audio_postings WHERE hash = ANY(%s) "
+            "GROUP BY video_id HAVING count(*) >= %s ORDER BY votes DESC, video_id LIMIT %s",
+            (wanted, min_votes, limit),
+        )
+        return [(int(v), int(n)) for v, n in rows]
+
+    def known_audio(self, video_ids: Iterable[int]) -> dict[int, AudioFingerprint]:
+        """The stored sound of these videos in one query (those without any are left out)."""
+        wanted = list(dict.fromkeys(int(i) for i in video_ids))
+        if not wanted:
+            return {}
+        rows = self._query(
+            "SELECT a.video_id, a.duration, a.window_s, a.landmarks, v.sha256, v.path "
+            "FROM audio AS a JOIN videos AS v ON v.id = a.video_id WHERE a.video_id = ANY(%s)",
+            (wanted,),
+        )
+        found = {}
+        for video_id, duration, window_s, blob, sha256, path in rows:
+            try:
+                found[int(video_id)] = stored_audio(duration, window_s, blob)
+            except ValueError as exc:
+                raise BankError(
+                    f"the record of video {sha256[:12]} ({path}) is damaged ({exc}); remove it "
+                    "with `verify index remove` or restore the bank from a backup",
+                    self.location,
+                ) from None
+        return found
 
     # --- shared hash lists -------------------------------------------------
 

@@ -8,6 +8,7 @@ import re
 
 import numpy as np
 
+from verify.audio.landmarks import AudioFingerprint
 from verify.bank.store import KnownVideo
 from verify.hashing.forms import STORED_FORMS, Form, FrameTable
 
@@ -133,3 +134,17 @@ def known_video(row: tuple) -> KnownVideo:
         video_id, sha256, path, size, duration, width, height, sampling, added_at, source,
         posted_at, url, parsed, frame_count, added_by,
     )  # fmt: skip
+
+
+def audio_values(audio: AudioFingerprint) -> tuple[float, float, int, bytes]:
+    """A video's sound as both backends store it: length, window step, count, landmarks."""
+    return float(audio.duration), float(audio.window_s), audio.count, audio.pack()
+
+
+def stored_audio(duration: object, window_s: object, blob: object) -> AudioFingerprint:
+    """A stored sound, checked (ValueError saying what is wrong)."""
+    if not isinstance(blob, (bytes, bytearray, memoryview)):
+        raise ValueError("its sound's landmarks are not bytes")
+    if not isinstance(duration, (int, float)) or not isinstance(window_s, (int, float)):
+        raise ValueError("its sound's step or length is not a number")
+    return AudioFingerprint.unpack(bytes(blob), float(window_s), float(duration))

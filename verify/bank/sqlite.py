@@ -25,17 +25,20 @@ from typing import Any
 
 import numpy as np
 
+from verify.audio.landmarks import AudioFingerprint
 from verify.bank.records import (
     COLUMNS,
     FLAG_NO_UPPER,
     FRAME_DTYPE,
     FRAME_DTYPE_2,
     INSERT_COLUMNS,
+    audio_values,
     check_frames,
     filters,
     known_video,
     pack_frames,
     record_values,
+    stored_audio,
     unpack_frames,
 )
 from verify.bank.store import AddResult, KnownVideo, slice_keys
@@ -57,7 +60,7 @@ from verify.lists.stored import (
 )
 from verify.timestamps import format_utc
 
-SCHEMA_VERSION = 5  # of the SQLite file
+SCHEMA_VERSION = 6  # of the SQLite file
 APPLICATION_ID = 0x76657269  # "veri": marks the SQLite file as a verify bank
 # Seconds a writer waits for another process's transaction to finish.
 BUSY_TIMEOUT_S = 60.0
@@ -82,6 +85,22 @@ CREATE TABLE list_postings (
     key INTEGER NOT NULL,
     entry_id INTEGER NOT NULL,
     PRIMARY KEY (key, entry_id)
+) WITHOUT ROWID;
+"""
+
+# A video's sound (schema 6): its landmarks, and the posted ones' hashes for lookups.
+_AUDIO = """
+CREATE TABLE audio (
+    video_id INTEGER PRIMARY KEY,
+    duration REAL NOT NULL,
+    window_s REAL NOT NULL,
+    landmark_count INTEGER NOT NULL,
+    landmarks BLOB NOT NULL
+);
+CREATE TABLE audio_postings (
+    hash INTEGER NOT NULL,
+    video_id INTEGER NOT NULL,
+    PRIMARY KEY (hash, video_id)
 ) WITHOUT ROWID;
 """
 
@@ -112,6 +131,7 @@ CREATE TABLE postings (
 ) WITHOUT ROWID;
 """
     + _LISTS
+    + _AUDIO
 )
 
 
@@ -158,6 +178,12 @@ def _add_lists(db: sqlite3.Connection) -> None:
     _run_script(db, _LISTS)
 
 
+def _add_audio(db: sqlite3.Connection) -> None:
+    """Schema 5 -> 6: tables for each video's sound (videos already there have none stored;
+    removing and adding one again stores it)."""
+    _run_script(db, _AUDIO)
+
+
 # Migrations: MIGRATIONS[n] upgrades a bank from schema n to n + 1, inside
 # the caller's write transaction.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
@@ -165,6 +191,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     2: _add_upper_field,
     3: _add_added_by,
     4: _add_lists,
+    5: _add_audio,
 }
 
 # Columns this version reads from each table (a file without them is not a bank).
@@ -592,6 +619,8 @@ class SqliteBank:
             "hours": round(seconds / 3600, 3),
             "postings": postings,
             "list_entries": self.list_count(),
+            "sound_videos": self.audio_count(),
+            "sound_postings": self._query("SELECT count(*) FROM audio_postings")[0][0],
             "file_bytes": self.path.stat().st_size,
         }
 
@@ -606,8 +635,10 @@ class SqliteBank:
         posted_at: str | None = None,
         url: str | None = None,
         path: str | None = None,
+        audio: AudioFingerprint | None = None,
     ) -> AddResult:
-        """Store a fingerprinted video; return the existing row if its SHA-256 is known."""
+        """Store a fingerprinted video (and its sound, if given); return the existing row if
+        its SHA-256 is known."""
         table = fingerprint.table()
         blob = pack_frames(table)
         keys = slice_keys(table.indexed_hashes())
@@ -624,20 +655,71 @@ class SqliteBank:
                 fingerprint.sampling, added_at, source, posted_at, url,
                 json.dumps(summary or {}, ensure_ascii=False), len(fingerprint.frames), blob,
                 login_name(),
-            ), keys)  # fmt: skip
-        return AddResult(self.video_by_id(video_id), added=True)
+            ), keys, audio)  # fmt: skip
+        return AddResult(
+            self.video_by_id(video_id), added=True, sound_landmarks=audio.count if audio else None
+        )
 
-    def import_videos(self, records: Iterable[tuple[KnownVideo, np.ndarray]]) -> int:
+    def import_videos(
+        self, records: Iterable[tuple[KnownVideo, np.ndarray, AudioFingerprint | None]]
+    ) -> int:
         """Add exported videos as they were recorded (who, when, from where); how many were new."""
         added = 0
         with self._write() as db:
-            for video, rows in records:
+            for video, rows, audio in records:
                 if db.execute("SELECT 1 FROM videos WHERE sha256 = ?", (video.sha256,)).fetchone():
                     continue
                 values = (*record_values(video), rows.tobytes(), video.added_by)
-                _insert(db, values, slice_keys(unpack_frames(rows).indexed_hashes()))
+                _insert(db, values, slice_keys(unpack_frames(rows).indexed_hashes()), audio)
                 added += 1
         return added
+
+    # --- sound ----------------------------------------------------------------
+
+    def audio_count(self) -> int:
+        """How many videos have their sound stored."""
+        return int(self._query("SELECT count(*) FROM audio")[0][0])
+
+    def audio_candidates(
+        self, hashes: Iterable[int], *, min_votes: int, limit: int
+    ) -> list[tuple[int, int]]:
+        """Videos whose sound shares these posted hashes: (video id, votes), most first."""
+        wanted = sorted(set(hashes))
+        if not wanted:
+            return []
+        try:
+            self._db.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS audio_probe (hash INTEGER PRIMARY KEY)"
+            )
+            self._db.execute("DELETE FROM temp.audio_probe")
+            self._db.executemany("INSERT INTO temp.audio_probe VALUES (?)", ((h,) for h in wanted))
+            return self._db.execute(
+                # As for frames: walk the probe and seek each hash in the postings.
+                "SELECT p.video_id, count(*) AS votes FROM temp.audio_probe AS q "
+                "CROSS JOIN audio_postings AS p ON p.hash = q.hash GROUP BY p.video_id "
+                "HAVING votes >= ? ORDER BY votes DESC, p.video_id LIMIT ?",
+                (min_votes, limit),
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
+
+    def known_audio(self, video_ids: Iterable[int]) -> dict[int, AudioFingerprint]:
+        """The stored sound of these videos (those without any are left out)."""
+        found = {}
+        for video_id in dict.fromkeys(int(i) for i in video_ids):
+            rows = self._query(
+                "SELECT a.duration, a.window_s, a.landmarks, v.sha256, v.path FROM audio AS a "
+                "JOIN videos AS v ON v.id = a.video_id WHERE a.video_id = ?",
+                (video_id,),
+            )
+            if not rows:
+                continue
+            duration, window_s, blob, sha256, path = rows[0]
+            try:
+                found[video_id] = stored_audio(duration, window_s, blob)
+            except ValueError as exc:
+                raise self._damaged_row(sha256, path, str(exc)) from None
+        return found
 
     # --- shared hash lists -------------------------------------------------
 
@@ -754,7 +836,20 @@ class SqliteBank:
             keys: set[int] | None = slice_keys(self.known_frames(video_id).indexed_hashes())
         except BankError:
             keys = None
+        try:
+            sound = self.known_audio([video_id]).get(video_id)
+            posted: list[int] | None = sound.posted() if sound else []
+        except BankError:
+            posted = None
         with self._write() as db:
+            if posted is None:
+                db.execute("DELETE FROM audio_postings WHERE video_id = ?", (video_id,))
+            else:
+                db.executemany(
+                    "DELETE FROM audio_postings WHERE hash = ? AND video_id = ?",
+                    ((h, video_id) for h in posted),
+                )
+            db.execute("DELETE FROM audio WHERE video_id = ?", (video_id,))
             if keys is None:
                 db.execute("DELETE FROM postings WHERE video_id = ?", (video_id,))
             else:
@@ -766,15 +861,29 @@ class SqliteBank:
         return sha256, path
 
 
-def _insert(db: sqlite3.Connection, values: tuple, keys: Iterable[int]) -> int:
-    """Write one new video row (`INSERT_COLUMNS` ``values``) and its postings; its id."""
+def _insert(
+    db: sqlite3.Connection, values: tuple, keys: Iterable[int], audio: AudioFingerprint | None
+) -> int:
+    """Write one new video row (`INSERT_COLUMNS` ``values``), its postings and its sound;
+    its id."""
     marks = ", ".join("?" * len(values))
     cursor = db.execute(f"INSERT INTO videos ({INSERT_COLUMNS}) VALUES ({marks})", values)
+    video_id = int(cursor.lastrowid)
     db.executemany(
         "INSERT OR IGNORE INTO postings (key, video_id) VALUES (?, ?)",
-        ((key, cursor.lastrowid) for key in keys),
+        ((key, video_id) for key in keys),
     )
-    return int(cursor.lastrowid)
+    if audio is not None:
+        db.execute(
+            "INSERT INTO audio (video_id, duration, window_s, landmark_count, landmarks) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (video_id, *audio_values(audio)),
+        )
+        db.executemany(
+            "INSERT INTO audio_postings (hash, video_id) VALUES (?, ?)",
+            ((h, video_id) for h in audio.posted()),
+        )
+    return video_id
 
 
 def login_name() -> str | None:

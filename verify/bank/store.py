@@ -19,10 +19,13 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+from verify.audio.landmarks import AudioFingerprint
 from verify.hashing.fingerprint import VideoFingerprint
 from verify.hashing.forms import FrameTable
 
-BANK_DOCUMENT_VERSION = "1.2"  # of the JSON `verify index` prints; 1.1 added_by, 1.2 list_entries
+# Of the JSON `verify index` prints: 1.1 added_by, 1.2 list_entries, 1.3 sound (landmarks
+# stored with a video, and the bank's sound in stats).
+BANK_DOCUMENT_VERSION = "1.3"
 SLICES = 4  # a 64-bit hash is looked up as 4 slices of 16 bits
 
 
@@ -123,6 +126,8 @@ class AddResult:
 
     video: KnownVideo
     added: bool  # False if these bytes were already in the bank
+    # Landmarks of its sound stored with it (None: no sound stored, or not added now).
+    sound_landmarks: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -131,6 +136,7 @@ class AddResult:
             "ok": True,
             "added": self.added,
             "video": self.video.to_dict(),
+            "sound_landmarks": self.sound_landmarks,
         }
 
 
@@ -186,8 +192,10 @@ class BankStore(Protocol):
         posted_at: str | None = None,
         url: str | None = None,
         path: str | None = None,
+        audio: AudioFingerprint | None = None,
     ) -> AddResult:
-        """Store a fingerprinted video; the existing row if its SHA-256 is known."""
+        """Store a fingerprinted video (and its sound's landmarks, if given); the existing
+        row if its SHA-256 is known."""
         ...
 
     def snapshot(self) -> contextlib.AbstractContextManager[None]:
@@ -199,12 +207,33 @@ class BankStore(Protocol):
         """A video's stored frame rows (`verify.bank.records.FRAME_DTYPE`), for exports."""
         ...
 
-    def import_videos(self, records: Iterable[tuple[KnownVideo, Any]]) -> int:
-        """Add exported (video, frame rows) pairs in one transaction; how many were new."""
+    def import_videos(
+        self, records: Iterable[tuple[KnownVideo, Any, AudioFingerprint | None]]
+    ) -> int:
+        """Add exported (video, frame rows, sound or None) in one transaction; how many were
+        new."""
         ...
 
     def remove(self, key: str) -> tuple[str, str]:
         """Remove a video and its postings: its (SHA-256, path)."""
+        ...
+
+    # Sound (`verify.audio`): a video's landmarks, looked up by their posted hashes.
+
+    def audio_count(self) -> int:
+        """How many videos have their sound stored."""
+        ...
+
+    def audio_candidates(
+        self, hashes: Iterable[int], *, min_votes: int, limit: int
+    ) -> list[tuple[int, int]]:
+        """Videos whose sound shares these posted landmark hashes
+        (`AudioFingerprint.posted`): (video id, votes), most votes first."""
+        ...
+
+    def known_audio(self, video_ids: Iterable[int]) -> dict[int, AudioFingerprint]:
+        """The stored sound of these videos (those without any are left out); `BankError`
+        naming the video if it is damaged."""
         ...
 
     # Shared hash lists (`verify.lists`): hash-only entries beside the videos.

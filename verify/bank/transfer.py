@@ -2,7 +2,8 @@
 
 `export_bank` writes a header line, then one line per video: its record
 (who added it, when, from where, the metadata summary) and its frame rows
-(the packed `verify.bank.records.FRAME_DTYPE` rows, base64), then one line
+(the packed `verify.bank.records.FRAME_DTYPE` rows, base64) and, where the
+bank holds it, its sound (the packed landmarks, base64), then one line
 per entry of a shared hash list (its list, signal, who imported it and when,
 its packed PDQ rows), each line with the SHA-256 of its own canonical JSON.
 `import_bank` checks every line before it writes anything, then adds all
@@ -25,14 +26,16 @@ from typing import Any
 
 import numpy as np
 
-from verify.bank.records import FRAME_DTYPE, check_frames, known_video
+from verify.audio.landmarks import LANDMARK_DTYPE, AudioFingerprint
+from verify.bank.records import FRAME_DTYPE, check_frames, known_video, stored_audio
 from verify.bank.store import BankStore, KnownVideo
 from verify.errors import InputError
 from verify.lists.stored import LIST_FRAME_DTYPE, NewEntry, list_record, stored_entry
 from verify.output import atomic_writer
 from verify.timestamps import format_utc
 
-EXPORT_VERSION = "1.1"  # 1.1: list entries (1.0 files, without them, are read too)
+# 1.1: list entries; 1.2: a video's sound (older files, without them, are read too).
+EXPORT_VERSION = "1.2"
 _FIELDS = ("sha256", "path", "size", "duration", "width", "height", "sampling", "added_at",
            "source", "posted_at", "url", "summary", "frame_count", "added_by")  # fmt: skip
 
@@ -74,11 +77,18 @@ def export_bank(bank: BankStore, target: str | os.PathLike[str]) -> TransferSumm
             "exported_at": format_utc(dt.datetime.now(dt.timezone.utc)),
             "frame_fields": [name for name in FRAME_DTYPE.names],
             "list_frame_fields": [name for name in LIST_FRAME_DTYPE.names],
+            "sound_fields": [name for name in LANDMARK_DTYPE.names],
         }))  # fmt: skip
         for video in videos:
             rows = bank.frame_rows(video.id)
             record = {"kind": "video", **{f: getattr(video, f) for f in _FIELDS}}
             record["frames"] = base64.b64encode(rows.tobytes()).decode("ascii")
+            sound = bank.known_audio([video.id]).get(video.id)
+            if sound is not None:
+                record["sound"] = {
+                    "duration": sound.duration, "window_s": sound.window_s,
+                    "landmarks": base64.b64encode(sound.pack()).decode("ascii"),
+                }  # fmt: skip
             out.write(_line(record))
         for entry, digest, frames in entries:
             record = {"kind": "list_entry", **entry.to_dict(), "digest": digest}
@@ -88,7 +98,9 @@ def export_bank(bank: BankStore, target: str | os.PathLike[str]) -> TransferSumm
     return TransferSummary(len(videos), list_entries=len(entries))
 
 
-def read_export(path: str | os.PathLike[str]) -> Iterator[tuple[KnownVideo, np.ndarray]]:
+def read_export(
+    path: str | os.PathLike[str],
+) -> Iterator[tuple[KnownVideo, np.ndarray, AudioFingerprint | None]]:
     """Each video of an export file; `InputError` naming the line of anything wrong."""
     for kind, item in _read(path):
         if kind == "video":
@@ -103,7 +115,8 @@ def read_list_entries(path: str | os.PathLike[str]) -> Iterator[NewEntry]:
 
 
 def _read(path: str | os.PathLike[str]) -> Iterator[tuple[str, Any]]:
-    """Every line of an export, checked: ("video", (video, frames)) or ("list_entry", entry)."""
+    """Every line of an export, checked: ("video", (video, frames, sound or None)) or
+    ("list_entry", entry)."""
     try:
         handle = open(path, "rb")  # noqa: SIM115 (closed below, also when the caller stops)
     except OSError as exc:
@@ -142,6 +155,7 @@ def _read(path: str | os.PathLike[str]) -> Iterator[tuple[str, Any]]:
                 video = known_video(
                     (0, *(record[f] if f != "summary" else json.dumps(record[f]) for f in _FIELDS))
                 )
+                sound = _sound(record.get("sound"), header)
             except (KeyError, ValueError, TypeError) as exc:
                 raise InputError(
                     f"line {number} holds a damaged video record ({exc})", path
@@ -149,13 +163,25 @@ def _read(path: str | os.PathLike[str]) -> Iterator[tuple[str, Any]]:
             if frames.size != video.frame_count:
                 raise InputError(f"line {number}: its frame count does not match its frames", path)
             count += 1
-            yield "video", (video, frames.copy())
+            yield "video", (video, frames.copy(), sound)
         if count != header.get("videos") or entries != promised_entries:
             raise InputError(
                 f"the export is incomplete: its header promises {header.get('videos')} videos "
                 f"and {promised_entries} list entries, it holds {count} and {entries}",
                 path,
             )
+
+
+def _sound(field: Any, header: dict[str, Any]) -> AudioFingerprint | None:
+    """A video record's sound, if it has one (ValueError if it is damaged)."""
+    if field is None:
+        return None
+    if header.get("sound_fields") != list(LANDMARK_DTYPE.names):
+        raise ValueError("its sound has other fields than this verify stores")
+    if not isinstance(field, dict) or not isinstance(field.get("landmarks"), str):
+        raise ValueError("its sound is not a landmarks record")
+    blob = base64.b64decode(field["landmarks"], validate=True)
+    return stored_audio(field.get("duration"), field.get("window_s"), blob)
 
 
 def _list_entry(record: dict[str, Any], number: int, path: str | os.PathLike[str]) -> NewEntry:

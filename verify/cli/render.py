@@ -371,7 +371,7 @@ def render_match(report: MatchReport) -> str:
             f"no match: no known video in the bank copies this clip "
             f"({report.candidates} candidate(s) checked)"
         )
-        return "\n".join(lines + _list_lines(report))
+        return "\n".join(lines + _sound_lines(report) + _list_lines(report))
     count = len(report.matches)
     lines.append(f"{count} known video{'s' if count > 1 else ''} matched:")
     for item in report.matches:
@@ -394,7 +394,44 @@ def render_match(report: MatchReport) -> str:
                 f"  =  known {timestamp_label(s.ref_start)}-{timestamp_label(s.ref_end)}"
                 f"  ({s.frames} frames, {s.mean_distance:.1f} bits apart)"
             )
-    return "\n".join(lines + _list_lines(report))
+    return "\n".join(lines + _sound_lines(report) + _list_lines(report))
+
+
+_SOUND_STATES = {
+    "no_match": "sound: compared with the bank's, no known video's sound found",
+    "no_sound": "sound: the clip has none to compare",
+    "bank_has_none": "sound: not compared (no video in the bank has its sound stored)",
+}
+
+
+def _sound_lines(report: MatchReport) -> list[str]:
+    """What the clip's sound matched, and how that sits with its picture."""
+    sound = report.sound
+    if sound is None:
+        return []
+    state = sound.state.value
+    if state == "unreadable":
+        lines = [f"sound: could not be read ({_shown(sound.detail or 'unknown reason')})"]
+    elif state in _SOUND_STATES:
+        lines = [_SOUND_STATES[state]]
+    else:
+        count = len(sound.matches)
+        lines = [f"sound of {count} known video{'s' if count > 1 else ''} heard:"]
+    for item in sound.matches:
+        lines.append(f"  {_shown(item.video.path)}  (sha256 {item.video.sha256[:12]})")
+        lines.append(f"         {_shown(item.sentence())}")
+        for s in item.match.segments:
+            lines.append(
+                f"         clip {timestamp_label(s.query_start)}-{timestamp_label(s.query_end)}"
+                f"  =  known {timestamp_label(s.known_start)}-{timestamp_label(s.known_end)}"
+                f"  ({s.landmarks} landmarks)"
+            )
+    for video in sound.unheard:
+        lines.append(
+            f"  the picture of {_shown(video.path)} is shown, but its stored sound was not "
+            "recognised in the clip's (replaced, or changed beyond recognition)"
+        )
+    return lines
 
 
 def _list_lines(report: MatchReport) -> list[str]:

@@ -17,7 +17,9 @@ of the clip's frame that shows it (an inset over moving video, a half of a
 split screen; their hashes are looked up with the clip's own), then
 `reframe`: the framing an off-centre crop shows; the clip is aligned again
 through either. Every stage can be switched off or tuned through
-`MatchConfig`.
+`MatchConfig`. When the bank holds sound, the clip's sound is fingerprinted
+beside all this and matched on its own, then read beside the picture's
+matches (`sound`).
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ import os
 
 import numpy as np
 
+from verify.audio.landmarks import AudioFingerprint, fingerprint_audio
 from verify.bank.store import BankStore, KnownVideo, slice_keys
-from verify.config import HASH, INSPECT, MATCH, HashConfig, MatchConfig
+from verify.config import AUDIO, HASH, INSPECT, MATCH, AudioConfig, HashConfig, MatchConfig
+from verify.errors import NoSound, UnreadableMedia
 from verify.hashing.fingerprint import VideoFingerprint
 from verify.hashing.forms import Form, FrameTable
 from verify.inspection.inspect import Inspection
@@ -40,6 +44,13 @@ from verify.matching.panels import PanelSearch
 from verify.matching.reframe import Framing, Reframer
 from verify.matching.results import Match, MatchReport
 from verify.matching.score import best_match, could_match, is_firm
+from verify.matching.sound import (
+    SoundReport,
+    SoundState,
+    find_sound,
+    relate,
+    unheard_sound,
+)
 from verify.media.sampling import Sampling
 
 
@@ -53,21 +64,28 @@ def match_file(
     known_digest: tuple[str, int] | None = None,
     probed: Inspection | None = None,
     hash_config: HashConfig = HASH,
+    audio_config: AudioConfig = AUDIO,
 ) -> MatchReport:
-    """Every known video in ``bank`` that the file at ``path`` copies, best first.
+    """Every known video in ``bank`` that the file at ``path`` copies, best first, and
+    whose sound it plays.
 
     The file is sampled at ``sampling`` (default ``config.query_sampling``);
     ``known_digest`` and ``probed`` spare re-reading what the caller has
     already read (see `verify.hashing.fingerprint.fingerprint_video`). The
     report's ``query`` is the file's fingerprint.
     """
+    # The sound decodes in its own ffmpeg process and is fingerprinted on a thread
+    # (numpy's FFT releases the interpreter) while the picture is matched.
+    sound = (
+        _beside().submit(_clip_sound, path, timeout, audio_config) if bank.audio_count() else None
+    )
     signals = None
     if bank.list_count():
         # The bank holds shared lists: the file's own PDQ/vPDQ too (a second decode,
         # at full size, which banks without lists never pay), beside the matching.
         from verify.lists.signals import file_signals
 
-        signals = _list_hashing().submit(file_signals, path, timeout=timeout)
+        signals = _beside().submit(file_signals, path, timeout=timeout)
     try:
         reframer = Reframer(
             path, config.query_sampling if sampling is None else sampling, timeout=timeout,
@@ -75,8 +93,14 @@ def match_file(
         )  # fmt: skip
         report = match_fingerprint(reframer.fingerprint(), bank, config, reframer=reframer)
     finally:
-        if signals is not None:
-            concurrent.futures.wait([signals])  # never left decoding the file
+        # Never left decoding the file.
+        concurrent.futures.wait([job for job in (signals, sound) if job is not None])
+    heard = (
+        _sound_report(bank, *sound.result(), report.matches, audio_config)
+        if sound is not None
+        else SoundReport(SoundState.BANK_HAS_NONE)
+    )
+    report = dataclasses.replace(report, sound=heard)
     if signals is None:
         return report
     from verify.lists.matching import match_lists
@@ -85,14 +109,55 @@ def match_file(
 
 
 @functools.cache
-def _list_hashing() -> concurrent.futures.ThreadPoolExecutor:
-    """The thread that hashes a file for the shared lists while matching runs (ffmpeg
-    decodes in its own process; numpy releases the interpreter while it filters)."""
-    return concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="verify-lists")
+def _beside() -> concurrent.futures.ThreadPoolExecutor:
+    """The threads that hash a file's sound, and its PDQ for the shared lists, while its
+    picture is matched (ffmpeg decodes in its own processes; numpy releases the
+    interpreter while it filters and transforms)."""
+    return concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="verify-beside")
 
 
 # A forked child (a batch worker) has none of its parent's threads: it starts its own.
-os.register_at_fork(after_in_child=_list_hashing.cache_clear)
+os.register_at_fork(after_in_child=_beside.cache_clear)
+
+
+def _clip_sound(
+    path: str | os.PathLike[str] | bytes, timeout: float, config: AudioConfig
+) -> tuple[AudioFingerprint | None, SoundState | None, str | None]:
+    """The clip's sound as landmarks, or why there are none: (landmarks, state, detail)."""
+    try:
+        clip = fingerprint_audio(path, timeout=timeout, config=config)
+    except NoSound:
+        return None, SoundState.NO_SOUND, None
+    except UnreadableMedia as exc:
+        return None, SoundState.UNREADABLE, exc.message
+    return (clip, None, None) if clip.count else (None, SoundState.NO_SOUND, None)
+
+
+def _sound_report(
+    bank: BankStore,
+    clip: AudioFingerprint | None,
+    state: SoundState | None,
+    detail: str | None,
+    matches: tuple[Match, ...],
+    config: AudioConfig,
+) -> SoundReport:
+    """The clip's sound matched on its own and read beside the picture's ``matches``."""
+    if clip is None:
+        return SoundReport(state or SoundState.NO_SOUND, detail=detail)
+    found = find_sound(bank, clip, config)
+    videos = {video_id: bank.video_by_id(video_id) for video_id, _match in found}
+    related = relate([(videos[v], m) for v, m in found], matches, config)
+    heard = {m.video.sha256 for m in related}
+    # The stored sound of the pictures' known videos, to tell a swapped sound.
+    stored = bank.known_audio(m.video.id for m in matches if m.video.sha256 not in heard)
+    by_sha = {m.video.sha256: stored[m.video.id] for m in matches if m.video.id in stored}
+    unheard = unheard_sound(clip, matches, by_sha, heard, config)
+    return SoundReport(
+        SoundState.MATCHED if related else SoundState.NO_MATCH,
+        tuple(related),
+        tuple(unheard),
+        landmarks=clip.count,
+    )
 
 
 def _in_panel(

@@ -10,7 +10,7 @@ from verify.hashing.fingerprint import VideoFingerprint
 from verify.matching.reframe import Framing
 from verify.matching.segments import Segment
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"  # 1.4: sound
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,6 +71,9 @@ class MatchReport:
     unprobed: bool = False
     # Entries of shared hash lists in the bank the file matches (`verify.lists.matching`).
     list_matches: tuple[Any, ...] = ()
+    # The clip's sound against the bank's (`verify.matching.sound.SoundReport`); None when
+    # only the fingerprint was matched (no file to hear).
+    sound: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -83,4 +86,5 @@ class MatchReport:
             "candidates": int(self.candidates),
             "matches": [m.to_dict() for m in self.matches],
             "list_matches": [m.to_dict() for m in self.list_matches],
+            "sound": self.sound.to_dict() if self.sound is not None else None,
         }

@@ -8,7 +8,7 @@ import os
 import numpy as np
 
 from verify.config import INSPECT
-from verify.errors import UnreadableMedia
+from verify.errors import NoSound, UnreadableMedia
 from verify.media.ffmpeg import failure_reason, find_tool, media_arg, media_input, run_tool
 
 
@@ -24,9 +24,9 @@ def decode_audio(
         ]  # fmt: skip
         done = run_tool(command, timeout=timeout, path=path)
         if done.returncode != 0:
-            reason = failure_reason(done.stderr, source)
             if b"matches no streams" in done.stderr:
-                reason = "there is no audio stream"
+                raise NoSound("there is no audio stream", path)
+            reason = failure_reason(done.stderr, source)
             raise UnreadableMedia(f"ffmpeg cannot decode its sound: {reason}", path)
     samples = np.frombuffer(done.stdout, dtype="<i2")
     return samples.astype(np.float32) / 32768.0
