@@ -21,6 +21,7 @@ LAYERS = (
     "media",
     "inspection",
     "hashing",
+    "audio",
     "forensics",
     "lists",
     "bank",

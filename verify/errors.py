@@ -67,6 +67,10 @@ class UnreadableMedia(VerifyError):
     exit_code = ExitCode.MEDIA
 
 
+class NoVideo(UnreadableMedia):
+    """The file has no video stream to hash (a sound file, say)."""
+
+
 class NoSound(UnreadableMedia):
     """The file has no audio stream to fingerprint."""
 

@@ -282,7 +282,8 @@ def test_sound_is_stored_moved_and_removed_with_its_video(
     sound = write_wav(tmp_path / "tune.wav", tune(7, 8.0))
     known, clip = tmp_path / "known.mp4", tmp_path / "clip.mp4"
     run_ffmpeg(ffmpeg, "-f", "lavfi", "-i", "mandelbrot=size=160x120:rate=25", "-i", sound,
-               "-t", "8", "-c:v", "libx264", "-preset", "veryfast", "-c:a", "aac", known)  # fmt: skip
+               "-t", "8", "-c:v", "libx264", "-preset", "veryfast", "-c:a", "aac",
+               known)  # fmt: skip
     # Its sound alone, under a picture nobody knows.
     run_ffmpeg(ffmpeg, "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25", "-i", known,
                "-map", "0:v", "-map", "1:a", "-t", "8", "-c:v", "libx264", "-preset", "veryfast",

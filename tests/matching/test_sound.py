@@ -154,3 +154,83 @@ def test_a_bank_without_sound_says_it_was_not_compared(run_cli, scene, tmp_path)
     document = json.loads(result.stdout)
     assert _pictures(document) == ["mute"]
     assert document["sound"]["state"] == "bank_has_none"
+
+
+def test_a_voice_message_is_matched_by_its_sound(run_cli, scene, ffmpeg, tmp_path):
+    """A sound file (no picture) is compared by its sound alone: Opus at 24 kb/s."""
+    voice = tmp_path / "voice.ogg"
+    run_ffmpeg(ffmpeg, "-i", scene["a"], "-vn", "-c:a", "libopus", "-b:a", "24k", voice)
+    result = run_cli("match", "--json", "--db", str(scene["bank"]), str(voice))
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    validate(document, "match")
+    assert (document["matches"], document["sampling"]) == ([], "sound only")
+    assert _sounds(document) == [("a", "same_recording")]
+    text = run_cli("match", "--db", str(scene["bank"]), str(voice)).stdout
+    assert "a sound file: no picture to compare" in text and "no match" not in text
+
+
+def test_a_sound_file_in_the_bank_is_found_under_a_video(run_cli, scene, ffmpeg, tmp_path):
+    """A sound file is stored for its sound alone; a video playing it finds it."""
+    bank = tmp_path / "sounds.sqlite"
+    track = tmp_path / "track.m4a"
+    run_ffmpeg(ffmpeg, "-i", scene["b"], "-vn", "-c:a", "aac", "-b:a", "96k", track)
+    added = run_cli("index", "add", "--json", "--db", str(bank), str(track))
+    assert added.exit_code == 0, added.stderr
+    entry = json.loads(added.stdout)
+    validate(entry, "index")
+    assert entry["video"]["frame_count"] == 0 and entry["sound_landmarks"] > 100
+    document = _match(run_cli, {**scene, "bank": bank}, "under_b")
+    assert _pictures(document) == []
+    assert document["sound"]["matches"] == []  # under_b plays A's sound, not B's
+    document = _match(run_cli, {**scene, "bank": bank}, "b")
+    assert _sounds(document) == [("track", "same_recording")]
+
+
+def test_a_file_with_neither_picture_nor_sound_is_refused(run_cli, scene, ffmpeg, tmp_path):
+    silent = tmp_path / "silent.m4a"
+    run_ffmpeg(ffmpeg, "-f", "lavfi", "-i", "anullsrc=duration=3", "-c:a", "aac", silent)
+    result = run_cli("index", "add", "--db", str(scene["bank"]), str(silent))
+    assert result.exit_code == 4, result.stderr
+    assert "no video stream, and its sound is silent" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_report_and_batch_say_what_the_sound_matched(run_cli, scene, tmp_path):
+    """`verify report` (JSON and page) and `verify batch` (rows and CSV) carry the same
+    sound findings as `verify match`."""
+    import csv
+
+    report = tmp_path / "report.json"
+    made = run_cli("report", str(scene["under_b"]), "-o", str(report), "--db",
+                   str(scene["bank"]), "--html", str(tmp_path / "report.html"))  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    document = json.loads(report.read_text())
+    validate(document, "report")
+    sound = document["matching"]["sound"]
+    assert [(Path(m["path"]).stem, m["relation"]) for m in sound["matches"]] == [
+        ("a", "under_other_footage")
+    ]
+    page = (tmp_path / "report.html").read_text("utf-8")
+    assert "<h3>Sound</h3>" in page and "laid under footage of another known video" in page
+
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    for name in ("under_b", "sound_only", "unrelated"):
+        (folder / f"{name}.mp4").write_bytes(scene[name].read_bytes())
+    out, table = tmp_path / "rows.jsonl", tmp_path / "rows.csv"
+    ran = run_cli("batch", str(folder), "--db", str(scene["bank"]), "--out", str(out),
+                  "--csv", str(table), "--workers", "1")  # fmt: skip
+    assert ran.exit_code == 0, ran.stderr
+    rows = {}
+    for line in out.read_text().splitlines():
+        record = json.loads(line)
+        validate(record, "batch")
+        if record["kind"] == "file":
+            rows[Path(record["path"]).stem] = record
+    relations = {k: [m["relation"] for m in r["sound"]["matches"]] for k, r in rows.items()}
+    assert relations == {"under_b": ["under_other_footage"], "sound_only": ["sound_only"],
+                         "unrelated": []}  # fmt: skip
+    with table.open(newline="", encoding="utf-8") as handle:
+        cells = {Path(r["path"]).stem: r["sound_matches"] for r in csv.DictReader(handle)}
+    assert cells["sound_only"].endswith("a.mp4 (sound_only)") and cells["unrelated"] == ""

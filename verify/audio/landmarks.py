@@ -223,9 +223,10 @@ def _segments(
             continue
         start, end = float(run[0]) * step, float(run[-1]) * step + config.window / config.rate
         end = min(end, query.duration)
-        found.append(
-            AudioSegment(start, end, start + offset * step, end + offset * step, int(run.size))
-        )
+        # A landmark's time is known to a window: an offset a window before the
+        # recording's start is its start.
+        known_start = max(0.0, start + offset * step)
+        found.append(AudioSegment(start, end, known_start, end + offset * step, int(run.size)))
     return found
 
 

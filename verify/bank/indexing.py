@@ -10,7 +10,7 @@ from verify.audio.landmarks import AudioFingerprint, fingerprint_audio
 from verify.bank.store import AddResult, BankStore
 from verify.config import AUDIO, HASH, INSPECT, AudioConfig, HashConfig
 from verify.errors import UnreadableMedia, display_path
-from verify.hashing.fingerprint import fingerprint_video
+from verify.hashing.fingerprint import fingerprint_video, sound_only_fingerprint
 from verify.inspection.inspect import Inspection, inspect_file
 
 
@@ -42,10 +42,23 @@ def index_file(
     audio_config: AudioConfig = AUDIO,
 ) -> AddResult:
     """Add one video to ``bank`` with its sound's landmarks, if it has sound; bytes already
-    there are not decoded again."""
+    there are not decoded again. A sound file (a voice message) is stored for its sound
+    alone."""
     inspection = inspect_file(path, timeout=timeout)
-    if bank.has(inspection.digest.sha256):
-        return AddResult(bank.find(inspection.digest.sha256), added=False)
+    digest = inspection.digest
+    if bank.has(digest.sha256):
+        return AddResult(bank.find(digest.sha256), added=False)
+    kinds = {stream.kind for stream in inspection.streams if not stream.attached_picture}
+    if "video" not in kinds and "audio" in kinds:
+        audio = fingerprint_audio(path, timeout=timeout, config=audio_config)
+        if not audio.count:
+            raise UnreadableMedia("no video stream, and its sound is silent", path)
+        duration = inspection.container.duration if inspection.container else None
+        return bank.add_video(
+            sound_only_fingerprint(path, digest.sha256, digest.size, duration),
+            summary=metadata_summary(inspection), source=source, posted_at=posted_at,
+            url=url, path=display_path(os.path.abspath(os.fsencode(path))), audio=audio,
+        )  # fmt: skip
     with concurrent.futures.ThreadPoolExecutor(1) as beside:
         # The sound decodes in its own ffmpeg process while the picture is hashed.
         sound = (

@@ -20,7 +20,7 @@ from typing import Any
 
 from verify.hashing.fingerprint import HashedFrame, VideoFingerprint
 
-SCHEMA_VERSION = "1.4"  # 1.2: a time's zone_source; 1.3 list_matches; 1.4 frames' PDQ
+SCHEMA_VERSION = "1.5"  # 1.2: a time's zone_source; 1.3 list_matches; 1.4 frames' PDQ; 1.5 sound
 DOUBTFUL_TIME_FLAGS = frozenset({"creation_time_epoch", "creation_time_future"})
 _REQUIRED = {"path": str, "sha256": str, "size": int, "mtime_ns": int, "media_kind": str}
 
@@ -55,6 +55,9 @@ class FileRow:
     fingerprint: VideoFingerprint | None = None
     # Shared-list entries the file matches (`verify.lists.matching`); None without a bank.
     list_matches: tuple[dict[str, Any], ...] | None = None
+    # The file's sound against the bank's (`verify.matching.sound.SoundReport.to_dict`);
+    # None without a bank.
+    sound: dict[str, Any] | None = None
 
     def to_dict(self, *, fingerprint: bool = True) -> dict[str, Any]:
         """The row's line; ``fingerprint=False`` leaves the long frame list out."""
@@ -79,6 +82,7 @@ class FileRow:
             "flags": list(self.flags),
             "bank_matches": None if self.bank_matches is None else list(self.bank_matches),
             "list_matches": None if self.list_matches is None else list(self.list_matches),
+            "sound": self.sound,
             "notes": list(self.notes),
             "telegram": self.telegram,
             "download_name": self.download_name,
@@ -126,7 +130,7 @@ class FileRow:
             record["creation_time"], record["device"], record["location"],
             tuple(record["flags"]), None if matches is None else tuple(matches),
             tuple(record["notes"]), record.get("telegram"), record.get("download_name"),
-            fingerprint, None if listed is None else tuple(listed),
+            fingerprint, None if listed is None else tuple(listed), record.get("sound"),
         )  # fmt: skip
 
     def evidence(self) -> dict[str, Any]:

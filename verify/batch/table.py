@@ -26,7 +26,7 @@ TABLE_COLUMNS = (
     "telegram_chat_id", "telegram_message_id", "telegram_posted_at", "telegram_from",
     "telegram_forwarded_from", "telegram_text", "telegram_file_name", "telegram_duration",
     "telegram_size", "download_name_local_time", "bank_best_match", "bank_best_score",
-    "list_matches", "error_code", "error_message", "notes",
+    "list_matches", "sound_matches", "error_code", "error_message", "notes",
 )  # fmt: skip
 # A cell starting with one of these is a formula to a spreadsheet: message
 # texts and file names are other people's words, so such cells get a leading
@@ -87,6 +87,10 @@ def _table_row(kept: FileRow | ErrorRow, cluster: tuple[int, int] | None) -> dic
         # Shared-list entries matched: "LIST #ID (rule)", best first.
         "list_matches": " | ".join(
             f"{m['list']} #{m['id']} ({m['rule']})" for m in row.get("list_matches") or []
+        ),
+        # Known videos whose sound the file plays: "PATH (relation)".
+        "sound_matches": " | ".join(
+            f"{m['path']} ({m['relation']})" for m in (row.get("sound") or {}).get("matches", [])
         ),
         "error_code": error.get("code"),
         "error_message": error.get("message"),

@@ -157,6 +157,7 @@ def _examine(task: FileTask) -> FileRow:
         bank_matches=None if matches is None else tuple(matches), notes=tuple(notes),
         fingerprint=fingerprint,
         list_matches=None if report is None else tuple(m.to_dict() for m in report.list_matches),
+        sound=report.sound.to_dict() if report is not None and report.sound is not None else None,
     )  # fmt: skip
 
 

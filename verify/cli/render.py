@@ -305,7 +305,9 @@ def render_added(result: AddResult) -> str:
     """One line per file given to `verify index add`."""
     video = result.video
     if result.added:
-        return f"added  {video.sha256[:12]}  {video.path}  ({video.frame_count} frames)"
+        sound = (f"sound: {result.sound_landmarks} landmarks" if result.sound_landmarks
+                 else "no sound stored")  # fmt: skip
+        return f"added  {video.sha256[:12]}  {video.path}  ({video.frame_count} frames, {sound})"
     return f"known  {video.sha256[:12]}  {video.path}  (already in the bank since {video.added_at})"
 
 
@@ -367,10 +369,13 @@ def render_match(report: MatchReport) -> str:
     duration = f"{query.duration:.2f} s" if query.duration else "unknown length"
     lines = [click.style(query.path, bold=True) + f"  ({duration}, sha256 {query.sha256[:12]})"]
     if not report.matches:
-        lines.append(
-            f"no match: no known video in the bank copies this clip "
-            f"({report.candidates} candidate(s) checked)"
-        )
+        if not query.frames and query.width == 0:
+            lines.append("a sound file: no picture to compare, only its sound")
+        else:
+            lines.append(
+                f"no match: no known video in the bank copies this clip "
+                f"({report.candidates} candidate(s) checked)"
+            )
         return "\n".join(lines + _sound_lines(report) + _list_lines(report))
     count = len(report.matches)
     lines.append(f"{count} known video{'s' if count > 1 else ''} matched:")

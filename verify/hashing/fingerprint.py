@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 
 from verify.config import HASH, INSPECT, HashConfig
-from verify.errors import UnreadableMedia, VerifyError, display_path
+from verify.errors import NoVideo, UnreadableMedia, VerifyError, display_path
 from verify.hashing.forms import STORED_FORMS, Form, FrameForms, FrameTable, stack_forms
 from verify.hashing.normalise import (
     BarProfile,
@@ -209,7 +209,7 @@ def video_stream(
     streams = [s for s in every if s.kind == "video" and not s.attached_picture]
     if not streams:
         kinds = sorted({s.kind for s in every}) or ["none"]
-        raise UnreadableMedia(f"no video stream (streams: {', '.join(kinds)})", path)
+        raise NoVideo(f"no video stream (streams: {', '.join(kinds)})", path)
     stream = streams[0]
     size = stream.display_size
     if size is None or min(size) <= 0:
@@ -320,6 +320,21 @@ def fingerprint_video(
         inset=main.inset if main else None,
         shots=tuple(region for _first, region, _crop, _inset in regions),
     )  # fmt: skip
+
+
+def sound_only_fingerprint(
+    path: str | os.PathLike[str] | bytes, sha256: str, size: int, duration: float | None
+) -> VideoFingerprint:
+    """The fingerprint of a file without pictures (a voice message, a sound track): no
+    frames, no size; the bank keeps it for its sound, matching compares only that."""
+    return VideoFingerprint(
+        path=display_path(path), sha256=sha256, size=size, duration=duration,
+        sampling=SOUND_ONLY, width=0, height=0, crop=None, frames=(),
+    )  # fmt: skip
+
+
+# The sampling recorded for a file that has sound and no picture.
+SOUND_ONLY = "sound only"
 
 
 @functools.cache

@@ -34,8 +34,8 @@ import numpy as np
 from verify.audio.landmarks import AudioFingerprint, fingerprint_audio
 from verify.bank.store import BankStore, KnownVideo, slice_keys
 from verify.config import AUDIO, HASH, INSPECT, MATCH, AudioConfig, HashConfig, MatchConfig
-from verify.errors import NoSound, UnreadableMedia
-from verify.hashing.fingerprint import VideoFingerprint
+from verify.errors import NoSound, NoVideo, UnreadableMedia
+from verify.hashing.fingerprint import VideoFingerprint, sound_only_fingerprint
 from verify.hashing.forms import Form, FrameTable
 from verify.inspection.inspect import Inspection
 from verify.matching.candidates import find_candidates, lookup_hashes
@@ -51,6 +51,7 @@ from verify.matching.sound import (
     relate,
     unheard_sound,
 )
+from verify.media.filehash import sha256_file
 from verify.media.sampling import Sampling
 
 
@@ -67,7 +68,7 @@ def match_file(
     audio_config: AudioConfig = AUDIO,
 ) -> MatchReport:
     """Every known video in ``bank`` that the file at ``path`` copies, best first, and
-    whose sound it plays.
+    whose sound it plays. A sound file (no video stream) is matched by its sound alone.
 
     The file is sampled at ``sampling`` (default ``config.query_sampling``);
     ``known_digest`` and ``probed`` spare re-reading what the caller has
@@ -91,12 +92,18 @@ def match_file(
             path, config.query_sampling if sampling is None else sampling, timeout=timeout,
             known_digest=known_digest, probed=probed, config=config, hash_config=hash_config,
         )  # fmt: skip
-        report = match_fingerprint(reframer.fingerprint(), bank, config, reframer=reframer)
+        try:
+            report = match_fingerprint(reframer.fingerprint(), bank, config, reframer=reframer)
+        except NoVideo:
+            report = _sound_file(path, bank, sound, known_digest, probed)
+            pictured = False
+        else:
+            pictured = True
     finally:
         # Never left decoding the file.
         concurrent.futures.wait([job for job in (signals, sound) if job is not None])
     heard = (
-        _sound_report(bank, *sound.result(), report.matches, audio_config)
+        _sound_report(bank, *sound.result(), report.matches, audio_config, pictured)
         if sound is not None
         else SoundReport(SoundState.BANK_HAS_NONE)
     )
@@ -120,6 +127,29 @@ def _beside() -> concurrent.futures.ThreadPoolExecutor:
 os.register_at_fork(after_in_child=_beside.cache_clear)
 
 
+def _sound_file(
+    path: str | os.PathLike[str] | bytes,
+    bank: BankStore,
+    sound: concurrent.futures.Future | None,
+    known_digest: tuple[str, int] | None,
+    probed: Inspection | None,
+) -> MatchReport:
+    """The picture-less part of a report for a file without a video stream that has sound
+    (the sound is matched as for any clip); `NoVideo` again for one without sound."""
+    heard = sound.result() if sound is not None else None
+    if heard is not None and heard[1] is SoundState.NO_SOUND:
+        raise NoVideo("no video stream and no sound to compare", path)
+    if known_digest is None:
+        known_digest = sha256_file(path)
+    duration = None
+    if probed is not None and probed.container is not None:
+        duration = probed.container.duration
+    elif heard is not None and heard[0] is not None:
+        duration = heard[0].duration
+    query = sound_only_fingerprint(path, *known_digest, duration)
+    return MatchReport(query, bank.location, (), 0)
+
+
 def _clip_sound(
     path: str | os.PathLike[str] | bytes, timeout: float, config: AudioConfig
 ) -> tuple[AudioFingerprint | None, SoundState | None, str | None]:
@@ -140,13 +170,16 @@ def _sound_report(
     detail: str | None,
     matches: tuple[Match, ...],
     config: AudioConfig,
+    pictured: bool,
 ) -> SoundReport:
     """The clip's sound matched on its own and read beside the picture's ``matches``."""
     if clip is None:
         return SoundReport(state or SoundState.NO_SOUND, detail=detail)
     found = find_sound(bank, clip, config)
     videos = {video_id: bank.video_by_id(video_id) for video_id, _match in found}
-    related = relate([(videos[v], m) for v, m in found], matches, config)
+    related = relate(
+        [(videos[v], m) for v, m in found], matches, config, clip_has_picture=pictured
+    )
     heard = {m.video.sha256 for m in related}
     # The stored sound of the pictures' known videos, to tell a swapped sound.
     stored = bank.known_audio(m.video.id for m in matches if m.video.sha256 not in heard)

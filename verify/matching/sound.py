@@ -14,7 +14,9 @@ and then read beside the picture's matches (`relate`):
 - ``under_other_footage``: a known video's sound while the picture shows
   another known video over the same seconds;
 - ``sound_only``: a known video's sound while the picture matches nothing
-  known over those seconds (replaced or covered).
+  known over those seconds (replaced or covered);
+- ``same_recording``: the clip or the known file has no picture at all (a
+  voice message, a sound track): the sound is all there is to compare.
 
 A picture match whose known video has sound stored that the clip (which has
 sound) does not play where it could have been heard is listed as
@@ -43,6 +45,7 @@ class Relation(str, enum.Enum):
     SHIFTED = "shifted"
     UNDER_OTHER_FOOTAGE = "under_other_footage"
     SOUND_ONLY = "sound_only"
+    SAME_RECORDING = "same_recording"
 
 
 class SoundState(str, enum.Enum):
@@ -77,6 +80,8 @@ class SoundMatch:
             return (f"picture and sound are this video's, but the sound is {abs(shift):.2f} s "
                     f"{'later' if shift > 0 else 'earlier'} in the known video than the "
                     "picture shown with it (re-synced or re-edited)")  # fmt: skip
+        if self.relation is Relation.SAME_RECORDING:
+            return "the same recording: this file's sound (one of the two has no picture)"
         if self.relation is Relation.UNDER_OTHER_FOOTAGE:
             other = self.picture.path if self.picture else "another known video"
             return f"this video's sound is laid under footage of another known video ({other})"
@@ -159,11 +164,16 @@ def relate(
     found: list[tuple[KnownVideo, AudioMatch]],
     matches: tuple[Match, ...] | list[Match],
     config: AudioConfig = AUDIO,
+    *,
+    clip_has_picture: bool = True,
 ) -> list[SoundMatch]:
     """Each sound match read beside the picture's matches (see the module's docstring)."""
     by_video = {m.video.sha256: m for m in matches}
     related = []
     for video, sound in found:
+        if not clip_has_picture or video.frame_count == 0:
+            related.append(SoundMatch(video, sound, Relation.SAME_RECORDING))
+            continue
         picture = by_video.get(video.sha256)
         if picture is not None:
             spans = _offsets(picture)

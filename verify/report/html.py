@@ -779,7 +779,7 @@ def _match_details(matching: dict[str, Any]) -> str:
         f"{escape(matching['sampling'])}; {_count(matching['candidates'], 'candidate')} "
         "compared frame by frame.</p>"
     )
-    listed = _list_match_details(matching["list_matches"])
+    listed = _sound_details(matching["sound"]) + _list_match_details(matching["list_matches"])
     if not matching["matches"]:
         return head + "<p>No known video matched.</p>" + listed
     parts = [head]
@@ -827,6 +827,47 @@ def _match_details(matching: dict[str, Any]) -> str:
             f"<th>bits apart (0 = identical)</th></tr>{rows}</table>"
         )
     return "".join(parts) + listed
+
+
+_SOUND_STATES = {
+    "no_match": "This file's sound was compared with the bank's: no known video's sound found.",
+    "no_sound": "This file has no sound to compare.",
+    "bank_has_none": "Not compared: no video in the bank has its sound stored.",
+}
+
+
+def _sound_details(sound: dict[str, Any] | None) -> str:
+    """The file's sound against the bank's, and how it sits with the picture's matches."""
+    if sound is None:
+        return ""
+    if sound["state"] == "unreadable":
+        intro = f"This file's sound could not be read: {escape(sound['detail'] or '')}."
+    else:
+        intro = escape(_SOUND_STATES.get(sound["state"], "Known videos whose sound this file "
+                                         "plays, found by audio fingerprints:"))  # fmt: skip
+    rows = []
+    for m in sound["matches"]:
+        spans = "<br>".join(
+            f"{timestamp_label(s['query_start'])} – {timestamp_label(s['query_end'])} = "
+            f"{timestamp_label(s['known_start'])} – {timestamp_label(s['known_end'])}"
+            for s in m["segments"]
+        )
+        rows.append(
+            f"<tr><td>{_mono(m['path'])}</td><td>{escape(m['sentence'])}</td><td>{spans}</td>"
+            f"<td>{m['votes']}</td></tr>"
+        )
+    table = (
+        "<table><tr><th>known video</th><th>what it means</th><th>this file = known "
+        f"video</th><th>agreeing landmarks</th></tr>{''.join(rows)}</table>"
+        if rows
+        else ""
+    )
+    unheard = "".join(
+        f"<p>The picture of {_mono(v['path'])} is shown, but its stored sound was not "
+        "recognised in this file's: replaced, or changed beyond recognition.</p>"
+        for v in sound["unheard"]
+    )
+    return f"<h3>Sound</h3><p>{intro}</p>{table}{unheard}"
 
 
 def _list_match_details(found: list[dict[str, Any]]) -> str:

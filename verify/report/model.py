@@ -25,7 +25,8 @@ from verify.media.filehash import FileDigest
 from verify.timestamps import format_utc
 from verify.version import __version__
 
-SCHEMA_VERSION = "1.7"  # 1.3 inspect 1.2; 1.4 list_matches; 1.5 inspect 1.3; 1.6 PDQ; 1.7 forensics
+# 1.3 inspect 1.2; 1.4 list_matches; 1.5 inspect 1.3; 1.6 PDQ; 1.7 forensics; 1.8 sound
+SCHEMA_VERSION = "1.8"
 # At most this many frames are shown (gallery and contact sheet), evenly
 # chosen: enough to see every shot of a short clip, few enough that the HTML
 # stays a few megabytes for an hour of video. The JSON lists every frame.
@@ -296,6 +297,7 @@ class Matching:
             "candidates": result.candidates if result else 0,
             "matches": matches,
             "list_matches": [m.to_dict() for m in result.list_matches] if result else [],
+            "sound": result.sound.to_dict() if result and result.sound else None,
             "earliest_copy": (
                 {
                     "path": earliest.video.path,
