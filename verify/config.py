@@ -463,6 +463,13 @@ class TimelineConfig:
     # would have called 10 of them frozen).
     frozen_max_difference: float = 0.0
     frozen_min_s: float = 0.3
+    # A new base quantiser (the picture parameter set's initial one) counts when
+    # it holds for parameter_min_frames frames: one encoder session keeps it
+    # (constant over every frame of the 11 real clips of bench/footage and the
+    # samples), and a stream that switches between parameter sets every few
+    # frames is not a join. At most parameter_max_reported changes are listed.
+    parameter_min_frames: int = 5
+    parameter_max_reported: int = 20
     # Single repeated frames in at least this share of all frames: a frame-rate
     # conversion by doubling (24 to 30 fps repeats one frame in five).
     duplicate_min_share: float = 0.05

@@ -272,3 +272,18 @@ def test_a_black_stretch_is_not_a_frozen_picture(ffmpeg, tmp_path):
     )
     run_ffmpeg(ffmpeg, "-filter_complex", graph, "-map", "[v]", *X264, *gop(30), clip)
     assert found(clip, Kind.FROZEN) == []
+
+
+def test_pictures_coded_with_other_parameters_are_found_where_they_begin(made):
+    """Encodes at other rate settings carry another initial quantiser in their parameter
+    sets: the change is found at each join (within 0.1 s), and one encoding has none."""
+
+    def changes(name: str) -> list[tuple[float, int, int]]:
+        return [(round(i.time, 1), i.evidence["before"], i.evidence["after"])
+                for i in analyse_file(made[name]).indicators
+                if i.kind is Kind.PARAMETER_CHANGE]  # fmt: skip
+
+    assert changes("inserted") == [(3.0, 23, 28), (5.0, 28, 23)]
+    assert changes("splice") == [(3.0, 20, 26)]
+    for name in ("clean", "platform", "removed", "rates"):  # rates: the same settings twice
+        assert changes(name) == [], name

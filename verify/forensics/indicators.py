@@ -22,6 +22,7 @@ class Kind(enum.Enum):
     AV_OFFSET = "av_offset"
     ENCODER_CHANGE = "encoder_change"
     ENCODER_RESTART = "encoder_restart"
+    PARAMETER_CHANGE = "parameter_change"
     FROZEN = "frozen"
     DUPLICATED_FRAMES = "duplicated_frames"
     CUT = "cut"

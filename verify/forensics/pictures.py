@@ -1,11 +1,16 @@
-"""Indicators read from the pictures: frozen stretches, repeated frames, cuts.
+"""Indicators read from the pictures: frozen stretches, repeated frames, cuts,
+and a change of the coded pictures' parameters.
 
 Every frame is decoded small and grey (`Sampling.every_frame`, beside the
 ffprobe pass) and compared with the one before as it arrives, so memory
 stays flat however long the video: a frame that repeats the one before
 (within ``frozen_max_difference`` grey levels on average) is a copy of it;
 the shot detection of `verify hash` (`ShotDetector`) finds the cuts, and a
-change of picture size is one.
+change of picture size is one. The decoder also exports each frame's
+encoding parameters: their base quantiser is the initial quantiser of the
+picture parameter set the frame was coded with (H.264, HEVC), which one
+encoder session keeps, and which two encodes at different settings joined
+into one stream do not share.
 """
 
 from __future__ import annotations
@@ -35,6 +40,9 @@ class PictureTrack:
     change: np.ndarray  # change[i]: frame i + 1 against frame i
     flat: np.ndarray
     cuts: tuple[int, ...]
+    # Each frame's base quantiser (the parameter set's initial one); -1 where the
+    # codec exports none.
+    base_qp: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int32))
 
     def shifted(self, seconds: float) -> PictureTrack:
         """The same frames on a clock ``seconds`` later (the stream's own)."""
@@ -55,9 +63,11 @@ def decode_pictures(
     flat: list[bool] = []
     cuts: list[int] = []
     detector = ShotDetector(HASH)
+    quantisers: dict[int, int] = {}
     frames = decode_frames(
-        path, Sampling.every_frame(), config.picture_long_side, stall_timeout=timeout
-    )
+        path, Sampling.every_frame(), config.picture_long_side, stall_timeout=timeout,
+        quantisers=quantisers,
+    )  # fmt: skip
     try:
         for index, frame in enumerate(frames):
             if stop is not None and stop.is_set():
@@ -81,7 +91,41 @@ def decode_pictures(
         np.array(change, np.float64),
         np.array(flat, bool),
         tuple(cuts),
+        np.array([quantisers.get(i, -1) for i in range(len(times))], np.int32),
     )
+
+
+def parameter_changes(
+    track: PictureTrack, times: np.ndarray, config: TimelineConfig = TIMELINE
+) -> list[Indicator]:
+    """Where the base quantiser changes and the new one holds for at least
+    ``parameter_min_frames`` frames: pictures coded with other parameters."""
+    qp = track.base_qp
+    if qp.size != times.size or qp.size < 2:
+        return []
+    found = []
+    known = np.flatnonzero(qp >= 0)
+    values = qp[known]
+    for at in np.flatnonzero(np.diff(values)) + 1:
+        held = values[at : at + config.parameter_min_frames]
+        if held.size < config.parameter_min_frames or (held != values[at]).any():
+            continue
+        frame = int(known[at])
+        time = float(times[frame])
+        found.append(
+            Indicator(
+                Kind.PARAMETER_CHANGE,
+                time,
+                f"From {time:.3f} s the frames are coded with other parameters (initial "
+                f"quantiser {int(values[at - 1])} before, {int(values[at])} after): two "
+                "encodes at different settings joined here, or an encoder that changed its "
+                "settings mid-stream (adaptive streaming switching quality does this).",
+                {"before": int(values[at - 1]), "after": int(values[at])},
+            )
+        )
+        if len(found) >= config.parameter_max_reported:
+            break
+    return found
 
 
 def picture_indicators(track: PictureTrack, config: TimelineConfig = TIMELINE) -> list[Indicator]:
@@ -125,6 +169,7 @@ def picture_indicators(track: PictureTrack, config: TimelineConfig = TIMELINE) -
                 {"repeated": isolated, "frames": int(times.size)},
             )
         )
+    found.extend(parameter_changes(track, times, config))
     for index in track.cuts:
         time = float(times[index])
         resized = bool(np.isinf(change[index - 1]))

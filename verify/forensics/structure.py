@@ -295,7 +295,7 @@ def audio_anomalies(frames: StreamFrames, config: TimelineConfig = TIMELINE) -> 
 # Findings of the stream's structure, one of which a splice candidate needs.
 STRUCTURAL = frozenset({
     Kind.GOP_CHANGE, Kind.TIMESTAMP_GAP, Kind.TIMESTAMP_BACK, Kind.RATE_CHANGE, Kind.AUDIO_GAP,
-    Kind.ENCODER_CHANGE, Kind.ENCODER_RESTART,
+    Kind.ENCODER_CHANGE, Kind.ENCODER_RESTART, Kind.PARAMETER_CHANGE,
 })  # fmt: skip
 
 
@@ -318,7 +318,10 @@ def splice_candidates(
         ):
             group.append(group[-1] + 1)
         kinds = sorted({placed[m].kind.value for m in group})
-        encoder = any(placed[m].kind in (Kind.ENCODER_CHANGE, Kind.ENCODER_RESTART) for m in group)
+        encoder = any(
+            placed[m].kind in (Kind.ENCODER_CHANGE, Kind.ENCODER_RESTART, Kind.PARAMETER_CHANGE)
+            for m in group
+        )
         # A cut and a still picture meet in any edited film: the stream's own
         # structure (GOP, timestamps, sound, encoder) must take part.
         structural = any(placed[m].kind in STRUCTURAL for m in group)

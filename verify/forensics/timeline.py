@@ -28,7 +28,7 @@ from verify.media.ffmpeg import ffprobe_json
 from verify.media.filehash import sha256_file
 from verify.media.frames import StreamFrames, probe_frames
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: parameter_change
 # Slices of the size profile: about one a pixel of the report's strip.
 PROFILE_BUCKETS = 600
 

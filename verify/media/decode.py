@@ -46,6 +46,9 @@ _SHOWINFO_RE = re.compile(
     rb"\bn:\s*(\d+)\s+pts:\s*(\S+)\s+pts_time:(\S+).*?\bs:(\d+)x(\d+).*?\biskey:(\d)"
 )
 _LEVEL_RE = re.compile(rb"\[(?:error|fatal|panic)\] (.*)")
+# The frame's quantiser, from the encoding parameters the decoder exports
+# (H.264, HEVC, VP9...): showinfo logs them under the frame's own line.
+_QP_RE = re.compile(rb"side data - Video encoding parameters: type \d+; qp=(-?\d+)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,6 +82,7 @@ def build_command(
     *,
     colour: bool = False,
     dense_rate: float | None = None,
+    quantisers: bool = False,
 ) -> list[str | bytes]:
     """The ffmpeg command line for one decoder run (built with ffmpeg-python).
 
@@ -87,11 +91,14 @@ def build_command(
     ffmpeg works the size out itself, so no probe has to run first; the
     size of each frame is read from its showinfo line. ``dense_rate``
     overrides the rate for ``scenes``, which scans frames at a fixed rate
-    and picks representatives in Python.
+    and picks representatives in Python. ``quantisers``: the decoder exports
+    each frame's encoding parameters, whose quantiser showinfo then logs.
     """
     import ffmpeg  # ffmpeg-python builds the filter graph; only decoding needs it
 
     input_options: dict[str, str] = {}
+    if quantisers:
+        input_options["export_side_data"] = "venc_params"
     rate = sampling.rate if sampling.mode == "fps" else dense_rate
     if sampling.mode == "keyframes":
         # Skip non-key frames inside the decoder: they are never decoded.
@@ -199,6 +206,7 @@ def decode_frames(
     dense_rate: float | None = None,
     stall_timeout: float = INSPECT.probe_timeout_s,
     errors: list[str] | None = None,
+    quantisers: dict[int, int] | None = None,
 ) -> Iterator[DecodedFrame]:
     """Yield frames with stream timestamps from one ffmpeg run.
 
@@ -207,11 +215,17 @@ def decode_frames(
     ``errors``, if given, receives the error lines ffmpeg logged (damaged
     data it skipped), complete once the iterator is exhausted. A run that
     `start_early` began for the same command is taken over, not started again.
+    ``quantisers``, if given, receives each frame's quantiser by frame number
+    (frames whose codec exports none have no entry), complete once the
+    iterator is exhausted.
     """
     with media_input(path) as source:
-        args = build_command(source, sampling, long_side, colour=colour, dense_rate=dense_rate)
+        args = build_command(
+            source, sampling, long_side, colour=colour, dense_rate=dense_rate,
+            quantisers=quantisers is not None,
+        )  # fmt: skip
         run = EARLY_DECODERS.claim(args) or DecoderRun(args, stall_timeout)
-        yield from _frames(run, path, colour, errors)
+        yield from _frames(run, path, colour, errors, quantisers)
 
 
 def start_early(
@@ -266,6 +280,8 @@ class DecoderRun:
             raise ToolMissing(f"cannot run {os.fsdecode(args[0])}: {exc.strerror}") from exc
         self.stamps: queue.Queue[tuple[float | None, bool, int, int] | None] = queue.Queue()
         self.errors: list[str] = []
+        self.quantisers: dict[int, int] = {}  # frame number -> quantiser, where logged
+        self._frame_number = -1
         self.fired = False
         self._buffer = bytearray()
         self._limit = buffer_limit
@@ -374,7 +390,12 @@ class DecoderRun:
             except ValueError:  # NOPTS: the stream has no timestamp for it
                 pts_time = None
             width, height = int(match.group(4)), int(match.group(5))
+            self._frame_number = int(match.group(1))
             self.stamps.put((pts_time, match.group(6) == b"1", width, height))
+            return
+        qp = _QP_RE.search(line)
+        if qp:  # logged after its frame's line
+            self.quantisers[self._frame_number] = int(qp.group(1))
             return
         level = _LEVEL_RE.search(line)
         if level:
@@ -386,6 +407,7 @@ def _frames(
     path: str | os.PathLike[str] | bytes,
     colour: bool,
     errors: list[str] | None,
+    quantisers: dict[int, int] | None = None,
 ) -> Iterator[DecodedFrame]:
     """The frames of ``run``; errors name ``path``."""
     import numpy as np
@@ -426,6 +448,8 @@ def _frames(
         run.stop()
         if errors is not None:
             errors.extend(run.errors)
+        if quantisers is not None:
+            quantisers.update(run.quantisers)
 
 
 # Decoder runs started early (`start_early`), taken over by `decode_frames`.
