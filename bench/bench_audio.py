@@ -104,6 +104,17 @@ def make(source: Path, name: str, folder: Path, other: Path) -> Path:
     return target
 
 
+def negatives_heard(store: object, paths: list[Path], folder: Path) -> list[dict[str, object]]:
+    """Each recording never in the bank, as it is and through AAC at 32 kb/s, matched
+    with `match_file`: the known sounds it was taken for (none, if all is well)."""
+    found = []
+    for path in paths:
+        for query_path in (path, make(path, "aac32_16k", folder, path)):
+            heard = match_file(query_path, store).sound.matches
+            found.append({"query": query_path.name, "matched": [m.video.path for m in heard]})
+    return found
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, default=HERE / "out" / "audio")
@@ -151,13 +162,7 @@ def main() -> int:
                       and abs(float(best.match.offset) - start) <= 0.1)  # fmt: skip
             wrong = [m.video.path for m in heard if Path(m.video.path).stem != row["source"]]
             banked.append({**row, "found": ok, "wrong_sources": wrong})
-        banked_negatives = []
-        for path in OTHERS:
-            for query_path in (path, make(path, "aac32_16k", args.workdir, path)):
-                heard = match_file(query_path, store).sound.matches
-                banked_negatives.append(
-                    {"query": query_path.name, "matched": [m.video.path for m in heard]}
-                )
+        banked_negatives = negatives_heard(store, OTHERS, args.workdir)
         # The sound of real videos, through the same bank.
         for source in REAL_KNOWN:
             index_file(store, source)
@@ -172,13 +177,7 @@ def main() -> int:
                           and abs(float(best.match.offset) - start) <= 0.1)  # fmt: skip
                 real_rows.append({"source": source.stem, "transform": name, "found": ok,
                                   "matched": [m.video.path for m in heard]})  # fmt: skip
-        real_negatives = []
-        for path in REAL_OTHERS:
-            for query_path in (path, make(path, "aac32_16k", args.workdir, path)):
-                heard = match_file(query_path, store).sound.matches
-                real_negatives.append(
-                    {"query": query_path.name, "matched": [m.video.path for m in heard]}
-                )
+        real_negatives = negatives_heard(store, REAL_OTHERS, args.workdir)
 
     # Speed: fingerprinting decoded samples on this process's one thread, and a
     # whole file (the ffmpeg decode runs in its own process), against real time.
