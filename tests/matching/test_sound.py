@@ -234,3 +234,34 @@ def test_report_and_batch_say_what_the_sound_matched(run_cli, scene, tmp_path):
     with table.open(newline="", encoding="utf-8") as handle:
         cells = {Path(r["path"]).stem: r["sound_matches"] for r in csv.DictReader(handle)}
     assert cells["sound_only"].endswith("a.mp4 (sound_only)") and cells["unrelated"] == ""
+
+
+def test_batch_adds_videos_with_their_sound(run_cli, scene, tmp_path):
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    for name in ("a", "mute"):
+        (folder / f"{name}.mp4").write_bytes(scene[name].read_bytes())
+    bank = tmp_path / "grown.sqlite"
+    ran = run_cli("batch", str(folder), "--db", str(bank), "--add-to-bank", "--out",
+                  str(tmp_path / "rows.jsonl"), "--workers", "1")  # fmt: skip
+    assert ran.exit_code == 0, ran.stderr
+    stats = json.loads(run_cli("index", "stats", "--json", "--db", str(bank)).stdout)
+    assert (stats["videos"], stats["sound_videos"]) == (2, 1)  # the mute one has none
+    document = _match(run_cli, {**scene, "bank": bank}, "sound_only")
+    assert _sounds(document) == [("a", "sound_only")]
+
+
+def test_a_report_on_a_voice_message_compares_its_sound(run_cli, scene, ffmpeg, tmp_path):
+    voice = tmp_path / "voice.m4a"
+    run_ffmpeg(ffmpeg, "-i", scene["a"], "-vn", "-c:a", "aac", "-b:a", "32k", voice)
+    out, page = tmp_path / "voice.json", tmp_path / "voice.html"
+    made = run_cli("report", str(voice), "-o", str(out), "--html", str(page), "--db",
+                   str(scene["bank"]))  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    assert "known recording(s) heard (same recording)" in made.stdout
+    document = json.loads(out.read_text())
+    validate(document, "report")
+    matching = document["matching"]
+    assert matching["performed"] and matching["matches"] == []
+    assert [m["relation"] for m in matching["sound"]["matches"]] == ["same_recording"]
+    assert "it was compared by its sound" in page.read_text("utf-8")

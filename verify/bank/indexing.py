@@ -9,7 +9,7 @@ from typing import Any
 from verify.audio.landmarks import AudioFingerprint, fingerprint_audio
 from verify.bank.store import AddResult, BankStore
 from verify.config import AUDIO, HASH, INSPECT, AudioConfig, HashConfig
-from verify.errors import UnreadableMedia, display_path
+from verify.errors import InputError, UnreadableMedia, display_path
 from verify.hashing.fingerprint import fingerprint_video, sound_only_fingerprint
 from verify.inspection.inspect import Inspection, inspect_file
 
@@ -89,10 +89,10 @@ def index_file(
 def sound_of(
     path: str | os.PathLike[str] | bytes, *, timeout: float, config: AudioConfig = AUDIO
 ) -> AudioFingerprint | None:
-    """A file's sound as landmarks; None when it has no sound that ffmpeg can decode (the
-    picture is still worth storing and matching)."""
+    """A file's sound as landmarks; None when it has no sound that ffmpeg can decode, or
+    cannot be read now (the picture is still worth storing and matching)."""
     try:
         audio = fingerprint_audio(path, timeout=timeout, config=config)
-    except UnreadableMedia:
+    except (UnreadableMedia, InputError):
         return None
     return audio if audio.count else None

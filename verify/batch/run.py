@@ -23,6 +23,7 @@ or vanished files, a torn last line, the old summary) and does the rest.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import dataclasses
 import datetime as dt
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from verify.bank import bank_label, is_url, open_bank
+from verify.bank.indexing import sound_of
 from verify.bank.store import url_secrets
 from verify.batch.cluster import cluster_threads, connect, run_on_cluster
 from verify.batch.clustering import Group, Item, find_groups
@@ -590,7 +592,7 @@ def _run(
             matched = sum(1 for row in rows if row.bank_matches)
             bank_summary = {"path": _bank_name(bank_path), "matched": matched}
             bank_summary.update(
-                _add_to_bank(bank_path, rows, plan.folder, hash_config)
+                _add_to_bank(bank_path, rows, plan.folder, hash_config, timeout)
                 if add_to_bank
                 else {"added": None, "already_known": None}
             )
@@ -752,26 +754,34 @@ def _cluster_items(rows: Sequence[FileRow], folder: str) -> list[Item]:
 
 
 def _add_to_bank(
-    bank_path: str, rows: Sequence[FileRow], folder: str, hash_config: HashConfig
-) -> dict[str, int]:
-    """Add every video row's fingerprint (at the bank's sampling) to the bank."""
+    bank_path: str, rows: Sequence[FileRow], folder: str, hash_config: HashConfig,
+    timeout: float,
+) -> dict[str, int]:  # fmt: skip
+    """Add every video row's fingerprint (at the bank's sampling) to the bank, with the
+    file's sound (decoded here, two files at a time: the rows hold no sound)."""
     rate = Sampling.parse(hash_config.sampling).rate or 2.0
     added = known = 0
     with open_bank(bank_path) as bank:
+        new = []
         for row in rows:
             if row.media_kind != "video" or row.fingerprint is None:
                 continue
             if bank.has(row.sha256):
                 known += 1
                 continue
-            post = row.telegram or {}
-            result = bank.add_video(
-                thin_to_rate(row.fingerprint, rate),
-                summary=row.bank_summary(),
-                source=post.get("chat_name"),
-                posted_at=post.get("posted_at"),
-                path=display_path(os.path.join(folder, *row.path.split("/"))),
-            )
-            added += result.added
-            known += not result.added
+            new.append((row, os.path.join(folder, *row.path.split("/"))))
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            sounds = pool.map(lambda item: sound_of(item[1], timeout=timeout), new)
+            for (row, path), sound in zip(new, sounds, strict=True):
+                post = row.telegram or {}
+                result = bank.add_video(
+                    thin_to_rate(row.fingerprint, rate),
+                    summary=row.bank_summary(),
+                    source=post.get("chat_name"),
+                    posted_at=post.get("posted_at"),
+                    path=display_path(path),
+                    audio=sound,
+                )
+                added += result.added
+                known += not result.added
     return {"added": added, "already_known": known}

@@ -274,9 +274,9 @@ def _matching(
         return Matching(reason="no bank of known videos was given (--db)")
     where = bank.location if is_url(bank.location) else display_path(os.path.abspath(bank.location))
     videos = bank.video_count()
-    if inspection.media_kind != "video":
-        return Matching(where, videos, reason="only videos are compared with the bank")
-    if keyframes.fingerprint is None:
+    if inspection.media_kind not in ("video", "audio"):
+        return Matching(where, videos, reason="only videos and sound are compared with the bank")
+    if inspection.media_kind == "video" and keyframes.fingerprint is None:
         return Matching(where, videos, reason=keyframes.reason)
     report = match_file(
         path, bank, sampling=Sampling.parse(options.match_sampling), timeout=options.timeout,
@@ -348,6 +348,15 @@ def summary_text(report: Report, written: list[Path]) -> str:
                     "earliest", f"{earliest['path']}  ({earliest['evidence']} {earliest['time']})"
                 )
             )
+        sound = matching["sound"]
+        if sound and sound["matches"]:
+            relations = ", ".join(sorted({m["relation"].replace("_", " ")
+                                          for m in sound["matches"]}))  # fmt: skip
+            lines.append(field("sound", f"{len(sound['matches'])} known recording(s) heard "
+                                        f"({relations})"))  # fmt: skip
+        elif sound and sound["unheard"]:
+            lines.append(field("sound", f"{len(sound['unheard'])} known picture(s) shown "
+                                        "without their sound"))  # fmt: skip
     lines.append(field("digest", f"sha256 {document['digest']['value']}"))
     lines += [f"wrote {display_path(path)}" for path in written]
     return "\n".join(lines)

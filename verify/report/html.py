@@ -19,6 +19,7 @@ import math
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from verify.hashing.fingerprint import SOUND_ONLY
 from verify.matching.describe import describe_framing, describe_region
 from verify.timestamps import timestamp_label
 
@@ -773,11 +774,15 @@ def _flag_details(flags: list[dict[str, Any]]) -> str:
 def _match_details(matching: dict[str, Any]) -> str:
     if not matching["performed"]:
         return f"<h3>Matches</h3><p>Not compared: {escape(matching['reason'] or '')}.</p>"
+    compared = (
+        "this file has no picture: it was compared by its sound"
+        if matching["sampling"] == SOUND_ONLY
+        else f"this file sampled at {escape(matching['sampling'])}; "
+        f"{_count(matching['candidates'], 'candidate')} compared frame by frame"
+    )
     head = (
         f"<h3>Matches</h3><p>Bank {_mono(matching['bank'])} "
-        f"({_count(matching['bank_videos'], 'video')}); this file sampled at "
-        f"{escape(matching['sampling'])}; {_count(matching['candidates'], 'candidate')} "
-        "compared frame by frame.</p>"
+        f"({_count(matching['bank_videos'], 'video')}); {compared}.</p>"
     )
     listed = _sound_details(matching["sound"]) + _list_match_details(matching["list_matches"])
     if not matching["matches"]:
