@@ -179,12 +179,12 @@ def relate(
             spans = _offsets(picture)
             # The picture segments heard with this sound; any, if none overlap.
             heard = [o for a, b, o in spans if _overlap(a, b, sound) > 0] or [o for *_, o in spans]
-            shift = min(heard, key=lambda o: abs(sound.offset - o), default=None)
-            if shift is None or abs(sound.offset - shift) <= config.agree_s:
+            nearest = min(heard, key=lambda o: abs(sound.offset - o), default=None)
+            if nearest is None or abs(sound.offset - nearest) <= config.agree_s:
                 related.append(SoundMatch(video, sound, Relation.AGREES))
             else:
-                shifted = SoundMatch(video, sound, Relation.SHIFTED, shift=sound.offset - shift)
-                related.append(shifted)
+                shift = sound.offset - nearest
+                related.append(SoundMatch(video, sound, Relation.SHIFTED, shift=shift))
             continue
         heard_seconds = sum(s.query_end - s.query_start for s in sound.segments)
         over = [
