@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import os
+from typing import Any
 
 
 class ExitCode(enum.IntEnum):
@@ -109,3 +110,17 @@ class ClusterError(VerifyError):
 
     code = "cluster"
     exit_code = ExitCode.CLUSTER
+
+
+# Of the JSON entry that stands in for a file a command could not process.
+ERROR_ENTRY_VERSION = "1.0"
+
+
+def error_entry(path: str | os.PathLike[str] | bytes, error: VerifyError) -> dict[str, Any]:
+    """The JSON entry that stands in for a file that could not be processed."""
+    return {
+        "schema_version": ERROR_ENTRY_VERSION,
+        "path": display_path(path),
+        "ok": False,
+        "error": error.to_dict(),
+    }

@@ -188,7 +188,7 @@ def for_each_file(
     one included, are still printed. ``prepare``, if given, is called with
     each next file before ``work`` runs on the current one (see `decode_ahead`).
     """
-    from verify.inspection.inspect import error_entry
+    from verify.errors import error_entry
 
     documents: list[dict[str, Any]] = []
     failures: list[VerifyError] = []

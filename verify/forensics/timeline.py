@@ -23,10 +23,10 @@ from verify.forensics.structure import (
     splice_candidates,
     timestamp_anomalies,
 )
-from verify.inspection.inspect import check_readable_file
 from verify.media.ffmpeg import ffprobe_json
 from verify.media.filehash import sha256_file
 from verify.media.frames import StreamFrames, probe_frames
+from verify.media.walk import check_readable_file
 
 SCHEMA_VERSION = "1.1"  # 1.1: parameter_change
 # Slices of the size profile: about one a pixel of the report's strip.

@@ -20,7 +20,7 @@ import math
 import operator
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
@@ -38,7 +38,6 @@ from verify.hashing.normalise import (
 from verify.hashing.pdq import PdqHash
 from verify.hashing.phash import FrameHash
 from verify.hashing.scenes import ShotDetector, shot_starts
-from verify.inspection.inspect import Inspection, check_readable_file
 from verify.inspection.metadata import StreamInfo, parse_container, parse_streams
 from verify.media.decode import (
     DecodedFrame,
@@ -50,6 +49,10 @@ from verify.media.decode import (
 from verify.media.ffmpeg import ffprobe_json
 from verify.media.filehash import sha256_file
 from verify.media.sampling import Sampling
+from verify.media.walk import check_readable_file
+
+if TYPE_CHECKING:  # annotations only: hashing and matching load no inspection code
+    from verify.inspection.inspect import Inspection
 
 SCHEMA_VERSION = "1.3"  # 1.1 the upper 75 %; 1.2 shot regions; 1.3 each frame's PDQ
 # Decoders and displays top out well below this; larger is a corrupt header.

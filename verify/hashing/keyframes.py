@@ -20,8 +20,8 @@ from PIL import Image, ImageDraw, ImageFont
 from verify.config import INSPECT
 from verify.errors import OutputError, display_path
 from verify.hashing.fingerprint import VideoFingerprint, fingerprint_video
-from verify.inspection.inspect import check_readable_file
 from verify.media.sampling import Sampling
+from verify.media.walk import check_readable_file
 from verify.output import atomic_write_bytes, check_distinct, check_writable
 from verify.timestamps import timestamp_label
 

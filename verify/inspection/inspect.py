@@ -5,12 +5,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
-import stat
 import struct
 from typing import Any
 
 from verify.config import INSPECT
-from verify.errors import InputError, UnreadableMedia, VerifyError, display_path
+from verify.errors import InputError, UnreadableMedia, display_path
 from verify.inspection.c2pa import C2paFacts, read_c2pa
 from verify.inspection.flags import Flag, FlagInput, evaluate_flags
 from verify.inspection.metadata import (
@@ -34,6 +33,7 @@ from verify.media.isobmff import BoxLayout, read_layout
 from verify.media.mpegts import read_camera_block
 from verify.media.riff import read_avi_header
 from verify.media.tiff import apple_content_identifier
+from verify.media.walk import check_readable_file
 from verify.timestamps import format_utc
 
 SCHEMA_VERSION = (
@@ -41,7 +41,6 @@ SCHEMA_VERSION = (
 )
 # The per-file error entry that `inspect`, `hash` and `index add` print in
 # place of a result: its own shape, versioned apart from the results.
-ERROR_ENTRY_VERSION = "1.0"
 
 # mov/mp4 demuxer options that make ffprobe report more: XMP packets and
 # atoms it does not otherwise interpret (as tags).
@@ -103,35 +102,6 @@ class Inspection:
             "exif": self.exif,
             "notes": list(self.notes),
         }
-
-
-def error_entry(path: str | os.PathLike[str] | bytes, error: VerifyError) -> dict[str, Any]:
-    """The JSON entry that stands in for a file that could not be inspected."""
-    return {
-        "schema_version": ERROR_ENTRY_VERSION,
-        "path": display_path(path),
-        "ok": False,
-        "error": error.to_dict(),
-    }
-
-
-def check_readable_file(path: str | os.PathLike[str] | bytes) -> os.stat_result:
-    """Stat ``path`` and raise `InputError` unless it is a non-empty readable file."""
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise InputError("no such file", path) from None
-    except OSError as exc:
-        raise InputError(f"cannot access: {exc.strerror}", path) from None
-    if stat.S_ISDIR(info.st_mode):
-        raise InputError("is a directory, not a file (use `verify batch` for folders)", path)
-    if not stat.S_ISREG(info.st_mode):
-        raise InputError("not a regular file (a device, pipe or socket)", path)
-    if not os.access(path, os.R_OK):
-        raise InputError("permission denied: the file is not readable by this user", path)
-    if info.st_size == 0:
-        raise InputError("empty file (0 bytes): the download or copy produced nothing", path)
-    return info
 
 
 def inspect_file(

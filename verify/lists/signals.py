@@ -60,10 +60,10 @@ def file_signals(
     """MD5 and PDQ (photo) or vPDQ (video) of one file."""
     from verify.errors import display_path
     from verify.hashing.fingerprint import video_stream
-    from verify.inspection.inspect import check_readable_file
     from verify.media.decode import decode_every_nth
     from verify.media.filehash import hash_file
     from verify.media.filetype import sniff
+    from verify.media.walk import check_readable_file
 
     check_readable_file(path)
     name = display_path(path)

@@ -28,6 +28,7 @@ import concurrent.futures
 import dataclasses
 import functools
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -37,7 +38,6 @@ from verify.config import AUDIO, HASH, INSPECT, MATCH, AudioConfig, HashConfig, 
 from verify.errors import NoSound, NoVideo, UnreadableMedia
 from verify.hashing.fingerprint import VideoFingerprint, sound_only_fingerprint
 from verify.hashing.forms import Form, FrameTable
-from verify.inspection.inspect import Inspection
 from verify.matching.candidates import find_candidates, lookup_hashes
 from verify.matching.cuts import meet_at_cuts
 from verify.matching.panels import PanelSearch
@@ -53,6 +53,9 @@ from verify.matching.sound import (
 )
 from verify.media.filehash import sha256_file
 from verify.media.sampling import Sampling
+
+if TYPE_CHECKING:  # annotations only: hashing and matching load no inspection code
+    from verify.inspection.inspect import Inspection
 
 
 def match_file(
@@ -177,9 +180,7 @@ def _sound_report(
         return SoundReport(state or SoundState.NO_SOUND, detail=detail)
     found = find_sound(bank, clip, config)
     videos = {video_id: bank.video_by_id(video_id) for video_id, _match in found}
-    related = relate(
-        [(videos[v], m) for v, m in found], matches, config, clip_has_picture=pictured
-    )
+    related = relate([(videos[v], m) for v, m in found], matches, config, clip_has_picture=pictured)
     heard = {m.video.sha256 for m in related}
     # The stored sound of the pictures' known videos, to tell a swapped sound.
     stored = bank.known_audio(m.video.id for m in matches if m.video.sha256 not in heard)

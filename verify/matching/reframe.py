@@ -21,7 +21,7 @@ import dataclasses
 import itertools
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,10 +29,12 @@ from verify.config import HASH, INSPECT, MATCH, HashConfig, MatchConfig
 from verify.hashing.fingerprint import VideoFingerprint, fingerprint_video
 from verify.hashing.normalise import is_uniform
 from verify.hashing.phash import distance_blocks, nearest_hashes, phash_windows
-from verify.inspection.inspect import Inspection
 from verify.matching.describe import describe_framing
 from verify.matching.panels import PanelSearch
 from verify.media.sampling import Sampling
+
+if TYPE_CHECKING:  # annotations only: hashing and matching load no inspection code
+    from verify.inspection.inspect import Inspection
 
 # The known picture's centre 70 % (the centre70 form's crop), as fractions.
 INNER = (0.15, 0.85)

@@ -3,9 +3,30 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator
 
+from verify.errors import InputError
 from verify.media.filetype import STILL_EXTENSIONS, VIDEO_EXTENSIONS
+
+
+def check_readable_file(path: str | os.PathLike[str] | bytes) -> os.stat_result:
+    """Stat ``path`` and raise `InputError` unless it is a non-empty readable file."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise InputError("no such file", path) from None
+    except OSError as exc:
+        raise InputError(f"cannot access: {exc.strerror}", path) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError("is a directory, not a file (use `verify batch` for folders)", path)
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError("not a regular file (a device, pipe or socket)", path)
+    if not os.access(path, os.R_OK):
+        raise InputError("permission denied: the file is not readable by this user", path)
+    if info.st_size == 0:
+        raise InputError("empty file (0 bytes): the download or copy produced nothing", path)
+    return info
 
 
 def find_media(
