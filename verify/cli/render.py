@@ -350,7 +350,7 @@ def render_video(video: KnownVideo) -> str:
         ("path", video.path),
         ("size", f"{video.size:,} bytes"),
         ("duration", f"{video.duration:.3f} s" if video.duration else "-"),
-        ("picture", f"{video.width}x{video.height}"),
+        ("picture", f"{video.width}x{video.height}" if video.width else "none (a sound file)"),
         ("frames", f"{video.frame_count} ({video.sampling})"),
         ("added", f"{video.added_at} by {video.added_by}" if video.added_by else video.added_at),
         ("source", video.source or "-"),
