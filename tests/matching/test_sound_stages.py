@@ -14,7 +14,7 @@ from verify.matching.sound import Relation, relate, unheard_sound
 
 def video(name: str, frames: int = 20) -> KnownVideo:
     return KnownVideo(
-        1, name * 64, f"/{name}.mp4", 1000, 10.0, 320, 240, "fps=2", "2026-01-01T00:00:00Z",
+        ord(name), name * 64, f"/{name}.mp4", 1000, 10.0, 320, 240, "fps=2", "2026-01-01T00:00:00Z",
         None, None, None, {}, frames,
     )  # fmt: skip
 
@@ -65,8 +65,8 @@ def test_unheard_needs_sound_in_the_clip_and_enough_known_sound_shown():
     clip = AudioFingerprint(np.arange(50, dtype=np.uint32), np.arange(50), 0.032, 5.0)
     silent = AudioFingerprint(np.zeros(0, np.uint32), np.zeros(0, np.int32), 0.032, 5.0)
     shown = [picture(A, 0, 3, 0.0)]  # known seconds 0-3: ~370 of its landmarks
-    assert unheard_sound(clip, shown, {A.sha256: known}, set()) == [A]
-    assert unheard_sound(clip, shown, {A.sha256: known}, {A.sha256}) == []  # it was heard
-    assert unheard_sound(silent, shown, {A.sha256: known}, set()) == []
+    assert unheard_sound(clip, shown, {A.id: known}, set()) == [A]
+    assert unheard_sound(clip, shown, {A.id: known}, {A.id}) == []  # it was heard
+    assert unheard_sound(silent, shown, {A.id: known}, set()) == []
     glimpse = [picture(A, 0, 0.1, 0.0)]  # 0.1 s of known sound: too little to tell
-    assert unheard_sound(clip, glimpse, {A.sha256: known}, set()) == []
+    assert unheard_sound(clip, glimpse, {A.id: known}, set()) == []

@@ -50,31 +50,30 @@ def index_file(
         return AddResult(bank.find(digest.sha256), added=False)
     kinds = {stream.kind for stream in inspection.streams if not stream.attached_picture}
     if "video" not in kinds and "audio" in kinds:
-        audio = fingerprint_audio(path, timeout=timeout, config=audio_config)
+        audio: AudioFingerprint | None = fingerprint_audio(
+            path, timeout=timeout, config=audio_config
+        )
         if not audio.count:
             raise UnreadableMedia("no video stream, and its sound is silent", path)
         duration = inspection.container.duration if inspection.container else None
-        return bank.add_video(
-            sound_only_fingerprint(path, digest.sha256, digest.size, duration),
-            summary=metadata_summary(inspection), source=source, posted_at=posted_at,
-            url=url, path=display_path(os.path.abspath(os.fsencode(path))), audio=audio,
-        )  # fmt: skip
-    with concurrent.futures.ThreadPoolExecutor(1) as beside:
-        # The sound decodes in its own ffmpeg process while the picture is hashed.
-        sound = (
-            beside.submit(sound_of, path, timeout=timeout, config=audio_config)
-            if any(stream.kind == "audio" for stream in inspection.streams)
-            else None
-        )
-        fingerprint = fingerprint_video(
-            path,
-            sampling,
-            timeout=timeout,
-            known_digest=(inspection.digest.sha256, inspection.digest.size),
-            probed=inspection,
-            config=config,
-        )
-        audio = sound.result() if sound is not None else None
+        fingerprint = sound_only_fingerprint(path, digest.sha256, digest.size, duration)
+    else:
+        with concurrent.futures.ThreadPoolExecutor(1) as beside:
+            # The sound decodes in its own ffmpeg process while the picture is hashed.
+            sound = (
+                beside.submit(sound_of, path, timeout=timeout, config=audio_config)
+                if "audio" in kinds
+                else None
+            )
+            fingerprint = fingerprint_video(
+                path,
+                sampling,
+                timeout=timeout,
+                known_digest=(digest.sha256, digest.size),
+                probed=inspection,
+                config=config,
+            )
+            audio = sound.result() if sound is not None else None
     return bank.add_video(
         fingerprint,
         summary=metadata_summary(inspection),

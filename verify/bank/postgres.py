@@ -535,6 +535,10 @@ class PostgresBank:
     def audio_count(self) -> int:
         return int(self._query("SELECT count(*) FROM audio")[0][0])
 
+    def has_audio(self) -> bool:
+        """Whether any video has its sound stored (one row read, not a count)."""
+        return bool(self._query("SELECT 1 FROM audio LIMIT 1"))
+
     def audio_candidates(
         self, hashes: Iterable[int], *, min_votes: int, limit: int
     ) -> list[tuple[int, int]]:

@@ -580,25 +580,33 @@ class SqliteBank:
         self, keys: Iterable[int], *, min_votes: int, limit: int
     ) -> list[tuple[int, int]]:
         """Videos sharing these posting keys: (video id, votes), most votes first."""
-        keys = sorted(set(keys))
-        if not keys:
+        return self._votes(
+            "probe", keys,
+            "SELECT p.video_id, count(*) AS votes FROM temp.probe AS q "
+            "CROSS JOIN postings AS p ON p.key = q.key GROUP BY p.video_id "
+            "HAVING votes >= ? ORDER BY votes DESC, p.video_id LIMIT ?",
+            (min_votes, limit),
+        )  # fmt: skip
+
+    def _votes(
+        self, probe: str, keys: Iterable[int], count_sql: str, params: tuple
+    ) -> list[tuple[int, int]]:
+        """Fill the temporary table ``probe`` with ``keys`` and run ``count_sql``, which
+        joins it to a posting table and counts each row's votes.
+
+        The count's CROSS JOIN pins the loop order: walk the few probe keys and
+        seek each in the postings index. Left to itself the planner has no
+        statistics on a temp table and may scan every posting instead (11 s
+        instead of 0.1 s on a million videos).
+        """
+        wanted = sorted(set(keys))
+        if not wanted:
             return []
         try:
-            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS probe (key INTEGER PRIMARY KEY)")
-            self._db.execute("DELETE FROM temp.probe")
-            self._db.executemany(
-                "INSERT OR IGNORE INTO temp.probe VALUES (?)", ((k,) for k in keys)
-            )
-            return self._db.execute(
-                # CROSS JOIN pins the loop order: walk the few probe keys and seek
-                # each in the postings index. Left to itself the planner has no
-                # statistics on a temp table and may scan every posting instead
-                # (11 s instead of 0.1 s on a million videos).
-                "SELECT p.video_id, count(*) AS votes FROM temp.probe AS q "
-                "CROSS JOIN postings AS p ON p.key = q.key GROUP BY p.video_id "
-                "HAVING votes >= ? ORDER BY votes DESC, p.video_id LIMIT ?",
-                (min_votes, limit),
-            ).fetchall()
+            self._db.execute(f"CREATE TEMP TABLE IF NOT EXISTS {probe} (key INTEGER PRIMARY KEY)")
+            self._db.execute(f"DELETE FROM temp.{probe}")
+            self._db.executemany(f"INSERT INTO temp.{probe} VALUES (?)", ((k,) for k in wanted))
+            return self._db.execute(count_sql, params).fetchall()
         except sqlite3.Error as exc:
             raise self._error(exc) from None
 
@@ -680,28 +688,21 @@ class SqliteBank:
         """How many videos have their sound stored."""
         return int(self._query("SELECT count(*) FROM audio")[0][0])
 
+    def has_audio(self) -> bool:
+        """Whether any video has its sound stored (one row read, not a count)."""
+        return bool(self._query("SELECT 1 FROM audio LIMIT 1"))
+
     def audio_candidates(
         self, hashes: Iterable[int], *, min_votes: int, limit: int
     ) -> list[tuple[int, int]]:
         """Videos whose sound shares these posted hashes: (video id, votes), most first."""
-        wanted = sorted(set(hashes))
-        if not wanted:
-            return []
-        try:
-            self._db.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS audio_probe (hash INTEGER PRIMARY KEY)"
-            )
-            self._db.execute("DELETE FROM temp.audio_probe")
-            self._db.executemany("INSERT INTO temp.audio_probe VALUES (?)", ((h,) for h in wanted))
-            return self._db.execute(
-                # As for frames: walk the probe and seek each hash in the postings.
-                "SELECT p.video_id, count(*) AS votes FROM temp.audio_probe AS q "
-                "CROSS JOIN audio_postings AS p ON p.hash = q.hash GROUP BY p.video_id "
-                "HAVING votes >= ? ORDER BY votes DESC, p.video_id LIMIT ?",
-                (min_votes, limit),
-            ).fetchall()
-        except sqlite3.Error as exc:
-            raise self._error(exc) from None
+        return self._votes(
+            "audio_probe", hashes,
+            "SELECT p.video_id, count(*) AS votes FROM temp.audio_probe AS q "
+            "CROSS JOIN audio_postings AS p ON p.hash = q.key GROUP BY p.video_id "
+            "HAVING votes >= ? ORDER BY votes DESC, p.video_id LIMIT ?",
+            (min_votes, limit),
+        )  # fmt: skip
 
     def known_audio(self, video_ids: Iterable[int]) -> dict[int, AudioFingerprint]:
         """The stored sound of these videos (those without any are left out)."""
@@ -776,21 +777,13 @@ class SqliteBank:
 
     def list_candidates(self, keys: Iterable[int], *, limit: int) -> list[tuple[int, int]]:
         """List entries sharing posting keys: (entry id, votes), most first."""
-        wanted = sorted(set(keys))
-        if not wanted:
-            return []
-        try:
-            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS list_probe (key INTEGER PRIMARY KEY)")
-            self._db.execute("DELETE FROM temp.list_probe")
-            self._db.executemany("INSERT INTO temp.list_probe VALUES (?)", ((k,) for k in wanted))
-            return self._db.execute(
-                "SELECT p.entry_id, count(*) AS votes FROM temp.list_probe AS q "
-                "CROSS JOIN list_postings AS p ON p.key = q.key GROUP BY p.entry_id "
-                "ORDER BY votes DESC, p.entry_id LIMIT ?",
-                (limit,),
-            ).fetchall()
-        except sqlite3.Error as exc:
-            raise self._error(exc) from None
+        return self._votes(
+            "list_probe", keys,
+            "SELECT p.entry_id, count(*) AS votes FROM temp.list_probe AS q "
+            "CROSS JOIN list_postings AS p ON p.key = q.key GROUP BY p.entry_id "
+            "ORDER BY votes DESC, p.entry_id LIMIT ?",
+            (limit,),
+        )  # fmt: skip
 
     def list_entries(self, ids: Iterable[int]) -> dict[int, tuple[ListRecord, VpdqHash]]:
         """Entries and their hashes by id."""

@@ -224,6 +224,10 @@ class BankStore(Protocol):
         """How many videos have their sound stored."""
         ...
 
+    def has_audio(self) -> bool:
+        """Whether any video has its sound stored (asked by every match: no count)."""
+        ...
+
     def audio_candidates(
         self, hashes: Iterable[int], *, min_votes: int, limit: int
     ) -> list[tuple[int, int]]:

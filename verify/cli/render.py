@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from verify.matching.describe import describe_region
+from verify.media.sampling import SOUND_ONLY
 from verify.timestamps import format_utc, timestamp_label
 
 if TYPE_CHECKING:
@@ -340,6 +341,12 @@ def render_lists(found: list[ListSummary]) -> str:
     return "\n".join(lines)
 
 
+def _picture_size(video: KnownVideo) -> str:
+    if video.sampling == SOUND_ONLY:
+        return "none (a sound file)"
+    return f"{video.width}x{video.height}"
+
+
 def render_video(video: KnownVideo) -> str:
     summary = video.summary
     created = (summary.get("creation_time") or {}).get("utc") or "-"
@@ -350,7 +357,7 @@ def render_video(video: KnownVideo) -> str:
         ("path", video.path),
         ("size", f"{video.size:,} bytes"),
         ("duration", f"{video.duration:.3f} s" if video.duration else "-"),
-        ("picture", f"{video.width}x{video.height}" if video.width else "none (a sound file)"),
+        ("picture", _picture_size(video)),
         ("frames", f"{video.frame_count} ({video.sampling})"),
         ("added", f"{video.added_at} by {video.added_by}" if video.added_by else video.added_at),
         ("source", video.source or "-"),
@@ -369,7 +376,7 @@ def render_match(report: MatchReport) -> str:
     duration = f"{query.duration:.2f} s" if query.duration else "unknown length"
     lines = [click.style(query.path, bold=True) + f"  ({duration}, sha256 {query.sha256[:12]})"]
     if not report.matches:
-        if not query.frames and query.width == 0:
+        if query.sampling == SOUND_ONLY:
             lines.append("a sound file: no picture to compare, only its sound")
         else:
             lines.append(

@@ -48,7 +48,7 @@ from verify.media.decode import (
 )
 from verify.media.ffmpeg import ffprobe_json
 from verify.media.filehash import sha256_file
-from verify.media.sampling import Sampling
+from verify.media.sampling import SOUND_ONLY, Sampling
 from verify.media.walk import check_readable_file
 
 if TYPE_CHECKING:  # annotations only: hashing and matching load no inspection code
@@ -334,10 +334,6 @@ def sound_only_fingerprint(
         path=display_path(path), sha256=sha256, size=size, duration=duration,
         sampling=SOUND_ONLY, width=0, height=0, crop=None, frames=(),
     )  # fmt: skip
-
-
-# The sampling recorded for a file that has sound and no picture.
-SOUND_ONLY = "sound only"
 
 
 @functools.cache

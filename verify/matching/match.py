@@ -81,7 +81,7 @@ def match_file(
     # The sound decodes in its own ffmpeg process and is fingerprinted on a thread
     # (numpy's FFT releases the interpreter) while the picture is matched.
     sound = (
-        _beside().submit(_clip_sound, path, timeout, audio_config) if bank.audio_count() else None
+        _beside().submit(_clip_sound, path, timeout, audio_config) if bank.has_audio() else None
     )
     signals = None
     if bank.list_count():
@@ -181,11 +181,10 @@ def _sound_report(
     found = find_sound(bank, clip, config)
     videos = {video_id: bank.video_by_id(video_id) for video_id, _match in found}
     related = relate([(videos[v], m) for v, m in found], matches, config, clip_has_picture=pictured)
-    heard = {m.video.sha256 for m in related}
+    heard = {m.video.id for m in related}
     # The stored sound of the pictures' known videos, to tell a swapped sound.
-    stored = bank.known_audio(m.video.id for m in matches if m.video.sha256 not in heard)
-    by_sha = {m.video.sha256: stored[m.video.id] for m in matches if m.video.id in stored}
-    unheard = unheard_sound(clip, matches, by_sha, heard, config)
+    stored = bank.known_audio(m.video.id for m in matches if m.video.id not in heard)
+    unheard = unheard_sound(clip, matches, stored, heard, config)
     return SoundReport(
         SoundState.MATCHED if related else SoundState.NO_MATCH,
         tuple(related),

@@ -204,22 +204,23 @@ def relate(
 def unheard_sound(
     clip: AudioFingerprint,
     matches: tuple[Match, ...] | list[Match],
-    stored: dict[str, AudioFingerprint],
-    heard: set[str],
+    stored: dict[int, AudioFingerprint],
+    heard: set[int],
     config: AudioConfig = AUDIO,
 ) -> list[KnownVideo]:
     """Picture matches whose known video's stored sound the clip does not play.
 
-    Only where it could have been heard: the clip has sound, and the known
-    seconds its picture shows hold at least twice a match's landmarks of
-    the known video's sound (a quiet stretch proves nothing).
+    ``stored`` is the known videos' sound and ``heard`` the videos whose sound was
+    found, both by video id. Only where it could have been heard: the clip has sound,
+    and the known seconds its picture shows hold at least twice a match's landmarks
+    of the known video's sound (a quiet stretch proves nothing).
     """
     if clip.count == 0:
         return []
     out = []
     for match in matches:
-        known = stored.get(match.video.sha256)
-        if known is None or match.video.sha256 in heard:
+        known = stored.get(match.video.id)
+        if known is None or match.video.id in heard:
             continue
         seconds = known.times.astype(np.float64) * known.window_s
         shown = sum(

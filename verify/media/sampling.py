@@ -6,6 +6,9 @@ from __future__ import annotations
 import dataclasses
 import re
 
+# The sampling recorded for a file that has sound and no picture (no frames taken).
+SOUND_ONLY = "sound only"
+
 _SAMPLING_RE = re.compile(r"^(keyframes|scenes|fps=(\d+(?:\.\d+)?))$")
 
 

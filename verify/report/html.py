@@ -19,8 +19,8 @@ import math
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from verify.hashing.fingerprint import SOUND_ONLY
 from verify.matching.describe import describe_framing, describe_region
+from verify.media.sampling import SOUND_ONLY
 from verify.timestamps import timestamp_label
 
 if TYPE_CHECKING:
