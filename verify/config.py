@@ -473,6 +473,27 @@ class TimelineConfig:
     # Single repeated frames in at least this share of all frames: a frame-rate
     # conversion by doubling (24 to 30 fps repeats one frame in five).
     duplicate_min_share: float = 0.05
+    # Double compression: the P-frames of a re-encode are larger where the first
+    # encoding had its keyframes (that picture was better than its neighbours),
+    # so their sizes rise every first-GOP frames. Each P-frame's size (log) is
+    # taken against the median of the recompression_window P-frames around it;
+    # every period from recompression_periods (frames) and phase is scored
+    # (mean over that phase's frames, in standard errors), and the best must
+    # reach recompression_min_z and beat that many permutations of the same
+    # residuals in all but recompression_max_p of them. At least
+    # recompression_min_frames P-frames and recompression_min_repeats periods
+    # are needed (fewer let one odd frame make a phase). Chosen on the tuning
+    # part of bench/bench_recompression.py: re-encodes without B-frames of
+    # GOP-15 encodes scored 4.4-11.4 at the right period and phase, and the
+    # permutations, not the floor of 4, are what keeps single encodes quiet
+    # (residuals clipped at 3 robust standard deviations: a flash is one frame).
+    recompression_periods: tuple[int, int] = (5, 60)
+    recompression_window: int = 9
+    recompression_min_z: float = 4.0
+    recompression_permutations: int = 200
+    recompression_max_p: float = 0.01
+    recompression_min_frames: int = 60
+    recompression_min_repeats: int = 8
     # The frame pass decodes the whole stream: it may take --timeout plus this
     # many seconds per second of video (ffprobe decoded 3 min of 1080p in 20 s,
     # 0.11 s a second, on the development machine; slow disks get ample room).

@@ -287,3 +287,19 @@ def test_pictures_coded_with_other_parameters_are_found_where_they_begin(made):
     assert changes("splice") == [(3.0, 20, 26)]
     for name in ("clean", "platform", "removed", "rates"):  # rates: the same settings twice
         assert changes(name) == [], name
+
+
+def test_an_earlier_encodings_gop_shows_through_a_re_encode(ffmpeg, tmp_path):
+    """Encoded once with a keyframe every 15 frames (no B-frames, as phones
+    write), 7 frames dropped, re-encoded: the first encoding's keyframes sit
+    at frames 8, 23, 38, ... of the re-encode. The single encode raises nothing."""
+    life = ("-f", "lavfi", "-i", "life=s=320x240:mold=10:r=25:ratio=0.1,format=yuv420p")
+    first, second = tmp_path / "first.mp4", tmp_path / "second.mp4"
+    run_ffmpeg(ffmpeg, *life, "-t", "16", *X264, *gop(15, ":bframes=0"), "-crf", "18", first)
+    run_ffmpeg(ffmpeg, "-i", first, "-vf", "select=gte(n\\,7),setpts=N/FRAME_RATE/TB", *X264,
+               "-x264-params", "bframes=0", "-crf", "23", second)  # fmt: skip
+    assert found(first, Kind.RECOMPRESSION) == []
+    [indicator] = [i for i in analyse_file(second).indicators if i.kind is Kind.RECOMPRESSION]
+    assert indicator.evidence["period_frames"] == 15
+    assert abs(indicator.time - 8 / 25) <= 0.1
+    assert not analyse_file(second).splices  # a whole-file finding joins no splice

@@ -23,6 +23,7 @@ class Kind(enum.Enum):
     ENCODER_CHANGE = "encoder_change"
     ENCODER_RESTART = "encoder_restart"
     PARAMETER_CHANGE = "parameter_change"
+    RECOMPRESSION = "recompression"
     FROZEN = "frozen"
     DUPLICATED_FRAMES = "duplicated_frames"
     CUT = "cut"

@@ -305,7 +305,9 @@ def splice_candidates(
     """Places where indicators of different kinds meet within ``splice_window_s``,
     or where a second encoder session starts: where footage may have been joined."""
     # Whole-file findings have no place of their own.
-    unplaced = (Kind.SPLICE_CANDIDATE, Kind.AV_OFFSET, Kind.DUPLICATED_FRAMES)
+    unplaced = (
+        Kind.SPLICE_CANDIDATE, Kind.AV_OFFSET, Kind.DUPLICATED_FRAMES, Kind.RECOMPRESSION,
+    )  # fmt: skip
     placed = sorted((i for i in indicators if i.kind not in unplaced), key=lambda i: i.time)
     found: list[Indicator] = []
     used: set[int] = set()
@@ -341,3 +343,121 @@ def splice_candidates(
             )
         )
     return found
+
+
+@dataclasses.dataclass(frozen=True)
+class _Periodicity:
+    """The strongest periodic rise in P-frame sizes: every ``period`` frames from
+    frame ``phase``, ``z`` standard errors above the residuals' mean."""
+
+    period: int
+    phase: int
+    z: float
+
+
+def _residual_sizes(frames: StreamFrames, config: TimelineConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The P-frames that take part (frame numbers) and their log sizes against
+    the median of the P-frames around them (a scene's detail changes slowly).
+
+    The P-frame right after each of the stream's own keyframes is left out:
+    it is coded against a fresh picture, and its size follows the stream's
+    own GOP, not an earlier one.
+    """
+    positions = np.flatnonzero((frames.kind == "P") & (frames.size > 0))
+    after_key = np.zeros(frames.count, bool)
+    after_key[1:] = frames.key[:-1]
+    positions = positions[~after_key[positions]]
+    if positions.size == 0:
+        return positions, np.zeros(0)
+    sizes = np.log(frames.size[positions].astype(np.float64))
+    half = config.recompression_window // 2
+    padded = np.pad(sizes, half, mode="edge")
+    around = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
+    residuals = sizes - numeric.percentile(around, 50, axis=1)
+    # A scene change or a flash makes one P-frame huge: clipped to 3 robust
+    # standard deviations, one frame cannot make a phase stand out.
+    spread = 1.4826 * float(numeric.percentile(np.abs(residuals), 50))
+    return positions, np.clip(residuals, -3 * spread, 3 * spread)
+
+
+def _strongest_period(
+    positions: np.ndarray, residuals: np.ndarray, periods: list[int]
+) -> tuple[_Periodicity | None, np.ndarray]:
+    """The best (period, phase) over ``periods``, and each period's best z."""
+    spread = float(np.std(residuals))
+    best: _Periodicity | None = None
+    per_period = np.zeros(len(periods))
+    if spread <= 0:
+        return None, per_period
+    for n, period in enumerate(periods):
+        phase_of = positions % period
+        counts = np.bincount(phase_of, minlength=period)
+        sums = np.bincount(phase_of, weights=residuals, minlength=period)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(counts >= 4, sums / np.sqrt(np.maximum(counts, 1)) / spread, -np.inf)
+        phase = int(np.argmax(z))
+        per_period[n] = z[phase]
+        if best is None or z[phase] > best.z:
+            best = _Periodicity(period, phase, float(z[phase]))
+    return best, per_period
+
+
+def recompression(frames: StreamFrames, config: TimelineConfig = TIMELINE) -> list[Indicator]:
+    """A first encoding's keyframe period showing through the P-frame sizes.
+
+    When a file is re-encoded, the frames its first encoder made keyframes
+    were better pictures than their neighbours; the new encoder's P-frames
+    there carry more bits, every first-GOP frames. The period and phase whose
+    P-frames stand out most is kept if it reaches ``recompression_min_z`` and
+    beats random re-orderings of the same sizes (``recompression_max_p``),
+    and the stream's own keyframes do not fall on it.
+    """
+    positions, residuals = _residual_sizes(frames, config)
+    low, high = config.recompression_periods
+    high = min(high, frames.count // config.recompression_min_repeats)
+    if positions.size < config.recompression_min_frames or high < low:
+        return []
+    # The stream's own regular GOP shapes its P-frames too (the second P-frame
+    # after a keyframe is often the largest): its period, its divisors and
+    # multiples say nothing of an earlier encoding.
+    gop = gop_summary(frames)
+    own = gop.interval if gop.keyframes >= 3 and (gop.regular_share or 0) >= 0.5 else None
+    periods = [t for t in range(low, high + 1) if own is None or (t % own and own % t)]
+    best, _ = _strongest_period(positions, residuals, periods)
+    if best is None or best.z < config.recompression_min_z:
+        return []
+    rng = np.random.default_rng(0)  # the same file gives the same answer
+    beaten, allowed = 0, config.recompression_max_p * (config.recompression_permutations + 1) - 1
+    for _ in range(config.recompression_permutations):
+        chance, _ = _strongest_period(positions, rng.permutation(residuals), periods)
+        beaten += chance is not None and chance.z >= best.z
+        if beaten > allowed:
+            return []  # chance does as well often enough: no finding
+    p = (beaten + 1) / (config.recompression_permutations + 1)
+    if p > config.recompression_max_p:
+        return []
+    times = filled_times(frames.pts)
+    first = best.phase
+    step = _typical_step(frames)
+    seconds = best.period * step if step > 0 else float("nan")
+    period_text = f"{best.period} frames ({seconds:.2f} s)" if step > 0 else f"{best.period} frames"
+    return [
+        Indicator(
+            Kind.RECOMPRESSION,
+            float(times[first]),
+            f"P-frames are larger every {period_text}, a pattern this stream's own "
+            "keyframes do not explain: an earlier encoding with a keyframe every "
+            f"{best.period} frames shows through, as when a file is re-encoded (by a "
+            "platform, an editor or a converter). Content that repeats on a cycle "
+            "(slow motion made by repeating frames) can do it too; a re-encode with "
+            "B-frames usually hides it.",
+            {
+                "period_frames": best.period,
+                "period_s": round(seconds, 3) if step > 0 else float("nan"),
+                "z": round(best.z, 2),
+                "p": round(p, 4),
+                "p_frames": int(positions.size),
+            },
+            end=float(times[-1]),
+        )
+    ]

@@ -20,6 +20,7 @@ from verify.forensics.structure import (
     gop_changes,
     gop_summary,
     rate_changes,
+    recompression,
     splice_candidates,
     timestamp_anomalies,
 )
@@ -28,7 +29,7 @@ from verify.media.filehash import sha256_file
 from verify.media.frames import StreamFrames, probe_frames
 from verify.media.walk import check_readable_file
 
-SCHEMA_VERSION = "1.1"  # 1.1: parameter_change
+SCHEMA_VERSION = "1.2"  # 1.1: parameter_change; 1.2: recompression
 # Slices of the size profile: about one a pixel of the report's strip.
 PROFILE_BUCKETS = 600
 
@@ -148,6 +149,7 @@ def analyse_file(
         track = track.shifted(float(first_probe.min() - first_picture.min()))
     indicators: list[Indicator] = [
         *gop_changes(frames, config),
+        *recompression(frames, config),
         *timestamp_anomalies(frames, config),
         *rate_changes(frames, config),
         *audio_anomalies(frames, config),

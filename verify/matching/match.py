@@ -80,9 +80,7 @@ def match_file(
     """
     # The sound decodes in its own ffmpeg process and is fingerprinted on a thread
     # (numpy's FFT releases the interpreter) while the picture is matched.
-    sound = (
-        _beside().submit(_clip_sound, path, timeout, audio_config) if bank.has_audio() else None
-    )
+    sound = _beside().submit(_clip_sound, path, timeout, audio_config) if bank.has_audio() else None
     signals = None
     if bank.list_count():
         # The bank holds shared lists: the file's own PDQ/vPDQ too (a second decode,

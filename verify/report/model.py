@@ -26,7 +26,7 @@ from verify.timestamps import format_utc
 from verify.version import __version__
 
 # 1.3 inspect 1.2; 1.4 list_matches; 1.5 inspect 1.3; 1.6 PDQ; 1.7 forensics; 1.8 sound
-SCHEMA_VERSION = "1.8"
+SCHEMA_VERSION = "1.9"
 # At most this many frames are shown (gallery and contact sheet), evenly
 # chosen: enough to see every shot of a short clip, few enough that the HTML
 # stays a few megabytes for an hour of video. The JSON lists every frame.
