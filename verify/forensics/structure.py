@@ -382,27 +382,27 @@ def _residual_sizes(frames: StreamFrames, config: TimelineConfig) -> tuple[np.nd
 
 def _strongest_period(
     positions: np.ndarray, residuals: np.ndarray, periods: list[int]
-) -> tuple[_Periodicity | None, np.ndarray]:
-    """The best (period, phase) over ``periods``, and each period's best z."""
+) -> _Periodicity | None:
+    """The best (period, phase) over ``periods``; None when the sizes do not vary."""
     spread = float(np.std(residuals))
     best: _Periodicity | None = None
-    per_period = np.zeros(len(periods))
     if spread <= 0:
-        return None, per_period
-    for n, period in enumerate(periods):
+        return None
+    for period in periods:
         phase_of = positions % period
         counts = np.bincount(phase_of, minlength=period)
         sums = np.bincount(phase_of, weights=residuals, minlength=period)
         with np.errstate(divide="ignore", invalid="ignore"):
             z = np.where(counts >= 4, sums / np.sqrt(np.maximum(counts, 1)) / spread, -np.inf)
         phase = int(np.argmax(z))
-        per_period[n] = z[phase]
         if best is None or z[phase] > best.z:
             best = _Periodicity(period, phase, float(z[phase]))
-    return best, per_period
+    return best
 
 
-def recompression(frames: StreamFrames, config: TimelineConfig = TIMELINE) -> list[Indicator]:
+def recompression(
+    frames: StreamFrames, gop: GopSummary, config: TimelineConfig = TIMELINE
+) -> list[Indicator]:
     """A first encoding's keyframe period showing through the P-frame sizes.
 
     When a file is re-encoded, the frames its first encoder made keyframes
@@ -410,7 +410,7 @@ def recompression(frames: StreamFrames, config: TimelineConfig = TIMELINE) -> li
     there carry more bits, every first-GOP frames. The period and phase whose
     P-frames stand out most is kept if it reaches ``recompression_min_z`` and
     beats random re-orderings of the same sizes (``recompression_max_p``),
-    and the stream's own keyframes do not fall on it.
+    and is not the stream's own keyframe interval (``gop``, its `gop_summary`).
     """
     positions, residuals = _residual_sizes(frames, config)
     low, high = config.recompression_periods
@@ -420,31 +420,29 @@ def recompression(frames: StreamFrames, config: TimelineConfig = TIMELINE) -> li
     # The stream's own regular GOP shapes its P-frames too (the second P-frame
     # after a keyframe is often the largest): its period, its divisors and
     # multiples say nothing of an earlier encoding.
-    gop = gop_summary(frames)
     own = gop.interval if gop.keyframes >= 3 and (gop.regular_share or 0) >= 0.5 else None
     periods = [t for t in range(low, high + 1) if own is None or (t % own and own % t)]
-    best, _ = _strongest_period(positions, residuals, periods)
+    best = _strongest_period(positions, residuals, periods)
     if best is None or best.z < config.recompression_min_z:
         return []
+    # p = (beaten + 1) / (permutations + 1) must stay within recompression_max_p:
+    # the count stops as soon as chance has done as well too often.
     rng = np.random.default_rng(0)  # the same file gives the same answer
     beaten, allowed = 0, config.recompression_max_p * (config.recompression_permutations + 1) - 1
     for _ in range(config.recompression_permutations):
-        chance, _ = _strongest_period(positions, rng.permutation(residuals), periods)
+        chance = _strongest_period(positions, rng.permutation(residuals), periods)
         beaten += chance is not None and chance.z >= best.z
         if beaten > allowed:
-            return []  # chance does as well often enough: no finding
+            return []
     p = (beaten + 1) / (config.recompression_permutations + 1)
-    if p > config.recompression_max_p:
-        return []
     times = filled_times(frames.pts)
-    first = best.phase
     step = _typical_step(frames)
     seconds = best.period * step if step > 0 else float("nan")
-    period_text = f"{best.period} frames ({seconds:.2f} s)" if step > 0 else f"{best.period} frames"
+    period_text = f"{best.period} frames" + (f" ({seconds:.2f} s)" if step > 0 else "")
     return [
         Indicator(
             Kind.RECOMPRESSION,
-            float(times[first]),
+            float(times[best.phase]),
             f"P-frames are larger every {period_text}, a pattern this stream's own "
             "keyframes do not explain: an earlier encoding with a keyframe every "
             f"{best.period} frames shows through, as when a file is re-encoded (by a "
@@ -453,7 +451,7 @@ def recompression(frames: StreamFrames, config: TimelineConfig = TIMELINE) -> li
             "B-frames usually hides it.",
             {
                 "period_frames": best.period,
-                "period_s": round(seconds, 3) if step > 0 else float("nan"),
+                "period_s": round(seconds, 3),  # NaN (null in JSON) without a frame step
                 "z": round(best.z, 2),
                 "p": round(p, 4),
                 "p_frames": int(positions.size),

@@ -147,9 +147,10 @@ def analyse_file(
     first_picture = track.times[np.isfinite(track.times)]
     if first_probe.size and first_picture.size:
         track = track.shifted(float(first_probe.min() - first_picture.min()))
+    gop = gop_summary(frames)
     indicators: list[Indicator] = [
         *gop_changes(frames, config),
-        *recompression(frames, config),
+        *recompression(frames, gop, config),
         *timestamp_anomalies(frames, config),
         *rate_changes(frames, config),
         *audio_anomalies(frames, config),
@@ -159,7 +160,7 @@ def analyse_file(
     indicators += splice_candidates(indicators, config)
     indicators.sort(key=lambda i: (i.time, i.kind.value))
     return Timeline(
-        display_path(path), sha256, size, frames, gop_summary(frames), tuple(found_strings),
+        display_path(path), sha256, size, frames, gop, tuple(found_strings),
         tuple(indicators),
     )  # fmt: skip
 
