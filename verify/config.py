@@ -67,6 +67,16 @@ class HashConfig:
     # on a 32x32 reduction, so 160 leaves room to crop bars (a vertical video in a
     # 16:9 frame keeps ~50 px of width) while keeping the pipe small.
     working_long_side: int = 160
+    # ffmpeg's decoder runs several frame threads by default; starting and
+    # feeding them costs more than they gain on a short clip, whose decode
+    # shares the two cores with Python's hashing. Measured whole (`verify hash`,
+    # `verify match`, alternately, 2 cores): keyframes of a 3-minute 1080p file
+    # 0.20 s with one thread against 0.40 s; at fps=2 and fps=16, clips under
+    # 2 MB (the committed footage, 10 s at 720p) 2-6 % faster with one, a 15 s
+    # and a 30 s 720p clip (1.9 and 3.9 MB) the same, a 20 s 1080p one (9 MB)
+    # 12 % slower. So: keyframes with one thread always, other samplings with
+    # one when the file is smaller than this.
+    single_thread_below_bytes: int = 2_000_000
 
     # Default `--sample` (and what the bank stores): frames per second for dense
     # sampling. From bench/bench_hash.py on Telegram-like re-encodes trimmed at

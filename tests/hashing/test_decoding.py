@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
@@ -138,3 +139,19 @@ def test_a_forked_child_hashes_with_threads_of_its_own(samples):
         there = pool.apply_async(fingerprint_video, (clip,)).get(timeout=60)
     assert there.to_dict() == here.to_dict()
     assert len(decode.EARLY_DECODERS.waiting()) == 1  # the parent's run, still the parent's
+
+
+def test_keyframes_and_small_files_decode_on_one_thread_with_the_same_frames(samples):
+    """Keyframes and files under ``single_thread_below_bytes`` get one decoder
+    thread; larger files keep ffmpeg's frame threads. Either way the same frames."""
+    clip = samples / "original.mov"
+    keyframes = Sampling.parse("keyframes")
+    big = dataclasses.replace(HASH, single_thread_below_bytes=0)  # every file counts as large
+    assert "-threads:v" in build_command(clip, FPS4, 160)
+    assert "-threads:v" not in build_command(clip, FPS4, 160, config=big)
+    assert "-threads:v" in build_command(clip, keyframes, 160, config=big)
+    assert "-threads:v" not in build_command(clip, Sampling("every"), 160)
+    one = [(f.time, f.pixels.copy()) for f in decode_frames(clip, FPS4, 160)]
+    many = [(f.time, f.pixels.copy()) for f in decode_frames(clip, FPS4, 160, config=big)]
+    assert [t for t, _ in one] == [t for t, _ in many]
+    assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(one, many, strict=True))

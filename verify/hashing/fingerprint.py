@@ -410,7 +410,7 @@ def _collect(
     pending: tuple[float, np.ndarray] | None = None  # best full frame of the open shot
     frames = decode_frames(
         path, sampling, long_side, colour=colour, dense_rate=scan_rate, stall_timeout=timeout,
-        errors=decode_errors,
+        errors=decode_errors, config=config,
     )  # fmt: skip
     for frame in frames:
         grey = _working_grey(frame.pixels, config) if colour else frame.pixels

@@ -184,9 +184,24 @@ def frame_forms(grey: np.ndarray, inset: np.ndarray | None = None) -> FrameForms
     return stack_forms(grey[None], insets)[0]
 
 
+# Frames hashed together by `stack_forms`. Each form makes float copies of its
+# frames; a chunk's stay in the processor's cache and reuse the memory the last
+# chunk's freed, where a whole shot's are paged in afresh (242 frames of 160x90:
+# 166 ms at once, 86-89 ms in chunks of 16-64; the same hashes).
+_FORMS_CHUNK = 32
+
+
 def stack_forms(greys: np.ndarray, insets: np.ndarray | None = None) -> list[FrameForms]:
     """`frame_forms` of a stack of same-sized frames (n, rows, columns), a shot's,
-    hashed together: each form is a few matrix products for the whole stack."""
+    hashed together: each form is a few matrix products for a chunk of the stack."""
+    forms: list[FrameForms] = []
+    for start in range(0, len(greys), _FORMS_CHUNK):
+        end = start + _FORMS_CHUNK
+        forms += _chunk_forms(greys[start:end], None if insets is None else insets[start:end])
+    return forms
+
+
+def _chunk_forms(greys: np.ndarray, insets: np.ndarray | None) -> list[FrameForms]:
     mirrored = greys[:, :, ::-1]
     upper = greys[:, : max(1, round(greys.shape[1] * UPPER_FRACTION))]
     full = phash_stack(greys)

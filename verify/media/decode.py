@@ -83,6 +83,7 @@ def build_command(
     colour: bool = False,
     dense_rate: float | None = None,
     quantisers: bool = False,
+    config: HashConfig = HASH,
 ) -> list[str | bytes]:
     """The ffmpeg command line for one decoder run (built with ffmpeg-python).
 
@@ -93,6 +94,8 @@ def build_command(
     overrides the rate for ``scenes``, which scans frames at a fixed rate
     and picks representatives in Python. ``quantisers``: the decoder exports
     each frame's encoding parameters, whose quantiser showinfo then logs.
+    Keyframes and small files decode on one thread
+    (``config.single_thread_below_bytes``).
     """
     import ffmpeg  # ffmpeg-python builds the filter graph; only decoding needs it
 
@@ -112,6 +115,10 @@ def build_command(
         # difference. Kept frames still carry their own stream timestamps.
         input_options["skip_loop_filter:v"] = "all"
         input_options["skip_frame:v"] = "noref"
+    if sampling.mode == "keyframes" or (
+        sampling.mode != "every" and _file_size(path) < config.single_thread_below_bytes
+    ):
+        input_options["threads:v"] = "1"  # see HashConfig.single_thread_below_bytes
     stream = ffmpeg.input("INPUT", **input_options).video
     if rate:
         # The first frame in each 1/rate-second bin, keeping its true time.
@@ -137,6 +144,14 @@ def build_command(
     # "level+info" prefixes each log line with its level, so decoder errors
     # can be told apart from the showinfo lines that carry the timestamps.
     return [args[0], "-hide_banner", "-nostats", "-nostdin", "-loglevel", "level+info", *args[1:]]
+
+
+def _file_size(path: str | os.PathLike[str] | bytes) -> int:
+    """Bytes in ``path`` (0 if it cannot be read: the decoder then says why)."""
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def every_nth_command(
@@ -207,6 +222,7 @@ def decode_frames(
     stall_timeout: float = INSPECT.probe_timeout_s,
     errors: list[str] | None = None,
     quantisers: dict[int, int] | None = None,
+    config: HashConfig = HASH,
 ) -> Iterator[DecodedFrame]:
     """Yield frames with stream timestamps from one ffmpeg run.
 
@@ -222,7 +238,7 @@ def decode_frames(
     with media_input(path) as source:
         args = build_command(
             source, sampling, long_side, colour=colour, dense_rate=dense_rate,
-            quantisers=quantisers is not None,
+            quantisers=quantisers is not None, config=config,
         )  # fmt: skip
         run = EARLY_DECODERS.claim(args) or DecoderRun(args, stall_timeout)
         yield from _frames(run, path, colour, errors, quantisers)
@@ -250,7 +266,7 @@ def start_early(
         return
     long_side, dense_rate = hashing_decode(sampling, config)
     try:
-        args = build_command(source, sampling, long_side, dense_rate=dense_rate)
+        args = build_command(source, sampling, long_side, dense_rate=dense_rate, config=config)
         EARLY_DECODERS.start(args, lambda: DecoderRun(args, stall_timeout))
         start_tool_early(probe_command(source))  # hashing probes the file too
     except VerifyError:

@@ -102,7 +102,13 @@ def _bundled_candidates(name: str) -> list[Path]:
 def find_tool(name: str) -> Tool:
     """Resolve ``ffmpeg`` or ``ffprobe``; raise `ToolMissing` with a fix if absent."""
     var = ENV_VARS[name]
-    override = os.environ.get(var)
+    return _resolve(name, var, os.environ.get(var), os.environ.get("PATH"))
+
+
+@functools.lru_cache(maxsize=16)
+def _resolve(name: str, var: str, override: str | None, _path: str | None) -> Tool:
+    """`find_tool`, once per setting: every decoder and probe run asks, and a search
+    of PATH and the installed packages costs some 80 file look-ups."""
     if override:
         resolved = shutil.which(override)
         if resolved is None:
