@@ -272,17 +272,20 @@ def phash_windows_stack(greys: np.ndarray, boxes: np.ndarray) -> np.ndarray:
             # (images, rows, 32) per span
             across[(left, right)] = _round_8bit(pixels[:, :, band] @ weights.T)
         down.setdefault((top, bottom), []).append((i, (left, right)))
-    cells = np.empty((count, len(boxes), _SIDE, _SIDE))
+    order: list[int] = []  # the windows in the order the vertical pass reduces them
+    parts = []
     for (top, bottom), members in down.items():  # vertical pass, all windows of a span at once
-        side_by_side = np.concatenate([across[span] for _, span in members], axis=2)
         band, weights = _lanczos_band(top, bottom, height)
-        reduced = weights @ side_by_side[:, band]  # (images, 32, 32 k)
-        cells[:, [i for i, _ in members]] = reduced.reshape(
-            count, _SIDE, len(members), _SIDE
-        ).swapaxes(1, 2)
+        # Only the rows the band reads are copied side by side.
+        side_by_side = np.concatenate([across[span][:, band] for _, span in members], axis=2)
+        reduced = weights @ side_by_side  # (images, 32, 32 k)
+        parts.append(reduced.reshape(count, _SIDE, len(members), _SIDE))
+        order += [i for i, _ in members]
+    cells = np.concatenate(parts, axis=2).swapaxes(1, 2)  # (images, windows in `order`, 32, 32)
     low = (_DCT_LOW @ _round_8bit(cells) @ _DCT_LOW.T).reshape(count, len(boxes), HASH_BITS)
     bits = low > numeric.median(low, axis=2)[..., None]
-    return np.bitwise_or.reduce(np.where(bits, _BIT_VALUES, np.uint64(0)), axis=2)
+    hashes = np.bitwise_or.reduce(np.where(bits, _BIT_VALUES, np.uint64(0)), axis=2)
+    return hashes[:, np.argsort(order)]  # back in the order of ``boxes``
 
 
 def _round_8bit(values: np.ndarray) -> np.ndarray:
