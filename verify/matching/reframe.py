@@ -28,7 +28,12 @@ import numpy as np
 from verify.config import HASH, INSPECT, MATCH, HashConfig, MatchConfig
 from verify.hashing.fingerprint import VideoFingerprint, fingerprint_video
 from verify.hashing.normalise import is_uniform
-from verify.hashing.phash import distance_blocks, nearest_hashes, phash_windows
+from verify.hashing.phash import (
+    distance_blocks,
+    nearest_hashes,
+    phash_windows,
+    phash_windows_stack,
+)
 from verify.matching.describe import describe_framing
 from verify.matching.panels import PanelSearch
 from verify.media.sampling import Sampling
@@ -85,6 +90,31 @@ def window_boxes(framings: np.ndarray, width: int, height: int) -> np.ndarray:
         axis=1,
     )  # fmt: skip
     return np.clip(boxes, 0.0, [width, height, width, height])
+
+
+# Bytes of first-pass rows (pictures x framings x rows x 32 floats) that
+# `through_framings` works on at once: kept within the processor's cache, a
+# stack of pictures costs less than one call each; past it, more.
+# (Measured on an off-centre crop's framing search, 81 framings a try: one
+# picture at a time and stacks within 0.25-4 MB cost the same; stacks of 32
+# pictures, 60 MB, a third more.)
+_STACK_BYTES = 1_000_000
+
+
+def through_framings(pictures: Sequence[np.ndarray], framings: np.ndarray) -> np.ndarray:
+    """pHash of each picture through each framing row (pictures x framings), pictures
+    of one size hashed as a stack: the same values as one `phash_windows` call each."""
+    out = np.zeros((len(pictures), len(framings)), np.uint64)
+    by_size: dict[tuple[int, ...], list[int]] = {}
+    for i, picture in enumerate(pictures):
+        by_size.setdefault(picture.shape, []).append(i)
+    for (height, width, *_), members in by_size.items():
+        boxes = window_boxes(framings, width, height)
+        step = max(1, _STACK_BYTES // (len(boxes) * height * 32 * 8))
+        for start in range(0, len(members), step):
+            chunk = members[start : start + step]
+            out[chunk] = phash_windows_stack(np.stack([pictures[i] for i in chunk]), boxes)
+    return out
 
 
 class _Spread:
@@ -196,12 +226,9 @@ class Reframer:
     def _grid_hashes(self, which: Sequence[int]) -> np.ndarray:
         """pHashes of anchors ``which`` through every grid framing (anchors x framings)."""
         anchors = self.anchors
-        for i in which:
-            if i not in self._rows:
-                picture = anchors[i][1]
-                self._rows[i] = phash_windows(
-                    picture, window_boxes(self._grid, *picture.shape[::-1])
-                )
+        missing = [i for i in dict.fromkeys(which) if i not in self._rows]
+        rows = through_framings([anchors[i][1] for i in missing], self._grid)
+        self._rows.update(zip(missing, rows, strict=True))
         return np.array([self._rows[i] for i in which], np.uint64).reshape(-1, len(self._grid))
 
     def probe_hashes(self) -> list[int]:
@@ -276,11 +303,8 @@ class Reframer:
     @staticmethod
     def _bits(framings: np.ndarray, pictures: list[np.ndarray], targets: np.ndarray) -> np.ndarray:
         """Bits apart of each picture through each framing from its target (pictures x framings)."""
-        rows = [
-            phash_windows(picture, window_boxes(framings, *picture.shape[::-1])) ^ target
-            for picture, target in zip(pictures, targets, strict=True)
-        ]
-        return np.bitwise_count(np.array(rows, np.uint64)).astype(np.int16)
+        found = through_framings(pictures, framings) ^ np.asarray(targets, np.uint64)[:, None]
+        return np.bitwise_count(found).astype(np.int16)
 
     def panels(self, fingerprint: VideoFingerprint) -> PanelSearch:
         """The panel search over the clip's pictures (made once)."""
@@ -293,8 +317,5 @@ class Reframer:
     def window_hashes(self, framings: Sequence[Framing]) -> list[np.ndarray]:
         """Every clip frame's pHash through each framing (one array per framing)."""
         rows = np.array([(f.left, f.top, f.width, f.height) for f in framings], np.float64)
-        table = np.array(
-            [phash_windows(p, window_boxes(rows, *p.shape[::-1])) for p in self._pictures],
-            np.uint64,
-        ).reshape(len(self._pictures), len(rows))
+        table = through_framings(self._pictures, rows)
         return [table[:, i].copy() for i in range(len(rows))]
