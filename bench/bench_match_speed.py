@@ -17,14 +17,16 @@ Every figure is a whole command, process start included on both sides:
   and one ``verify hash CLIPS`` (fps=2) over the sum of ``ffmpeg -i F -f null
   -`` (goal <= 0.8x); the clips are the committed footage (2-20 s each).
 
-Times are medians of ``--repeat`` runs (the files are page-cached, and
-Python's compiled modules cached, by a first run). Medians and p95 of the
+Times are medians of ``--repeat`` runs (7 at least for the hashing rows), verify
+and its reference taken in alternation so that a machine slower for a while
+slows both (the files are page-cached, and Python's compiled modules cached,
+by a first round). Medians and p95 of the
 per-query ratios are printed; nothing is asserted.
 
 Usage::
 
     .venv/bin/python bench/bench_match_speed.py [--repeat 3] [--workdir bench/out/match-real]
-        [--limit N] [--json FILE]
+        [--limit N] [--json FILE] [--hash-only]
 """
 
 from __future__ import annotations
@@ -67,6 +69,24 @@ def timed(command: Sequence[str], repeat: int) -> float:
     return statistics.median(runs)
 
 
+def timed_pair(
+    ours: Sequence[Sequence[str]], reference: Sequence[Sequence[str]], repeat: int
+) -> tuple[float, float]:
+    """Median wall times of two command sequences (each run one command after the
+    other), taken in alternation, ``repeat`` rounds after one warm-up round: a
+    machine slower for a while slows both sides, not one."""
+    sides: tuple[list[float], list[float]] = ([], [])
+    for round_ in range(repeat + 1):
+        order = (0, 1) if round_ % 2 == 0 else (1, 0)
+        for side in order:
+            started = time.perf_counter()
+            for command in (ours, reference)[side]:
+                subprocess.run(command, capture_output=True, check=True, env=ENV)
+            if round_:
+                sides[side].append(time.perf_counter() - started)
+    return statistics.median(sides[0]), statistics.median(sides[1])
+
+
 def p95(values: Sequence[float]) -> float:
     ordered = sorted(values)
     return ordered[round(0.95 * (len(ordered) - 1))]
@@ -103,8 +123,10 @@ def hd_queries(
                  "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-c:a", "copy", str(hd)],
                 check=True,
             )  # fmt: skip
-        ours = timed([VERIFY, "match", str(hd), "--db", str(bank), "--json"], args.repeat)
-        decode = timed([ffmpeg, "-v", "error", "-i", str(hd), "-f", "null", "-"], args.repeat)
+        ours, decode = timed_pair(
+            [[VERIFY, "match", str(hd), "--db", str(bank), "--json"]],
+            [[ffmpeg, "-v", "error", "-i", str(hd), "-f", "null", "-"]], args.repeat,
+        )  # fmt: skip
         rows.append({"case": case.name, "part": case.part, "match_s": round(ours, 3),
                      "decode_s": round(decode, 3), "ratio": round(ours / decode, 2)})  # fmt: skip
         print(f"{case.name[:56]:56} {ours:8.3f} {decode:8.3f} {ours / decode:6.2f}")
@@ -117,8 +139,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=BENCH_DIR / "out" / "match-real")
     parser.add_argument("--limit", type=int, help="at most this many queries")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--hash-only", action="store_true", help="only the hashing rows")
     args = parser.parse_args(argv)
     ffmpeg = find_tool("ffmpeg").path
+    figures: dict[str, object] = {}
+    if args.hash_only:
+        hash_rows(ffmpeg, args, figures)
+        return 0
     evaluation = realset.build_realset(args.workdir)
     generation = evalset.generate(evaluation)
     if generation.failed:
@@ -130,7 +157,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     with open_bank(bank) as store:
         for source in evaluation.sources:
             index_file(store, source.path, source=source.name)
-    figures: dict[str, object] = {}
 
     help_s = timed([VERIFY, "--help"], 2 * args.repeat + 1)
     python_s = timed([sys.executable, "-c", "pass"], 2 * args.repeat + 1)
@@ -143,10 +169,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"\n== one query per call: {len(queries)} queries, bank of {len(evaluation.sources)} ==")
     print(f"{'query':56} {'match s':>8} {'decode s':>8} {'ratio':>6}")
     for case in queries:
-        ours = timed([VERIFY, "match", str(case.path), "--db", str(bank), "--json"], args.repeat)
-        decode = timed(
-            [ffmpeg, "-v", "error", "-i", str(case.path), "-f", "null", "-"], args.repeat
-        )
+        ours, decode = timed_pair(
+            [[VERIFY, "match", str(case.path), "--db", str(bank), "--json"]],
+            [[ffmpeg, "-v", "error", "-i", str(case.path), "-f", "null", "-"]], args.repeat,
+        )  # fmt: skip
         rows.append({"case": case.name, "part": case.part, "match_s": round(ours, 3),
                      "decode_s": round(decode, 3), "ratio": round(ours / decode, 2)})  # fmt: skip
         print(f"{case.name[:56]:56} {ours:8.3f} {decode:8.3f} {ours / decode:6.2f}")
@@ -169,17 +195,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"\none call over all {len(paths)} queries: {together:.2f} s against "
           f"{decodes:.2f} s of decodes: {together / decodes:.2f}x")  # fmt: skip
 
+    hash_rows(ffmpeg, args, figures)
+    return 0
+
+
+def hash_rows(ffmpeg: str, args: argparse.Namespace, figures: dict[str, object]) -> None:
+    """One `verify hash` call over the committed clips against their decodes."""
     clips = sorted(str(p) for p in realset.FOOTAGE.glob("*.mp4"))
-    nokey = sum(
-        timed([ffmpeg, "-v", "error", "-skip_frame", "nokey", "-i", c, "-f", "null", "-"],
-              args.repeat)
-        for c in clips
+    # Each side is one run over all the clips: verify in one call, ffmpeg once per clip.
+    rounds = max(args.repeat, 7)  # short runs: more rounds
+    keyframes, nokey = timed_pair(
+        [[VERIFY, "hash", *clips, "--sample", "keyframes", "--json"]],
+        [[ffmpeg, "-v", "error", "-skip_frame", "nokey", "-i", c, "-f", "null", "-"]
+         for c in clips], rounds,
     )  # fmt: skip
-    full = sum(
-        timed([ffmpeg, "-v", "error", "-i", c, "-f", "null", "-"], args.repeat) for c in clips
-    )
-    keyframes = timed([VERIFY, "hash", *clips, "--sample", "keyframes", "--json"], args.repeat)
-    default = timed([VERIFY, "hash", *clips, "--json"], args.repeat)
+    default, full = timed_pair(
+        [[VERIFY, "hash", *clips, "--json"]],
+        [[ffmpeg, "-v", "error", "-i", c, "-f", "null", "-"] for c in clips], rounds,
+    )  # fmt: skip
     figures["hash_short_clips"] = {
         "clips": len(clips), "keyframes_s": round(keyframes, 3), "nokey_decodes_s": round(nokey, 3),
         "default_s": round(default, 3), "decodes_s": round(full, 3),
@@ -191,7 +224,6 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{default / full:.2f}x (goal <= 0.8)")  # fmt: skip
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
-    return 0
 
 
 if __name__ == "__main__":
