@@ -6,7 +6,9 @@ import cv2
 import numpy as np
 
 from verify.hashing.forms import frame_forms, stack_forms
+from verify.hashing.normalise import BarProfile, FrameRows
 from verify.hashing.phash import phash_windows, phash_windows_stack
+from verify.hashing.scenes import FrameChanges, shot_starts
 from verify.matching.reframe import framing_grid, through_framings, window_boxes
 
 
@@ -41,3 +43,32 @@ def test_framings_of_pictures_of_two_sizes_are_each_pictures_own():
     expected = np.array([phash_windows(p, window_boxes(grid, *p.shape[::-1])) for p in mixed])
     assert found.shape == (len(mixed), len(grid))
     assert np.array_equal(found, expected)
+
+
+def test_bars_and_cuts_measured_as_frames_arrive_are_those_of_all_frames_at_once():
+    """`FrameRows` and `FrameChanges` fed a few frames at a time (as the decoder hands
+    them over) give the very profiles and cuts that all the frames give at once."""
+    # Two shots, each one picture panning a pixel a frame; the second pillarboxed.
+    first, second = pictures(1, 90, 200, 5)[0], pictures(1, 90, 200, 6)[0]
+    frames = [np.ascontiguousarray(first[:, i : i + 160]) for i in range(40)]
+    for i in range(30):
+        frame = second[:, i : i + 160].copy()
+        frame[:, :20] = frame[:, -20:] = 0
+        frames.append(frame)
+    times = [i / 16 for i in range(len(frames))]
+    changes, pieces = FrameChanges(), []
+    for start in range(0, len(frames), 16):
+        changes.add(frames[start : start + 16])
+        pieces.append(FrameRows.of(np.stack(frames[start : start + 16])))
+    rows = FrameRows.join(pieces)
+    starts = shot_starts(times, frames, changes=changes)
+    assert starts == shot_starts(times, frames) == [0, 40]
+    for first_frame, end in ((0, 40), (40, 70), (0, 70), (3, 69)):
+        measured = BarProfile.of_rows(rows, first_frame, end)
+        whole = BarProfile.of(frames[first_frame:end])
+        for side in ("rows", "columns"):
+            for name in ("detail", "step", "level", "spread", "frames"):
+                assert np.array_equal(
+                    getattr(getattr(measured, side), name), getattr(getattr(whole, side), name)
+                )
+    assert BarProfile.of_rows(rows, 40, 70).crop().x == 20  # the bar is seen

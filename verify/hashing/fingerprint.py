@@ -31,13 +31,14 @@ from verify.hashing.forms import STORED_FORMS, Form, FrameForms, FrameTable, sta
 from verify.hashing.normalise import (
     BarProfile,
     CropBox,
+    FrameRows,
     detect_inset,
     detect_window,
     is_uniform,
 )
 from verify.hashing.pdq import PdqHash
 from verify.hashing.phash import FrameHash
-from verify.hashing.scenes import ShotDetector, shot_starts
+from verify.hashing.scenes import FrameChanges, ShotDetector, shot_starts
 from verify.inspection.metadata import StreamInfo, parse_container, parse_streams
 from verify.media.decode import (
     DecodedFrame,
@@ -268,7 +269,9 @@ def fingerprint_video(
     probe = pool.submit(video_stream, path, timeout, probed)
     digest = None if known_digest else pool.submit(sha256_file, path)
     try:
-        selected, every = _collect(path, sampling, timeout, export, decode_errors, resized, config)
+        selected, every, measured = _collect(
+            path, sampling, timeout, export, decode_errors, resized, config
+        )
     except VerifyError:
         probe.result()  # the probe's reason (no video stream, bad size) is clearer
         raise
@@ -297,7 +300,7 @@ def fingerprint_video(
     if not selected:
         notes.append("no frames could be decoded from the video stream")
     times = _repair_times([f.time for f in selected], stream.frame_rate, notes)
-    regions = _shot_regions(scanned_times, scanned, work, config)
+    regions = _shot_regions(scanned_times, scanned, work, config, measured)
     firsts = [first for first, _region, _crop, _inset in regions]
     position = {id(f): i for i, f in enumerate(every)}  # selected frames are scanned ones
     frames: list[HashedFrame] = []
@@ -348,18 +351,24 @@ os.register_at_fork(after_in_child=_beside_decoder.cache_clear)
 
 
 def _shot_regions(
-    times: list[float], scanned: list[np.ndarray], work: FrameSize, config: HashConfig
-) -> list[tuple[int, ShotRegion, CropBox, CropBox | None]]:
+    times: list[float], scanned: list[np.ndarray], work: FrameSize, config: HashConfig,
+    measured: _Measured | None = None,
+) -> list[tuple[int, ShotRegion, CropBox, CropBox | None]]:  # fmt: skip
     """Each shot's first scanned frame and region, with its crop and inset as boxes.
 
     Bars and the inset are judged over the shot's frames; a shot of fewer
     than ``shot_min_frames`` takes those judged over the whole video (too few
     frames tell bars from a dark sky, or an inset from a moving object, badly).
+    ``measured``: the frames' rows and changes, measured as they were decoded.
     """
     if not scanned:
         return []
-    spans = shot_spans(times, scanned, config)
-    profiles = [BarProfile.of(scanned[first:end]) for first, end in spans]
+    spans = shot_spans(times, scanned, config, changes=measured.changes if measured else None)
+    if measured is not None:
+        rows = measured.rows()
+        profiles = [BarProfile.of_rows(rows, first, end) for first, end in spans]
+    else:
+        profiles = [BarProfile.of(scanned[first:end]) for first, end in spans]
     whole = functools.reduce(operator.add, profiles).crop(config)
     whole_inset = functools.cache(lambda: _find_inset(scanned, whole, config))  # short shots'
     regions = []
@@ -381,10 +390,42 @@ def _shot_regions(
 
 
 def shot_spans(
-    times: list[float], frames: list[np.ndarray], config: HashConfig = HASH
-) -> list[tuple[int, int]]:
-    """(first, end) indices of each shot among frames in time order, split at cuts."""
-    return list(itertools.pairwise([*shot_starts(times, frames, config), len(frames)]))
+    times: list[float], frames: list[np.ndarray], config: HashConfig = HASH, *,
+    changes: FrameChanges | None = None,
+) -> list[tuple[int, int]]:  # fmt: skip
+    """(first, end) indices of each shot among frames in time order, split at cuts
+    (``changes``: the frames' changes, if measured already)."""
+    starts = shot_starts(times, frames, config, changes=changes)
+    return list(itertools.pairwise([*starts, len(frames)]))
+
+
+# Scanned frames measured together while the decoder runs (`_Measured`).
+_MEASURE_CHUNK = 16
+
+
+class _Measured:
+    """What bars and cuts are judged by, measured on the scanned frames as they
+    arrive, a few at a time: the main thread would otherwise wait on the decoder."""
+
+    def __init__(self) -> None:
+        self.changes = FrameChanges()
+        self._rows: list[FrameRows] = []
+        self._waiting: list[np.ndarray] = []
+
+    def add(self, grey: np.ndarray) -> None:
+        self._waiting.append(grey)
+        if len(self._waiting) >= _MEASURE_CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._waiting:
+            self.changes.add(self._waiting)
+            self._rows.append(FrameRows.of(np.stack(self._waiting)))
+            self._waiting = []
+
+    def rows(self) -> FrameRows:
+        self.flush()
+        return FrameRows.join(self._rows)
 
 
 def _collect(
@@ -395,8 +436,9 @@ def _collect(
     decode_errors: list[str],
     resized: list[float],
     config: HashConfig,
-) -> tuple[list[DecodedFrame], list[DecodedFrame]]:
-    """Decode; return the selected frames (grey, working size) and every scanned frame.
+) -> tuple[list[DecodedFrame], list[DecodedFrame], _Measured]:
+    """Decode; return the selected frames (grey, working size), every scanned frame,
+    and their measures.
 
     With ``export``, frames arrive in colour at full size for the export and
     are reduced to working size here; otherwise ffmpeg reduces them. Every
@@ -407,6 +449,7 @@ def _collect(
     long_side, scan_rate = hashing_decode(sampling, config, colour=colour)
     detector = ShotDetector(config) if sampling.mode == "scenes" else None
     scanned: list[DecodedFrame] = []
+    measured = _Measured()
     pending: tuple[float, np.ndarray] | None = None  # best full frame of the open shot
     frames = decode_frames(
         path, sampling, long_side, colour=colour, dense_rate=scan_rate, stall_timeout=timeout,
@@ -419,6 +462,7 @@ def _collect(
             grey = cv2.resize(grey, (width, height), interpolation=cv2.INTER_AREA)
             resized.append(frame.time)
         scanned.append(DecodedFrame(frame.index, frame.time, frame.keyframe, grey))
+        measured.add(grey)
         if detector is None:
             if export is not None:
                 export(frame.time, frame.pixels)
@@ -427,12 +471,13 @@ def _collect(
             export(*pending)  # the previous shot just closed
         if export is not None and detector.latest_is_best:
             pending = (frame.time, frame.pixels)
+    measured.flush()
     if detector is None:
-        return scanned, scanned
+        return scanned, scanned, measured
     if pending is not None and export is not None:
         export(*pending)
     selected = [scanned[shot.best_index] for shot in detector.finish()]
-    return selected, scanned
+    return selected, scanned, measured
 
 
 def _find_inset(scanned: list[np.ndarray], crop: CropBox, config: HashConfig) -> CropBox | None:

@@ -90,6 +90,45 @@ def detect_bars(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> Crop
 _BAR_CHUNK = 64
 
 
+@dataclasses.dataclass(frozen=True)
+class FrameRows:
+    """What `BarProfile` sums, frame by frame: for each row (``rows``) and each column
+    (``columns``) of each frame, its detail (mean step to the next pixel along it),
+    sharpest step, brightness and spread, as four (frames x size) arrays.
+
+    Each frame's values depend on that frame alone, so they can be measured as
+    frames arrive (`join` puts the pieces together) and summed per shot later.
+    """
+
+    rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    columns: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+    @classmethod
+    def of(cls, stack: np.ndarray) -> FrameRows:
+        """The rows of a stack of frames (frames, height, width)."""
+        signed = stack.astype(np.int16)
+
+        def along(axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+            steps = np.abs(np.diff(signed, axis=axis))
+            return (
+                steps.mean(axis=axis, dtype=np.float64), steps.max(axis=axis),
+                stack.mean(axis=axis, dtype=np.float64), stack.std(axis=axis, dtype=np.float64),
+            )  # fmt: skip
+
+        return cls(along(2), along(1))
+
+    @classmethod
+    def join(cls, pieces: Sequence[FrameRows]) -> FrameRows:
+        """Pieces measured one after another, as one."""
+
+        def joined(side: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+            parts = [getattr(p, side) for p in pieces]
+            detail, step, level, spread = (np.concatenate([p[i] for p in parts]) for i in range(4))
+            return detail, step, level, spread
+
+        return cls(joined("rows"), joined("columns"))
+
+
 @dataclasses.dataclass
 class BarProfile:
     """What `detect_bars` judges, summed over frames: profiles of rows and columns.
@@ -106,10 +145,20 @@ class BarProfile:
         height, width = frames[0].shape[:2]
         rows, columns = _Profile(height), _Profile(width)
         for start in range(0, len(frames), _BAR_CHUNK):  # a stack at a time, in bounded memory
-            stack = np.stack(frames[start : start + _BAR_CHUNK])
-            signed = stack.astype(np.int16)
-            rows.add(np.abs(np.diff(signed, axis=2)), stack, axis=2)
-            columns.add(np.abs(np.diff(signed, axis=1)), stack, axis=1)
+            measured = FrameRows.of(np.stack(frames[start : start + _BAR_CHUNK]))
+            rows.add(*measured.rows)
+            columns.add(*measured.columns)
+        return cls(rows, columns)
+
+    @classmethod
+    def of_rows(cls, measured: FrameRows, first: int, end: int) -> BarProfile:
+        """`of` the frames ``first``..``end`` whose rows ``measured`` holds: the same sums,
+        in the same order, without the pixels."""
+        rows, columns = _Profile(measured.rows[0].shape[1]), _Profile(measured.columns[0].shape[1])
+        for start in range(first, end, _BAR_CHUNK):
+            stop = min(start + _BAR_CHUNK, end)
+            rows.add(*(part[start:stop] for part in measured.rows))
+            columns.add(*(part[start:stop] for part in measured.columns))
         return cls(rows, columns)
 
     def __add__(self, other: BarProfile) -> BarProfile:
@@ -133,14 +182,15 @@ class _Profile:
         self.spread = np.zeros(size, np.float64)
         self.frames = 0
 
-    def add(self, steps: np.ndarray, frames: np.ndarray, *, axis: int) -> None:
-        """A stack of frames; ``steps`` are their absolute differences between
-        neighbours along ``axis`` (of the stack: 1 down, 2 across)."""
-        self.detail += steps.mean(axis=axis, dtype=np.float64).sum(axis=0)
-        self.step += steps.max(axis=axis).sum(axis=0, dtype=np.float64)
-        self.level += frames.mean(axis=axis, dtype=np.float64).sum(axis=0)
-        self.spread += frames.std(axis=axis, dtype=np.float64).sum(axis=0)
-        self.frames += len(frames)
+    def add(
+        self, detail: np.ndarray, step: np.ndarray, level: np.ndarray, spread: np.ndarray
+    ) -> None:
+        """Frames' rows (frames x size, as `FrameRows` measures them), summed in."""
+        self.detail += detail.sum(axis=0)
+        self.step += step.sum(axis=0, dtype=np.float64)
+        self.level += level.sum(axis=0)
+        self.spread += spread.sum(axis=0)
+        self.frames += len(detail)
 
     def __add__(self, other: _Profile) -> _Profile:
         total = _Profile(self.detail.size)

@@ -111,20 +111,58 @@ class ShotDetector:
         return self.shots
 
 
+class FrameChanges:
+    """What `shot_starts` compares, measured as frames arrive (`add`, in order, one
+    size): each frame's grey histogram and its mean absolute change from the one
+    before. Each value depends on one frame or one pair of frames alone."""
+
+    def __init__(self) -> None:
+        self._histograms: list[np.ndarray] = []
+        self._differences: list[np.ndarray] = []
+        self._last: np.ndarray | None = None  # the previous frame, flattened
+
+    def add(self, frames: Sequence[np.ndarray]) -> None:
+        """The next frames."""
+        if not len(frames):
+            return
+        flat = np.stack(frames).reshape(len(frames), -1)
+        self._histograms.append(
+            np.stack([np.bincount(f >> 3, minlength=32) for f in flat]) / flat.shape[1]
+        )
+        if self._last is not None:
+            flat = np.concatenate([self._last[None], flat])
+        # |a - b| in uint8 without widening: the larger minus the smaller.
+        later, earlier = flat[1:], flat[:-1]
+        self._differences.append(
+            (np.maximum(later, earlier) - np.minimum(later, earlier)).mean(axis=1)
+        )
+        self._last = flat[-1]
+
+    def measures(self) -> tuple[np.ndarray, np.ndarray]:
+        """(mean absolute difference, histogram distance) of each frame from the one
+        before, for frames 1..n-1."""
+        histograms = np.concatenate(self._histograms) if self._histograms else np.zeros((0, 32))
+        differences = np.concatenate(self._differences) if self._differences else np.zeros(0)
+        return differences, np.abs(np.diff(histograms, axis=0)).sum(axis=1)
+
+
 def shot_starts(
-    times: Sequence[float], frames: Sequence[np.ndarray], config: HashConfig = HASH
+    times: Sequence[float],
+    frames: Sequence[np.ndarray],
+    config: HashConfig = HASH,
+    *,
+    changes: FrameChanges | None = None,
 ) -> list[int]:
     """Indices of the frames that start a shot (the first always does), as
-    `ShotDetector` finds them, measured over all frames at once."""
+    `ShotDetector` finds them, measured over all frames at once, or taken from
+    ``changes`` when the frames were measured as they arrived."""
     if len(frames) < 2:
         return [0] if frames else []
     count = len(frames)
-    flat = np.stack(frames).reshape(count, -1)
-    histograms = np.stack([np.bincount(f >> 3, minlength=32) for f in flat]) / flat.shape[1]
-    # |a - b| in uint8 without widening: the larger minus the smaller.
-    later, earlier = flat[1:], flat[:-1]
-    differences = (np.maximum(later, earlier) - np.minimum(later, earlier)).mean(axis=1)
-    tonal = np.abs(np.diff(histograms, axis=0)).sum(axis=1)
+    if changes is None:
+        changes = FrameChanges()
+        changes.add(frames)
+    differences, tonal = changes.measures()
     detector = ShotDetector(config)
     starts = [0] if detector.observe(times[0], None, 0.0) else []
     for i in range(1, count):
