@@ -5,9 +5,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from verify.hashing.forms import frame_forms, stack_forms
+from verify.hashing.forms import Form, frame_forms, stack_forms
 from verify.hashing.normalise import BarProfile, FrameRows
-from verify.hashing.phash import phash_windows, phash_windows_stack
+from verify.hashing.phash import centre_crop, phash_stack, phash_windows, phash_windows_stack
 from verify.hashing.scenes import FrameChanges, shot_starts
 from verify.matching.reframe import framing_grid, through_framings, window_boxes
 
@@ -72,3 +72,18 @@ def test_bars_and_cuts_measured_as_frames_arrive_are_those_of_all_frames_at_once
                     getattr(getattr(measured, side), name), getattr(getattr(whole, side), name)
                 )
     assert BarProfile.of_rows(rows, 40, 70).crop().x == 20  # the bar is seen
+
+
+def test_mirrored_forms_from_mirrored_cells_are_the_mirrored_pictures_hashes():
+    """The mirror forms come from the frame's own reductions read backwards; they must
+    be the hashes of the mirrored pictures, bit for bit, at any size (even and odd
+    margins around the centre crop)."""
+    for height, width in ((90, 160), (160, 90), (91, 161), (120, 120), (40, 33), (568, 320)):
+        greys = pictures(6, height, width, height * width)
+        mirrored = np.ascontiguousarray(greys[:, :, ::-1])
+        forms = stack_forms(greys)
+        assert [f[Form.MIRROR].value for f in forms] == phash_stack(mirrored).tolist()
+        assert [f[Form.MIRROR_CENTRE70].value for f in forms] == phash_stack(
+            centre_crop(mirrored, 0.70)
+        ).tolist()
+        assert [f[Form.PHASH].value for f in forms] == phash_stack(greys).tolist()

@@ -27,7 +27,14 @@ import numpy as np
 
 from verify import numeric
 from verify.hashing.pdq import PdqHash, pdq_stack
-from verify.hashing.phash import FrameHash, centre_crop, dhash_stack, phash_stack
+from verify.hashing.phash import (
+    FrameHash,
+    centre_crop,
+    dhash_stack,
+    phash_cells,
+    phash_of_cells,
+    phash_stack,
+)
 
 
 class Form(enum.Enum):
@@ -202,16 +209,24 @@ def stack_forms(greys: np.ndarray, insets: np.ndarray | None = None) -> list[Fra
 
 
 def _chunk_forms(greys: np.ndarray, insets: np.ndarray | None) -> list[FrameForms]:
-    mirrored = greys[:, :, ::-1]
     upper = greys[:, : max(1, round(greys.shape[1] * UPPER_FRACTION))]
-    full = phash_stack(greys)
+    # Mirrored forms from the mirrored reductions (see `phash_cells`): the same bits
+    # as hashing the mirrored pictures, for one reduction fewer each.
+    cells = phash_cells(greys)
+    full = phash_of_cells(cells)
+    centre = centre_crop(greys, 0.70)
+    centre_cells = phash_cells(centre)
+    if (greys.shape[2] - centre.shape[2]) % 2 == 0:  # the crop is as wide on either side
+        mirror_centre = phash_of_cells(centre_cells[..., ::-1])
+    else:  # one column off centre: the mirror's own centre crop is another one
+        mirror_centre = phash_stack(centre_crop(greys[:, :, ::-1], 0.70))
     columns = {
         Form.PHASH: full,
         Form.DHASH: dhash_stack(greys),
         Form.CENTRE85: phash_stack(centre_crop(greys, 0.85)),
-        Form.CENTRE70: phash_stack(centre_crop(greys, 0.70)),
-        Form.MIRROR: phash_stack(mirrored),
-        Form.MIRROR_CENTRE70: phash_stack(centre_crop(mirrored, 0.70)),
+        Form.CENTRE70: phash_of_cells(centre_cells),
+        Form.MIRROR: phash_of_cells(cells[..., ::-1]),
+        Form.MIRROR_CENTRE70: mirror_centre,
         Form.INSET: phash_stack(insets) if insets is not None else full,
         Form.UPPER: phash_stack(upper),
     }

@@ -151,9 +151,24 @@ def _bits(mask: np.ndarray) -> np.ndarray:
 
 def phash_stack(greys: np.ndarray) -> np.ndarray:
     """pHashes (uint64) of a stack of same-sized grey images (n, rows, columns)."""
-    cells = reduce_lanczos(greys, _SIDE, _SIDE)
+    return phash_of_cells(phash_cells(greys))
+
+
+def phash_cells(greys: np.ndarray) -> np.ndarray:
+    """The 32x32 reductions pHash takes the DCT of (a stack's, as floats of 8-bit values).
+
+    Pillow's Lanczos weights read the same backwards (a line's first output
+    pixel weighs its inputs as the last weighs them from the other end), and
+    the sums are exact, so a mirrored image's cells are these cells mirrored,
+    to the bit: ``phash_of_cells(cells[..., ::-1])`` is the mirror's pHash.
+    """
+    return reduce_lanczos(greys, _SIDE, _SIDE)
+
+
+def phash_of_cells(cells: np.ndarray) -> np.ndarray:
+    """pHashes (uint64) of a stack of `phash_cells`."""
     low = _DCT_LOW @ cells @ _DCT_LOW.T
-    median = numeric.median(low.reshape(len(greys), -1), axis=1)[:, None, None]
+    median = numeric.median(low.reshape(len(cells), -1), axis=1)[:, None, None]
     return _bits(low > median)
 
 
