@@ -352,7 +352,7 @@ os.register_at_fork(after_in_child=_beside_decoder.cache_clear)
 
 def _shot_regions(
     times: list[float], scanned: list[np.ndarray], work: FrameSize, config: HashConfig,
-    measured: _Measured | None = None,
+    measured: _Measured,
 ) -> list[tuple[int, ShotRegion, CropBox, CropBox | None]]:  # fmt: skip
     """Each shot's first scanned frame and region, with its crop and inset as boxes.
 
@@ -363,12 +363,9 @@ def _shot_regions(
     """
     if not scanned:
         return []
-    spans = shot_spans(times, scanned, config, changes=measured.changes if measured else None)
-    if measured is not None:
-        rows = measured.rows()
-        profiles = [BarProfile.of_rows(rows, first, end) for first, end in spans]
-    else:
-        profiles = [BarProfile.of(scanned[first:end]) for first, end in spans]
+    spans = shot_spans(times, scanned, config, changes=measured.changes)
+    rows = measured.rows()
+    profiles = [BarProfile.of_rows(rows, first, end) for first, end in spans]
     whole = functools.reduce(operator.add, profiles).crop(config)
     whole_inset = functools.cache(lambda: _find_inset(scanned, whole, config))  # short shots'
     regions = []
@@ -419,8 +416,9 @@ class _Measured:
 
     def flush(self) -> None:
         if self._waiting:
-            self.changes.add(self._waiting)
-            self._rows.append(FrameRows.of(np.stack(self._waiting)))
+            stack = np.stack(self._waiting)
+            self.changes.add(stack)
+            self._rows.append(FrameRows.of(stack))
             self._waiting = []
 
     def rows(self) -> FrameRows:

@@ -121,11 +121,11 @@ class FrameChanges:
         self._differences: list[np.ndarray] = []
         self._last: np.ndarray | None = None  # the previous frame, flattened
 
-    def add(self, frames: Sequence[np.ndarray]) -> None:
-        """The next frames."""
+    def add(self, frames: Sequence[np.ndarray] | np.ndarray) -> None:
+        """The next frames (a list, or a stack as it is: not copied again)."""
         if not len(frames):
             return
-        flat = np.stack(frames).reshape(len(frames), -1)
+        flat = np.asarray(frames).reshape(len(frames), -1)
         self._histograms.append(
             np.stack([np.bincount(f >> 3, minlength=32) for f in flat]) / flat.shape[1]
         )
