@@ -47,6 +47,11 @@ KNOWN: dict[str, tuple[str, tuple[float, float] | None]] = {
     "lightning_night_streetlamp": ("held-back", (0.0, 9.0)),  # night, static camera
     "plane_sky_handheld_pan": ("held-back", None),  # handheld, fast, low detail
     "bottles_table_plain_wall": ("held-back", None),  # static camera, low detail
+    # Added later, to the tuning part only, so that it too holds dark and
+    # low-detail footage (the held-back part had both, the tuning part neither);
+    # the held-back part's clips, roles and queries are unchanged by them.
+    "trailcam_night_infrared": ("tuning", (0.0, 10.0)),  # night, dark, static camera
+    "cup_hand_plain_wall": ("tuning", None),  # low detail, static camera
 }
 # Portrait bank videos for the mixed-shape compilations: the 9:16 middle of the
 # *other* seconds of a known clip (a phone's vertical re-frame), 360x640.
@@ -62,6 +67,12 @@ OTHERS: dict[str, str] = {
     "sign_language_person_short": "held-back",
     "dog_fireplace_phone_short": "held-back",
 }
+# Never in the bank and never behind or beside a known clip (so the layouts'
+# backgrounds stay as they were): negatives only, whole, short and darkened.
+NEGATIVE_ONLY: dict[str, str] = {
+    "box_hand_tablecloth": "tuning",
+    "film_office_black_white_short": "held-back",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,7 +85,7 @@ class Clip:
     duration: float
     width: int
     height: int
-    role: str  # "known" or "other"
+    role: str  # "known", "other" or "negative"
     part: str
 
     @property
@@ -114,7 +125,7 @@ def cut_item(folder: Path, name: str, src: Item, span: tuple[float, float], vf: 
 def load_clips(folder: Path, media: Path) -> list[Clip]:
     """Every clip of the set with its role; every committed file must have one."""
     entries = {Path(e["file"]).stem: e for e in json.loads((folder / "sources.json").read_text())}
-    unassigned = set(entries) - set(KNOWN) - set(OTHERS)
+    unassigned = set(entries) - set(KNOWN) - set(OTHERS) - set(NEGATIVE_ONLY)
     if unassigned:
         raise SystemExit(f"realset: no role for {', '.join(sorted(unassigned))}")
     clips = []
@@ -122,9 +133,12 @@ def load_clips(folder: Path, media: Path) -> list[Clip]:
         base = footage_item(folder / entry["file"])
         size = (int(entry["width"]), int(entry["height"]))
         characters = tuple(entry["characters"])
-        if stem in OTHERS:
+        if stem in OTHERS or stem in NEGATIVE_ONLY:
+            role, part = (
+                ("other", OTHERS[stem]) if stem in OTHERS else ("negative", NEGATIVE_ONLY[stem])
+            )
             clips.append(Clip(stem, base, characters, float(entry["duration_s"]), *size,
-                              "other", OTHERS[stem]))  # fmt: skip
+                              role, part))  # fmt: skip
             continue
         part, span = KNOWN[stem]
         if span is None:
@@ -552,6 +566,30 @@ def negative_cases(folder: Path, others: Sequence[Clip]) -> list[Case]:
     return cases
 
 
+def negative_only_cases(folder: Path, negatives: Sequence[Clip]) -> list[Case]:
+    """Clips used only as negatives: whole, a 2.5 s excerpt and darkened to near black."""
+    cases = []
+    vf = "eq=brightness=-0.30:gamma=0.7:saturation=0.6,noise=alls=6:allf=t"
+    for clip in negatives:
+        cases.append(Case(f"other_{clip.name}", "negative", clip.item, (),
+                          note=", ".join(clip.characters), part=clip.part))  # fmt: skip
+        start = round(clip.duration / 3, 2)
+        short = Item(folder / f"neg_{clip.name}__short.mp4", f"excerpt|{start}|2.5|scale=-2:360",
+                     lambda out, c=clip, s=start: excerpt(c.path, s, 2.5, "scale=-2:360", out),
+                     (clip.item,))  # fmt: skip
+        cases.append(Case(f"{clip.name}__short", "negative", short, (), note="2.5 s excerpt",
+                          part=clip.part))  # fmt: skip
+        dark = Item(
+            folder / f"neg_{clip.name}__dark.mp4",
+            f"excerpt|0|8|{vf}",
+            lambda out, c=clip: excerpt(c.path, 0.0, 8.0, vf, out),
+            (clip.item,),
+        )
+        cases.append(Case(f"{clip.name}__dark", "negative", dark, (),
+                          note="darkened to near black", part=clip.part))  # fmt: skip
+    return cases
+
+
 def build_realset(workdir: Path, folder: Path = FOOTAGE) -> EvalSet:
     """Describe the real-footage set (nothing is generated yet)."""
     media = workdir / "media"
@@ -562,4 +600,5 @@ def build_realset(workdir: Path, folder: Path = FOOTAGE) -> EvalSet:
     cases += trim_cases(media, known)
     cases += compilation_cases(media, known)
     cases += negative_cases(media, others)
+    cases += negative_only_cases(media, [c for c in clips if c.role == "negative"])
     return EvalSet(workdir, tuple(source_of(c) for c in known), tuple(cases))

@@ -352,6 +352,14 @@ class MatchConfig:
     # firmly with frames at most panel_skip_distance bits apart on average: a
     # plain copy (an inset over it would move its frames further than that).
     panel_skip_distance: float = 2.0
+    # A match through the whole frame (or a framing of it) over mostly the same
+    # seconds as a better match is dropped when its frames average more bits
+    # apart than this: the frame holds the better match's picture. On the
+    # tuning part, a plain wall in a screen recording met an overcast sky at 8.0
+    # bits beside its true match at 2.2; true matches average up to ~5 bits
+    # (see panel_max_mean_distance), and two copies in one bank meet a clip at
+    # about the same distance, so both stay.
+    overlap_max_mean_distance: float = 6.0
 
     # --- stages (each on by default; verify.matching says what each decides)
     # Compare the clip mirrored too (re-uploads flip footage to dodge matching).

@@ -474,6 +474,37 @@ def test_a_panel_inside_a_better_panel_over_the_same_seconds_is_dropped():
     assert drop_nested([whole, match("b", 0.4, inside)]) == [whole, match("b", 0.4, inside)]
 
 
+def test_a_far_whole_frame_match_over_a_better_matchs_seconds_is_dropped():
+    """The whole frame holds the better match's picture: another video meeting it
+    over the same seconds, its frames further apart than true matches' are, is a
+    chance meeting (a plain wall meeting an overcast sky). A second copy in the
+    bank, as close as the first, stays; so does a far match at other seconds."""
+
+    def match(name: str, score: float, bits: float, region=None, start: float = 0.0) -> Match:
+        video = known_video(name)
+        segment = Segment(start, start + 8.0, 0.0, 8.0, frames=100, mean_distance=bits)
+        return Match(video, score, False, (segment,), region=region)
+
+    limit = MATCH.overlap_max_mean_distance
+    panel = {"x": 0.04, "y": 0.27, "width": 0.9, "height": 0.31}
+    for best in (match("a", 0.95, 2.2, panel), match("a", 0.95, 2.2)):
+        far = match("b", 0.2, limit + 2.0)
+        assert drop_nested([far, best]) == [best]
+        twin = match("b", 0.9, limit - 2.0)
+        assert drop_nested([twin, best]) == [best, twin]
+        later = match("b", 0.2, limit + 2.0, start=10.0)
+        assert drop_nested([later, best]) == [best, later]
+    # At most half its seconds shared: it stays.
+    half = Match(
+        known_video("b"),
+        0.2,
+        False,
+        (Segment(4.0, 12.0, 0.0, 8.0, frames=100, mean_distance=limit + 2.0),),
+        region=None,
+    )
+    assert drop_nested([half, match("a", 0.95, 2.2)]) == [match("a", 0.95, 2.2), half]
+
+
 def test_the_rate_of_a_long_copy_is_fitted_on_a_bounded_sample():
     """An hour-long copy pins thousands of known frames; the line is fitted on
     ``rate_fit_points`` of them, spread over its length, and is the same."""

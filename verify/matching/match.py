@@ -235,24 +235,32 @@ def _plain_copy(
     )
 
 
-def drop_nested(matches: list[Match]) -> list[Match]:
-    """Matches through a panel, less one that lies mostly (over half its area)
-    inside a better one's panel over mostly the same seconds.
+def drop_nested(matches: list[Match], config: MatchConfig = MATCH) -> list[Match]:
+    """Matches less the chance meetings inside a better match's picture.
 
-    A pixel of the clip shows one video: a rectangle inside the panel that
-    shows one known video, meeting another (dark or plain footage meets dark
-    frames a few bits apart), is a chance meeting.
+    A pixel of the clip shows one video. A match through a panel that lies
+    mostly (over half its area) inside a better one's panel over mostly the
+    same seconds is a chance meeting (dark or plain footage meets dark frames
+    a few bits apart). So is a match through the whole frame, or a framing of
+    it, over mostly the seconds of a better match, when its frames are further
+    apart than true matches' are (``overlap_max_mean_distance``): that frame
+    holds the better match's picture. Two known videos both close to the
+    same frames are copies of each other (a bank may hold both): both stay.
     """
     kept: list[Match] = []
     for match in sorted(matches, key=lambda m: m.score, reverse=True):
-        if match.region is None or not any(
-            other.region is not None
-            and _overlap(match.region, other.region) > 0.5
-            and _shared_seconds(match, other) > 0.5 * match.coverage
-            for other in kept
-        ):
+        if not any(_contradicts(match, other, config) for other in kept):
             kept.append(match)
     return kept
+
+
+def _contradicts(match: Match, better: Match, config: MatchConfig) -> bool:
+    """Whether ``better`` shows that ``match`` is a chance meeting (see `drop_nested`)."""
+    if _shared_seconds(match, better) <= 0.5 * match.coverage:
+        return False
+    if match.region is None:
+        return _mean_bits(match) > config.overlap_max_mean_distance
+    return better.region is not None and _overlap(match.region, better.region) > 0.5
 
 
 def _overlap(inner: dict[str, float], outer: dict[str, float]) -> float:
@@ -356,7 +364,7 @@ def match_fingerprint(
         previous = found.get(video.id)
         if match is not None and (previous is None or match.score > previous.score):
             found[video.id] = match
-    matches = drop_nested(list(found.values()))
+    matches = drop_nested(list(found.values()), config)
     if config.cuts_stage:
         matches = meet_at_cuts(matches, clip, config)
     matches.sort(key=lambda m: m.score, reverse=True)
