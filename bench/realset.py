@@ -526,10 +526,7 @@ def compilation_cases(folder: Path, known: Sequence[Clip]) -> list[Case]:
 
 def negative_cases(folder: Path, others: Sequence[Clip]) -> list[Case]:
     """The other clips, none in the bank: whole, short, darkened and in the same layouts."""
-    cases = []
-    for clip in others:
-        cases.append(Case(f"other_{clip.name}", "negative", clip.item, (),
-                          note=", ".join(clip.characters), part=clip.part))  # fmt: skip
+    cases = [whole_negative(clip) for clip in others]
     by_layout = {layout.name: layout for layout in LAYOUTS}
     for i, clip in enumerate(others):
         partner = others[(i + 1) % len(others)]
@@ -547,47 +544,45 @@ def negative_cases(folder: Path, others: Sequence[Clip]) -> list[Case]:
                 part=clip.part,
             )
         )
-    for clip in others[:2]:
-        stem = f"neg_{clip.name}__short"
-        start = round(clip.duration / 3, 2)
-        item = Item(folder / f"{stem}.mp4", f"excerpt|{start}|2.5|scale=-2:360",
-                    lambda out, c=clip, s=start: excerpt(c.path, s, 2.5, "scale=-2:360", out),
-                    (clip.item,))  # fmt: skip
-        cases.append(Case(stem[4:], "negative", item, (), note="2.5 s excerpt",
-                          part=clip.part))  # fmt: skip
-    for clip in others[2:4]:
-        stem = f"neg_{clip.name}__dark"
-        vf = "eq=brightness=-0.30:gamma=0.7:saturation=0.6,noise=alls=6:allf=t"
-        item = Item(folder / f"{stem}.mp4", f"excerpt|0|8|{vf}",
-                    lambda out, c=clip, v=vf: excerpt(c.path, 0.0, 8.0, v, out),
-                    (clip.item,))  # fmt: skip
-        cases.append(Case(stem[4:], "negative", item, (), note="darkened to near black",
-                          part=clip.part))  # fmt: skip
+    cases += [short_negative(folder, clip) for clip in others[:2]]
+    cases += [dark_negative(folder, clip) for clip in others[2:4]]
     return cases
 
 
 def negative_only_cases(folder: Path, negatives: Sequence[Clip]) -> list[Case]:
     """Clips used only as negatives: whole, a 2.5 s excerpt and darkened to near black."""
-    cases = []
-    vf = "eq=brightness=-0.30:gamma=0.7:saturation=0.6,noise=alls=6:allf=t"
-    for clip in negatives:
-        cases.append(Case(f"other_{clip.name}", "negative", clip.item, (),
-                          note=", ".join(clip.characters), part=clip.part))  # fmt: skip
-        start = round(clip.duration / 3, 2)
-        short = Item(folder / f"neg_{clip.name}__short.mp4", f"excerpt|{start}|2.5|scale=-2:360",
-                     lambda out, c=clip, s=start: excerpt(c.path, s, 2.5, "scale=-2:360", out),
-                     (clip.item,))  # fmt: skip
-        cases.append(Case(f"{clip.name}__short", "negative", short, (), note="2.5 s excerpt",
-                          part=clip.part))  # fmt: skip
-        dark = Item(
-            folder / f"neg_{clip.name}__dark.mp4",
-            f"excerpt|0|8|{vf}",
-            lambda out, c=clip: excerpt(c.path, 0.0, 8.0, vf, out),
-            (clip.item,),
+    return [
+        case
+        for clip in negatives
+        for case in (
+            whole_negative(clip), short_negative(folder, clip), dark_negative(folder, clip)
         )
-        cases.append(Case(f"{clip.name}__dark", "negative", dark, (),
-                          note="darkened to near black", part=clip.part))  # fmt: skip
-    return cases
+    ]  # fmt: skip
+
+
+def whole_negative(clip: Clip) -> Case:
+    """``clip`` as it is, as a negative."""
+    return Case(f"other_{clip.name}", "negative", clip.item, (),
+                note=", ".join(clip.characters), part=clip.part)  # fmt: skip
+
+
+def short_negative(folder: Path, clip: Clip) -> Case:
+    """2.5 s of ``clip`` from a third of the way in, at 360 lines, as a negative."""
+    stem = f"neg_{clip.name}__short"
+    start = round(clip.duration / 3, 2)
+    item = Item(folder / f"{stem}.mp4", f"excerpt|{start}|2.5|scale=-2:360",
+                lambda out: excerpt(clip.path, start, 2.5, "scale=-2:360", out),
+                (clip.item,))  # fmt: skip
+    return Case(stem[4:], "negative", item, (), note="2.5 s excerpt", part=clip.part)
+
+
+def dark_negative(folder: Path, clip: Clip) -> Case:
+    """The first 8 s of ``clip`` darkened to near black, with noise, as a negative."""
+    stem = f"neg_{clip.name}__dark"
+    vf = "eq=brightness=-0.30:gamma=0.7:saturation=0.6,noise=alls=6:allf=t"
+    item = Item(folder / f"{stem}.mp4", f"excerpt|0|8|{vf}",
+                lambda out: excerpt(clip.path, 0.0, 8.0, vf, out), (clip.item,))  # fmt: skip
+    return Case(stem[4:], "negative", item, (), note="darkened to near black", part=clip.part)
 
 
 def build_realset(workdir: Path, folder: Path = FOOTAGE) -> EvalSet:
