@@ -2,15 +2,17 @@
 
 Sources are the camera clips committed under ``bench/footage/`` (where each
 came from and its licence: ``bench/footage/SOURCES.md``). Each clip has one
-role, fixed in `KNOWN`, `PORTRAIT` and `OTHERS` before any matching was run
-on it:
+role, fixed in `KNOWN`, `PORTRAIT`, `OTHERS` and `NEGATIVE_ONLY` before any
+matching was run on it:
 
 * ``known`` clips go into the bank, split into a *tuning* part (thresholds
   may be chosen looking at its results) and a *held-back* part (never looked
   at while tuning; reported beside the tuning part every time);
 * ``other`` clips never enter the bank: they are the moving backgrounds,
   second halves of split screens and presenters of the layouts, and, whole
-  or trimmed short, darkened or put in the same layouts, the negatives.
+  or trimmed short, darkened or put in the same layouts, the negatives;
+* ``negative`` clips (`NEGATIVE_ONLY`) are negatives only: whole, trimmed
+  short and darkened, never behind or beside a known clip.
 
 Every known clip goes through every transform in `TRANSFORMS` (the layouts
 re-uploads use: insets over moving video, split screens, a reaction layout,

@@ -353,13 +353,22 @@ class MatchConfig:
     # plain copy (an inset over it would move its frames further than that).
     panel_skip_distance: float = 2.0
     # A match through the whole frame (or a framing of it) over mostly the same
-    # seconds as a better match is dropped when its frames average more bits
-    # apart than this: the frame holds the better match's picture. On the
-    # tuning part, a plain wall in a screen recording met an overcast sky at 8.0
-    # bits beside its true match at 2.2; true matches average up to ~5 bits
-    # (see panel_max_mean_distance), and two copies in one bank meet a clip at
-    # about the same distance, so both stay.
+    # seconds as a better match is a chance meeting, and dropped, when it is far
+    # on every count: its frames average over overlap_max_mean_distance bits
+    # apart, at least overlap_min_extra_bits more than the better match's, and
+    # it scores under overlap_max_score_share of it (the frame holds the better
+    # match's picture). On the tuning part, a plain wall in a screen recording
+    # met an overcast sky at 8.0 bits (score 0.17) beside its true match at 2.2
+    # (0.97). With a second copy of each tuning video in the bank (its Telegram
+    # re-encode), the two copies met a clip within 0.4 bits of each other, up
+    # to 10 bits apart with text across the picture, except an off-centre crop
+    # whose second copy was reframed less well (8.9 bits against 1.2, score
+    # 0.81 against 0.98). The distance alone dropped six of those true copies,
+    # distance and margin together the reframed one; a score alone would drop a
+    # true excerpt kept beside its whole video (it covers part of the clip).
     overlap_max_mean_distance: float = 6.0
+    overlap_min_extra_bits: float = 3.0
+    overlap_max_score_share: float = 0.5
 
     # --- stages (each on by default; verify.matching says what each decides)
     # Compare the clip mirrored too (re-uploads flip footage to dodge matching).

@@ -476,33 +476,36 @@ def test_a_panel_inside_a_better_panel_over_the_same_seconds_is_dropped():
 
 def test_a_far_whole_frame_match_over_a_better_matchs_seconds_is_dropped():
     """The whole frame holds the better match's picture: another video meeting it
-    over the same seconds, its frames further apart than true matches' are, is a
-    chance meeting (a plain wall meeting an overcast sky). A second copy in the
-    bank, as close as the first, stays; so does a far match at other seconds."""
+    over the same seconds, far on every count (bits apart, bits more than the
+    better match, score), is a chance meeting (a plain wall meeting an overcast
+    sky). Second copies of one video in the bank stay: as far as the first under
+    text across the picture, reframed less well, or an excerpt covering part of
+    the clip; so does a far match at other seconds, or sharing half its seconds."""
 
-    def match(name: str, score: float, bits: float, region=None, start: float = 0.0) -> Match:
-        video = known_video(name)
-        segment = Segment(start, start + 8.0, 0.0, 8.0, frames=100, mean_distance=bits)
-        return Match(video, score, False, (segment,), region=region)
+    def match(name, score, bits, region=None, start=0.0, length=8.0) -> Match:
+        segment = Segment(start, start + length, 0.0, length, frames=100, mean_distance=bits)
+        return Match(known_video(name), score, False, (segment,), region=region)
 
-    limit = MATCH.overlap_max_mean_distance
     panel = {"x": 0.04, "y": 0.27, "width": 0.9, "height": 0.31}
-    for best in (match("a", 0.95, 2.2, panel), match("a", 0.95, 2.2)):
-        far = match("b", 0.2, limit + 2.0)
-        assert drop_nested([far, best]) == [best]
-        twin = match("b", 0.9, limit - 2.0)
-        assert drop_nested([twin, best]) == [best, twin]
-        later = match("b", 0.2, limit + 2.0, start=10.0)
+    for best in (match("a", 0.97, 2.2, panel), match("a", 0.97, 2.2)):
+        chance = match("b", 0.17, 8.0)
+        assert drop_nested([chance, best]) == [best]
+        later = match("b", 0.17, 8.0, start=10.0)
         assert drop_nested([later, best]) == [best, later]
-    # At most half its seconds shared: it stays.
-    half = Match(
-        known_video("b"),
-        0.2,
-        False,
-        (Segment(4.0, 12.0, 0.0, 8.0, frames=100, mean_distance=limit + 2.0),),
-        region=None,
-    )
-    assert drop_nested([half, match("a", 0.95, 2.2)]) == [match("a", 0.95, 2.2), half]
+        half = match("b", 0.17, 8.0, start=4.0)
+        assert drop_nested([half, best]) == [best, half]
+    texted = match("a", 0.84, 10.0)
+    twin = match("b", 0.83, 10.0)
+    assert drop_nested([twin, texted]) == [texted, twin]
+    cropped = match("a", 0.98, 1.2)
+    reframed = match("b", 0.81, 8.9)
+    assert drop_nested([reframed, cropped]) == [cropped, reframed]
+    # Excerpts (a third of the clip): re-encoded further, or under text like the whole.
+    whole = match("a", 0.99, 0.5)
+    excerpt = match("b", 0.3, 4.0, start=2.0, length=2.7)
+    assert drop_nested([excerpt, whole]) == [whole, excerpt]
+    texted_excerpt = match("b", 0.25, 10.0, start=2.0, length=2.7)
+    assert drop_nested([texted_excerpt, texted]) == [texted, texted_excerpt]
 
 
 def test_the_rate_of_a_long_copy_is_fitted_on_a_bounded_sample():

@@ -242,10 +242,10 @@ def drop_nested(matches: list[Match], config: MatchConfig = MATCH) -> list[Match
     mostly (over half its area) inside a better one's panel over mostly the
     same seconds is a chance meeting (dark or plain footage meets dark frames
     a few bits apart). So is a match through the whole frame, or a framing of
-    it, over mostly the seconds of a better match, when its frames are further
-    apart than true matches' are (``overlap_max_mean_distance``): that frame
-    holds the better match's picture. Two known videos both close to the
-    same frames are copies of each other (a bank may hold both): both stay.
+    it, over mostly the seconds of a better match, when it is far on every
+    count (`MatchConfig.overlap_max_mean_distance` and the two after it): that
+    frame holds the better match's picture. Two copies of one video in a bank
+    meet the clip's whole frame about as closely, or as fully: both stay.
     """
     kept: list[Match] = []
     for match in sorted(matches, key=lambda m: m.score, reverse=True):
@@ -259,7 +259,12 @@ def _contradicts(match: Match, better: Match, config: MatchConfig) -> bool:
     if _shared_seconds(match, better) <= 0.5 * match.coverage:
         return False
     if match.region is None:
-        return _mean_bits(match) > config.overlap_max_mean_distance
+        bits = _mean_bits(match)
+        return (
+            bits > config.overlap_max_mean_distance
+            and bits >= _mean_bits(better) + config.overlap_min_extra_bits
+            and match.score < config.overlap_max_score_share * better.score
+        )
     return better.region is not None and _overlap(match.region, better.region) > 0.5
 
 
