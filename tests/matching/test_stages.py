@@ -474,6 +474,25 @@ def test_a_panel_inside_a_better_panel_over_the_same_seconds_is_dropped():
     assert drop_nested([whole, match("b", 0.4, inside)]) == [whole, match("b", 0.4, inside)]
 
 
+def test_a_second_copy_in_the_same_panel_stays():
+    """Two copies of one video in the bank, shown in one panel, meet it about as
+    closely and as fully: both are reported. A nested match far further than the
+    better one, or under half its score, is still a chance meeting."""
+
+    def match(name: str, score: float, bits: float) -> Match:
+        segment = Segment(0.0, 8.0, 0.0, 8.0, frames=100, mean_distance=bits)
+        panel = {"x": 0.06, "y": 0.07, "width": 0.34, "height": 0.46}
+        return Match(known_video(name), score, False, (segment,), region=panel)
+
+    best = match("a", 0.97, 1.1)
+    twin = match("b", 0.95, 3.4)
+    assert drop_nested([twin, best]) == [best, twin]
+    further = match("b", 0.9, 4.2)
+    assert drop_nested([further, best]) == [best]
+    weaker = match("b", 0.4, 1.5)
+    assert drop_nested([weaker, best]) == [best]
+
+
 def test_a_far_whole_frame_match_over_a_better_matchs_seconds_is_dropped():
     """The whole frame holds the better match's picture: another video meeting it
     over the same seconds, far on every count (bits apart, bits more than the

@@ -241,11 +241,14 @@ def drop_nested(matches: list[Match], config: MatchConfig = MATCH) -> list[Match
     A pixel of the clip shows one video. A match through a panel that lies
     mostly (over half its area) inside a better one's panel over mostly the
     same seconds is a chance meeting (dark or plain footage meets dark frames
-    a few bits apart). So is a match through the whole frame, or a framing of
-    it, over mostly the seconds of a better match, when it is far on every
-    count (`MatchConfig.overlap_max_mean_distance` and the two after it): that
-    frame holds the better match's picture. Two copies of one video in a bank
-    meet the clip's whole frame about as closely, or as fully: both stay.
+    a few bits apart), unless it meets it about as closely and as fully as
+    the better one (`MatchConfig.overlap_min_extra_bits`,
+    `MatchConfig.overlap_max_score_share`): a second copy of that video in
+    the bank. A match through the whole frame, or a framing of it, over mostly
+    the seconds of a better match is a chance meeting when it is far on every
+    count (those two and `MatchConfig.overlap_max_mean_distance`): that frame
+    holds the better match's picture. Second copies meet the whole frame
+    about as closely, or as fully: they stay.
     """
     kept: list[Match] = []
     for match in sorted(matches, key=lambda m: m.score, reverse=True):
@@ -258,14 +261,15 @@ def _contradicts(match: Match, better: Match, config: MatchConfig) -> bool:
     """Whether ``better`` shows that ``match`` is a chance meeting (see `drop_nested`)."""
     if _shared_seconds(match, better) <= 0.5 * match.coverage:
         return False
+    bits = _mean_bits(match)
+    further = bits >= _mean_bits(better) + config.overlap_min_extra_bits
+    weaker = match.score < config.overlap_max_score_share * better.score
     if match.region is None:
-        bits = _mean_bits(match)
-        return (
-            bits > config.overlap_max_mean_distance
-            and bits >= _mean_bits(better) + config.overlap_min_extra_bits
-            and match.score < config.overlap_max_score_share * better.score
-        )
-    return better.region is not None and _overlap(match.region, better.region) > 0.5
+        return bits > config.overlap_max_mean_distance and further and weaker
+    # A second copy of the better match's video, shown in the same panel, meets
+    # it about as closely and as fully: it stays.
+    nested = better.region is not None and _overlap(match.region, better.region) > 0.5
+    return nested and (further or weaker)
 
 
 def _overlap(inner: dict[str, float], outer: dict[str, float]) -> float:
