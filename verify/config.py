@@ -353,25 +353,26 @@ class MatchConfig:
     # plain copy (an inset over it would move its frames further than that).
     panel_skip_distance: float = 2.0
     # A match through the whole frame (or a framing of it) over mostly the same
-    # seconds as a better match is a chance meeting, and dropped, when it is far
-    # on every count: its frames average over overlap_max_mean_distance bits
-    # apart, at least overlap_min_extra_bits more than the better match's, and
-    # it scores under overlap_max_score_share of it (the frame holds the better
-    # match's picture). On the tuning part, a plain wall in a screen recording
-    # met an overcast sky at 8.0 bits (score 0.17) beside its true match at 2.2
-    # (0.97). With a second copy of each tuning video in the bank (its Telegram
-    # re-encode), the two copies met a clip within 0.4 bits of each other, up
-    # to 10 bits apart with text across the picture, except an off-centre crop
-    # whose second copy was reframed less well (8.9 bits against 1.2, score
-    # 0.81 against 0.98). The distance alone dropped six of those true copies,
-    # distance and margin together the reframed one; a score alone would drop a
-    # true excerpt kept beside its whole video (it covers part of the clip).
-    # A panel inside a better match's panel over the same seconds is a chance
-    # meeting unless it is within overlap_min_extra_bits of it and scores at
-    # least overlap_max_score_share of it: with the second copies in the bank,
-    # the two copies' panels met a clip 0-2.3 bits apart, at scores within 0.03.
+    # seconds as a better match, its frames over overlap_max_mean_distance bits
+    # apart, is a chance meeting when the better match is through a panel (the
+    # frame is made of several pictures), or when it is also at least
+    # overlap_min_extra_bits further than the better match and scores under
+    # overlap_max_score_share of it. A panel inside a better match's panel over
+    # the same seconds is a chance meeting unless it is within
+    # overlap_min_extra_bits of it and scores at least overlap_max_score_share
+    # of it (a second copy of that video). On the tuning part, a plain wall in a
+    # screen recording met an overcast sky through the whole frame at 8.0 bits
+    # (score 0.17) beside its true panel at 2.2 (0.97). With a second copy of
+    # each tuning video in the bank (its Telegram re-encode): through the whole
+    # frame, the two copies met a clip within 0.4 bits of each other (up to 10
+    # bits from it with text across the picture), but for an off-centre crop
+    # reframed less well (8.9 bits against 1.2, score 0.81 against 0.98); through
+    # a panel, up to 3.7 bits apart (a copy at 270 lines fits its panel less
+    # exactly), scores within 0.06. A distance alone dropped six true copies,
+    # and a margin of 3 bits two panels; a score alone would drop a true excerpt
+    # kept beside its whole video (it covers part of the clip).
     overlap_max_mean_distance: float = 6.0
-    overlap_min_extra_bits: float = 3.0
+    overlap_min_extra_bits: float = 4.5
     overlap_max_score_share: float = 0.5
 
     # --- stages (each on by default; verify.matching says what each decides)

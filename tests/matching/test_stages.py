@@ -487,7 +487,7 @@ def test_a_second_copy_in_the_same_panel_stays():
     best = match("a", 0.97, 1.1)
     twin = match("b", 0.95, 3.4)
     assert drop_nested([twin, best]) == [best, twin]
-    further = match("b", 0.9, 4.2)
+    further = match("b", 0.9, 6.0)
     assert drop_nested([further, best]) == [best]
     weaker = match("b", 0.4, 1.5)
     assert drop_nested([weaker, best]) == [best]
@@ -513,6 +513,11 @@ def test_a_far_whole_frame_match_over_a_better_matchs_seconds_is_dropped():
         assert drop_nested([later, best]) == [best, later]
         half = match("b", 0.17, 8.0, start=4.0)
         assert drop_nested([half, best]) == [best, half]
+    # Beside a better panel the frame is a picture made of several: a far
+    # whole-frame match is a chance meeting however close to the panel's it is.
+    inset = match("a", 0.92, 5.3, panel)
+    composite = match("b", 0.9, 7.0)
+    assert drop_nested([composite, inset]) == [inset]
     texted = match("a", 0.84, 10.0)
     twin = match("b", 0.83, 10.0)
     assert drop_nested([twin, texted]) == [texted, twin]
@@ -521,7 +526,7 @@ def test_a_far_whole_frame_match_over_a_better_matchs_seconds_is_dropped():
     assert drop_nested([reframed, cropped]) == [cropped, reframed]
     # Excerpts (a third of the clip): re-encoded further, or under text like the whole.
     whole = match("a", 0.99, 0.5)
-    excerpt = match("b", 0.3, 4.0, start=2.0, length=2.7)
+    excerpt = match("b", 0.3, 5.5, start=2.0, length=2.7)
     assert drop_nested([excerpt, whole]) == [whole, excerpt]
     texted_excerpt = match("b", 0.25, 10.0, start=2.0, length=2.7)
     assert drop_nested([texted_excerpt, texted]) == [texted, texted_excerpt]

@@ -241,14 +241,15 @@ def drop_nested(matches: list[Match], config: MatchConfig = MATCH) -> list[Match
     A pixel of the clip shows one video. A match through a panel that lies
     mostly (over half its area) inside a better one's panel over mostly the
     same seconds is a chance meeting (dark or plain footage meets dark frames
-    a few bits apart), unless it meets it about as closely and as fully as
-    the better one (`MatchConfig.overlap_min_extra_bits`,
-    `MatchConfig.overlap_max_score_share`): a second copy of that video in
-    the bank. A match through the whole frame, or a framing of it, over mostly
-    the seconds of a better match is a chance meeting when it is far on every
-    count (those two and `MatchConfig.overlap_max_mean_distance`): that frame
-    holds the better match's picture. Second copies meet the whole frame
-    about as closely, or as fully: they stay.
+    a few bits apart), unless it meets the clip about as closely and as fully
+    (`MatchConfig.overlap_min_extra_bits`, `MatchConfig.overlap_max_score_share`):
+    a second copy of that video in the bank. A match through the whole frame,
+    or a framing of it, over mostly the seconds of a better match, its frames
+    over `MatchConfig.overlap_max_mean_distance` bits apart, is a chance
+    meeting when the better match is through a panel (the frame is a picture
+    made of several) or when it is far from the better one on both other
+    counts; a second copy meets the whole frame about as closely, or as
+    fully, and stays.
     """
     kept: list[Match] = []
     for match in sorted(matches, key=lambda m: m.score, reverse=True):
@@ -265,7 +266,11 @@ def _contradicts(match: Match, better: Match, config: MatchConfig) -> bool:
     further = bits >= _mean_bits(better) + config.overlap_min_extra_bits
     weaker = match.score < config.overlap_max_score_share * better.score
     if match.region is None:
-        return bits > config.overlap_max_mean_distance and further and weaker
+        if bits <= config.overlap_max_mean_distance:
+            return False
+        # Beside a panel, the frame is a picture made of several: the whole of it
+        # is not a copy of that panel's video, nor of another known video.
+        return better.region is not None or (further and weaker)
     # A second copy of the better match's video, shown in the same panel, meets
     # it about as closely and as fully: it stays.
     nested = better.region is not None and _overlap(match.region, better.region) > 0.5
