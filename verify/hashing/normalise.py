@@ -142,13 +142,11 @@ class BarProfile:
     @classmethod
     def of(cls, frames: Sequence[np.ndarray]) -> BarProfile:
         """The profile of ``frames`` (at least one, all one size)."""
-        height, width = frames[0].shape[:2]
-        rows, columns = _Profile(height), _Profile(width)
-        for start in range(0, len(frames), _BAR_CHUNK):  # a stack at a time, in bounded memory
-            measured = FrameRows.of(np.stack(frames[start : start + _BAR_CHUNK]))
-            rows.add(*measured.rows)
-            columns.add(*measured.columns)
-        return cls(rows, columns)
+        measured = FrameRows.join([  # a stack at a time, in bounded memory
+            FrameRows.of(np.stack(frames[start : start + _BAR_CHUNK]))
+            for start in range(0, len(frames), _BAR_CHUNK)
+        ])  # fmt: skip
+        return cls.of_rows(measured, 0, len(frames))
 
     @classmethod
     def of_rows(cls, measured: FrameRows, first: int, end: int) -> BarProfile:
