@@ -140,8 +140,9 @@ def merged_extent(segments: Sequence[dict[str, float]], truth: evalset.Truth) ->
 
 def score_case(case: evalset.Case, result: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     """Compare one match report with the case's ground truth."""
-    matched = {names.get(m["sha256"], m["sha256"]): m for m in result["matches"]}
-    copies = Counter(names.get(m["sha256"], m["sha256"]) for m in result["matches"])
+    named = [(names.get(m["sha256"], m["sha256"]), m) for m in result["matches"]]
+    matched = dict(named)
+    copies = Counter(name for name, _ in named)
     expected = {t.source for t in case.truth}
     row: dict[str, Any] = {
         "case": case.name,
@@ -357,11 +358,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 progress(f"  {done}/{len(cases)} queries")
     order = {c.name: i for i, c in enumerate(cases)}
     rows.sort(key=lambda r: order[r["case"]])
-    copies = args.second_copies
-    summary = summarise(rows, second_copies=copies)
+    summary = summarise(rows, second_copies=args.second_copies)
     parts = sorted({r["part"] for r in rows if r["part"]}, key=lambda p: p != "tuning")
     summary["parts"] = {
-        p: summarise([r for r in rows if r["part"] == p], second_copies=copies) for p in parts
+        p: summarise([r for r in rows if r["part"] == p], second_copies=args.second_copies)
+        for p in parts
     }
     summary["sources"] = [
         {"name": s.name, "character": s.character, "duration": s.duration}

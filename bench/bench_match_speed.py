@@ -123,14 +123,22 @@ def hd_queries(
                  "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-c:a", "copy", str(hd)],
                 check=True,
             )  # fmt: skip
-        ours, decode = timed_pair(
-            [[VERIFY, "match", str(hd), "--db", str(bank), "--json"]],
-            [[ffmpeg, "-v", "error", "-i", str(hd), "-f", "null", "-"]], args.repeat,
-        )  # fmt: skip
-        rows.append({"case": case.name, "part": case.part, "match_s": round(ours, 3),
-                     "decode_s": round(decode, 3), "ratio": round(ours / decode, 2)})  # fmt: skip
-        print(f"{case.name[:56]:56} {ours:8.3f} {decode:8.3f} {ours / decode:6.2f}")
+        rows.append(query_row(case, hd, bank, ffmpeg, args.repeat))
     return rows
+
+
+def query_row(
+    case: evalset.Case, path: Path, bank: Path, ffmpeg: str, repeat: int
+) -> dict[str, object]:
+    """``verify match`` on ``path`` (a copy of ``case``) against its plain decode,
+    timed in alternation; printed, and returned as the row the JSON keeps."""
+    ours, decode = timed_pair(
+        [[VERIFY, "match", str(path), "--db", str(bank), "--json"]],
+        [[ffmpeg, "-v", "error", "-i", str(path), "-f", "null", "-"]], repeat,
+    )  # fmt: skip
+    print(f"{case.name[:56]:56} {ours:8.3f} {decode:8.3f} {ours / decode:6.2f}")
+    return {"case": case.name, "part": case.part, "match_s": round(ours, 3),
+            "decode_s": round(decode, 3), "ratio": round(ours / decode, 2)}  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -165,17 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
           "goal <= 0.2 s")  # fmt: skip
 
     queries = pick_queries(evaluation, args.limit)
-    rows = []
     print(f"\n== one query per call: {len(queries)} queries, bank of {len(evaluation.sources)} ==")
     print(f"{'query':56} {'match s':>8} {'decode s':>8} {'ratio':>6}")
-    for case in queries:
-        ours, decode = timed_pair(
-            [[VERIFY, "match", str(case.path), "--db", str(bank), "--json"]],
-            [[ffmpeg, "-v", "error", "-i", str(case.path), "-f", "null", "-"]], args.repeat,
-        )  # fmt: skip
-        rows.append({"case": case.name, "part": case.part, "match_s": round(ours, 3),
-                     "decode_s": round(decode, 3), "ratio": round(ours / decode, 2)})  # fmt: skip
-        print(f"{case.name[:56]:56} {ours:8.3f} {decode:8.3f} {ours / decode:6.2f}")
+    rows = [query_row(case, case.path, bank, ffmpeg, args.repeat) for case in queries]
     ratios = [r["ratio"] for r in rows]
     figures["queries"] = rows
     figures["query_ratio"] = {"median": statistics.median(ratios), "p95": p95(ratios)}
