@@ -172,9 +172,14 @@ def propose_panels(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> l
         for score in (drawn_share, all_sides, drawn_telling)
     ]
     chosen: list[CropBox] = []
+    # The chosen boxes' sides (left, top, right, bottom), to compare each candidate with.
+    sides = np.zeros((config.panel_proposals, 4), np.int64)
     for i, j in itertools.chain.from_iterable(zip(*orders, strict=True)):
         box = _inside(int(top[i]), int(bottom[i]), int(left[j]), int(right[j]), width, height)
-        if not any(_alike(box, other) for other in chosen):
+        edges = (box.x, box.y, box.x + box.width, box.y + box.height)
+        # None within two pixels of a chosen one on every side.
+        if not (np.abs(sides[: len(chosen)] - edges).max(axis=1, initial=0) <= 2).any():
+            sides[len(chosen)] = edges
             chosen.append(box)
             if len(chosen) == config.panel_proposals:
                 break
@@ -186,15 +191,6 @@ def _running(mask: np.ndarray, *, axis: int) -> np.ndarray:
     pad = [(0, 0), (0, 0)]
     pad[axis] = (1, 0)
     return np.pad(mask.cumsum(axis, dtype=np.int32), pad)
-
-
-def _alike(a: CropBox, b: CropBox, slack: int = 2) -> bool:
-    return (
-        abs(a.x - b.x) <= slack
-        and abs(a.y - b.y) <= slack
-        and abs(a.x + a.width - b.x - b.width) <= slack
-        and abs(a.y + a.height - b.y - b.height) <= slack
-    )
 
 
 def _inside(top: int, bottom: int, left: int, right: int, width: int, height: int) -> CropBox:

@@ -126,9 +126,9 @@ class FrameChanges:
         if not len(frames):
             return
         flat = np.asarray(frames).reshape(len(frames), -1)
-        self._histograms.append(
-            np.stack([np.bincount(f >> 3, minlength=32) for f in flat]) / flat.shape[1]
-        )
+        # 32 bins of 8 grey levels (opencv counts exactly, several times faster than bincount).
+        counts = [cv2.calcHist([f], [0], None, [32], [0, 256]).ravel() for f in flat]
+        self._histograms.append(np.stack(counts).astype(np.float64) / flat.shape[1])
         if self._last is not None:
             flat = np.concatenate([self._last[None], flat])
         # |a - b| in uint8 without widening: the larger minus the smaller.

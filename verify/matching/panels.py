@@ -62,8 +62,13 @@ class PanelSearch:
         shots: Sequence[ShotRegion],
         config: MatchConfig = MATCH,
         hash_config: HashConfig = HASH,
+        *,
+        flat: Sequence[bool] | None = None,
     ):
+        """``flat``: whether each picture is near-uniform (`is_uniform`), if known."""
         self.pictures = pictures
+        if flat is None:
+            flat = [is_uniform(p, hash_config) for p in pictures]
         self.config = config
         self.shots: list[_Shot] = []
         stamps = np.asarray(times, np.float64)
@@ -79,7 +84,7 @@ class PanelSearch:
             boxes = np.array(
                 [(p.x, p.y, p.x + p.width, p.y + p.height) for p in proposals], np.float64
             )
-            lively = [i for i in range(first, end) if not is_uniform(pictures[i], hash_config)]
+            lively = [i for i in range(first, end) if not flat[i]]
             if not lively:
                 continue  # a shot of black or flat frames: nothing to look for
             picks = np.linspace(0, len(lively) - 1, min(config.panel_anchors, len(lively)))

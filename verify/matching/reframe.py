@@ -181,17 +181,25 @@ class Reframer:
         self._rows: dict[int, np.ndarray] = {}  # anchor -> its pHash through every grid framing
         self._pictures: list[np.ndarray] = []  # every clip frame's, in order
         self._times: list[float] = []
+        self._flat: list[bool] = []  # whether each picture is near-uniform
         self._panels: PanelSearch | None = None
 
     def fingerprint(self) -> VideoFingerprint:
         """Fingerprint the clip (as `fingerprint_video`), keeping its pictures."""
-        return fingerprint_video(
+        kept: list[tuple[float, np.ndarray]] = []
+        fingerprint = fingerprint_video(
             self.path, self.sampling, timeout=self.timeout, known_digest=self.known_digest,
-            probed=self.probed, pictures=self.add, config=self.hash_config,
+            probed=self.probed, pictures=lambda time, picture: kept.append((time, picture)),
+            config=self.hash_config,
         )  # fmt: skip
+        # One picture a frame, in order; each frame knows whether its picture is flat.
+        for (time, picture), frame in zip(kept, fingerprint.frames, strict=True):
+            self.add(time, picture, flat=frame.uniform)
+        return fingerprint
 
-    def add(self, time: float, picture: np.ndarray) -> None:
+    def add(self, time: float, picture: np.ndarray, *, flat: bool | None = None) -> None:
         """Keep one clip picture (they arrive in order), and consider it as an anchor.
+        ``flat``: whether it is near-uniform (`is_uniform`), if known.
 
         On fast footage a clip frame only looks like the known frame of the
         very same moment, and the bank holds one frame every
@@ -200,11 +208,14 @@ class Reframer:
         the known video, some anchors fall on known frames), each phase's
         anchors spread over the whole clip.
         """
+        if flat is None:
+            flat = is_uniform(picture, self.hash_config)
         self._pictures.append(picture)
         self._times.append(time)
+        self._flat.append(flat)
         phase = (time % self.interval) / self.interval * len(self._phases)
         nearest = round(phase)
-        if abs(phase - nearest) > 0.25 or is_uniform(picture, self.hash_config):
+        if abs(phase - nearest) > 0.25 or flat:
             return
         self._phases[nearest % len(self._phases)].offer(time, picture)
         self._anchors = None
@@ -310,7 +321,12 @@ class Reframer:
         """The panel search over the clip's pictures (made once)."""
         if self._panels is None:
             self._panels = PanelSearch(
-                self._pictures, self._times, fingerprint.shots, self.config, self.hash_config
+                self._pictures,
+                self._times,
+                fingerprint.shots,
+                self.config,
+                self.hash_config,
+                flat=self._flat,
             )
         return self._panels
 
