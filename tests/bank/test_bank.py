@@ -454,6 +454,22 @@ def test_query_that_is_not_a_video(run_cli, known_bank, tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_lookups_count_the_same_votes_without_sqlite_json(known_bank, samples):
+    """Lookups pass their keys as JSON; an SQLite built without JSON gets them through a
+    temporary table, with the same votes."""
+    clip = fingerprint_video(samples / "telegram_reencode.mp4")
+    keys = slice_keys(clip.table().indexed_hashes())
+    with Bank(known_bank, readonly=True) as bank:
+        by_json = bank.candidates(keys, min_votes=1, limit=10)
+        bank._json_keys = False  # as when json_each is missing
+        by_table = bank.candidates(keys, min_votes=1, limit=10)
+        original = Path(bank.video_by_id(by_json[0][0]).path).name
+        by_table_again = bank.candidates(sorted(keys)[:40], min_votes=1, limit=10)
+    assert by_json == by_table
+    assert original == "original.mov" and by_json[0][1] > 100
+    assert 1 <= by_table_again[0][1] <= 40  # the table holds the new keys only
+
+
 def test_match_without_a_bank(run_cli, samples, tmp_path):
     result = run_cli("match", "--db", str(tmp_path / "none.sqlite"), str(samples / "original.mov"))
     assert result.exit_code == ExitCode.BANK
