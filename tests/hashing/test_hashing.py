@@ -6,6 +6,7 @@ import itertools
 import json
 import re
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import imagehash
@@ -14,7 +15,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import run_ffmpeg, validate
-from verify.config import MATCH
+from verify.config import HASH, MATCH
 from verify.errors import ExitCode
 from verify.hashing.fingerprint import HashedFrame, VideoFingerprint, fingerprint_video
 from verify.hashing.pdq import pdq_hash
@@ -212,6 +213,38 @@ def test_flat_graphics_are_not_bars(media):
     assert (crop["y"], crop["height"]) == (0.0, 1.0)  # the band and the page stay
     assert crop["x"] == pytest.approx(106 / 852, abs=0.01)
     assert crop["width"] == pytest.approx(640 / 852, abs=0.01)
+
+
+# A bright wall (brighter to the right) with a moving pattern in the middle and a band
+# of fine stripes across the frame: the stripes are the picture's most detailed rows.
+WALL = (
+    "-f", "lavfi", "-i", "color=c=0xd0d0d0:size=640x360:rate=25,geq=lum='190+30*X/W':cb=128:cr=128",
+    "-f", "lavfi", "-i", "testsrc2=size=200x200:rate=25",
+    "-f", "lavfi", "-i", "color=white:size=640x60:rate=25,drawgrid=w=6:h=1000:t=3:c=black",
+)  # fmt: skip
+WALL_SCENE = "[0:v][1:v]overlay=220:80:shortest=1[a];[a][2:v]overlay=0:150:shortest=1"
+
+
+def test_a_plain_wall_beside_detail_is_not_a_bar(media):
+    """Plain wall rows run into plain picture rows: no sharp picture starts where they
+    end, so they are not a blurred bar, however detailed the middle is; the same scene
+    over its own blurred copy loses the blurred bars."""
+    wall = media("wall.mp4", "-filter_complex", f"{WALL_SCENE},noise=alls=3:allf=t", "-t", "3",
+                 "-c:v", "libx264", src=WALL)  # fmt: skip
+    assert fingerprint_video(wall, "fps=2").crop is None
+    # Without the rule the wall above and below is cropped (the old behaviour).
+    cropped = fingerprint_video(wall, "fps=2", config=replace(HASH, bar_picture_fraction=0.0))
+    assert cropped.crop is not None and cropped.crop["height"] < 0.6
+    blurred = (
+        f"{WALL_SCENE},split[s][t];[s]scale=640:640,boxblur=18:2[bg];"
+        "[bg][t]overlay=0:140,noise=alls=3:allf=t"
+    )
+    framed = media("wall-blurred.mp4", "-filter_complex", blurred, "-t", "3", "-c:v", "libx264",
+                   src=WALL)  # fmt: skip
+    crop = fingerprint_video(framed, "fps=2").crop
+    # The blurred bars go (the picture's own wall rows may go with them).
+    assert crop is not None
+    assert crop["y"] >= 140 / 640 - 0.02 and crop["y"] + crop["height"] <= 500 / 640 + 0.02
 
 
 def test_unrelated_video_is_far(samples, media):

@@ -220,6 +220,16 @@ class _Profile:
         start = _run(~inside & (dark if dark[0] else ~dark))
         end = size - _run((~inside & (dark if dark[-1] else ~dark))[::-1])
         before, after = start, size - end
+        # A blurred bar ends where the sharp picture laid over it begins: one of
+        # the three lines inside it is detailed. A plain "bar" running into
+        # plain picture is part of the scene (a white wall above and below a
+        # hand, the dim sides of a night shot), taken for a bar because
+        # something more detailed sits in the middle (large text across it).
+        floor = config.bar_picture_fraction * reference
+        if (not dark[0] and self.detail[start : start + 3].max(initial=0) < floor) or (
+            not dark[-1] and self.detail[max(0, end - 3) : end].max(initial=0) < floor
+        ):
+            return 0, size
         # Letterbox and pillarbox bars come in centred pairs; a flat area on one
         # side only (sky, a wall) is picture, not a bar.
         if min(before, after) < config.bar_min_fraction * size:
