@@ -58,6 +58,9 @@ class FileRow:
     # The file's sound against the bank's (`verify.matching.sound.SoundReport.to_dict`);
     # None without a bank.
     sound: dict[str, Any] | None = None
+    # The file's sound as landmarks, when matching heard it (the bank holds sound): never
+    # written, kept for `--add-to-bank` so that the sound is not decoded twice.
+    heard: Any = dataclasses.field(default=None, compare=False, repr=False)
 
     def to_dict(self, *, fingerprint: bool = True) -> dict[str, Any]:
         """The row's line; ``fingerprint=False`` leaves the long frame list out."""

@@ -758,7 +758,8 @@ def _add_to_bank(
     timeout: float,
 ) -> dict[str, int]:  # fmt: skip
     """Add every video row's fingerprint (at the bank's sampling) to the bank, with the
-    file's sound (decoded here, two files at a time: the rows hold no sound)."""
+    file's sound: as matching heard it (`FileRow.heard`), else decoded here, two files
+    at a time (a bank without sound yet, rows of an earlier run)."""
     rate = Sampling.parse(hash_config.sampling).rate or 2.0
     added = known = 0
     with open_bank(bank_path) as bank:
@@ -771,7 +772,7 @@ def _add_to_bank(
                 continue
             new.append((row, os.path.join(folder, *row.path.split("/"))))
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
-            sounds = pool.map(lambda item: sound_of(item[1], timeout=timeout), new)
+            sounds = pool.map(lambda item: _sound(*item, timeout), new)
             for (row, path), sound in zip(new, sounds, strict=True):
                 post = row.telegram or {}
                 result = bank.add_video(
@@ -785,3 +786,8 @@ def _add_to_bank(
                 added += result.added
                 known += not result.added
     return {"added": added, "already_known": known}
+
+
+def _sound(row: FileRow, path: str, timeout: float) -> Any:
+    """A row's sound for the bank: as matching heard it, else decoded now."""
+    return row.heard if row.heard is not None else sound_of(path, timeout=timeout)

@@ -158,6 +158,7 @@ def _examine(task: FileTask) -> FileRow:
         fingerprint=fingerprint,
         list_matches=None if report is None else tuple(m.to_dict() for m in report.list_matches),
         sound=report.sound.to_dict() if report is not None and report.sound is not None else None,
+        heard=report.clip_sound if report is not None else None,
     )  # fmt: skip
 
 

@@ -108,7 +108,8 @@ def match_file(
         if sound is not None
         else SoundReport(SoundState.BANK_HAS_NONE)
     )
-    report = dataclasses.replace(report, sound=heard)
+    clip_sound = sound.result()[0] if sound is not None else None
+    report = dataclasses.replace(report, sound=heard, clip_sound=clip_sound)
     if signals is None:
         return report
     from verify.lists.matching import match_lists

@@ -74,6 +74,10 @@ class MatchReport:
     # The clip's sound against the bank's (`verify.matching.sound.SoundReport`); None when
     # only the fingerprint was matched (no file to hear).
     sound: Any = None
+    # The clip's own sound as landmarks (`verify.audio.landmarks.AudioFingerprint`), when
+    # the bank holds sound and the clip has some: not reported, kept so that a caller
+    # adding the clip to the bank need not decode it again.
+    clip_sound: Any = dataclasses.field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
