@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from verify.config import INSPECT, InspectConfig
 from verify.inspection.geo import GeoPoint, from_exif_dms, parse_iso6709
-from verify.inspection.xmp import XmpFacts
 from verify.timestamps import RecordedTime, parse_recorded_time
 
 if TYPE_CHECKING:
     from verify.inspection.still import StillFacts
+    from verify.inspection.xmp import XmpFacts
     from verify.media.mpegts import CameraBlock
 
 # A stream is called variable-frame-rate when its nominal (r_frame_rate) and
@@ -552,7 +552,12 @@ def interpret_still(
     and named in a note; it never costs the rest.
     """
     text = {k: v for k, v in exif_as_text(exif).items() if _written(v)}
-    xmp = still.xmp if still else XmpFacts()
+    if still is None:  # the XMP reader (ElementTree) is loaded for stills only
+        from verify.inspection.xmp import XmpFacts
+
+        xmp = XmpFacts()
+    else:
+        xmp = still.xmp
     gps_time = _gps_time(exif)
     times: list[RecordedTime] = []
     for key, offset_key in (
