@@ -126,13 +126,17 @@ class HashConfig:
     bar_dark_level: float = 24.0
     bar_blur_spread: float = 4.0
     bar_max_step: float = 40.0
-    # A bar that is not dark must end where the picture begins: one of the three
-    # lines inside it at least this fraction of the picture's detail (the
-    # reference above). The real-footage bench's tuning part, whole-video
-    # profiles: inside the blurred bars of 9:16 re-frames 0.83-1.07; inside
-    # plain walls and dim sides taken for bars under text across the middle
-    # 0.14-0.24, a wall in an off-centre crop 0.23-0.25.
+    # A bar that is not dark must end where the picture begins: one of the
+    # bar_picture_lines lines inside it at least bar_picture_fraction of the
+    # picture's detail (the reference above), or flat (spread under
+    # bar_blur_spread: graphics such as a caption band). The real-footage
+    # bench's tuning part, whole-video profiles: inside the blurred bars of 9:16
+    # re-frames 0.83-1.07; inside plain walls and dim sides taken for bars under
+    # text across the middle 0.14-0.24 (spread 18-37, so not flat), a wall in
+    # an off-centre crop 0.23-0.25. Three lines of the 160 px working frame
+    # (about 7 px at 360p) let a picture's edge be softened by scaling.
     bar_picture_fraction: float = 0.4
+    bar_picture_lines: int = 3
 
     # Near-uniform frames (black, fades, flat colour): grey standard deviation
     # below uniform_std (0..255) or mean absolute Laplacian below uniform_detail.

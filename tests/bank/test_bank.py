@@ -454,17 +454,43 @@ def test_query_that_is_not_a_video(run_cli, known_bank, tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+class _NoJson:
+    """An SQLite connection as one built without JSON answers: statements reading
+    ``json_each`` fail as they would there; everything else goes to the real one."""
+
+    def __init__(self, db: sqlite3.Connection, message: str = "no such table: json_each"):
+        self._db, self._message = db, message
+
+    def execute(self, sql: str, *args):
+        if "json_each" in sql:
+            raise sqlite3.OperationalError(self._message)
+        return self._db.execute(sql, *args)
+
+    def __getattr__(self, name: str):
+        return getattr(self._db, name)
+
+
 def test_lookups_count_the_same_votes_without_sqlite_json(known_bank, samples):
     """Lookups pass their keys as JSON; an SQLite built without JSON gets them through a
-    temporary table, with the same votes."""
+    temporary table, with the same votes; any other error is the bank's error."""
+    from verify.errors import BankError
+
     clip = fingerprint_video(samples / "telegram_reencode.mp4")
     keys = slice_keys(clip.table().indexed_hashes())
     with Bank(known_bank, readonly=True) as bank:
         by_json = bank.candidates(keys, min_votes=1, limit=10)
-        bank._json_keys = False  # as when json_each is missing
-        by_table = bank.candidates(keys, min_votes=1, limit=10)
+        assert bank._json_keys  # the JSON way was taken
         original = Path(bank.video_by_id(by_json[0][0]).path).name
+        real = bank._db
+        bank._db = _NoJson(real, "disk I/O error")
+        with pytest.raises(BankError, match="disk I/O error"):
+            bank.candidates(keys, min_votes=1, limit=10)
+        assert bank._json_keys  # not taken for a missing JSON
+        bank._db = _NoJson(real)
+        by_table = bank.candidates(keys, min_votes=1, limit=10)
+        assert not bank._json_keys  # from now on, the temporary table
         by_table_again = bank.candidates(sorted(keys)[:40], min_votes=1, limit=10)
+        bank._db = real
     assert by_json == by_table
     assert original == "original.mov" and by_json[0][1] > 100
     assert 1 <= by_table_again[0][1] <= 40  # the table holds the new keys only

@@ -29,7 +29,7 @@ from verify.batch.table import TABLE_COLUMNS
 from verify.cli import main
 from verify.cli.batch import exit_code as batch_exit_code
 from verify.cli.progress import ProgressLine, describe
-from verify.config import HASH, MATCH
+from verify.config import MATCH
 from verify.errors import ExitCode, OutputError
 from verify.hashing.fingerprint import fingerprint_video, thin_to_rate
 
@@ -635,53 +635,50 @@ def test_matching_and_adding_to_a_bank(run_cli, samples, tmp_path):
     assert by_path(read_rows(again))["copy.mp4"]["bank_matches"] == rows["copy.mp4"]["bank_matches"]
 
 
-def test_added_videos_keep_the_sound_matching_heard(run_cli, samples, tmp_path):
-    """With a bank that holds sound, matching hears each file's sound; `--add-to-bank`
-    stores those landmarks instead of decoding the sound again, the same landmarks a
-    fresh decode gives; rows read back from a file carry none and are decoded."""
+def test_added_videos_keep_the_sound_matching_heard(run_cli, samples, tmp_path, monkeypatch):
+    """With a bank that holds sound, matching hears each file's sound, and `--add-to-bank`
+    stores those landmarks (the same a fresh decode gives) without decoding the sound
+    again; into a bank without sound, where matching hears nothing, the sound is decoded
+    for the bank."""
+    import verify.batch.run
     from verify.bank.indexing import sound_of
-    from verify.batch.rows import FileRow
-    from verify.batch.run import _add_to_bank
 
-    bank = tmp_path / "bank.sqlite"
-    with Bank(bank) as known:
-        index_file(known, samples / "original.mov", source="archive")
-        assert known.has_audio()
     folder = tmp_path / "folder"
     folder.mkdir()
     shutil.copy(samples / "telegram_reencode.mp4", folder / "copy.mp4")
-    out = tmp_path / "out.jsonl"
-    result = run_cli("batch", str(folder), "--out", str(out), "--db", str(bank), "-q",
-                     "--add-to-bank")  # fmt: skip
-    assert result.exit_code == 0, result.stderr
-    with Bank(bank, readonly=True) as known:
-        added = known.find(sha256_of(folder / "copy.mp4"))
-        stored = known.known_audio([added.id])[added.id]
     fresh = sound_of(folder / "copy.mp4", timeout=30)
-    assert stored.count == fresh.count > 0
+
+    def stored_sound(bank: Path):
+        with Bank(bank, readonly=True) as known:
+            added = known.find(sha256_of(folder / "copy.mp4"))
+            return known.known_audio([added.id]).get(added.id)
+
+    def add(bank: Path) -> None:
+        out = tmp_path / f"{bank.stem}.jsonl"
+        result = run_cli("batch", str(folder), "--out", str(out), "--db", str(bank), "-q",
+                         "--workers", "1", "--add-to-bank")  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+
+    with_sound = tmp_path / "with-sound.sqlite"
+    with Bank(with_sound) as known:
+        index_file(known, samples / "original.mov", source="archive")
+        assert known.has_audio()
+
+    def no_second_decode(*_args, **_kwargs):
+        raise AssertionError("the sound was decoded again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(verify.batch.run, "sound_of", no_second_decode)
+        add(with_sound)
+    stored = stored_sound(with_sound)
+    assert stored is not None and stored.count == fresh.count > 0
     assert (stored.hashes == fresh.hashes).all() and (stored.times == fresh.times).all()
 
-    # The landmarks a row carries are the ones stored: here another file's, under a
-    # name that no longer exists, so they cannot have come from a decode.
-    (line,) = [r for r in read_rows(out) if r.get("path") == "copy.mp4"]
-    row = FileRow.from_dict(line)
-    assert row.heard is None  # never written
-    other = sound_of(samples / "original.mov", timeout=30)
-
-    def renamed(name: str, digest: str, heard: object) -> FileRow:
-        fingerprint = dataclasses.replace(row.fingerprint, sha256=digest)
-        return dataclasses.replace(row, path=name, sha256=digest, fingerprint=fingerprint,
-                                   heard=heard)  # fmt: skip
-
-    fresh_bank = tmp_path / "fresh.sqlite"
-    Bank(fresh_bank).close()
-    rows = [renamed("gone.mp4", "0" * 64, other), renamed("gone2.mp4", "1" * 64, None)]
-    assert _add_to_bank(str(fresh_bank), rows, str(folder), HASH, 30.0)["added"] == 2
-    with Bank(fresh_bank, readonly=True) as known:
-        heard, decoded = (known.find(d) for d in ("0" * 64, "1" * 64))
-        sounds = known.known_audio([heard.id, decoded.id])
-    assert (sounds[heard.id].hashes == other.hashes).all()
-    assert decoded.id not in sounds  # its file is gone: nothing to decode
+    without_sound = tmp_path / "without-sound.sqlite"
+    Bank(without_sound).close()
+    add(without_sound)
+    decoded = stored_sound(without_sound)
+    assert decoded is not None and (decoded.hashes == fresh.hashes).all()
 
 
 def test_missing_bank(run_cli, plain, tmp_path):

@@ -9,6 +9,7 @@ import subprocess
 from dataclasses import replace
 from pathlib import Path
 
+import cv2
 import imagehash
 import numpy as np
 import pytest
@@ -18,6 +19,7 @@ from tests.conftest import run_ffmpeg, validate
 from verify.config import HASH, MATCH
 from verify.errors import ExitCode
 from verify.hashing.fingerprint import HashedFrame, VideoFingerprint, fingerprint_video
+from verify.hashing.normalise import CropBox, detect_bars
 from verify.hashing.pdq import pdq_hash
 from verify.hashing.phash import FrameHash, phash, phash_windows
 from verify.media.decode import Sampling
@@ -245,6 +247,35 @@ def test_a_plain_wall_beside_detail_is_not_a_bar(media):
     # The blurred bars go (the picture's own wall rows may go with them).
     assert crop is not None
     assert crop["y"] >= 140 / 640 - 0.02 and crop["y"] + crop["height"] <= 500 / 640 + 0.02
+
+
+def _reframed(kind: str, rng: np.random.Generator) -> np.ndarray:
+    """A 160x90 working frame: a detailed picture (rows 14-75) over a blurred copy of
+    itself; "band": the picture starts with a flat caption band; "wall below": its
+    lower part is a plain wall (brighter to the right, a dark stick across it), and the
+    rows below the picture are that wall, not a blurred copy."""
+    noise = cv2.GaussianBlur(rng.integers(0, 256, (62, 160)).astype(np.uint8), (3, 3), 0)
+    picture = cv2.normalize(noise, None, 0, 255, cv2.NORM_MINMAX)
+    frame = cv2.GaussianBlur(cv2.resize(picture, (160, 90)), (0, 0), 6)
+    frame[14:76] = picture
+    if kind == "band":
+        frame[14:18] = 250
+    if kind == "wall below":
+        frame[50:90] = np.linspace(150, 190, 160).astype(np.uint8)[None, :]
+        frame[50:76, 79:82] = 20
+    return frame
+
+
+def test_each_blurred_bar_must_end_at_the_picture():
+    """Blurred bars are cropped where a detailed or flat (graphics) line starts the
+    picture; a "bar" on one side that runs into plain picture keeps both."""
+    rng = np.random.default_rng(3)
+    for kind in ("plain", "band"):
+        assert detect_bars([_reframed(kind, rng) for _ in range(8)]) == CropBox(0, 14, 160, 62)
+    walled = [_reframed("wall below", rng) for _ in range(8)]
+    assert detect_bars(walled) == CropBox(0, 0, 160, 90)
+    # Without the rule the wall below is taken for the lower bar.
+    assert detect_bars(walled, replace(HASH, bar_picture_fraction=0.0)) == CropBox(0, 14, 160, 62)
 
 
 def test_unrelated_video_is_far(samples, media):

@@ -16,9 +16,12 @@ is used: only a claim, and not used at all when a flag calls it into doubt
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from verify.hashing.fingerprint import HashedFrame, VideoFingerprint
+
+if TYPE_CHECKING:
+    from verify.audio.landmarks import AudioFingerprint
 
 SCHEMA_VERSION = "1.5"  # 1.2: a time's zone_source; 1.3 list_matches; 1.4 frames' PDQ; 1.5 sound
 DOUBTFUL_TIME_FLAGS = frozenset({"creation_time_epoch", "creation_time_future"})
@@ -58,9 +61,10 @@ class FileRow:
     # The file's sound against the bank's (`verify.matching.sound.SoundReport.to_dict`);
     # None without a bank.
     sound: dict[str, Any] | None = None
-    # The file's sound as landmarks, when matching heard it (the bank holds sound): never
-    # written, kept for `--add-to-bank` so that the sound is not decoded twice.
-    heard: Any = dataclasses.field(default=None, compare=False, repr=False)
+    # The file's sound as landmarks, when matching heard it (the bank holds sound) and
+    # the run adds its videos to the bank: never written, kept so that the sound is not
+    # decoded twice.
+    clip_sound: AudioFingerprint | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def to_dict(self, *, fingerprint: bool = True) -> dict[str, Any]:
         """The row's line; ``fingerprint=False`` leaves the long frame list out."""

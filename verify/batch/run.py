@@ -31,7 +31,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from verify.bank import bank_label, is_url, open_bank
 from verify.bank.indexing import sound_of
@@ -54,6 +54,9 @@ from verify.media.walk import MEDIA_EXTENSIONS
 from verify.output import atomic_write_bytes, check_outputs
 from verify.timestamps import format_utc
 from verify.version import __version__
+
+if TYPE_CHECKING:
+    from verify.audio.landmarks import AudioFingerprint
 
 # The module workers import (once, in the fork server).
 _PRELOAD = ("verify.batch.worker",)
@@ -560,6 +563,7 @@ def _run(
             plan.folder,
             config=config,
             hash_config=hash_config,
+            keep_sound=add_to_bank,
         )
         for item in plan.items
         if item.problem is None
@@ -758,7 +762,7 @@ def _add_to_bank(
     timeout: float,
 ) -> dict[str, int]:  # fmt: skip
     """Add every video row's fingerprint (at the bank's sampling) to the bank, with the
-    file's sound: as matching heard it (`FileRow.heard`), else decoded here, two files
+    file's sound: as matching heard it (`FileRow.clip_sound`), else decoded here, two files
     at a time (a bank without sound yet, rows of an earlier run)."""
     rate = Sampling.parse(hash_config.sampling).rate or 2.0
     added = known = 0
@@ -788,6 +792,6 @@ def _add_to_bank(
     return {"added": added, "already_known": known}
 
 
-def _sound(row: FileRow, path: str, timeout: float) -> Any:
+def _sound(row: FileRow, path: str, timeout: float) -> AudioFingerprint | None:
     """A row's sound for the bank: as matching heard it, else decoded now."""
-    return row.heard if row.heard is not None else sound_of(path, timeout=timeout)
+    return row.clip_sound if row.clip_sound is not None else sound_of(path, timeout=timeout)

@@ -43,6 +43,9 @@ class FileTask:
     confirm_sha256: str | None = None
     config: MatchConfig = MATCH
     hash_config: HashConfig = HASH
+    # Keep the sound matching heard with the row (`FileRow.clip_sound`): the run adds
+    # its videos to the bank (`--add-to-bank`), which would decode it again.
+    keep_sound: bool = False
 
 
 # Banks a worker opened, per thread: a Dask worker runs several files at once
@@ -158,7 +161,7 @@ def _examine(task: FileTask) -> FileRow:
         fingerprint=fingerprint,
         list_matches=None if report is None else tuple(m.to_dict() for m in report.list_matches),
         sound=report.sound.to_dict() if report is not None and report.sound is not None else None,
-        heard=report.clip_sound if report is not None else None,
+        clip_sound=report.clip_sound if report is not None and task.keep_sound else None,
     )  # fmt: skip
 
 

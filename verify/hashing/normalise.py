@@ -220,14 +220,19 @@ class _Profile:
         start = _run(~inside & (dark if dark[0] else ~dark))
         end = size - _run((~inside & (dark if dark[-1] else ~dark))[::-1])
         before, after = start, size - end
-        # A blurred bar ends where the sharp picture laid over it begins: one of
-        # the three lines inside it is detailed. A plain "bar" running into
-        # plain picture is part of the scene (a white wall above and below a
-        # hand, the dim sides of a night shot), taken for a bar because
-        # something more detailed sits in the middle (large text across it).
-        floor = config.bar_picture_fraction * reference
-        if (not dark[0] and self.detail[start : start + 3].max(initial=0) < floor) or (
-            not dark[-1] and self.detail[max(0, end - 3) : end].max(initial=0) < floor
+        # A blurred bar ends where the picture laid over it begins: one of the
+        # few lines inside it is detailed, or flat (graphics: a caption band).
+        # A plain "bar" running into plain picture that varies along its length
+        # is part of the scene (a white wall above and below a hand, the dim
+        # sides of a night shot), taken for a bar because something more
+        # detailed sits in the middle (large text across it).
+        picture = (self.detail >= config.bar_picture_fraction * reference) | (
+            (self.spread < config.bar_blur_spread * frames)
+            & (self.level > config.bar_dark_level * frames)
+        )
+        lines = config.bar_picture_lines
+        if (not dark[0] and not picture[start : start + lines].any()) or (
+            not dark[-1] and not picture[max(0, end - lines) : end].any()
         ):
             return 0, size
         # Letterbox and pillarbox bars come in centred pairs; a flat area on one

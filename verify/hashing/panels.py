@@ -172,14 +172,16 @@ def propose_panels(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> l
         for score in (drawn_share, all_sides, drawn_telling)
     ]
     chosen: list[CropBox] = []
-    # The chosen boxes' sides (left, top, right, bottom), to compare each candidate with.
-    sides = np.zeros((config.panel_proposals, 4), np.int64)
+    if config.panel_proposals <= 0:
+        return chosen
+    # The chosen boxes' edges (left, top, right, bottom), to compare each candidate with.
+    chosen_edges = np.zeros((config.panel_proposals, 4), np.int64)
     for i, j in itertools.chain.from_iterable(zip(*orders, strict=True)):
         box = _inside(int(top[i]), int(bottom[i]), int(left[j]), int(right[j]), width, height)
         edges = (box.x, box.y, box.x + box.width, box.y + box.height)
         # None within two pixels of a chosen one on every side.
-        if not (np.abs(sides[: len(chosen)] - edges).max(axis=1, initial=0) <= 2).any():
-            sides[len(chosen)] = edges
+        if not (np.abs(chosen_edges[: len(chosen)] - edges).max(axis=1, initial=0) <= 2).any():
+            chosen_edges[len(chosen)] = edges
             chosen.append(box)
             if len(chosen) == config.panel_proposals:
                 break

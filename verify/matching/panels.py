@@ -63,12 +63,17 @@ class PanelSearch:
         config: MatchConfig = MATCH,
         hash_config: HashConfig = HASH,
         *,
-        flat: Sequence[bool] | None = None,
+        flat: Sequence[bool | None] | None = None,
     ):
-        """``flat``: whether each picture is near-uniform (`is_uniform`), if known."""
+        """``flat``: whether each picture is near-uniform (`is_uniform`), where known."""
         self.pictures = pictures
-        if flat is None:
-            flat = [is_uniform(p, hash_config) for p in pictures]
+        known = list(flat) if flat is not None else [None] * len(pictures)
+        if len(known) != len(pictures):
+            raise ValueError("flat must say one thing per picture")
+
+        def is_flat(i: int) -> bool:
+            return known[i] if known[i] is not None else is_uniform(pictures[i], hash_config)
+
         self.config = config
         self.shots: list[_Shot] = []
         stamps = np.asarray(times, np.float64)
@@ -84,7 +89,7 @@ class PanelSearch:
             boxes = np.array(
                 [(p.x, p.y, p.x + p.width, p.y + p.height) for p in proposals], np.float64
             )
-            lively = [i for i in range(first, end) if not flat[i]]
+            lively = [i for i in range(first, end) if not is_flat(i)]
             if not lively:
                 continue  # a shot of black or flat frames: nothing to look for
             picks = np.linspace(0, len(lively) - 1, min(config.panel_anchors, len(lively)))

@@ -181,7 +181,7 @@ class Reframer:
         self._rows: dict[int, np.ndarray] = {}  # anchor -> its pHash through every grid framing
         self._pictures: list[np.ndarray] = []  # every clip frame's, in order
         self._times: list[float] = []
-        self._flat: list[bool] = []  # whether each picture is near-uniform
+        self._flat: list[bool | None] = []  # whether each picture is near-uniform, if known
         self._panels: PanelSearch | None = None
 
     def fingerprint(self) -> VideoFingerprint:
@@ -199,23 +199,23 @@ class Reframer:
 
     def add(self, time: float, picture: np.ndarray, *, flat: bool | None = None) -> None:
         """Keep one clip picture (they arrive in order), and consider it as an anchor.
-        ``flat``: whether it is near-uniform (`is_uniform`), if known.
 
-        On fast footage a clip frame only looks like the known frame of the
-        very same moment, and the bank holds one frame every
-        ``interval``: anchors are taken at ``reframe_phases`` evenly spaced
-        phases of that interval (so that, whatever the clip's phase against
-        the known video, some anchors fall on known frames), each phase's
-        anchors spread over the whole clip.
+        ``flat`` says whether it is near-uniform (`is_uniform`), when known. On
+        fast footage a clip frame only looks like the known frame of the very
+        same moment, and the bank holds one frame every ``interval``: anchors
+        are taken at ``reframe_phases`` evenly spaced phases of that interval
+        (so that, whatever the clip's phase against the known video, some
+        anchors fall on known frames), each phase's anchors spread over the
+        whole clip.
         """
-        if flat is None:
-            flat = is_uniform(picture, self.hash_config)
         self._pictures.append(picture)
         self._times.append(time)
-        self._flat.append(flat)
+        self._flat.append(flat)  # None: judged if the panel search needs it
         phase = (time % self.interval) / self.interval * len(self._phases)
         nearest = round(phase)
-        if abs(phase - nearest) > 0.25 or flat:
+        if abs(phase - nearest) > 0.25:
+            return
+        if flat if flat is not None else is_uniform(picture, self.hash_config):
             return
         self._phases[nearest % len(self._phases)].offer(time, picture)
         self._anchors = None

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from verify.bank.store import KnownVideo
 from verify.hashing.fingerprint import VideoFingerprint
 from verify.matching.reframe import Framing
 from verify.matching.segments import Segment
+
+if TYPE_CHECKING:
+    from verify.audio.landmarks import AudioFingerprint
 
 SCHEMA_VERSION = "1.4"  # 1.4: sound
 
@@ -77,7 +80,7 @@ class MatchReport:
     # The clip's own sound as landmarks (`verify.audio.landmarks.AudioFingerprint`), when
     # the bank holds sound and the clip has some: not reported, kept so that a caller
     # adding the clip to the bank need not decode it again.
-    clip_sound: Any = dataclasses.field(default=None, compare=False, repr=False)
+    clip_sound: AudioFingerprint | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
