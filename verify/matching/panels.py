@@ -18,6 +18,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
+import cv2
 import numpy as np
 
 from verify.config import HASH, MATCH, HashConfig, MatchConfig
@@ -197,10 +198,11 @@ def _box_std(pictures: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     """Grey standard deviation inside each box (rounded to whole pixels) of each
     picture of a stack: (pictures, boxes), from summed-area tables."""
     count, height, width = pictures.shape
-    values = pictures.astype(np.float64)
-    tables = np.zeros((2, count, height + 1, width + 1))
-    tables[0, :, 1:, 1:] = values.cumsum(1).cumsum(2)
-    tables[1, :, 1:, 1:] = (values * values).cumsum(1).cumsum(2)
+    tables = np.empty((2, count, height + 1, width + 1))
+    for i, picture in enumerate(pictures):  # opencv's tables: the same exact sums, faster
+        tables[0, i], tables[1, i] = cv2.integral2(
+            np.ascontiguousarray(picture), sdepth=cv2.CV_64F, sqdepth=cv2.CV_64F
+        )
     left, top, right, bottom = (
         np.clip(
             np.rint(np.asarray(boxes, np.float64).reshape(-1, 4)), 0, [width, height, width, height]
