@@ -204,32 +204,30 @@ class _Profile:
         if reference <= 0:
             return 0, size
         frames = max(1, self.frames)
+        dark = self.level <= config.bar_dark_level * frames
+        # Varying along its length, as a blurred copy of the picture does; a line
+        # neither dark nor varying is flat (graphics: a title or caption band).
+        varying = self.spread >= config.bar_blur_spread * frames
+        flat = ~dark & ~varying
         # A row without detail is picture all the same when it is flat and
         # bright, or crosses a sharp edge: graphics, not a black bar nor a
         # blurred copy of the picture.
-        bar_like = (self.step <= config.bar_max_step * frames) & (
-            (self.level <= config.bar_dark_level * frames)
-            | (self.spread >= config.bar_blur_spread * frames)
-        )
+        bar_like = (self.step <= config.bar_max_step * frames) & ~flat
         inside = (self.detail >= config.bar_detail_fraction * reference) | ~bar_like
         if inside.all() or not inside.any():
             return 0, size
         # A bar is one kind from the edge in: black, or a blurred copy. Where a
         # black bar meets a plain sky or wall, the sky is picture.
-        dark = self.level <= config.bar_dark_level * frames
         start = _run(~inside & (dark if dark[0] else ~dark))
         end = size - _run((~inside & (dark if dark[-1] else ~dark))[::-1])
         before, after = start, size - end
         # A blurred bar ends where the picture laid over it begins: one of the
-        # few lines inside it is detailed, or flat (graphics: a caption band).
-        # A plain "bar" running into plain picture that varies along its length
-        # is part of the scene (a white wall above and below a hand, the dim
-        # sides of a night shot), taken for a bar because something more
-        # detailed sits in the middle (large text across it).
-        picture = (self.detail >= config.bar_picture_fraction * reference) | (
-            (self.spread < config.bar_blur_spread * frames)
-            & (self.level > config.bar_dark_level * frames)
-        )
+        # few lines inside it is detailed, or flat. A plain "bar" running into
+        # plain picture that varies along its length is part of the scene (a
+        # white wall above and below a hand, the dim sides of a night shot),
+        # taken for a bar because something more detailed sits in the middle
+        # (large text across it).
+        picture = (self.detail >= config.bar_picture_fraction * reference) | flat
         lines = config.bar_picture_lines
         if (not dark[0] and not picture[start : start + lines].any()) or (
             not dark[-1] and not picture[max(0, end - lines) : end].any()
