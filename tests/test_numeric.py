@@ -1,4 +1,5 @@
-"""`verify.numeric` gives numpy's medians and percentiles, without importing numpy.ma."""
+"""`verify.numeric` gives numpy's medians, percentiles and distinct values, without
+importing numpy.ma."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from verify.numeric import median, percentile
+from verify.numeric import distinct, median, percentile
 
 values = hnp.arrays(
     np.float64,
@@ -33,6 +34,19 @@ def test_percentile_equals_numpy(array: np.ndarray, q: float, axis: int) -> None
     assert np.array_equal(percentile(array, q, axis=axis), np.percentile(array, q, axis=axis))
 
 
+@given(
+    hnp.arrays(
+        st.sampled_from([np.uint64, np.uint32, np.int64]),
+        hnp.array_shapes(min_dims=0, max_dims=2, min_side=0, max_side=12),
+        elements=st.integers(0, 6),
+    )
+)
+def test_distinct_equals_numpy(array: np.ndarray) -> None:
+    found = distinct(array)
+    assert found.dtype == array.dtype
+    assert np.array_equal(found, np.unique(array))
+
+
 def test_empty_is_an_error() -> None:
     with pytest.raises(ValueError):
         median(np.zeros(0))
@@ -47,6 +61,18 @@ def test_hashing_a_file_imports_no_numpy_ma() -> None:
     script = (
         "import sys; from verify import fingerprint_video; "
         f"fingerprint_video({str(SAMPLE)!r}, 'fps=2'); "
+        "print('numpy.ma' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_distinct_values_import_no_numpy_ma() -> None:
+    script = (
+        "import sys, numpy as np; from verify.numeric import distinct; "
+        "from verify.audio.landmarks import AudioFingerprint; "
+        "values = np.array([5, 3, 5, 9], np.uint64); "
+        "assert distinct(values).tolist() == [3, 5, 9]; "
         "print('numpy.ma' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)

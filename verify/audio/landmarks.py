@@ -19,6 +19,7 @@ import os
 
 import numpy as np
 
+from verify import numeric
 from verify.config import AUDIO, INSPECT, AudioConfig
 from verify.media.audio import decode_audio
 
@@ -38,7 +39,7 @@ class AudioFingerprint:
 
     def posted(self, config: AudioConfig = AUDIO) -> list[int]:
         """The distinct hashes a bank posts for lookups (see ``AudioConfig.posting_modulus``)."""
-        distinct = np.unique(self.hashes)
+        distinct = numeric.distinct(self.hashes)
         return distinct[distinct % config.posting_modulus == 0].tolist()
 
     def pack(self) -> bytes:

@@ -21,6 +21,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from verify import numeric
 from verify.config import HASH, MATCH, HashConfig, MatchConfig
 from verify.hashing.fingerprint import ShotRegion
 from verify.hashing.normalise import is_uniform
@@ -106,7 +107,7 @@ class PanelSearch:
         probes = self.config.panel_probe_anchors
         return [
             int(v) for shot in self.shots
-            for v in np.unique(shot.hashes[::2][:probes][shot.usable[::2][:probes]])
+            for v in numeric.distinct(shot.hashes[::2][:probes][shot.usable[::2][:probes]])
         ]  # fmt: skip
 
     def choose(self, known: np.ndarray) -> PanelChoice | None:
@@ -133,7 +134,8 @@ class PanelSearch:
             targets = known[nearest[matched, best]]
             # Anchors that all show one picture, meeting one known picture, are a
             # single coincidence, however many: still text against a still night.
-            if np.unique(shot.hashes[matched, best]).size < 2 or np.unique(targets).size < 2:
+            shown = numeric.distinct(shot.hashes[matched, best])
+            if shown.size < 2 or numeric.distinct(targets).size < 2:
                 continue
             pictures = [self.pictures[shot.anchors[a]] for a in matched]
             height, width = pictures[0].shape[:2]
