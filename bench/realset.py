@@ -54,6 +54,14 @@ KNOWN: dict[str, tuple[str, tuple[float, float] | None]] = {
     # the held-back part's clips, roles and queries are unchanged by them.
     "trailcam_night_infrared": ("tuning", (0.0, 10.0)),  # night, dark, static camera
     "cup_hand_plain_wall": ("tuning", None),  # low detail, static camera
+    # Added later again, with roles fixed before anything was matched on them:
+    # an overcast sky and a night scene for the tuning part (the held-back
+    # part's misses were of such footage, the tuning part had none failing),
+    # and a handheld walk under a bright sky for the held-back part, so that it
+    # too grows. The earlier clips' roles and queries are unchanged by them.
+    "drone_coast_overcast": ("tuning", None),  # aerial, overcast sky, low detail
+    "city_night_timelapse": ("tuning", None),  # night, time-lapse with a cut
+    "walk_sidewalk_handheld_wide": ("held-back", None),  # handheld, sky, fast
 }
 # Portrait bank videos for the mixed-shape compilations: the 9:16 middle of the
 # *other* seconds of a known clip (a phone's vertical re-frame), 360x640.
@@ -74,6 +82,8 @@ OTHERS: dict[str, str] = {
 NEGATIVE_ONLY: dict[str, str] = {
     "box_hand_tablecloth": "tuning",
     "film_office_black_white_short": "held-back",
+    "flower_timelapse_short": "tuning",
+    "creek_handheld_short": "held-back",
 }
 
 
