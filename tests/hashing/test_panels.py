@@ -120,3 +120,28 @@ def test_shots_without_a_panel_of_their_own_use_the_nearest_shots():
     for i in range(7):  # shot 0, shot 1, and frame 6 of no shot the search kept
         assert found[i] == phash_windows(pictures[i], box[None, :])[0]
     assert list(found[7:]) == [7, 8]
+
+
+def test_a_refined_panel_meets_the_moment_it_shows_not_the_one_nearest_at_first():
+    """Through a box two pixels off, slowly changing footage can be nearest to
+    another moment of the known video than the one it shows. The refinement
+    holds each try to its own nearest known frames, so it still reaches the
+    panel's true sides; held to the first box's nearest frames it would stay."""
+    from verify.hashing.phash import phash_windows_stack
+    from verify.matching.panels import _refine
+
+    rng = np.random.default_rng(5)
+    pictures = [
+        cv2.GaussianBlur(rng.integers(0, 256, (90, 160), dtype=np.uint8), (0, 0), 1.5)
+        for _ in range(4)
+    ]
+    stack = np.stack(pictures).astype(np.float64)
+    truth = np.array([40.0, 20.0, 120.0, 65.0])
+    off = truth + np.array([2.0, 0.0, 0.0, 0.0])  # the left side two pixels in
+    shown = phash_windows_stack(stack, truth[None, :])[:, 0]
+    seen_off = phash_windows_stack(stack, off[None, :])[:, 0]
+    # Another moment: like the pictures through the off box, one bit from them.
+    other = seen_off ^ np.uint64(1)
+    assert (np.bitwise_count(seen_off ^ other) < np.bitwise_count(seen_off ^ shown)).all()
+    known = np.concatenate([shown, other])
+    assert _refine(off, pictures, known, MATCH.distance_block_cells).tolist() == truth.tolist()

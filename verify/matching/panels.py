@@ -139,7 +139,7 @@ class PanelSearch:
                 continue
             pictures = [self.pictures[shot.anchors[a]] for a in matched]
             height, width = pictures[0].shape[:2]
-            refined = _refine(shot.boxes[best], pictures, targets)
+            refined = _refine(shot.boxes[best], pictures, known, config.distance_block_cells)
             chosen[index] = np.clip(refined, 0.0, [width, height, width, height])
         if not chosen:
             return None
@@ -221,14 +221,22 @@ def _box_std(pictures: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(sums[1] / area - mean * mean, 0.0))
 
 
-def _refine(box: np.ndarray, pictures: list[np.ndarray], targets: np.ndarray) -> np.ndarray:
-    """``box`` with each edge moved by up to four pixels, one edge at a time, to the
-    fewest bits from ``targets``."""
+def _refine(
+    box: np.ndarray, pictures: list[np.ndarray], known: np.ndarray, cells: int
+) -> np.ndarray:
+    """``box`` with each edge moved by up to four pixels, one edge at a time, to where
+    the pictures come fewest bits from ``known`` hashes (each its nearest one).
+
+    Each try is held to the known frames nearest to it, not to those nearest to
+    the unrefined box: through a box a few pixels off, slowly changing footage
+    (a time-lapse, a still camera) is nearest to other moments of the known
+    video than the ones it shows, and a box refined towards those stays off.
+    """
     stack = np.stack(pictures).astype(np.float64)  # once, not once a try
 
     def bits(boxes: np.ndarray) -> np.ndarray:
-        found = phash_windows_stack(stack, boxes) ^ targets[:, None]
-        return np.bitwise_count(found).sum(axis=0)
+        distance, _nearest = nearest_hashes(phash_windows_stack(stack, boxes), known, cells)
+        return distance.sum(axis=0, dtype=np.int64)
 
     best, score = box, int(bits(box[None, :])[0])
     for step in (2.0, 1.0, 1.0):
