@@ -134,7 +134,11 @@ class HashConfig:
     # re-frames 0.83-1.07; inside plain walls and dim sides taken for bars under
     # text across the middle 0.14-0.24 (spread 18-37, so not flat), a wall in
     # an off-centre crop 0.23-0.25. Three lines of the 160 px working frame
-    # (about 7 px at 360p) let a picture's edge be softened by scaling.
+    # (about 7 px at 360p) let a picture's edge be softened by scaling. A shot
+    # that finds no bars of its own keeps the whole video's when every line
+    # beyond them is under bar_picture_fraction of its detail (a re-frame's
+    # shot of night sky and towers: its blurred copy at 0.01-0.31 of the
+    # shot's detail, too much to pass for bars at bar_detail_fraction).
     bar_picture_fraction: float = 0.4
     bar_picture_lines: int = 3
 

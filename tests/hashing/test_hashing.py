@@ -278,6 +278,29 @@ def test_each_blurred_bar_must_end_at_the_picture():
     assert detect_bars(walled, replace(HASH, bar_picture_fraction=0.0)) == CropBox(0, 14, 160, 62)
 
 
+def test_a_plain_shot_keeps_the_videos_bars_when_no_picture_lies_beyond_them():
+    """A 9:16 re-frame's plain shot (little detail of its own) over its blurred copy:
+    the copy is detailed enough, next to it, for its own profile to find no
+    bars; the bars found over the whole video are kept, as nothing beyond them
+    is as detailed as picture. A shot with picture there keeps its whole frame."""
+    from verify.hashing.normalise import BarProfile
+
+    rng = np.random.default_rng(4)
+    video = CropBox(0, 54, 90, 51)
+
+    def frame(blur: float) -> np.ndarray:
+        noise = rng.random((160, 90)).astype(np.float32)
+        picture = cv2.GaussianBlur(noise, (0, 0), blur) * 100 + 100
+        picture[54:105] = 60 + rng.random((51, 90)) * 30  # the plain shot's own picture
+        return picture.astype(np.uint8)
+
+    plain = BarProfile.of([frame(1.5) for _ in range(12)])
+    assert plain.crop() == CropBox(0, 0, 90, 160)
+    assert plain.crop(video=video) == video
+    pictured = BarProfile.of([frame(1.0) for _ in range(12)])  # sharper beyond: picture
+    assert pictured.crop(video=video) == CropBox(0, 0, 90, 160)
+
+
 def test_unrelated_video_is_far(samples, media):
     # A source the original's montage does not use (it has testsrc2 in it).
     src = ("-f", "lavfi", "-i", "cellauto=rule=110:size=320x240:rate=25", "-t", "4")

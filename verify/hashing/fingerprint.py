@@ -358,7 +358,9 @@ def _shot_regions(
 
     Bars and the inset are judged over the shot's frames; a shot of fewer
     than ``shot_min_frames`` takes those judged over the whole video (too few
-    frames tell bars from a dark sky, or an inset from a moving object, badly).
+    frames tell bars from a dark sky, or an inset from a moving object, badly),
+    and a shot that finds no bars of its own may keep the video's
+    (`BarProfile.crop`).
     ``measured``: the frames' rows and changes, measured as they were decoded.
     """
     if not scanned:
@@ -372,7 +374,7 @@ def _shot_regions(
     for (first, end), profile in zip(spans, profiles, strict=True):
         frames = scanned[first:end]
         if len(spans) == 1 or len(frames) >= config.shot_min_frames:
-            crop = profile.crop(config)
+            crop = profile.crop(config, video=whole)
             inset = _find_inset(frames, crop, config)
         else:
             crop, inset = whole, whole_inset()

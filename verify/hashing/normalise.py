@@ -162,10 +162,26 @@ class BarProfile:
     def __add__(self, other: BarProfile) -> BarProfile:
         return BarProfile(self.rows + other.rows, self.columns + other.columns)
 
-    def crop(self, config: HashConfig = HASH) -> CropBox:
-        """The area inside the bars (the whole frame when there are none)."""
+    def crop(self, config: HashConfig = HASH, *, video: CropBox | None = None) -> CropBox:
+        """The area inside the bars (the whole frame when there are none).
+
+        ``video``: the bars found over the whole video, for one shot's profile.
+        Where the shot finds none of its own on a side, it keeps the video's
+        when nothing of its picture lies beyond them (`_Profile.holds_no_picture`):
+        a 9:16 re-frame's shot of dark sky and lit towers over its blurred copy
+        is too plain for its bars to stand out, while the rest of the video's do.
+        """
         x0, x1 = self.columns.content_span(config)
         y0, y1 = self.rows.content_span(config)
+        if video is not None:
+            if (x0, x1) == (0, self.columns.detail.size) and self.columns.holds_no_picture(
+                video.x, video.x + video.width, config
+            ):
+                x0, x1 = video.x, video.x + video.width
+            if (y0, y1) == (0, self.rows.detail.size) and self.rows.holds_no_picture(
+                video.y, video.y + video.height, config
+            ):
+                y0, y1 = video.y, video.y + video.height
         return CropBox(x0, y0, x1 - x0, y1 - y0)
 
 
@@ -196,6 +212,15 @@ class _Profile:
             setattr(total, name, getattr(self, name) + getattr(other, name))
         total.frames = self.frames + other.frames
         return total
+
+    def holds_no_picture(self, start: int, end: int, config: HashConfig) -> bool:
+        """Whether the lines outside ``start``..``end`` (some there are) all have less
+        than ``bar_picture_fraction`` of the picture's detail: no picture would be cut."""
+        outside = np.r_[self.detail[:start], self.detail[end:]]
+        if outside.size == 0 or outside.size == self.detail.size:
+            return False
+        reference = numeric.percentile(self.detail, 90)
+        return bool(reference > 0 and outside.max() < config.bar_picture_fraction * reference)
 
     def content_span(self, config: HashConfig) -> tuple[int, int]:
         """(start, end) of the picture along this axis; (0, size) when there are no bars."""
