@@ -401,6 +401,32 @@ def test_two_alignments_claiming_the_same_seconds_meet_at_a_clear_cut():
     assert [m.segments[0].query_end for m in kept] == [4.3, 8.0]
 
 
+def test_copies_of_one_video_hand_nothing_over_to_each_other():
+    """A bank holding one video twice (collected from two channels): both copies
+    match the whole clip, across the cut inside it, and each keeps its whole
+    extent; in a compilation, the copies hand over to the next video together."""
+    rng = np.random.default_rng(14)
+    a, b = s.moving(rng, 4, drift=1), s.moving(rng, 4, drift=1)
+    clip = s.table(s.sample(s.joined(a, b), 16))  # a clear cut at 4 s
+
+    def match(name: str, start: float, end: float, shift: float = 1.0) -> Match:
+        segment = Segment(start, end, start + shift, end + shift, frames=50, mean_distance=2.0,
+                          first_match=start, last_match=end - 0.1)  # fmt: skip
+        return Match(known_video(name), 0.5, False, (segment,))
+
+    kept = meet_at_cuts([match("a", 0.0, 8.0), match("c", 0.0, 8.0)], clip)
+    assert [(m.segments[0].query_start, m.segments[0].query_end) for m in kept] == [(0.0, 8.0)] * 2
+    # Other known seconds over the same clip seconds: two videos, met at the cut.
+    other = meet_at_cuts([match("a", 0.0, 8.0), match("c", 0.0, 8.0, shift=3.0)], clip)
+    assert abs(other[0].segments[0].query_end - 4.0) <= 1 / 16
+    first, copy, second = meet_at_cuts(
+        [match("a", 0.0, 4.3), match("c", 0.1, 4.3), match("b", 2.6, 8.0)], clip
+    )
+    for m in (first, copy):
+        assert abs(m.segments[0].query_end - 4.0) <= 1 / 16
+    assert abs(second.segments[0].query_start - 4.0) <= 1 / 16
+
+
 def test_probe_frames_follow_fast_footage_only():
     rng = np.random.default_rng(12)
     still = s.table(s.sample(s.slides(rng, 10, 5.0), 16))

@@ -10,6 +10,7 @@ import numpy as np
 from verify.config import MATCH, MatchConfig
 from verify.hashing.forms import Form, FrameTable
 from verify.matching.results import Match
+from verify.matching.segments import Segment
 
 
 def meet_at_cuts(
@@ -26,11 +27,26 @@ def meet_at_cuts(
     than one bank interval apart). Where their matched frames overlap too
     (footage alike on both sides of the cut: two bank videos from one
     camera), the edges move only to a `clear_cut` in the seconds both claim.
+    Two alignments showing the same known seconds over the same clip seconds,
+    end to end (`same_footage`: one video held twice, collected from two
+    channels), hand nothing over: each keeps its whole extent.
     """
     placed = [(m, i) for m in matches for i in range(len(m.segments))]
     placed.sort(key=lambda p: p[0].segments[p[1]].query_start)
+    # Copies of the same footage move as one: each group hands over as its first.
+    groups: list[list[tuple[Match, int]]] = []
+    for m, i in placed:
+        for group in groups:
+            lead, j = group[0]
+            interval = max(lead.known_interval, m.known_interval)
+            if same_footage(lead.segments[j], m.segments[i], interval):
+                group.append((m, i))
+                break
+        else:
+            groups.append([(m, i)])
     edited = {id(m): list(m.segments) for m in matches}
-    for (m1, i1), (m2, i2) in itertools.pairwise(placed):
+    for first, second in itertools.pairwise(groups):
+        (m1, i1), (m2, i2) = first[0], second[0]
         a, b = edited[id(m1)][i1], edited[id(m2)][i2]
         interval = max(m1.known_interval, m2.known_interval)
         if a.query_end < b.query_start - interval:
@@ -44,9 +60,19 @@ def meet_at_cuts(
             cut = clear_cut(clip, b.query_start, min(a.query_end, b.query_end), config)
             if cut is None or not a.query_start < cut < b.query_end:
                 continue
-        edited[id(m1)][i1] = a.moved(end=cut)
-        edited[id(m2)][i2] = b.moved(start=max(b.query_start, cut) if b.query_start < cut else cut)
+        for m, i in first:
+            edited[id(m)][i] = edited[id(m)][i].moved(end=cut)
+        for m, i in second:
+            edited[id(m)][i] = edited[id(m)][i].moved(start=cut)
     return [dataclasses.replace(m, segments=tuple(edited[id(m)])) for m in matches]
+
+
+def same_footage(a: Segment, b: Segment, interval: float) -> bool:
+    """Whether two segments (of two known videos) start and end at the same clip
+    and known seconds, to within ``interval``: copies of the same footage, not a
+    compilation handing over from one to the other."""
+    edges = ("query_start", "query_end", "ref_start", "ref_end")
+    return all(abs(getattr(a, edge) - getattr(b, edge)) <= interval for edge in edges)
 
 
 def cut_between(clip: FrameTable, first: float, last: float, config: MatchConfig = MATCH) -> float:
