@@ -366,6 +366,8 @@ class MatchConfig:
     # Panels are not looked for when a candidate already matches the whole clip
     # firmly with frames at most panel_skip_distance bits apart on average: a
     # plain copy (an inset over it would move its frames further than that).
+    # A candidate matched firmly but further apart is tried through the panels
+    # too, and the better match kept.
     panel_skip_distance: float = 2.0
     # A match through the whole frame (or a framing of it) over mostly the same
     # seconds as a better match, its frames over overlap_max_mean_distance bits

@@ -427,6 +427,47 @@ def test_copies_of_one_video_hand_nothing_over_to_each_other():
     assert abs(second.segments[0].query_start - 4.0) <= 1 / 16
 
 
+def test_a_firm_but_distant_whole_frame_match_gives_way_to_its_panel(tmp_path):
+    """Footage filling most of a frame over a thin moving border: the whole frame
+    still matches it firmly, 8 bits apart; its panel matches it within 2 bits,
+    and is reported. Were every firm match kept as it is (a plain-copy distance
+    of 64 bits), the whole frame would be."""
+    rng = np.random.default_rng(23)
+
+    def fields(count: int, size: tuple[int, int]) -> list[np.ndarray]:
+        return [
+            cv2.resize(rng.integers(0, 256, (9, 16), dtype=np.uint8), size,
+                       interpolation=cv2.INTER_CUBIC).astype(np.float64)
+            for _ in range(count)
+        ]  # fmt: skip
+
+    footage, scenery = fields(12, (480, 270)), fields(12, (640, 360))
+
+    def picture(t: float, frames: list[np.ndarray], size: tuple[int, int]) -> np.ndarray:
+        i, w = int(t), t - int(t)
+        mixed = np.clip((1 - w) * frames[i] + w * frames[i + 1], 0, 255).astype(np.uint8)
+        return cv2.resize(mixed, size, interpolation=cv2.INTER_AREA)
+
+    def composite(t: float) -> np.ndarray:
+        frame = picture(t + 3.3, scenery, (160, 90))
+        frame[4:86, 6:154] = picture(2.0 + t, footage, (148, 82))
+        return frame
+
+    known = tuple(
+        HashedFrame(float(t), frame_forms(picture(t, footage, (160, 90))), False, False)
+        for t in np.arange(0, 10, 0.5)
+    )  # fmt: skip
+    pictures = tuple((float(t), composite(t)) for t in np.arange(0, 6, 1 / s.CLIP_FPS))
+    clip = tuple(HashedFrame(t, frame_forms(p), False, False) for t, p in pictures)
+    case = Case([("I", known, 10.0)], clip, 6.0, lambda report: True, pictures)
+
+    (found,) = run(case, tmp_path / "panel").matches
+    assert found.region is not None and found.segments[0].mean_distance <= 2.0
+    kept_as_is = dataclasses.replace(MATCH, panel_skip_distance=64.0)
+    (whole,) = run(case, tmp_path / "whole", kept_as_is).matches
+    assert whole.region is None and whole.segments[0].mean_distance > 6.0
+
+
 def test_probe_frames_follow_fast_footage_only():
     rng = np.random.default_rng(12)
     still = s.table(s.sample(s.slides(rng, 10, 5.0), 16))

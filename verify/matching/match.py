@@ -355,7 +355,11 @@ def match_fingerprint(
     unprobed = config.reframe_stage and reframing is None and few_keys
     unframed: list[str] = []
     for video_id, (video, known, match) in plain.items():
-        if match is not None and is_firm(match, duration, config):
+        # A firm match whose frames are further apart than a plain copy's may be
+        # a picture made of several (an inset the whole-frame forms half see):
+        # its panel is tried too, and the better kept.
+        close = match is not None and _mean_bits(match) <= config.panel_skip_distance
+        if match is not None and is_firm(match, duration, config) and (panels is None or close):
             found[video_id] = match
             continue
         if panels is not None:
