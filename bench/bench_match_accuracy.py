@@ -160,6 +160,12 @@ def score_case(case: evalset.Case, result: dict[str, Any], names: dict[str, str]
         "note": case.note,
         "copies": {name: copies[name] for name in sorted(matched)},
     }
+    if any(count > 1 for count in copies.values()):  # every copy's segments, best first
+        row["copy_segments"] = {
+            name: [m["segments"] for n, m in named if n == name]
+            for name in sorted(matched)
+            if copies[name] > 1
+        }
     if not case.positive:
         return row
     row["found"] = expected <= set(matched)
@@ -180,8 +186,9 @@ def score_case(case: evalset.Case, result: dict[str, Any], names: dict[str, str]
                     abs(extent["ref_end"] - truth.ref_end),
                 )
             )
-            if case.mirrored and not match["mirrored"]:
-                row.setdefault("warnings", []).append(f"{truth.source}: not reported as mirrored")
+            warning = f"{truth.source}: not reported as mirrored"
+            if case.mirrored and not match["mirrored"] and warning not in row.get("warnings", []):
+                row.setdefault("warnings", []).append(warning)
     row["segment_error_s"] = None if None in errors or not errors else round(max(errors), 3)
     return row
 

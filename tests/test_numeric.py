@@ -28,6 +28,21 @@ def test_median_equals_numpy(array: np.ndarray, axis: int) -> None:
     assert np.array_equal(median(array, axis=axis), np.median(array, axis=axis))
 
 
+@given(
+    hnp.arrays(
+        np.float32,
+        hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=9),
+        elements=st.floats(-1e4, 1e4, width=32),
+    ),
+    st.integers(0, 1),
+)
+def test_a_float32_median_is_numpys_to_the_bit(array: np.ndarray, axis: int) -> None:
+    # The sound's peak floor compares float32 levels with it (verify.audio.landmarks).
+    axis = axis % array.ndim
+    found, expected = median(array, axis=axis), np.median(array, axis=axis)
+    assert found.dtype == expected.dtype and np.array_equal(found, expected)
+
+
 @given(values, st.floats(0, 100), st.integers(0, 2))
 def test_percentile_equals_numpy(array: np.ndarray, q: float, axis: int) -> None:
     axis = axis % array.ndim
@@ -67,13 +82,25 @@ def test_hashing_a_file_imports_no_numpy_ma() -> None:
     assert out.stdout.strip() == "False"
 
 
-def test_distinct_values_import_no_numpy_ma() -> None:
+def test_sound_and_rate_matching_import_no_numpy_ma() -> None:
+    # The callers themselves: a sound's landmarks and their postings, and a rate fit.
     script = (
-        "import sys, numpy as np; from verify.numeric import distinct; "
-        "from verify.audio.landmarks import AudioFingerprint; "
-        "values = np.array([5, 3, 5, 9], np.uint64); "
-        "assert distinct(values).tolist() == [3, 5, 9]; "
-        "print('numpy.ma' in sys.modules)"
+        "import sys, numpy as np\n"
+        "from verify.audio.landmarks import AudioFingerprint, fingerprint_samples\n"
+        "from verify.hashing.forms import FrameTable\n"
+        "from verify.matching.offsets import playback_rate\n"
+        "from verify.matching.pairs import Pairs\n"
+        "rng = np.random.default_rng(1)\n"
+        "sound = fingerprint_samples(rng.standard_normal(16000 * 3).astype(np.float32))\n"
+        "assert isinstance(sound, AudioFingerprint) and sound.count > 0\n"
+        "sound.posted()\n"
+        "times = np.arange(0, 10, 0.25)\n"
+        "flags = np.ones(times.size, bool), np.zeros(times.size, bool)\n"
+        "table, known = FrameTable(times, {}, *flags), FrameTable(times * 1.1, {}, *flags)\n"
+        "index = np.arange(times.size)\n"
+        "pairs = Pairs(index, index, np.zeros(times.size, np.int16))\n"
+        "assert playback_rate(table, known, pairs) == 1.1\n"
+        "print('numpy.ma' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -1,11 +1,11 @@
 """Medians, percentiles and distinct values without ``numpy.ma``.
 
-numpy's `np.median` and `np.percentile` go through `np.unique`, and
-`np.unique` asks ``numpy.ma`` whether its input is masked: the first call
-imports ``numpy.ma``, about 7-10 ms of a command's start-up. These give
-the same values (for percentiles: linear interpolation between the two
-nearest ranks, computed as numpy computes it) through `np.partition` and
-`np.sort`.
+The first call of numpy's `np.median` or `np.percentile` (through their
+NaN checks) or of `np.unique` (which asks whether its input is masked)
+imports ``numpy.ma``: about 7-10 ms of a command's start-up. These give the
+same values (for percentiles: linear interpolation between the two nearest
+ranks, computed as numpy computes it) through `np.partition` and `np.sort`,
+for values without NaN (hashes, times, levels).
 """
 
 from __future__ import annotations
@@ -33,8 +33,11 @@ def percentile(values: np.ndarray, q: float, axis: int = -1) -> np.ndarray:
 
 
 def median(values: np.ndarray, axis: int = -1) -> np.ndarray:
-    """The median along ``axis``: the middle value, or the mean of the middle two."""
-    values = np.asarray(values, np.float64)
+    """The median along ``axis``: the middle value, or the mean of the middle two
+    (in the values' own floating type, as numpy's; other types as float64)."""
+    values = np.asarray(values)
+    if values.dtype.kind != "f":
+        values = values.astype(np.float64)
     size = values.shape[axis]
     if size == 0:
         raise ValueError("median of an empty array")
@@ -44,7 +47,8 @@ def median(values: np.ndarray, axis: int = -1) -> np.ndarray:
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
-    """The sorted distinct values of ``values`` (flattened), as ``np.unique`` gives them."""
+    """The sorted distinct values of ``values`` (flattened), as ``np.unique`` gives them
+    (for values without NaN: each NaN here stays, where ``np.unique`` keeps one)."""
     ordered = np.sort(np.asarray(values).ravel())
     if ordered.size == 0:
         return ordered

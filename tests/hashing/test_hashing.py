@@ -299,6 +299,36 @@ def test_a_plain_shot_keeps_the_videos_bars_when_no_picture_lies_beyond_them():
     assert plain.crop(video=video) == video
     pictured = BarProfile.of([frame(1.0) for _ in range(12)])  # sharper beyond: picture
     assert pictured.crop(video=video) == CropBox(0, 0, 90, 160)
+    # The same turned on its side: pillarbox bars (columns).
+    sideways = BarProfile.of([frame(1.5).T.copy() for _ in range(12)])
+    assert sideways.crop(video=CropBox(54, 0, 51, 90)) == CropBox(54, 0, 51, 90)
+
+
+def test_a_videos_plain_shot_is_cropped_at_its_other_shots_bars():
+    """Through the fingerprint's shot regions: a re-frame whose first shot shows its
+    blurred bars and whose second, plain shot does not, has both cropped alike."""
+    from verify.hashing.fingerprint import _Measured, _shot_regions
+    from verify.hashing.normalise import BarProfile
+    from verify.media.decode import FrameSize
+
+    rng = np.random.default_rng(4)
+
+    def frame(blur: float, spread: float, detail: float) -> np.ndarray:
+        noise = rng.random((160, 90)).astype(np.float32)
+        picture = cv2.GaussianBlur(noise, (0, 0), blur) * spread + 100
+        picture[54:105] = 60 + rng.random((51, 90)) * detail
+        return np.clip(picture, 0, 255).astype(np.uint8)
+
+    frames = [frame(2.0, 120, 120) for _ in range(12)] + [frame(1.5, 100, 30) for _ in range(12)]
+    assert BarProfile.of(frames[12:]).crop() == CropBox(0, 0, 90, 160)  # alone: no bars
+    measured = _Measured()
+    for picture in frames:
+        measured.add(picture)
+    measured.flush()
+    times = [i / 2 for i in range(len(frames))]
+    regions = _shot_regions(times, frames, FrameSize(90, 160), HASH, measured)
+    assert [first for first, *_ in regions] == [0, 12]
+    assert [crop for _first, _region, crop, _inset in regions] == [CropBox(0, 54, 90, 51)] * 2
 
 
 def test_unrelated_video_is_far(samples, media):

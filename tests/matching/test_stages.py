@@ -425,6 +425,24 @@ def test_copies_of_one_video_hand_nothing_over_to_each_other():
     for m in (first, copy):
         assert abs(m.segments[0].query_end - 4.0) <= 1 / 16
     assert abs(second.segments[0].query_start - 4.0) <= 1 / 16
+    # Copies in the second place, one of them aligned in two pieces: all meet at the cut.
+    pieces = Match(known_video("d"), 0.5, False, (
+        Segment(2.7, 5.0, 2.7, 5.0, frames=20, mean_distance=2.0, first_match=2.7, last_match=4.9),
+        Segment(5.0, 8.0, 5.0, 8.0, frames=30, mean_distance=2.0, first_match=5.1, last_match=7.9),
+    ))  # fmt: skip
+    before, after, split = meet_at_cuts(
+        [match("a", 0.0, 4.3), match("b", 2.6, 8.0, shift=0.0), pieces], clip
+    )
+    assert abs(before.segments[0].query_end - 4.0) <= 1 / 16
+    assert abs(after.segments[0].query_start - 4.0) <= 1 / 16
+    assert abs(split.segments[0].query_start - 4.0) <= 1 / 16
+    assert (split.segments[0].query_end, split.segments[1].query_start) == (5.0, 5.0)
+    # A copy that starts after the cut is left whole, never turned inside out.
+    late = meet_at_cuts(
+        [match("a", 3.0, 4.5), match("c", 4.1, 4.9), match("b", 3.1, 8.0, shift=3.0)], clip
+    )
+    assert abs(late[0].segments[0].query_end - 4.0) <= 1 / 16
+    assert (late[1].segments[0].query_start, late[1].segments[0].query_end) == (4.1, 4.9)
 
 
 def test_a_firm_but_distant_whole_frame_match_gives_way_to_its_panel(tmp_path):

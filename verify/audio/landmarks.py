@@ -137,7 +137,7 @@ def peaks(log_spectrum: np.ndarray, config: AudioConfig = AUDIO) -> tuple[np.nda
     band = log_spectrum[:, config.min_bin : config.max_bin]
     top = _neighbourhood_max(band, config.peak_reach_windows, config.peak_reach_bins)
     # A peak stands above its own window's typical level (not silence, not hiss).
-    floor = np.median(band, axis=1, keepdims=True) + config.peak_min_db
+    floor = numeric.median(band, axis=1)[:, None] + config.peak_min_db
     is_peak = (band == top) & (band > floor)
     t, f = np.nonzero(is_peak)
     strength = band[t, f]

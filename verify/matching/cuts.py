@@ -33,20 +33,24 @@ def meet_at_cuts(
     """
     placed = [(m, i) for m in matches for i in range(len(m.segments))]
     placed.sort(key=lambda p: p[0].segments[p[1]].query_start)
-    # Copies of the same footage move as one: each group hands over as its first.
+    # Copies of the same footage move as one: a segment joins a group when it
+    # shows the same footage as any segment in it.
     groups: list[list[tuple[Match, int]]] = []
     for m, i in placed:
         for group in groups:
-            lead, j = group[0]
-            interval = max(lead.known_interval, m.known_interval)
-            if same_footage(lead.segments[j], m.segments[i], interval):
+            if any(
+                same_footage(n.segments[j], m.segments[i], max(n.known_interval, m.known_interval))
+                for n, j in group
+            ):
                 group.append((m, i))
                 break
         else:
             groups.append([(m, i)])
     edited = {id(m): list(m.segments) for m in matches}
     for first, second in itertools.pairwise(groups):
-        (m1, i1), (m2, i2) = first[0], second[0]
+        # The first group's latest end meets the second group's earliest start.
+        m1, i1 = max(first, key=lambda p: edited[id(p[0])][p[1]].query_end)
+        m2, i2 = min(second, key=lambda p: edited[id(p[0])][p[1]].query_start)
         a, b = edited[id(m1)][i1], edited[id(m2)][i2]
         interval = max(m1.known_interval, m2.known_interval)
         if a.query_end < b.query_start - interval:
@@ -58,21 +62,38 @@ def meet_at_cuts(
             # side of the cut (two videos from one camera). Only a clear cut there
             # settles it.
             cut = clear_cut(clip, b.query_start, min(a.query_end, b.query_end), config)
-            if cut is None or not a.query_start < cut < b.query_end:
+            earliest = min(edited[id(m)][i].query_start for m, i in first)
+            if cut is None or not earliest < cut < b.query_end:
                 continue
+        # Each segment of a group at the meeting (or across the cut) gets the cut
+        # as its edge, as long as it keeps some length.
         for m, i in first:
-            edited[id(m)][i] = edited[id(m)][i].moved(end=cut)
+            segment = edited[id(m)][i]
+            at_edge = segment.query_end >= a.query_end - interval or segment.query_end > cut
+            if at_edge and segment.query_start < cut:
+                edited[id(m)][i] = segment.moved(end=cut)
         for m, i in second:
-            edited[id(m)][i] = edited[id(m)][i].moved(start=cut)
+            segment = edited[id(m)][i]
+            at_edge = segment.query_start <= b.query_start + interval or segment.query_start < cut
+            if at_edge and cut < segment.query_end:
+                edited[id(m)][i] = segment.moved(start=cut)
     return [dataclasses.replace(m, segments=tuple(edited[id(m)])) for m in matches]
 
 
 def same_footage(a: Segment, b: Segment, interval: float) -> bool:
-    """Whether two segments (of two known videos) start and end at the same clip
-    and known seconds, to within ``interval``: copies of the same footage, not a
-    compilation handing over from one to the other."""
-    edges = ("query_start", "query_end", "ref_start", "ref_end")
-    return all(abs(getattr(a, edge) - getattr(b, edge)) <= interval for edge in edges)
+    """Whether two segments (of two known videos) show the same known moments at the
+    same clip seconds, to within ``interval``, over at least half of the shorter
+    one: copies of the same footage (one video held twice, perhaps aligned in
+    pieces), not a compilation handing over from one to the other."""
+    low, high = max(a.query_start, b.query_start), min(a.query_end, b.query_end)
+    shorter = min(a.query_length, b.query_length)
+    if shorter <= 0 or high - low < 0.5 * shorter:
+        return False
+
+    def known_at(segment: Segment, time: float) -> float:
+        return segment.ref_end - (segment.query_end - time) * segment.rate
+
+    return all(abs(known_at(a, t) - known_at(b, t)) <= interval for t in (low, high))
 
 
 def cut_between(clip: FrameTable, first: float, last: float, config: MatchConfig = MATCH) -> float:

@@ -358,15 +358,20 @@ def match_fingerprint(
         # A firm match whose frames are further apart than a plain copy's may be
         # a picture made of several (an inset the whole-frame forms half see):
         # its panel is tried too, and the better kept.
-        close = match is not None and _mean_bits(match) <= config.panel_skip_distance
-        if match is not None and is_firm(match, duration, config) and (panels is None or close):
+        firm = match is not None and is_firm(match, duration, config)
+        if firm and (panels is None or _mean_bits(match) <= config.panel_skip_distance):
             found[video_id] = match
             continue
         if panels is not None:
             match = _better(match, _in_panel(clip, known, video, duration, panels, config))
         if match is not None:
             found[video_id] = match
-        if not config.reframe_stage or (match is not None and is_firm(match, duration, config)):
+        # A firm match needs no framing search (nor does the panel that beat it).
+        if (
+            not config.reframe_stage
+            or firm
+            or (match is not None and is_firm(match, duration, config))
+        ):
             continue
         if reframing is None:
             unframed.append(video.sha256)

@@ -16,6 +16,7 @@ import dataclasses
 
 import numpy as np
 
+from verify import numeric
 from verify.config import MATCH, MatchConfig
 from verify.hashing.forms import FrameTable
 from verify.matching.pairs import Pairs
@@ -88,9 +89,9 @@ def playback_rate(
     apart = np.abs(x[j] - x[i]) >= config.rate_slope_seconds
     if not apart.any():
         return 1.0
-    rate = float(np.median((y[j] - y[i])[apart] / (x[j] - x[i])[apart]))
-    residual = float(np.median(np.abs(y - rate * x - np.median(y - rate * x))))
-    at_one = float(np.median(np.abs(y - x - np.median(y - x))))
+    rate = float(numeric.median((y[j] - y[i])[apart] / (x[j] - x[i])[apart]))
+    residual = float(numeric.median(np.abs(y - rate * x - numeric.median(y - rate * x))))
+    at_one = float(numeric.median(np.abs(y - x - numeric.median(y - x))))
     low, high = config.rate_range
     if (
         low <= rate <= high
