@@ -258,10 +258,12 @@ def off_centre_crop() -> Case:
     return Case([("R", known, 10.0)], clip, 6.0, check, pictures)
 
 
-def inset_over_moving_video() -> Case:
-    """The known footage at half the width, inside a frame whose surroundings are
-    moving footage too: no form of the clip's whole frame meets it; its panel
-    (a rectangle of persistent edges, `verify.hashing.panels`) does."""
+def footage_in_moving_frame(
+    top: int, bottom: int, left: int, right: int
+) -> tuple[tuple[HashedFrame, ...], tuple[tuple[float, np.ndarray], ...], tuple[HashedFrame, ...]]:
+    """Known footage (smooth fields blending from second to second, at 2 a second)
+    and a 6 s clip showing its seconds 2-8 at [top:bottom, left:right] of a
+    160x90 frame over other moving fields: (known frames, clip pictures, clip frames)."""
     rng = np.random.default_rng(23)
 
     def fields(count: int, size: tuple[int, int]) -> list[np.ndarray]:
@@ -280,7 +282,7 @@ def inset_over_moving_video() -> Case:
 
     def composite(t: float) -> np.ndarray:
         frame = picture(t + 3.3, scenery, (160, 90))
-        frame[20:65, 70:150] = picture(2.0 + t, footage, (80, 45))
+        frame[top:bottom, left:right] = picture(2.0 + t, footage, (right - left, bottom - top))
         return frame
 
     known = tuple(
@@ -289,6 +291,14 @@ def inset_over_moving_video() -> Case:
     )  # fmt: skip
     pictures = tuple((float(t), composite(t)) for t in np.arange(0, 6, 1 / s.CLIP_FPS))
     clip = tuple(HashedFrame(t, frame_forms(p), False, False) for t, p in pictures)
+    return known, pictures, clip
+
+
+def inset_over_moving_video() -> Case:
+    """The known footage at half the width, inside a frame whose surroundings are
+    moving footage too: no form of the clip's whole frame meets it; its panel
+    (a rectangle of persistent edges, `verify.hashing.panels`) does."""
+    known, pictures, clip = footage_in_moving_frame(20, 65, 70, 150)
 
     def check(report: MatchReport) -> bool:
         segments = only(report, "I")
@@ -450,33 +460,7 @@ def test_a_firm_but_distant_whole_frame_match_gives_way_to_its_panel(tmp_path):
     still matches it firmly, 8 bits apart; its panel matches it within 2 bits,
     and is reported. Were every firm match kept as it is (a plain-copy distance
     of 64 bits), the whole frame would be."""
-    rng = np.random.default_rng(23)
-
-    def fields(count: int, size: tuple[int, int]) -> list[np.ndarray]:
-        return [
-            cv2.resize(rng.integers(0, 256, (9, 16), dtype=np.uint8), size,
-                       interpolation=cv2.INTER_CUBIC).astype(np.float64)
-            for _ in range(count)
-        ]  # fmt: skip
-
-    footage, scenery = fields(12, (480, 270)), fields(12, (640, 360))
-
-    def picture(t: float, frames: list[np.ndarray], size: tuple[int, int]) -> np.ndarray:
-        i, w = int(t), t - int(t)
-        mixed = np.clip((1 - w) * frames[i] + w * frames[i + 1], 0, 255).astype(np.uint8)
-        return cv2.resize(mixed, size, interpolation=cv2.INTER_AREA)
-
-    def composite(t: float) -> np.ndarray:
-        frame = picture(t + 3.3, scenery, (160, 90))
-        frame[4:86, 6:154] = picture(2.0 + t, footage, (148, 82))
-        return frame
-
-    known = tuple(
-        HashedFrame(float(t), frame_forms(picture(t, footage, (160, 90))), False, False)
-        for t in np.arange(0, 10, 0.5)
-    )  # fmt: skip
-    pictures = tuple((float(t), composite(t)) for t in np.arange(0, 6, 1 / s.CLIP_FPS))
-    clip = tuple(HashedFrame(t, frame_forms(p), False, False) for t, p in pictures)
+    known, pictures, clip = footage_in_moving_frame(4, 86, 6, 154)
     case = Case([("I", known, 10.0)], clip, 6.0, lambda report: True, pictures)
 
     (found,) = run(case, tmp_path / "panel").matches
