@@ -62,7 +62,7 @@ import os
 import statistics
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -140,11 +140,11 @@ def merged_extent(segments: Sequence[dict[str, float]], truth: evalset.Truth) ->
 
 def score_case(case: evalset.Case, result: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     """Compare one match report with the case's ground truth."""
-    named = [(names.get(m["sha256"], m["sha256"]), m) for m in result["matches"]]
-    matched: dict[str, dict[str, Any]] = {}
-    for name, m in named:  # best first: a source's best-scoring copy
-        matched.setdefault(name, m)
-    copies = Counter(name for name, _ in named)
+    # Each source's reported copies, best first (a bank may hold one video twice).
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for m in result["matches"]:
+        by_name.setdefault(names.get(m["sha256"], m["sha256"]), []).append(m)
+    matched = {name: found[0] for name, found in by_name.items()}
     expected = {t.source for t in case.truth}
     row: dict[str, Any] = {
         "case": case.name,
@@ -158,13 +158,12 @@ def score_case(case: evalset.Case, result: dict[str, Any], names: dict[str, str]
         "false_positives": sorted(set(matched) - expected),
         "seconds": round(result["seconds"], 3),
         "note": case.note,
-        "copies": {name: copies[name] for name in sorted(matched)},
+        "copies": {name: len(by_name[name]) for name in sorted(matched)},
     }
-    if any(count > 1 for count in copies.values()):  # every copy's segments, best first
+    several = {name: found for name, found in sorted(by_name.items()) if len(found) > 1}
+    if several:  # every copy's segments, best first
         row["copy_segments"] = {
-            name: [m["segments"] for n, m in named if n == name]
-            for name in sorted(matched)
-            if copies[name] > 1
+            name: [m["segments"] for m in found] for name, found in several.items()
         }
     if not case.positive:
         return row
@@ -173,7 +172,8 @@ def score_case(case: evalset.Case, result: dict[str, Any], names: dict[str, str]
     for truth in case.truth:
         # Every copy of the source that was reported must place its segments
         # (with --second-copies, the worse of the two counts).
-        for match in (m for name, m in named if name == truth.source):
+        unmirrored = False
+        for match in by_name.get(truth.source, []):
             extent = merged_extent(match["segments"], truth)
             if not extent:
                 errors.append(None)
@@ -186,9 +186,9 @@ def score_case(case: evalset.Case, result: dict[str, Any], names: dict[str, str]
                     abs(extent["ref_end"] - truth.ref_end),
                 )
             )
-            warning = f"{truth.source}: not reported as mirrored"
-            if case.mirrored and not match["mirrored"] and warning not in row.get("warnings", []):
-                row.setdefault("warnings", []).append(warning)
+            unmirrored |= case.mirrored and not match["mirrored"]
+        if unmirrored:
+            row.setdefault("warnings", []).append(f"{truth.source}: not reported as mirrored")
     row["segment_error_s"] = None if None in errors or not errors else round(max(errors), 3)
     return row
 

@@ -278,6 +278,17 @@ def test_each_blurred_bar_must_end_at_the_picture():
     assert detect_bars(walled, replace(HASH, bar_picture_fraction=0.0)) == CropBox(0, 14, 160, 62)
 
 
+def _strip_over_blur(
+    rng: np.random.Generator, blur: float, spread: float = 100, detail: float = 30
+) -> np.ndarray:
+    """A 90x160 portrait frame: a landscape strip (rows 54-105, random grey of
+    ``detail`` levels) over a blurred random picture (``blur``, ``spread`` levels)."""
+    noise = rng.random((160, 90)).astype(np.float32)
+    picture = cv2.GaussianBlur(noise, (0, 0), blur) * spread + 100
+    picture[54:105] = 60 + rng.random((51, 90)) * detail
+    return np.clip(picture, 0, 255).astype(np.uint8)
+
+
 def test_a_plain_shot_keeps_the_videos_bars_when_no_picture_lies_beyond_them():
     """A 9:16 re-frame's plain shot (little detail of its own) over its blurred copy:
     the copy is detailed enough, next to it, for its own profile to find no
@@ -287,20 +298,13 @@ def test_a_plain_shot_keeps_the_videos_bars_when_no_picture_lies_beyond_them():
 
     rng = np.random.default_rng(4)
     video = CropBox(0, 54, 90, 51)
-
-    def frame(blur: float) -> np.ndarray:
-        noise = rng.random((160, 90)).astype(np.float32)
-        picture = cv2.GaussianBlur(noise, (0, 0), blur) * 100 + 100
-        picture[54:105] = 60 + rng.random((51, 90)) * 30  # the plain shot's own picture
-        return picture.astype(np.uint8)
-
-    plain = BarProfile.of([frame(1.5) for _ in range(12)])
+    plain = BarProfile.of([_strip_over_blur(rng, 1.5) for _ in range(12)])
     assert plain.crop() == CropBox(0, 0, 90, 160)
     assert plain.crop(video=video) == video
-    pictured = BarProfile.of([frame(1.0) for _ in range(12)])  # sharper beyond: picture
+    pictured = BarProfile.of([_strip_over_blur(rng, 1.0) for _ in range(12)])  # sharper beyond
     assert pictured.crop(video=video) == CropBox(0, 0, 90, 160)
     # The same turned on its side: pillarbox bars (columns).
-    sideways = BarProfile.of([frame(1.5).T.copy() for _ in range(12)])
+    sideways = BarProfile.of([_strip_over_blur(rng, 1.5).T.copy() for _ in range(12)])
     assert sideways.crop(video=CropBox(54, 0, 51, 90)) == CropBox(54, 0, 51, 90)
 
 
@@ -312,14 +316,8 @@ def test_a_videos_plain_shot_is_cropped_at_its_other_shots_bars():
     from verify.media.decode import FrameSize
 
     rng = np.random.default_rng(4)
-
-    def frame(blur: float, spread: float, detail: float) -> np.ndarray:
-        noise = rng.random((160, 90)).astype(np.float32)
-        picture = cv2.GaussianBlur(noise, (0, 0), blur) * spread + 100
-        picture[54:105] = 60 + rng.random((51, 90)) * detail
-        return np.clip(picture, 0, 255).astype(np.uint8)
-
-    frames = [frame(2.0, 120, 120) for _ in range(12)] + [frame(1.5, 100, 30) for _ in range(12)]
+    shown = [_strip_over_blur(rng, 2.0, spread=120, detail=120) for _ in range(12)]
+    frames = shown + [_strip_over_blur(rng, 1.5) for _ in range(12)]
     assert BarProfile.of(frames[12:]).crop() == CropBox(0, 0, 90, 160)  # alone: no bars
     measured = _Measured()
     for picture in frames:

@@ -167,21 +167,14 @@ class BarProfile:
 
         ``video``: the bars found over the whole video, for one shot's profile.
         Where the shot finds none of its own on a side, it keeps the video's
-        when nothing of its picture lies beyond them (`_Profile.holds_no_picture`):
-        a 9:16 re-frame's shot of dark sky and lit towers over its blurred copy
-        is too plain for its bars to stand out, while the rest of the video's do.
+        when nothing of its picture lies beyond them (`_Profile.span`): a 9:16
+        re-frame's shot of dark sky and lit towers over its blurred copy is
+        too plain for its bars to stand out, while the rest of the video's do.
         """
-        x0, x1 = self.columns.content_span(config)
-        y0, y1 = self.rows.content_span(config)
-        if video is not None:
-            if (x0, x1) == (0, self.columns.detail.size) and self.columns.holds_no_picture(
-                video.x, video.x + video.width, config
-            ):
-                x0, x1 = video.x, video.x + video.width
-            if (y0, y1) == (0, self.rows.detail.size) and self.rows.holds_no_picture(
-                video.y, video.y + video.height, config
-            ):
-                y0, y1 = video.y, video.y + video.height
+        across = None if video is None else (video.x, video.x + video.width)
+        down = None if video is None else (video.y, video.y + video.height)
+        x0, x1 = self.columns.span(config, across)
+        y0, y1 = self.rows.span(config, down)
         return CropBox(x0, y0, x1 - x0, y1 - y0)
 
 
@@ -213,14 +206,22 @@ class _Profile:
         total.frames = self.frames + other.frames
         return total
 
-    def holds_no_picture(self, start: int, end: int, config: HashConfig) -> bool:
-        """Whether the lines outside ``start``..``end`` (some there are) all have less
-        than ``bar_picture_fraction`` of the picture's detail: no picture would be cut."""
+    def span(self, config: HashConfig, video: tuple[int, int] | None = None) -> tuple[int, int]:
+        """`content_span`; where that finds no bars, ``video`` (the span found over the
+        whole video, for one shot's profile) when the lines outside it (some there
+        are) all have less than ``bar_picture_fraction`` of the picture's detail:
+        no picture would be cut."""
+        found = self.content_span(config)
+        if video is None or found != (0, self.detail.size):
+            return found
+        start, end = video
         outside = np.r_[self.detail[:start], self.detail[end:]]
         if outside.size == 0 or outside.size == self.detail.size:
-            return False
+            return found
         reference = numeric.percentile(self.detail, 90)
-        return bool(reference > 0 and outside.max() < config.bar_picture_fraction * reference)
+        if reference > 0 and outside.max() < config.bar_picture_fraction * reference:
+            return video
+        return found
 
     def content_span(self, config: HashConfig) -> tuple[int, int]:
         """(start, end) of the picture along this axis; (0, size) when there are no bars."""

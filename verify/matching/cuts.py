@@ -27,9 +27,10 @@ def meet_at_cuts(
     than one bank interval apart). Where their matched frames overlap too
     (footage alike on both sides of the cut: two bank videos from one
     camera), the edges move only to a `clear_cut` in the seconds both claim.
-    Two alignments showing the same known seconds over the same clip seconds,
-    end to end (`same_footage`: one video held twice, collected from two
-    channels), hand nothing over: each keeps its whole extent.
+    Segments showing the same known moments over most of the clip seconds
+    they share (`same_footage`: one video held twice, collected from two
+    channels, perhaps aligned in pieces) hand nothing over to each other:
+    they move as one group, to the cut with the next group.
     """
     placed = [(m, i) for m in matches for i in range(len(m.segments))]
     placed.sort(key=lambda p: p[0].segments[p[1]].query_start)
