@@ -295,6 +295,34 @@ class MatchConfig:
     # over at most rate_fit_points points (pairs of them grow as their square).
     rate_slope_seconds: float = 1.0
     rate_fit_points: int = 300
+    # Still footage pins too few points for that line (a fixed camera, a screen
+    # recording, a time-lapse: 5 of the tuning part's 8 clips at 0.9x and 5 at
+    # 1.1x, reported up to 1.17 s off). Their frames still fit one rate better
+    # than 1 when the copy is re-timed: `fitted_rate` maps rate_fit_frames clip
+    # frames (evenly spread) along lines every rate_fit_step in rate and
+    # rate_fit_offset_step seconds in offset, and scores each line by the mean
+    # bits apart of each frame's forms and the known frame nearest its moment
+    # (capped at rate_fit_cap_bits, which a moment outside the known video
+    # also counts). The best line is taken when it is rate_fit_gain_bits
+    # closer than the best line of rate 1. Measured on the tuning part: copies
+    # at 0.9x gain 1.5-3.8 bits; at 1.1x the screen recording 2.7, the room's
+    # portrait copy and the time-lapse 0.56, the others under 0.11; 1x copies
+    # (every layout) 0.40 at most (an excerpt of the screen recording), and
+    # 0.27 at most over 42 1x excerpts of lengths a re-timed whole copy
+    # could have. Where frames fit many rates alike (still footage), the rate
+    # that maps the clip onto the whole known video (known length / clip
+    # length) is taken when within rate_fit_whole_bits of the best: 0.09-0.25
+    # for the tuning part's re-timed whole copies (64 frames and 0.05 s steps
+    # cost about 20 ms where the fit runs; every frame at 0.02 s, 170 ms). The
+    # offsets tried span the pairs' own; beyond rate_fit_max_offsets of them
+    # the rate stays 1.
+    rate_fit_frames: int = 64
+    rate_fit_step: float = 0.005
+    rate_fit_offset_step: float = 0.05
+    rate_fit_cap_bits: int = 20
+    rate_fit_gain_bits: float = 0.6
+    rate_fit_whole_bits: float = 0.3
+    rate_fit_max_offsets: int = 2400
     # Where a compilation hands over from one known video to another, the cut is
     # put between the clip's two neighbouring frames that differ most, when they
     # differ by at least cut_bits (frames of different shots differ by about 32,
@@ -399,6 +427,8 @@ class MatchConfig:
     dense_probe_stage: bool = True
     # Align a copy played at another speed along its rate (see rate_pin_seconds).
     rate_stage: bool = True
+    # Where the frames pin no rate, fit one over all of them (see rate_fit_frames).
+    rate_fit_stage: bool = True
     # Refine a segment's offset to a fraction of a frame (moving footage).
     exact_offset_stage: bool = True
     # For still footage, the middle of the offsets it supports equally well.

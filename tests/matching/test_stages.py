@@ -328,8 +328,33 @@ def played_faster() -> Case:
     return Case([("F", s.sample(source, 2), 12.0)], clip, 10.0, check)
 
 
+def slides_played_slower() -> Case:
+    """Slides played at 0.9x: no frame pins a moment (each shows a second of its
+    slide), so no rate is pinned; over all frames the slides' changes fit rate 0.9,
+    the whole known video, from end to end."""
+    rng = np.random.default_rng(12)
+    source = slides()
+    times = np.arange(0, source.duration / 0.9, 1 / s.CLIP_FPS)
+    hashes = [s.flip(rng, source.at(0.9 * t)[None, :], 2)[0] for t in times]
+    clip = s.frames_of(hashes, [float(t) for t in times])
+    length = source.duration / 0.9
+
+    def check(report: MatchReport) -> bool:
+        segments = only(report, "S")
+        return (
+            len(segments) == 1
+            and segments[0].query_start <= 0.3
+            and abs(segments[0].query_end - length) <= 0.3
+            and segments[0].ref_start <= 0.3
+            and abs(segments[0].ref_end - source.duration) <= 0.3
+        )
+
+    return Case([("S", s.sample(source, 2), source.duration)], clip, length, check)
+
+
 CASES = {
     "rate_stage": played_faster,
+    "rate_fit_stage": slides_played_slower,
     "exact_offset_stage": excerpt_of_slow_footage,
     "middle_offset_stage": excerpt_of_slides,
     "same_timeline_stage": slides_from_the_start,
@@ -455,6 +480,28 @@ def test_copies_of_one_video_hand_nothing_over_to_each_other():
     assert (late[1].segments[0].query_start, late[1].segments[0].query_end) == (4.1, 4.9)
 
 
+def test_copies_read_at_different_rates_hand_nothing_over_to_each_other():
+    """Still footage at 1.1x, held twice: one copy's frames fit the re-timed line
+    (clip 0-6.9 s shows known 0-7.6 s), the other's only rate 1 (known 0.7-7.6 s).
+    They meet at the end and part by the rates' difference towards the start:
+    one footage, so neither is cut at the clip's cut. Two videos that part by
+    more than that (other known seconds) are still met at the cut."""
+    rng = np.random.default_rng(15)
+    a, b = s.moving(rng, 4, drift=1), s.moving(rng, 4, drift=1)
+    clip = s.table(s.sample(s.joined(a, b), 16))  # a clear cut at 4 s
+
+    def match(name: str, ref_start: float, rate: float) -> Match:
+        ref_end = ref_start + 6.9 * rate
+        segment = Segment(0.0, 6.9, ref_start, ref_end, frames=50, mean_distance=1.0,
+                          first_match=0.0, last_match=6.8, rate=rate)  # fmt: skip
+        return Match(known_video(name), 0.5, False, (segment,))
+
+    kept = meet_at_cuts([match("a", 0.0, 1.101), match("c", 0.7, 1.0)], clip)
+    assert [(m.segments[0].query_start, m.segments[0].query_end) for m in kept] == [(0.0, 6.9)] * 2
+    apart = meet_at_cuts([match("a", 0.0, 1.101), match("c", 2.0, 1.0)], clip)
+    assert abs(apart[0].segments[0].query_end - 4.0) <= 1 / 16
+
+
 def test_a_firm_but_distant_whole_frame_match_gives_way_to_its_panel(tmp_path):
     """Footage filling most of a frame over a thin moving border: the whole frame
     still matches it firmly, 8 bits apart; its panel matches it within 2 bits,
@@ -520,6 +567,37 @@ def test_the_rate_is_one_unless_moving_frames_pin_another():
     assert rate_of(footage, 1.0) == 1.0
     assert rate_of(still, 1.1) == 1.0
     assert rate_of(footage, 0.9) == pytest.approx(0.9, abs=0.01)
+
+
+def test_still_footage_gets_its_rate_from_all_its_frames():
+    """Slides pin no rate (above). Fitted over all frames, a whole copy at 0.9x or
+    1.1x gets the rate that maps it onto the whole known video; a 1x copy keeps 1,
+    whole or an excerpt as long as a re-timed whole copy would be. Without the
+    durations (or with the stage off) the rate stays 1."""
+    rng = np.random.default_rng(4)
+    source = slides()
+    known = s.table(s.sample(source, 2))
+
+    def pairs_of(speed: float, start: float, length: float):
+        times = np.arange(0, length, 1 / s.CLIP_FPS)
+        hashes = [s.flip(rng, source.at(start + speed * t)[None, :], 2)[0] for t in times]
+        clip = s.table(s.frames_of(hashes, [float(t) for t in times]))
+        return clip, close_pairs(clip, known, mirrored=False)
+
+    def rate_of(speed: float, start: float = 0.0, length: float | None = None, **settings):
+        length = (source.duration - start) / speed if length is None else length
+        clip, pairs = pairs_of(speed, start, length)
+        config = dataclasses.replace(MATCH, **settings)
+        return playback_rate(clip, known, pairs, config, durations=(length, source.duration))
+
+    assert rate_of(0.9) == pytest.approx(0.9, abs=0.002)
+    assert rate_of(1.1) == pytest.approx(1.1, abs=0.002)
+    assert rate_of(1.0) == 1.0
+    assert rate_of(1.0, start=1.0, length=source.duration / 1.1) == 1.0
+    assert rate_of(1.0, start=0.0, length=source.duration / 1.1) == 1.0
+    assert rate_of(0.9, rate_fit_stage=False) == 1.0
+    clip, pairs = pairs_of(0.9, 0.0, source.duration / 0.9)
+    assert playback_rate(clip, known, pairs) == 1.0
 
 
 def test_a_panel_inside_a_better_panel_over_the_same_seconds_is_dropped():

@@ -85,7 +85,13 @@ def same_footage(a: Segment, b: Segment, interval: float) -> bool:
     """Whether two segments (of two known videos) show the same known moments at the
     same clip seconds, to within ``interval``, over at least half of the shorter
     one: copies of the same footage (one video held twice, perhaps aligned in
-    pieces), not a compilation handing over from one to the other."""
+    pieces), not a compilation handing over from one to the other.
+
+    Two copies of still footage may be read at different rates (one copy's
+    frames fitting a re-timed line, the other's not quite): such readings
+    meet at one end of the seconds they share and part, towards the other,
+    by as much as their rates differ over those seconds.
+    """
     low, high = max(a.query_start, b.query_start), min(a.query_end, b.query_end)
     shorter = min(a.query_length, b.query_length)
     if shorter <= 0 or high - low < 0.5 * shorter:
@@ -94,7 +100,9 @@ def same_footage(a: Segment, b: Segment, interval: float) -> bool:
     def known_at(segment: Segment, time: float) -> float:
         return segment.ref_end - (segment.query_end - time) * segment.rate
 
-    return all(abs(known_at(a, t) - known_at(b, t)) <= interval for t in (low, high))
+    gaps = [abs(known_at(a, t) - known_at(b, t)) for t in (low, high)]
+    drift = abs(a.rate - b.rate) * (high - low)
+    return min(gaps) <= interval and max(gaps) <= interval + drift
 
 
 def cut_between(clip: FrameTable, first: float, last: float, config: MatchConfig = MATCH) -> float:

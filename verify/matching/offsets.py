@@ -18,7 +18,8 @@ import numpy as np
 
 from verify import numeric
 from verify.config import MATCH, MatchConfig
-from verify.hashing.forms import FrameTable
+from verify.hashing.forms import Form, FrameTable
+from verify.hashing.phash import distance_table
 from verify.matching.pairs import Pairs
 
 
@@ -53,8 +54,9 @@ def offset_peak(offsets: np.ndarray, weights: np.ndarray, config: MatchConfig = 
 
 
 def playback_rate(
-    clip: FrameTable, known: FrameTable, pairs: Pairs, config: MatchConfig = MATCH
-) -> float:
+    clip: FrameTable, known: FrameTable, pairs: Pairs, config: MatchConfig = MATCH, *,
+    mirrored: bool = False, durations: tuple[float, float] | None = None,
+) -> float:  # fmt: skip
     """Known seconds per clip second: 1.0, or the rate a copy was re-timed by.
 
     A copy played at another speed drifts off any one offset. Where the
@@ -63,12 +65,27 @@ def playback_rate(
     ``rate_pin_bits`` further off): a point (clip time, known time). Those
     points lie on the line known = rate x clip + offset, found robustly
     (the median of the slopes between points ``rate_slope_seconds`` apart or
-    more, then the median offset). Still footage pins few points, and a copy at the
-    known speed gives a rate near 1: both keep 1.0 (see ``rate_min_points``
-    and the settings after it).
+    more, then the median offset). A copy at the known speed gives a rate
+    near 1 and keeps 1.0 (see ``rate_min_points`` and the settings after
+    it). Still footage pins too few points: its rate is then fitted over all
+    its frames (`fitted_rate`) when ``durations`` (the clip's and the known
+    video's) are given, else it keeps 1.0.
     """
     if pairs.size < config.rate_min_points:
         return 1.0
+    rate = pinned_rate(clip, known, pairs, config)
+    if rate is not None:
+        return rate
+    if durations is None or not config.rate_fit_stage:
+        return 1.0
+    return fitted_rate(clip, known, pairs, durations, mirrored=mirrored, config=config)
+
+
+def pinned_rate(
+    clip: FrameTable, known: FrameTable, pairs: Pairs, config: MatchConfig = MATCH
+) -> float | None:
+    """The rate the pinned points of `playback_rate` give; 1.0 when they lie along rate
+    1; None when they decide nothing (too few, too close in time, or along neither)."""
     clip_times = clip.time[pairs.q]
     # Each known frame's best pair: fewest bits, then earliest.
     order = np.lexsort((clip_times, pairs.distance, pairs.k))
@@ -84,11 +101,11 @@ def playback_rate(
         pinned = by_time[np.linspace(0, pinned.size - 1, config.rate_fit_points).astype(int)]
     x, y = clip_times[pinned], known.time[pairs.k[pinned]]
     if x.size < config.rate_min_points or np.ptp(x) < config.rate_min_span_seconds:
-        return 1.0
+        return None
     i, j = np.triu_indices(x.size, 1)
     apart = np.abs(x[j] - x[i]) >= config.rate_slope_seconds
     if not apart.any():
-        return 1.0
+        return None
     rate = float(numeric.median((y[j] - y[i])[apart] / (x[j] - x[i])[apart]))
     residual = float(numeric.median(np.abs(y - rate * x - numeric.median(y - rate * x))))
     at_one = float(numeric.median(np.abs(y - x - numeric.median(y - x))))
@@ -100,7 +117,100 @@ def playback_rate(
         and at_one >= config.rate_min_gain * max(residual, 1e-3)
     ):
         return round(rate, 3)
-    return 1.0
+    if at_one <= config.rate_max_residual_seconds:
+        return 1.0
+    return None
+
+
+# What `fitted_rate` compares, clip form -> known form: the whole picture's forms, or
+# their mirror images when the clip is tried mirrored. The gradient hash is matched
+# nowhere else, but it times a frame as well. A panel's or a reframed window's
+# hashes are not fitted: they are noisier (a 1x Telegram copy of the time-lapse,
+# through its 35 % inset, fitted 0.805x by 0.6 bits), and no copy of the tuning
+# part needs it.
+_FIT_PLAIN = {Form.PHASH: Form.PHASH, Form.DHASH: Form.DHASH, Form.CENTRE70: Form.CENTRE70,
+              Form.UPPER: Form.UPPER}  # fmt: skip
+_FIT_MIRRORED = {Form.MIRROR: Form.PHASH, Form.MIRROR_CENTRE70: Form.CENTRE70}
+
+
+def _fit_forms(clip: FrameTable, known: FrameTable, mirrored: bool) -> dict[Form, Form]:
+    """The comparisons `fitted_rate` makes, of the forms both sides have (none for a
+    clip seen through a panel or a window)."""
+    if Form.PANEL in clip.forms or Form.WINDOW in clip.forms:
+        return {}
+    chosen = _FIT_MIRRORED if mirrored else _FIT_PLAIN
+    return {a: b for a, b in chosen.items() if a in clip.forms and b in known.forms}
+
+
+def fitted_rate(
+    clip: FrameTable, known: FrameTable, pairs: Pairs, durations: tuple[float, float], *,
+    mirrored: bool = False, config: MatchConfig = MATCH,
+) -> float:  # fmt: skip
+    """The rate whose lines the clip's frames fit best, for footage that pins none; 1.0
+    unless it fits ``rate_fit_gain_bits`` better than rate 1.
+
+    A line (rate, offset) maps each clip frame to a known moment; its score is
+    the mean bits apart, over frames and forms, of the frame and the known
+    frame nearest that moment (``rate_fit_cap_bits`` at most, and outside the
+    known video). Where several rates fit alike, the one that maps the clip
+    onto the whole known video is taken (see ``rate_fit_whole_bits``).
+    """
+    forms = _fit_forms(clip, known, mirrored)
+    usable = np.flatnonzero(clip.usable)
+    if not forms or usable.size < config.rate_min_points or known.size == 0:
+        return 1.0
+    picked = usable[np.linspace(0, usable.size - 1, min(usable.size, config.rate_fit_frames))
+                    .astype(int)]  # fmt: skip
+    times = clip.time[picked]
+    cap = config.rate_fit_cap_bits
+    # Bits apart of each picked frame and each known frame, mean over forms, capped.
+    table = np.zeros((picked.size, known.size), np.float32)
+    for form, partner in forms.items():
+        table += np.minimum(distance_table(clip.forms[form][picked], known.forms[partner]), cap)
+    table /= len(forms)
+    table[:, ~known.usable] = cap
+    table = np.concatenate([table, np.full((picked.size, 1), cap, np.float32)], axis=1)
+    outside = known.size  # the column every moment outside the known video reads
+    low, high = config.rate_range
+    every = config.rate_fit_step
+    rates = 1.0 + every * np.arange(np.ceil((low - 1) / every), np.floor((high - 1) / every) + 1)
+    # Offsets the pairs suggest at any rate in range, a little beyond.
+    pair_times, pair_known = clip.time[pairs.q], known.time[pairs.k]
+    first = float(np.min(pair_known - high * pair_times)) - 1.0
+    last = float(np.max(pair_known - low * pair_times)) + 1.0
+    every = config.rate_fit_offset_step  # a grid through 0: a copy may start with the video
+    offsets = every * np.arange(np.floor(first / every), np.ceil(last / every) + 1)
+    if offsets.size > config.rate_fit_max_offsets:
+        return 1.0
+    half = known.interval / 2
+    start, end = float(known.time[0]) - half, float(known.time[-1]) + half
+    rows = np.arange(picked.size)[None, :]
+    last_known = known.size - 1
+
+    def fit(rate: float) -> float:
+        """The best score of the lines of this rate."""
+        moments = offsets[:, None] + rate * times[None, :]
+        after = np.minimum(np.searchsorted(known.time, moments), last_known)
+        before = np.maximum(after - 1, 0)
+        nearest = np.where(
+            np.abs(known.time[after] - moments) < np.abs(known.time[before] - moments),
+            after, before,
+        )  # fmt: skip
+        nearest[(moments < start) | (moments > end)] = outside
+        return float(table[rows, nearest].mean(axis=1).min())
+
+    by_rate = np.array([fit(rate) for rate in rates])
+    best = int(np.argmin(by_rate))
+    rate = float(rates[best])
+    if fit(1.0) - by_rate[best] < config.rate_fit_gain_bits:
+        return 1.0
+    clip_duration, known_duration = durations
+    whole = known_duration / clip_duration if clip_duration > 0 else 0.0
+    if low <= whole <= high and fit(whole) - by_rate[best] <= config.rate_fit_whole_bits:
+        rate = whole
+    if abs(rate - 1.0) < config.rate_min_change:
+        return 1.0
+    return round(rate, 3)
 
 
 def pairs_at_offset(

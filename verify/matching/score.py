@@ -33,7 +33,12 @@ def best_match(
     best: Match | None = None
     for way in ways:
         pairs = close_pairs(clip, known, mirrored=way, config=config)
-        rate = playback_rate(clip, known, pairs, config) if config.rate_stage else 1.0
+        rate = (
+            playback_rate(clip, known, pairs, config, mirrored=way,
+                          durations=(duration, known_duration))
+            if config.rate_stage
+            else 1.0
+        )  # fmt: skip
         # A copy played at another speed is aligned on its times x rate, where
         # it plays at the known speed, and its segments brought back.
         timed = clip if rate == 1.0 else dataclasses.replace(clip, time=clip.time * rate)
