@@ -185,17 +185,14 @@ def fitted_rate(
     half = known.interval / 2
     start, end = float(known.time[0]) - half, float(known.time[-1]) + half
     rows = np.arange(picked.size)[None, :]
-    last_known = known.size - 1
+    # The known frame nearest a moment: the number of midpoints between known
+    # frames before it (a moment halfway goes to the earlier frame).
+    midpoints = (known.time[1:] + known.time[:-1]) / 2
 
     def fit(rate: float) -> float:
         """The best score of the lines of this rate."""
         moments = offsets[:, None] + rate * times[None, :]
-        after = np.minimum(np.searchsorted(known.time, moments), last_known)
-        before = np.maximum(after - 1, 0)
-        nearest = np.where(
-            np.abs(known.time[after] - moments) < np.abs(known.time[before] - moments),
-            after, before,
-        )  # fmt: skip
+        nearest = np.searchsorted(midpoints, moments)
         nearest[(moments < start) | (moments > end)] = outside
         return float(table[rows, nearest].mean(axis=1).min())
 
