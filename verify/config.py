@@ -397,6 +397,32 @@ class MatchConfig:
     # A candidate matched firmly but further apart is tried through the panels
     # too, and the better match kept.
     panel_skip_distance: float = 2.0
+    # A band across the middle of the picture (a caption or a warning in large
+    # text over a dark strip) moves every whole-frame hash of plain footage by
+    # 16-18 bits (the tuning part's night camera trap). When nothing else
+    # matches, the band is found (`verify.matching.bands`) and filled in from
+    # the rows above and below it, and the clip is matched again. A band's top
+    # and bottom are steps of band_step grey levels or more, of opposite
+    # signs, across band_span of the picture's width, at the same rows in
+    # band_persistence of the pictures; it is band_min_height to
+    # band_max_height of the picture high and starts and ends at least
+    # band_edge_margin from its top and bottom (bars are cropped otherwise).
+    # The fill starts band_fill_rows beyond each step (a step blurs over a
+    # row in the 160 px working picture). Measured on the tuning part's eight
+    # copies under text: the band (rows 31-56 of 90) was found in the four
+    # whose picture fills the frame; filled, the camera trap came from 16 bits
+    # (median, nearest known frame) to 6; the others went from 6-10 to 8-14,
+    # as a band over their subject takes what matters with it (so the fill
+    # is tried only when nothing matched). Phone screen recordings' interface
+    # bars were taken for bands too. band_pictures pictures are read, evenly spread.
+    band_step: float = 12.0
+    band_span: float = 0.8
+    band_persistence: float = 0.9
+    band_min_height: float = 0.08
+    band_max_height: float = 0.45
+    band_edge_margin: float = 0.1
+    band_fill_rows: int = 1
+    band_pictures: int = 64
     # A match through the whole frame (or a framing of it) over mostly the same
     # seconds as a better match, its frames over overlap_max_mean_distance bits
     # apart, is a chance meeting when the better match is through a panel (the
@@ -448,6 +474,9 @@ class MatchConfig:
     # Look the clip's panels up and compare them (an inset over moving video,
     # a split screen: `verify.hashing.panels`); needs the clip's pictures.
     panel_stage: bool = True
+    # When nothing matched, fill a band across the picture in and match again
+    # (see band_step); needs the clip's pictures.
+    band_stage: bool = True
 
 
 @dataclasses.dataclass(frozen=True)

@@ -352,6 +352,33 @@ def slides_played_slower() -> Case:
     return Case([("S", s.sample(source, 2), source.duration)], clip, length, check)
 
 
+def text_band_across_the_middle() -> Case:
+    """Dim, plain footage (a night camera) under a dark strip with large text across
+    its middle: no whole-frame form comes near the known frames; with the strip
+    filled in from the rows around it, they do."""
+    from tests.matching.test_bands import scenery, with_band
+
+    footage = scenery(16 * 8, seed=8, low=50, high=110)  # 8 s at 16 a second
+    known = tuple(
+        HashedFrame(i / 16, frame_forms(footage[i]), False, False)
+        for i in range(0, len(footage), 8)
+    )  # fmt: skip
+    marked = with_band(footage, 32, 56, kept=0.15)
+    pictures = tuple((i / 16, p) for i, p in enumerate(marked))
+    clip = tuple(HashedFrame(t, frame_forms(p), False, False) for t, p in pictures)
+
+    def check(report: MatchReport) -> bool:
+        segments = only(report, "B")
+        return (
+            len(segments) == 1
+            and report.matches[0].masked == {"y": 0.3556, "height": 0.2778}
+            and segments[0].query_start <= 0.3
+            and abs(segments[0].query_end - 8.0) <= 0.3
+        )
+
+    return Case([("B", known, 8.0)], clip, 8.0, check, pictures)
+
+
 CASES = {
     "rate_stage": played_faster,
     "rate_fit_stage": slides_played_slower,
@@ -365,7 +392,27 @@ CASES = {
     "dense_probe_stage": fast_footage_between_probes,
     "reframe_stage": off_centre_crop,
     "panel_stage": inset_over_moving_video,
+    "band_stage": text_band_across_the_middle,
 }
+
+
+def test_a_match_found_through_a_filled_band_says_so(tmp_path):
+    """The band is in the match's JSON (`masked`, valid against the schema) and its
+    text; a match found as the clip is carries none."""
+    from tests.conftest import validate
+    from verify.cli.render import render_match
+
+    banded = run(text_band_across_the_middle(), tmp_path / "band")
+    document = banded.to_dict()
+    validate(document, "match")
+    assert document["matches"][0]["masked"] == {"y": 0.3556, "height": 0.2778}
+    assert (
+        "found with a band across this file's picture filled in: 28% of its height, from 36% top"
+        in render_match(banded)
+    )
+    plain = run(slides_from_the_start(), tmp_path / "plain").to_dict()
+    validate(plain, "match")
+    assert plain["matches"][0]["masked"] is None
 
 
 @pytest.mark.parametrize("stage", sorted(CASES))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from verify.matching.describe import describe_region
+from verify.matching.describe import describe_mask, describe_region
 from verify.media.sampling import SOUND_ONLY
 from verify.timestamps import format_utc, timestamp_label
 
@@ -400,6 +400,8 @@ def render_match(report: MatchReport) -> str:
             lines.append(f"         {item.framing.describe()}")
         if item.region:
             lines.append(f"         {describe_region(item.region)}")
+        if item.masked:
+            lines.append(f"         {describe_mask(item.masked)}")
         for s in item.segments:
             lines.append(
                 f"         clip {timestamp_label(s.query_start)}-{timestamp_label(s.query_end)}"

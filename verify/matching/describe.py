@@ -17,3 +17,11 @@ def describe_region(region: dict[str, float]) -> str:
         f"shown in part of this file's frame: {region['width']:.0%} x {region['height']:.0%} "
         f"of it, from {region['x']:.0%} left, {region['y']:.0%} top"
     ).replace("%", " %")
+
+
+def describe_mask(masked: dict[str, float]) -> str:
+    """A match's masked band (`verify.matching.bands.Band.to_dict`) in words."""
+    return (
+        f"found with a band across this file's picture filled in: {masked['height']:.0%} "
+        f"of its height, from {masked['y']:.0%} top (text or a strip over the footage)"
+    )

@@ -215,6 +215,28 @@ def _in_panel(
     return dataclasses.replace(match, region=choice.region)
 
 
+def _through_band(
+    clip: FrameTable, reframer: Reframer, bank: BankStore, duration: float, config: MatchConfig
+) -> dict[int, Match]:
+    """The matches of the clip with the band across its pictures filled in, if it has one
+    (`verify.matching.bands`): looked up and aligned as the clip itself is."""
+    banded = reframer.through_band(clip)
+    if banded is None:
+        return {}
+    band, table = banded
+    candidates = find_candidates(bank, lookup_hashes(table, None, config), config)
+    fetched = bank.known_videos(v for v, _votes in candidates)
+    ids = [v for v, _votes in candidates if v in fetched and fetched[v][1].size]
+    hopeful = could_match(table, [fetched[v][1] for v in ids], config)
+    found = {}
+    for video_id, worth in zip(ids, hopeful.tolist(), strict=True):
+        video, known = fetched[video_id]
+        match = best_match(table, known, video, duration, config=config) if worth else None
+        if match is not None:
+            found[video_id] = dataclasses.replace(match, masked=band.to_dict())
+    return found
+
+
 def _mean_bits(match: Match) -> float:
     """How many bits apart a match's frames are on average."""
     segments = match.segments
@@ -388,6 +410,8 @@ def match_fingerprint(
         previous = found.get(video.id)
         if match is not None and (previous is None or match.score > previous.score):
             found[video.id] = match
+    if not found and reframer is not None and config.band_stage:
+        found = _through_band(clip, reframer, bank, duration, config)
     matches = drop_nested(list(found.values()), config)
     if config.cuts_stage:
         matches = meet_at_cuts(matches, clip, config)

@@ -27,6 +27,7 @@ import numpy as np
 
 from verify.config import HASH, INSPECT, MATCH, HashConfig, MatchConfig
 from verify.hashing.fingerprint import VideoFingerprint, fingerprint_video
+from verify.hashing.forms import FrameTable, stack_forms
 from verify.hashing.normalise import is_uniform
 from verify.hashing.phash import (
     distance_blocks,
@@ -34,6 +35,7 @@ from verify.hashing.phash import (
     phash_windows,
     phash_windows_stack,
 )
+from verify.matching.bands import Band, fill_band, find_band
 from verify.matching.describe import describe_framing
 from verify.matching.panels import PanelSearch
 from verify.media.sampling import Sampling
@@ -329,6 +331,24 @@ class Reframer:
                 flat=self._flat,
             )
         return self._panels
+
+    def through_band(self, clip: FrameTable) -> tuple[Band, FrameTable] | None:
+        """The band across the clip's pictures (`find_band`), if any, and the clip's frames
+        with it filled in (pictures of another size keep their forms)."""
+        band = find_band(self._pictures, self.config)
+        if band is None:
+            return None
+        rows = [i for i, p in enumerate(self._pictures) if p.shape == band.shape]
+        filled = fill_band(
+            np.stack([self._pictures[i] for i in rows]), band, self.config.band_fill_rows
+        )
+        hashed = stack_forms(filled)
+        forms = {}
+        for form, column in clip.forms.items():
+            forms[form] = column.copy()
+            if form.stored:
+                forms[form][rows] = [frame[form].value for frame in hashed]
+        return band, dataclasses.replace(clip, forms=forms)
 
     def window_hashes(self, framings: Sequence[Framing]) -> list[np.ndarray]:
         """Every clip frame's pHash through each framing (one array per framing)."""

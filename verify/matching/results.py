@@ -13,7 +13,7 @@ from verify.matching.segments import Segment
 if TYPE_CHECKING:
     from verify.audio.landmarks import AudioFingerprint
 
-SCHEMA_VERSION = "1.4"  # 1.4: sound
+SCHEMA_VERSION = "1.5"  # 1.4: sound; 1.5: masked
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,6 +28,9 @@ class Match:
     # Where in the clip's frame the known picture was found (fractions of the
     # frame), when it fills only part of it: an inset, a half of a split screen.
     region: dict[str, float] | None = None
+    # A band across the clip's picture (fractions of its height) filled in from the
+    # rows around it before this match was found (`verify.matching.bands`).
+    masked: dict[str, float] | None = None
     # Seconds between the known video's stored frames (its sampling).
     known_interval: float = dataclasses.field(default=0.5, compare=False)
 
@@ -45,6 +48,7 @@ class Match:
             "mirrored": self.mirrored,
             "framing": self.framing.to_dict() if self.framing else None,
             "region": self.region,
+            "masked": self.masked,
             "duration": video.duration,
             "source": video.source,
             "posted_at": video.posted_at,

@@ -19,7 +19,7 @@ import math
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from verify.matching.describe import describe_framing, describe_region
+from verify.matching.describe import describe_framing, describe_mask, describe_region
 from verify.media.sampling import SOUND_ONLY
 from verify.timestamps import timestamp_label
 
@@ -810,6 +810,7 @@ def _match_details(matching: dict[str, Any]) -> str:
                         if m.get("region")
                         else "the whole frame (inside any bars)",
                     ),
+                    *([("Masked", escape(describe_mask(m["masked"])))] if m.get("masked") else []),
                     ("Source", _text(m["source"])),
                     ("Posted", escape(human_time(m["posted_at"])) if m["posted_at"] else "–"),
                     ("Found at", _mono(m["url"]) if m["url"] else "–"),
