@@ -297,7 +297,8 @@ class MatchConfig:
     rate_fit_points: int = 300
     # Still footage pins too few points for that line (a fixed camera, a screen
     # recording, a time-lapse: 5 of the tuning part's 8 clips at 0.9x and 5 at
-    # 1.1x, reported up to 1.17 s off). Their frames still fit one rate better
+    # 1.1x, reported up to 1.17 s off), and pins may lie along no one line (nor
+    # rate 1: the drone's 0.9x copy). Their frames still fit one rate better
     # than 1 when the copy is re-timed: `fitted_rate` maps rate_fit_frames clip
     # frames (evenly spread) along lines every rate_fit_step in rate and
     # rate_fit_offset_step seconds in offset, and scores each line by the mean
@@ -313,9 +314,11 @@ class MatchConfig:
     # that maps the clip onto the whole known video (known length / clip
     # length) is taken when within rate_fit_whole_bits of the best: 0.09-0.25
     # for the tuning part's re-timed whole copies (64 frames and 0.05 s steps
-    # cost about 20 ms where the fit runs; every frame at 0.02 s, 170 ms). The
-    # offsets tried span the pairs' own; beyond rate_fit_max_offsets of them
-    # the rate stays 1.
+    # cost about 11 ms where the fit runs; every frame at 0.02 s, 170 ms). The
+    # offsets tried span the pairs' own at every rate in range; beyond
+    # rate_fit_max_offsets of them the rate stays 1 (bounded work: the span
+    # grows by 0.45 s a clip second, so a clip over about 4 minutes, or still
+    # footage meeting known frames over 2 minutes apart, keeps rate 1).
     rate_fit_frames: int = 64
     rate_fit_step: float = 0.005
     rate_fit_offset_step: float = 0.05
@@ -414,7 +417,9 @@ class MatchConfig:
     # (median, nearest known frame) to 6; the others went from 6-10 to 8-14,
     # as a band over their subject takes what matters with it (so the fill
     # is tried only when nothing matched). Phone screen recordings' interface
-    # bars were taken for bands too. band_pictures pictures are read, evenly spread.
+    # bars were taken for bands too. band_pictures pictures are read, evenly
+    # spread. A light strip is taken only where no dark one is found: the
+    # footage between two dark strips looks like a light one.
     band_step: float = 12.0
     band_span: float = 0.8
     band_persistence: float = 0.9

@@ -58,8 +58,9 @@ def test_a_horizon_a_bar_and_a_moving_edge_are_not_bands():
         darker[40:] *= 0.5
         horizon.append(darker.astype(np.uint8))
     assert find_band(horizon) is None
-    # A strip touching the top (a letterbox bar is cropped before, not filled).
-    assert find_band(with_band(plain, 0, 20)) is None
+    # A strip within the picture's top tenth (bars are cropped before, not filled).
+    assert find_band(with_band(plain, 3, 27)) is None
+    assert find_band(with_band(plain, 3, 27), dataclasses.replace(MATCH, band_edge_margin=0.0))
     # A strip that moves down a row every few pictures: not at the same rows.
     moving = [with_band([p], 20 + i // 4, 44 + i // 4)[0] for i, p in enumerate(plain)]
     assert find_band(moving) is None
@@ -72,6 +73,29 @@ def test_the_band_found_in_most_pictures_is_found_whatever_the_others():
     pictures = with_band(scenery(48, seed=5), 32, 56)
     others = [np.full((120, 90), 128, np.uint8)] * 10
     assert find_band(pictures + others) == Band(32, 56, (90, 160))
+
+
+def test_two_strips_are_not_one_band_around_the_footage_between():
+    """A strip at the top third and one at the bottom third: the footage between
+    them is no band; each strip is one (the taller is taken)."""
+    pictures = with_band(with_band(scenery(48, seed=9), 20, 30), 50, 64)
+    assert find_band(pictures) == Band(50, 64, (90, 160))
+
+
+def test_a_band_too_near_the_edge_of_a_short_picture_to_fill_is_not_found():
+    """A 160x14 picture (a very wide video at the working size): a strip over rows
+    5-8 leaves no row below it to fill from (the fill reaches one row beyond)."""
+    rng = np.random.default_rng(10)
+    pictures = []
+    for _ in range(20):
+        picture = rng.integers(90, 110, (14, 160)).astype(np.float64)
+        picture[5:12] *= 0.3
+        pictures.append(picture.astype(np.uint8))
+    loose = dataclasses.replace(MATCH, band_edge_margin=0.0, band_max_height=0.9)
+    assert find_band(pictures, loose) == Band(5, 11, (14, 160))
+    assert find_band(pictures, dataclasses.replace(loose, band_fill_rows=2)) is None
+    filled = fill_band(np.stack(pictures), Band(5, 11, (14, 160)), 1)
+    assert filled.shape == (20, 14, 160)
 
 
 def test_fill_blends_from_the_row_above_to_the_row_below():

@@ -407,7 +407,7 @@ def test_a_match_found_through_a_filled_band_says_so(tmp_path):
     validate(document, "match")
     assert document["matches"][0]["masked"] == {"y": 0.3556, "height": 0.2778}
     assert (
-        "found with a band across this file's picture filled in: 28% of its height, from 36% top"
+        "found with a band across this file's picture filled in: 28 % of its height, from 36 % top"
         in render_match(banded)
     )
     plain = run(slides_from_the_start(), tmp_path / "plain").to_dict()

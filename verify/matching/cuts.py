@@ -83,9 +83,11 @@ def meet_at_cuts(
 
 def same_footage(a: Segment, b: Segment, interval: float) -> bool:
     """Whether two segments (of two known videos) show the same known moments at the
-    same clip seconds, to within ``interval``, over at least half of the shorter
-    one: copies of the same footage (one video held twice, perhaps aligned in
-    pieces), not a compilation handing over from one to the other.
+    same clip seconds over at least half of the shorter one (to within
+    ``interval`` at both ends of the seconds they share, or at one end when
+    their rates differ, see below): copies of the same footage (one video
+    held twice, perhaps aligned in pieces), not a compilation handing over
+    from one to the other.
 
     Two copies of still footage may be read at different rates (one copy's
     frames fitting a re-timed line, the other's not quite): such readings

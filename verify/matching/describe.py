@@ -1,4 +1,4 @@
-"""Matches in words: a framing, a region (no numpy, so the command line loads it at once)."""
+"""Matches in words: a framing, a region, a masked band (no numpy: loaded at once)."""
 
 from __future__ import annotations
 
@@ -24,4 +24,4 @@ def describe_mask(masked: dict[str, float]) -> str:
     return (
         f"found with a band across this file's picture filled in: {masked['height']:.0%} "
         f"of its height, from {masked['y']:.0%} top (text or a strip over the footage)"
-    )
+    ).replace("%", " %")

@@ -67,9 +67,10 @@ def playback_rate(
     (the median of the slopes between points ``rate_slope_seconds`` apart or
     more, then the median offset). A copy at the known speed gives a rate
     near 1 and keeps 1.0 (see ``rate_min_points`` and the settings after
-    it). Still footage pins too few points: its rate is then fitted over all
-    its frames (`fitted_rate`) when ``durations`` (the clip's and the known
-    video's) are given, else it keeps 1.0.
+    it). Still footage pins too few points, and points may lie along no one
+    line (rate 1 or another): the rate is then fitted over all the frames
+    (`fitted_rate`) when ``durations`` (the clip's and the known video's)
+    are given, else it stays 1.0.
     """
     if pairs.size < config.rate_min_points:
         return 1.0
@@ -179,9 +180,10 @@ def fitted_rate(
     first = float(np.min(pair_known - high * pair_times)) - 1.0
     last = float(np.max(pair_known - low * pair_times)) + 1.0
     every = config.rate_fit_offset_step  # a grid through 0: a copy may start with the video
-    offsets = every * np.arange(np.floor(first / every), np.ceil(last / every) + 1)
-    if offsets.size > config.rate_fit_max_offsets:
+    lowest, highest = np.floor(first / every), np.ceil(last / every)
+    if not highest - lowest < config.rate_fit_max_offsets:  # also when not finite
         return 1.0
+    offsets = every * np.arange(lowest, highest + 1)
     half = known.interval / 2
     start, end = float(known.time[0]) - half, float(known.time[-1]) + half
     rows = np.arange(picked.size)[None, :]

@@ -27,7 +27,7 @@ import numpy as np
 
 from verify.config import HASH, INSPECT, MATCH, HashConfig, MatchConfig
 from verify.hashing.fingerprint import VideoFingerprint, fingerprint_video
-from verify.hashing.forms import FrameTable, stack_forms
+from verify.hashing.forms import Form, FrameTable, stack_forms
 from verify.hashing.normalise import is_uniform
 from verify.hashing.phash import (
     distance_blocks,
@@ -101,6 +101,9 @@ def window_boxes(framings: np.ndarray, width: int, height: int) -> np.ndarray:
 # picture at a time and stacks within 0.25-4 MB cost the same; stacks of 32
 # pictures, 60 MB, a third more.)
 _STACK_BYTES = 1_000_000
+# Pictures filled in and hashed at a time by `Reframer.through_band` (an hour's at
+# the query's 16 a second, at once, would take gigabytes).
+_BAND_CHUNK = 256
 
 
 def through_framings(pictures: Sequence[np.ndarray], framings: np.ndarray) -> np.ndarray:
@@ -334,20 +337,23 @@ class Reframer:
 
     def through_band(self, clip: FrameTable) -> tuple[Band, FrameTable] | None:
         """The band across the clip's pictures (`find_band`), if any, and the clip's frames
-        with it filled in (pictures of another size keep their forms)."""
+        with it filled in: their stored forms but the picture-in-picture window's
+        (pictures of another size keep theirs). ``clip`` must be the frames these
+        pictures were added for, one each."""
+        if len(self._pictures) != clip.size:
+            return None
         band = find_band(self._pictures, self.config)
         if band is None:
             return None
         rows = [i for i, p in enumerate(self._pictures) if p.shape == band.shape]
-        filled = fill_band(
-            np.stack([self._pictures[i] for i in rows]), band, self.config.band_fill_rows
-        )
-        hashed = stack_forms(filled)
-        forms = {}
-        for form, column in clip.forms.items():
-            forms[form] = column.copy()
-            if form.stored:
-                forms[form][rows] = [frame[form].value for frame in hashed]
+        forms = {form: column.copy() for form, column in clip.forms.items()}
+        filled_forms = [f for f in forms if f.stored and f is not Form.INSET]
+        for start in range(0, len(rows), _BAND_CHUNK):  # in bounded memory
+            chunk = rows[start : start + _BAND_CHUNK]
+            pictures = np.stack([self._pictures[i] for i in chunk])
+            hashed = stack_forms(fill_band(pictures, band, self.config.band_fill_rows))
+            for form in filled_forms:
+                forms[form][chunk] = [frame[form].value for frame in hashed]
         return band, dataclasses.replace(clip, forms=forms)
 
     def window_hashes(self, framings: Sequence[Framing]) -> list[np.ndarray]:
