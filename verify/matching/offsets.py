@@ -170,8 +170,9 @@ def fitted_rate(
         table += np.minimum(distance_table(clip.forms[form][picked], known.forms[partner]), cap)
     table /= len(forms)
     table[:, ~known.usable] = cap
-    table = np.concatenate([table, np.full((picked.size, 1), cap, np.float32)], axis=1)
-    outside = known.size  # the column every moment outside the known video reads
+    # Columns: outside the known video before it, each known frame, outside after it.
+    far = np.full((picked.size, 1), cap, np.float32)
+    table = np.concatenate([far, table, far], axis=1)
     low, high = config.rate_range
     every = config.rate_fit_step
     rates = 1.0 + every * np.arange(np.ceil((low - 1) / every), np.floor((high - 1) / every) + 1)
@@ -187,16 +188,17 @@ def fitted_rate(
     half = known.interval / 2
     start, end = float(known.time[0]) - half, float(known.time[-1]) + half
     rows = np.arange(picked.size)[None, :]
-    # The known frame nearest a moment: the number of midpoints between known
-    # frames before it (a moment halfway goes to the earlier frame).
-    midpoints = (known.time[1:] + known.time[:-1]) / 2
+    # A moment's column: how many of these lie before it. Before the video's
+    # start, none; then one more for each midpoint between known frames passed
+    # (a moment halfway goes to the earlier frame); after its end, all.
+    bounds = np.concatenate([
+        [np.nextafter(start, -np.inf)], (known.time[1:] + known.time[:-1]) / 2, [end]
+    ])  # fmt: skip
 
     def fit(rate: float) -> float:
         """The best score of the lines of this rate."""
         moments = offsets[:, None] + rate * times[None, :]
-        nearest = np.searchsorted(midpoints, moments)
-        nearest[(moments < start) | (moments > end)] = outside
-        return float(table[rows, nearest].mean(axis=1).min())
+        return float(table[rows, np.searchsorted(bounds, moments)].mean(axis=1).min())
 
     by_rate = np.array([fit(rate) for rate in rates])
     best = int(np.argmin(by_rate))
