@@ -215,26 +215,40 @@ def _in_panel(
     return dataclasses.replace(match, region=choice.region)
 
 
+def _aligned(
+    clip: FrameTable, known: dict[int, tuple[KnownVideo, FrameTable]], duration: float,
+    config: MatchConfig,
+) -> dict[int, Match | None]:  # fmt: skip
+    """The clip's `best_match` with each known video (None: none, or too few close pairs
+    for a segment, checked for all at once by `could_match`)."""
+    ids = list(known)
+    hopeful = could_match(clip, [known[v][1] for v in ids], config)
+    return {
+        v: best_match(clip, known[v][1], known[v][0], duration, config=config) if worth else None
+        for v, worth in zip(ids, hopeful.tolist(), strict=True)
+    }
+
+
 def _through_band(
-    clip: FrameTable, reframer: Reframer, bank: BankStore, duration: float, config: MatchConfig
-) -> dict[int, Match]:
+    clip: FrameTable, reframer: Reframer, bank: BankStore, duration: float,
+    held: dict[int, tuple[KnownVideo, FrameTable, Match | None]], config: MatchConfig,
+) -> dict[int, Match]:  # fmt: skip
     """The matches of the clip with the band across its pictures filled in, if it has one
-    (`verify.matching.bands`): looked up and aligned as the clip itself is."""
+    (`verify.matching.bands`): looked up and aligned as the clip itself is (the known
+    videos ``held`` already are not fetched again)."""
     banded = reframer.through_band(clip)
     if banded is None:
         return {}
     band, table = banded
     candidates = find_candidates(bank, lookup_hashes(table, None, config), config)
-    fetched = bank.known_videos(v for v, _votes in candidates)
-    ids = [v for v, _votes in candidates if v in fetched and fetched[v][1].size]
-    hopeful = could_match(table, [fetched[v][1] for v in ids], config)
-    found = {}
-    for video_id, worth in zip(ids, hopeful.tolist(), strict=True):
-        video, known = fetched[video_id]
-        match = best_match(table, known, video, duration, config=config) if worth else None
-        if match is not None:
-            found[video_id] = dataclasses.replace(match, masked=band.to_dict())
-    return found
+    fetched = bank.known_videos(v for v, _votes in candidates if v not in held)
+    fetched.update({v: (video, known) for v, (video, known, _match) in held.items()})
+    known = {v: fetched[v] for v, _votes in candidates if v in fetched and fetched[v][1].size}
+    return {
+        video_id: dataclasses.replace(match, masked=band.to_dict())
+        for video_id, match in _aligned(table, known, duration, config).items()
+        if match is not None
+    }
 
 
 def _mean_bits(match: Match) -> float:
@@ -352,12 +366,9 @@ def match_fingerprint(
 
     def compare(candidates: list[tuple[int, int]]) -> None:
         fetched = bank.known_videos(v for v, _votes in candidates if v not in plain)
-        new = [v for v, _votes in candidates if v in fetched and fetched[v][1].size]
-        hopeful = could_match(clip, [fetched[v][1] for v in new], config)
-        for video_id, worth in zip(new, hopeful.tolist(), strict=True):
-            video, known = fetched[video_id]
-            match = best_match(clip, known, video, duration, config=config) if worth else None
-            plain[video_id] = (video, known, match)
+        new = {v: fetched[v] for v, _votes in candidates if v in fetched and fetched[v][1].size}
+        for video_id, match in _aligned(clip, new, duration, config).items():
+            plain[video_id] = (*new[video_id], match)
 
     compare(find_candidates(bank, probes, config))
     # Footage shown in a panel of the clip's frame shares no keys with its whole
@@ -411,7 +422,7 @@ def match_fingerprint(
         if match is not None and (previous is None or match.score > previous.score):
             found[video.id] = match
     if not found and reframer is not None and config.band_stage:
-        found = _through_band(clip, reframer, bank, duration, config)
+        found = _through_band(clip, reframer, bank, duration, plain, config)
     matches = drop_nested(list(found.values()), config)
     if config.cuts_stage:
         matches = meet_at_cuts(matches, clip, config)

@@ -203,7 +203,9 @@ def fitted_rate(
     by_rate = np.array([fit(rate) for rate in rates])
     best = int(np.argmin(by_rate))
     rate = float(rates[best])
-    if fit(1.0) - by_rate[best] < config.rate_fit_gain_bits:
+    ones = np.flatnonzero(rates == 1.0)  # the grid steps from 1.0 exactly
+    one = by_rate[ones[0]] if ones.size else fit(1.0)
+    if one - by_rate[best] < config.rate_fit_gain_bits:
         return 1.0
     clip_duration, known_duration = durations
     whole = known_duration / clip_duration if clip_duration > 0 else 0.0
