@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import run_ffmpeg, validate
-from verify.config import HASH, MATCH
+from verify.config import HASH, MATCH, QUERY_HASH
 from verify.errors import ExitCode
 from verify.hashing.fingerprint import HashedFrame, VideoFingerprint, fingerprint_video
 from verify.hashing.normalise import CropBox, detect_bars
@@ -126,6 +126,19 @@ def test_frames_carry_the_pdq_of_the_picture_their_forms_come_from(samples):
     old = result.frames[0].to_row()[:-2]
     assert HashedFrame.from_row(old).forms.pdq is None
     assert HashedFrame.from_row(old).forms.hashes == result.frames[0].forms.hashes
+
+
+def test_a_clip_being_matched_is_hashed_without_pdq_and_with_the_same_forms(samples):
+    """`QUERY_HASH` (what `verify match` and the report's matching hash with) leaves
+    out each frame's PDQ, which matching never compares, and nothing else."""
+    full = fingerprint_video(samples / "original.mov", "fps=2")
+    query = fingerprint_video(samples / "original.mov", "fps=2", config=QUERY_HASH)
+    assert all(f.forms.pdq is not None for f in full.frames)
+    assert all(f.forms.pdq is None for f in query.frames)
+    assert [(f.time, f.forms.hashes, f.uniform) for f in query.frames] == [
+        (f.time, f.forms.hashes, f.uniform) for f in full.frames
+    ]
+    assert query.table().forms.keys() == full.table().forms.keys()
 
 
 # --- robustness to what channels do to footage ----------------------------------

@@ -373,12 +373,13 @@ def match(
     a list with one document per file.
     """
     prepare = decode_ahead(files, sample, timeout)
+    from verify.config import QUERY_HASH
     from verify.matching.match import match_file
 
     unmatched: list[str] = []
 
     def search(path: str) -> Any:
-        report = match_file(path, bank, sampling=sample, timeout=timeout)
+        report = match_file(path, bank, sampling=sample, timeout=timeout, hash_config=QUERY_HASH)
         if not report.matches:
             unmatched.append(path)
         return report

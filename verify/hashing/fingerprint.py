@@ -313,7 +313,8 @@ def fingerprint_video(
         counts[shot] += len(members)
         stack = np.stack([crop.apply(selected[i].pixels) for i in members])
         insets = np.ascontiguousarray(inset.apply_all(stack)) if inset else None
-        for i, picture, forms in zip(members, stack, stack_forms(stack, insets), strict=True):
+        hashed = stack_forms(stack, insets, pdq=config.frame_pdq)
+        for i, picture, forms in zip(members, stack, hashed, strict=True):
             if pictures is not None:
                 pictures(times[i], picture)
             uniform = is_uniform(picture, config)

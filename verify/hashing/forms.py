@@ -198,17 +198,21 @@ def frame_forms(grey: np.ndarray, inset: np.ndarray | None = None) -> FrameForms
 _FORMS_CHUNK = 32
 
 
-def stack_forms(greys: np.ndarray, insets: np.ndarray | None = None) -> list[FrameForms]:
+def stack_forms(
+    greys: np.ndarray, insets: np.ndarray | None = None, *, pdq: bool = True
+) -> list[FrameForms]:
     """`frame_forms` of a stack of same-sized frames (n, rows, columns), a shot's,
-    hashed together: each form is a few matrix products for a chunk of the stack."""
+    hashed together: each form is a few matrix products for a chunk of the stack.
+    ``pdq``: whether the frames get their PDQ too (see `HashConfig.frame_pdq`)."""
     forms: list[FrameForms] = []
     for start in range(0, len(greys), _FORMS_CHUNK):
         end = start + _FORMS_CHUNK
-        forms += _chunk_forms(greys[start:end], None if insets is None else insets[start:end])
+        chunk_insets = None if insets is None else insets[start:end]
+        forms += _chunk_forms(greys[start:end], chunk_insets, pdq=pdq)
     return forms
 
 
-def _chunk_forms(greys: np.ndarray, insets: np.ndarray | None) -> list[FrameForms]:
+def _chunk_forms(greys: np.ndarray, insets: np.ndarray | None, *, pdq: bool) -> list[FrameForms]:
     upper = greys[:, : max(1, round(greys.shape[1] * UPPER_FRACTION))]
     # Mirrored forms from the mirrored reductions (see `phash_cells`): the same bits
     # as hashing the mirrored pictures, for one reduction fewer each.
@@ -231,9 +235,10 @@ def _chunk_forms(greys: np.ndarray, insets: np.ndarray | None) -> list[FrameForm
         Form.UPPER: phash_stack(upper),
     }
     rows = np.stack([columns[f] for f in STORED_FORMS], axis=1)
+    pdqs = pdq_stack(greys) if pdq else [None] * len(greys)
     return [
-        FrameForms(tuple(FrameHash(int(v)) for v in row), pdq)
-        for row, pdq in zip(rows.tolist(), pdq_stack(greys), strict=True)
+        FrameForms(tuple(FrameHash(int(v)) for v in row), frame_pdq)
+        for row, frame_pdq in zip(rows.tolist(), pdqs, strict=True)
     ]
 
 

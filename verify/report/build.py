@@ -31,6 +31,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from verify.bank import BankStore, is_url, open_bank
+from verify.config import QUERY_HASH
 from verify.errors import InputError, OutputError, ToolMissing, UnreadableMedia, display_path
 from verify.forensics.timeline import analyse_file
 from verify.hashing.fingerprint import fingerprint_video
@@ -280,7 +281,7 @@ def _matching(
         return Matching(where, videos, reason=keyframes.reason)
     report = match_file(
         path, bank, sampling=Sampling.parse(options.match_sampling), timeout=options.timeout,
-        known_digest=known_digest, probed=inspection,
+        known_digest=known_digest, probed=inspection, hash_config=QUERY_HASH,
     )  # fmt: skip
     return Matching(where, videos, report)
 
