@@ -12,6 +12,12 @@ Every figure is a whole command, process start included on both sides:
   fixed costs (start, imports, matching) stay what they are;
 * many queries: one ``verify match Q1 Q2 ...`` call over the sum of the
   queries' decodes (start-up paid once);
+* what matching adds per file to each command that matches, over the same
+  queries, each command with and without ``--db``: one ``verify match`` call
+  (without the bank: one ``verify hash`` call at the query sampling, the same
+  decode and hashing), one ``verify batch --workers 1`` run over a folder of
+  them, and one ``verify report`` process per query (without the bank it
+  decodes only its keyframes, so its figure includes the matching's decode);
 * hashing short real clips: one ``verify hash CLIPS --sample keyframes`` call
   over the sum of ``ffmpeg -skip_frame nokey -i F -f null -`` (goal <= 1.3x),
   and one ``verify hash CLIPS`` (fps=2) over the sum of ``ffmpeg -i F -f null
@@ -26,7 +32,7 @@ per-query ratios are printed; nothing is asserted.
 Usage::
 
     .venv/bin/python bench/bench_match_speed.py [--repeat 3] [--workdir bench/out/match-real]
-        [--limit N] [--json FILE] [--hash-only]
+        [--limit N] [--json FILE] [--hash-only] [--commands-only]
 """
 
 from __future__ import annotations
@@ -34,11 +40,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -48,6 +55,7 @@ import evalset  # noqa: E402
 import realset  # noqa: E402
 
 from verify import find_tool, index_file, open_bank  # noqa: E402
+from verify.config import MATCH  # noqa: E402
 
 VERIFY = str(Path(sys.executable).with_name("verify"))
 
@@ -148,6 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="at most this many queries")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--hash-only", action="store_true", help="only the hashing rows")
+    parser.add_argument("--commands-only", action="store_true",
+                        help="only what matching adds to match, batch and report")  # fmt: skip
     args = parser.parse_args(argv)
     ffmpeg = find_tool("ffmpeg").path
     figures: dict[str, object] = {}
@@ -173,6 +183,11 @@ def main(argv: Sequence[str] | None = None) -> int:
           "goal <= 0.2 s")  # fmt: skip
 
     queries = pick_queries(evaluation, args.limit)
+    if args.commands_only:
+        command_rows(queries, bank, args, figures)
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=2) + "\n")
+        return 0
     print(f"\n== one query per call: {len(queries)} queries, bank of {len(evaluation.sources)} ==")
     print(f"{'query':56} {'match s':>8} {'decode s':>8} {'ratio':>6}")
     rows = [query_row(case, case.path, bank, ffmpeg, args.repeat) for case in queries]
@@ -195,8 +210,77 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"\none call over all {len(paths)} queries: {together:.2f} s against "
           f"{decodes:.2f} s of decodes: {together / decodes:.2f}x")  # fmt: skip
 
+    command_rows(queries, bank, args, figures)
     hash_rows(ffmpeg, args, figures)
     return 0
+
+
+def command_rows(
+    queries: Sequence[evalset.Case], bank: Path, args: argparse.Namespace,
+    figures: dict[str, object],
+) -> None:  # fmt: skip
+    """What matching adds to each command that matches, per file: `verify match`,
+    `verify batch` and `verify report` over the same queries with and without the
+    bank, all six timed in alternation (``--repeat`` rounds after a warm-up)."""
+    folder = args.workdir / "speed_batch"  # batch reads no links: copies
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    for case in queries:
+        shutil.copyfile(case.path, folder / case.path.name)
+    files = sorted(str(p) for p in folder.iterdir())
+    rows_file = args.workdir / "speed_batch.jsonl"  # beside the folder, never in it
+    report_file = args.workdir / "speed_report.json"
+    with_bank = ["--db", str(bank)]
+    sampling = ["--sample", MATCH.query_sampling]
+
+    def batch(extra: list[str]) -> None:
+        rows_file.unlink(missing_ok=True)  # a fresh run, not a resumed one
+        run([VERIFY, "batch", str(folder), "--workers", "1", "-q", "--out", str(rows_file),
+             *extra])  # fmt: skip
+
+    def reports(extra: list[str]) -> None:
+        for path in files:
+            run([VERIFY, "report", path, "-o", str(report_file), *extra])
+
+    variants: dict[str, Callable[[], None]] = {
+        "match_with": lambda: run([VERIFY, "match", *files, *with_bank, "--json"]),
+        "match_without": lambda: run([VERIFY, "hash", *files, *sampling, "--json"]),
+        "batch_with": lambda: batch(with_bank),
+        "batch_without": lambda: batch([]),
+        "report_with": lambda: reports(with_bank),
+        "report_without": lambda: reports([]),
+    }
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for round_ in range(args.repeat + 1):
+        order = list(variants) if round_ % 2 == 0 else list(reversed(variants))
+        for name in order:
+            started = time.perf_counter()
+            variants[name]()
+            if round_:  # the first round only warms the caches
+                times[name].append(time.perf_counter() - started)
+    medians = {name: statistics.median(runs) for name, runs in times.items()}
+    count = len(files)
+    print(f"\n== what matching adds per file: {count} queries, each command with and "
+          "without the bank ==")  # fmt: skip
+    print(f"{'command':44} {'without s':>9} {'with s':>8} {'added per file s':>17}")
+    labels = {
+        "match": "verify match, one call (without: verify hash)",
+        "batch": "verify batch --workers 1",
+        "report": "verify report, a process per file",
+    }
+    table = {}
+    for command, label in labels.items():
+        without, with_ = medians[f"{command}_without"], medians[f"{command}_with"]
+        added = (with_ - without) / count
+        table[command] = {"without_s": round(without, 3), "with_s": round(with_, 3),
+                          "added_per_file_s": round(added, 4)}  # fmt: skip
+        print(f"{label:44} {without:9.2f} {with_:8.2f} {added:17.3f}")
+    figures["matching_added"] = table
+
+
+def run(command: Sequence[str]) -> None:
+    """Run one command as the user would, its output discarded; a failure stops the bench."""
+    subprocess.run(command, capture_output=True, check=True, env=ENV)
 
 
 def hash_rows(ffmpeg: str, args: argparse.Namespace, figures: dict[str, object]) -> None:

@@ -6,6 +6,7 @@ import click
 
 from verify.cli.common import (
     EXIT_CODES_HELP,
+    decode_ahead,
     json_option,
     sample_option_keyframes,
     timeout_option,
@@ -51,6 +52,10 @@ def report(
     later change is evident. All files are written together or not at all.
     With --json the report is also printed on stdout.
     """
+    if db_path is not None:
+        # The decode matching will ask for starts now, beside the report's own
+        # reading of the file (digests, metadata, structure, keyframes).
+        decode_ahead((file,), Sampling.parse(MATCH.query_sampling), timeout)
     from verify.report.build import (
         build_report,
         check_outputs,
