@@ -154,7 +154,9 @@ def fitted_rate(
     the mean bits apart, over frames and forms, of the frame and the known
     frame nearest that moment (``rate_fit_cap_bits`` at most, and outside the
     known video). Where several rates fit alike, the one that maps the clip
-    onto the whole known video is taken (see ``rate_fit_whole_bits``).
+    onto the whole known video is taken (see ``rate_fit_whole_bits``). When
+    rate 1 already comes within the gain of each frame's nearest known frame,
+    the other rates are not tried: none could win.
     """
     forms = _fit_forms(clip, known, mirrored)
     usable = np.flatnonzero(clip.usable)
@@ -200,11 +202,16 @@ def fitted_rate(
         moments = offsets[:, None] + rate * times[None, :]
         return float(table[rows, np.searchsorted(bounds, moments)].mean(axis=1).min())
 
-    by_rate = np.array([fit(rate) for rate in rates])
+    one = fit(1.0)
+    # No line scores better than each frame's nearest known frame does: where rate
+    # 1 is within the gain of that, no other rate can win, and none need be tried
+    # (a copy at the known speed, most of all). A hair of margin for rounding.
+    floor = float(table.min(axis=1).mean())
+    if one - floor < config.rate_fit_gain_bits - 1e-3:
+        return 1.0
+    by_rate = np.array([one if rate == 1.0 else fit(rate) for rate in rates])
     best = int(np.argmin(by_rate))
     rate = float(rates[best])
-    ones = np.flatnonzero(rates == 1.0)  # the grid steps from 1.0 exactly
-    one = by_rate[ones[0]] if ones.size else fit(1.0)
     if one - by_rate[best] < config.rate_fit_gain_bits:
         return 1.0
     clip_duration, known_duration = durations
