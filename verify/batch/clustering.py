@@ -201,7 +201,8 @@ def _look_again(
     try:
         return match_file(
             video.path, bank, config, sampling=video.fingerprint.sampling, timeout=timeout,
-            known_digest=(video.sha256, video.fingerprint.size), hash_config=hash_config,
+            known_digest=(video.sha256, video.fingerprint.size),
+            hash_config=dataclasses.replace(hash_config, frame_pdq=False),  # only its matches
         )  # fmt: skip
     except VerifyError:  # gone or changed since its row was made: what the row gives
         return None

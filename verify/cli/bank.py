@@ -372,8 +372,9 @@ def match(
     searched in one run (one start-up, one open bank); ``--json`` then prints
     a list with one document per file.
     """
-    prepare = decode_ahead(files, sample, timeout)
     from verify.config import QUERY_HASH
+
+    prepare = decode_ahead(files, sample, timeout, config=QUERY_HASH)
     from verify.matching.match import match_file
 
     unmatched: list[str] = []

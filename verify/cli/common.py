@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-from verify.config import HASH, INSPECT, MATCH
+from verify.config import HASH, INSPECT, MATCH, HashConfig
 from verify.errors import BankError, ExitCode, ToolMissing, VerifyError, display_path
 from verify.media.sampling import Sampling
 
@@ -154,18 +154,23 @@ sample_option_match = _sample_option(MATCH.query_sampling)
 sample_option_keyframes = _sample_option("keyframes")
 
 
-def decode_ahead(files: tuple[str, ...], sample: Sampling, timeout: float) -> Callable[[str], None]:
+def decode_ahead(
+    files: tuple[str, ...], sample: Sampling, timeout: float, *,
+    config: HashConfig = HASH, probe: bool = True,
+) -> Callable[[str], None]:  # fmt: skip
     """Start the first file's decoder now (before the command's heavy imports) and
     return what starts each next one: `for_each_file`'s ``prepare``.
 
     ffmpeg then decodes while Python imports, or hashes the file before
-    (`verify.media.decode.start_early`); ``sample`` must be what the work
-    decodes at, or the early run is simply not used.
+    (`verify.media.decode.start_early`); ``sample`` and ``config`` must be
+    what the work decodes with, or the early run is simply not used.
+    ``probe``: start the file's ffprobe too (not when the work inspects the
+    file itself and hands hashing that probe).
     """
     from verify.media.decode import start_early
 
     def prepare(path: str) -> None:
-        start_early(path, sample, stall_timeout=timeout)
+        start_early(path, sample, config, stall_timeout=timeout, probe=probe)
 
     if files:
         prepare(files[0])

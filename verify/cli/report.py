@@ -12,7 +12,7 @@ from verify.cli.common import (
     timeout_option,
     wrote,
 )
-from verify.config import MATCH
+from verify.config import MATCH, QUERY_HASH
 from verify.media.sampling import Sampling
 
 
@@ -54,8 +54,10 @@ def report(
     """
     if db_path is not None:
         # The decode matching will ask for starts now, beside the report's own
-        # reading of the file (digests, metadata, structure, keyframes).
-        decode_ahead((file,), Sampling.parse(MATCH.query_sampling), timeout)
+        # reading of the file (digests, metadata, structure, keyframes); the
+        # report's inspection probes the file and hands matching that probe.
+        decode_ahead((file,), Sampling.parse(MATCH.query_sampling), timeout,
+                     config=QUERY_HASH, probe=False)  # fmt: skip
     from verify.report.build import (
         build_report,
         check_outputs,

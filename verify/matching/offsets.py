@@ -177,7 +177,9 @@ def fitted_rate(
     table = np.concatenate([far, table, far], axis=1)
     low, high = config.rate_range
     every = config.rate_fit_step
-    rates = 1.0 + every * np.arange(np.ceil((low - 1) / every), np.floor((high - 1) / every) + 1)
+    # Steps from 1.0 to the range's ends; rounded first, as (0.8 - 1) / 0.005 is -39.99...
+    first_step, last_step = round((low - 1) / every, 9), round((high - 1) / every, 9)
+    rates = 1.0 + every * np.arange(np.ceil(first_step), np.floor(last_step) + 1)
     # Offsets the pairs suggest at any rate in range, a little beyond.
     pair_times, pair_known = clip.time[pairs.q], known.time[pairs.k]
     first = float(np.min(pair_known - high * pair_times)) - 1.0

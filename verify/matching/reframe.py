@@ -351,7 +351,7 @@ class Reframer:
         for start in range(0, len(rows), _BAND_CHUNK):  # in bounded memory
             chunk = rows[start : start + _BAND_CHUNK]
             pictures = np.stack([self._pictures[i] for i in chunk])
-            hashed = stack_forms(fill_band(pictures, band, self.config.band_fill_rows))
+            hashed = stack_forms(fill_band(pictures, band, self.config.band_fill_rows), pdq=False)
             for form in filled_forms:
                 forms[form][chunk] = [frame[form].value for frame in hashed]
         return band, dataclasses.replace(clip, forms=forms)

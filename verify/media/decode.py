@@ -250,16 +250,18 @@ def start_early(
     config: HashConfig = HASH,
     *,
     stall_timeout: float = INSPECT.probe_timeout_s,
+    probe: bool = True,
 ) -> None:
     """Start the decoder that hashing ``path`` at ``sampling`` will ask for, now.
 
     It then decodes while the caller does other work (its imports, the
     previous file), its frames held in memory until `decode_frames` takes
-    the run over; the file's ffprobe run starts too. At most two runs wait
-    (the current file's and the next one's): starting a third kills the
-    oldest, whose file failed some check before decoding, and those left at
-    exit are killed. Names ffmpeg would read as a pattern are passed through
-    a temporary link (see `media_input`); those start late.
+    the run over; the file's ffprobe run starts too, unless ``probe`` is
+    False (a caller that inspects the file first hands hashing its probe).
+    At most two runs wait (the current file's and the next one's): starting
+    a third kills the oldest, whose file failed some check before decoding,
+    and those left at exit are killed. Names ffmpeg would read as a pattern
+    are passed through a temporary link (see `media_input`); those start late.
     """
     source = os.path.abspath(os.fsencode(path))
     if not os.path.isfile(source) or needs_link(source):
@@ -268,7 +270,8 @@ def start_early(
     try:
         args = build_command(source, sampling, long_side, dense_rate=dense_rate, config=config)
         EARLY_DECODERS.start(args, lambda: DecoderRun(args, stall_timeout))
-        start_tool_early(probe_command(source))  # hashing probes the file too
+        if probe:
+            start_tool_early(probe_command(source))  # hashing probes the file too
     except VerifyError:
         pass  # no ffmpeg: the real start says so, with the file's name
 
