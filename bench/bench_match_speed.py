@@ -54,8 +54,7 @@ sys.path.insert(0, str(BENCH_DIR))
 import evalset  # noqa: E402
 import realset  # noqa: E402
 
-from verify import find_tool, index_file, open_bank  # noqa: E402
-from verify.config import MATCH  # noqa: E402
+from verify import MATCH, find_tool, index_file, open_bank  # noqa: E402
 
 VERIFY = str(Path(sys.executable).with_name("verify"))
 
