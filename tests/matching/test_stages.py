@@ -415,6 +415,24 @@ def test_a_match_found_through_a_filled_band_says_so(tmp_path):
     assert plain["matches"][0]["masked"] is None
 
 
+def test_a_copy_at_another_speed_says_so(tmp_path):
+    """Each segment's rate is in the JSON (valid against the schema) and, where it is
+    not 1, in the text; a copy at the known speed reads 1.0 and says nothing."""
+    from tests.conftest import validate
+    from verify.cli.render import render_match
+
+    faster = run(played_faster(), tmp_path / "faster")
+    document = faster.to_dict()
+    validate(document, "match")
+    assert [s["rate"] for s in document["matches"][0]["segments"]] == [1.1]
+    assert "played 1.10x as fast as the known video (sped up)" in render_match(faster)
+    plain = run(slides_from_the_start(), tmp_path / "plain")
+    document = plain.to_dict()
+    validate(document, "match")
+    assert {s["rate"] for s in document["matches"][0]["segments"]} == {1.0}
+    assert "as fast as the known video" not in render_match(plain)
+
+
 @pytest.mark.parametrize("stage", sorted(CASES))
 def test_each_stage_is_needed_for_its_case(stage, tmp_path):
     case = CASES[stage]()

@@ -1,4 +1,5 @@
-"""Matches in words: a framing, a region, a masked band (no numpy: loaded at once)."""
+"""Matches in words: a framing, a region, a masked band, a speed (no numpy: loaded at
+once)."""
 
 from __future__ import annotations
 
@@ -25,3 +26,11 @@ def describe_mask(masked: dict[str, float]) -> str:
         f"found with a band across this file's picture filled in: {masked['height']:.0%} "
         f"of its height, from {masked['y']:.0%} top (text or a strip over the footage)"
     ).replace("%", " %")
+
+
+def describe_rate(rate: float) -> str:
+    """A segment's rate (known seconds per clip second) in words; "" at the known speed."""
+    if rate == 1.0:
+        return ""
+    change = "sped up" if rate > 1 else "slowed down"
+    return f"played {rate:.2f}x as fast as the known video ({change})"

@@ -72,6 +72,7 @@ class Segment:
             "ref_end": round(float(self.ref_end), 3),
             "frames": int(self.frames),
             "mean_distance": round(float(self.mean_distance), 2),
+            "rate": round(float(self.rate), 3),
         }
 
 

@@ -19,7 +19,12 @@ import math
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from verify.matching.describe import describe_framing, describe_mask, describe_region
+from verify.matching.describe import (
+    describe_framing,
+    describe_mask,
+    describe_rate,
+    describe_region,
+)
 from verify.media.sampling import SOUND_ONLY
 from verify.timestamps import timestamp_label
 
@@ -444,9 +449,10 @@ def timeline_svg(duration: float, matches: list[dict[str, Any]]) -> str:
             x = segment["query_start"] * scale
             w = max(2.0, (segment["query_end"] - segment["query_start"]) * scale)
             known = f"known {clock(segment['ref_start'])}–{clock(segment['ref_end'])}"
+            speed = describe_rate(segment["rate"])
             tip = (
                 f"this file {clock(segment['query_start'])}–{clock(segment['query_end'])} = "
-                f"{known} of {_file_name(match['path'])}"
+                f"{known} of {_file_name(match['path'])}{', ' + speed if speed else ''}"
             )
             out.append(
                 f'<rect x="{x:.1f}" y="{top + 18}" width="{w:.1f}" height="22" fill="{colour}" '
@@ -825,12 +831,14 @@ def _match_details(matching: dict[str, Any]) -> str:
         rows = "".join(
             f"<tr><td>{timestamp_label(s['query_start'])} – {timestamp_label(s['query_end'])}</td>"
             f"<td>{timestamp_label(s['ref_start'])} – {timestamp_label(s['ref_end'])}</td>"
-            f"<td>{s['frames']}</td><td>{s['mean_distance']:.1f}</td></tr>"
+            f"<td>{s['frames']}</td><td>{s['mean_distance']:.1f}</td>"
+            f"<td>{s['rate']:.2f}x</td></tr>"
             for s in m["segments"]
         )
         parts.append(
             "<table><tr><th>this file</th><th>known video</th><th>matching frames</th>"
-            f"<th>bits apart (0 = identical)</th></tr>{rows}</table>"
+            "<th>bits apart (0 = identical)</th><th>speed (known seconds a second)</th></tr>"
+            f"{rows}</table>"
         )
     return "".join(parts) + listed
 
