@@ -425,12 +425,12 @@ def test_a_copy_at_another_speed_says_so(tmp_path):
     document = faster.to_dict()
     validate(document, "match")
     assert [s["rate"] for s in document["matches"][0]["segments"]] == [1.1]
-    assert "played 1.10x as fast as the known video (sped up)" in render_match(faster)
+    assert "bits apart; sped up to 1.10x the known speed)" in render_match(faster)
     plain = run(slides_from_the_start(), tmp_path / "plain")
     document = plain.to_dict()
     validate(document, "match")
     assert {s["rate"] for s in document["matches"][0]["segments"]} == {1.0}
-    assert "as fast as the known video" not in render_match(plain)
+    assert "the known speed" not in render_match(plain)
 
 
 @pytest.mark.parametrize("stage", sorted(CASES))

@@ -33,4 +33,4 @@ def describe_rate(rate: float) -> str:
     if rate == 1.0:
         return ""
     change = "sped up" if rate > 1 else "slowed down"
-    return f"played {rate:.2f}x as fast as the known video ({change})"
+    return f"{change} to {rate:.2f}x the known speed"
