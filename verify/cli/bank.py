@@ -366,7 +366,8 @@ def match(
 
     Each match has a score in 0..1 (the share of the clip covered by matching
     segments, discounted by how different the frames are) and segments:
-    clip seconds query_start-query_end show known seconds ref_start-ref_end.
+    clip seconds query_start-query_end show known seconds ref_start-ref_end,
+    at a rate (known seconds per clip second: 1.1 for a copy sped up 1.1x).
     A copy cropped off-centre, or shown inside a larger picture, also gets its
     framing: the part of the known picture it shows. Several FILEs are
     searched in one run (one start-up, one open bank); ``--json`` then prints
