@@ -334,6 +334,10 @@ def test_html_reads_summary_first(matched_page):
     svg = html[html.index("<svg") : html.index("</svg>")]
     assert svg.count("<title>") == sum(len(m["segments"]) for m in document["matching"]["matches"])
     assert "known 0:00" in svg
+    # Each segment's speed: a re-encode plays at the known speed, said in its table.
+    assert {s["rate"] for m in document["matching"]["matches"] for s in m["segments"]} == {1.0}
+    assert "<th>speed (known seconds a second)</th>" in html and "<td>1.00x</td>" in html
+    assert "the known speed" not in svg  # words only where the speed differs
 
 
 def _chromium() -> str | None:
