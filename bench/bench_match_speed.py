@@ -65,33 +65,54 @@ VERIFY = str(Path(sys.executable).with_name("verify"))
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
+def run(command: Sequence[str]) -> None:
+    """Run one command as the user would, its output discarded; a failure stops the bench."""
+    subprocess.run(command, capture_output=True, check=True, env=ENV)
+
+
 def timed(command: Sequence[str], repeat: int) -> float:
     """Median wall time of ``command`` over ``repeat`` runs (after one warm-up run)."""
-    subprocess.run(command, capture_output=True, check=True, env=ENV)
+    run(command)
     runs = []
     for _ in range(repeat):
         started = time.perf_counter()
-        subprocess.run(command, capture_output=True, check=True, env=ENV)
+        run(command)
         runs.append(time.perf_counter() - started)
     return statistics.median(runs)
+
+
+def timed_alternating(variants: dict[str, Callable[[], None]], repeat: int) -> dict[str, float]:
+    """Median wall time of each variant, all taken in alternation (forwards, then
+    backwards), ``repeat`` rounds after one warm-up round: a machine slower for a
+    while slows every variant, not one."""
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for round_ in range(repeat + 1):
+        order = list(variants) if round_ % 2 == 0 else list(reversed(variants))
+        for name in order:
+            started = time.perf_counter()
+            variants[name]()
+            if round_:  # the first round only warms the caches
+                times[name].append(time.perf_counter() - started)
+    return {name: statistics.median(runs) for name, runs in times.items()}
 
 
 def timed_pair(
     ours: Sequence[Sequence[str]], reference: Sequence[Sequence[str]], repeat: int
 ) -> tuple[float, float]:
     """Median wall times of two command sequences (each run one command after the
-    other), taken in alternation, ``repeat`` rounds after one warm-up round: a
-    machine slower for a while slows both sides, not one."""
-    sides: tuple[list[float], list[float]] = ([], [])
-    for round_ in range(repeat + 1):
-        order = (0, 1) if round_ % 2 == 0 else (1, 0)
-        for side in order:
-            started = time.perf_counter()
-            for command in (ours, reference)[side]:
-                subprocess.run(command, capture_output=True, check=True, env=ENV)
-            if round_:
-                sides[side].append(time.perf_counter() - started)
-    return statistics.median(sides[0]), statistics.median(sides[1])
+    other), taken in alternation (`timed_alternating`)."""
+
+    def one_after_another(commands: Sequence[Sequence[str]]) -> Callable[[], None]:
+        def side() -> None:
+            for command in commands:
+                run(command)
+
+        return side
+
+    medians = timed_alternating(
+        {"ours": one_after_another(ours), "reference": one_after_another(reference)}, repeat
+    )
+    return medians["ours"], medians["reference"]
 
 
 def p95(values: Sequence[float]) -> float:
@@ -251,15 +272,7 @@ def command_rows(
         "report_with": lambda: reports(with_bank),
         "report_without": lambda: reports([]),
     }
-    times: dict[str, list[float]] = {name: [] for name in variants}
-    for round_ in range(args.repeat + 1):
-        order = list(variants) if round_ % 2 == 0 else list(reversed(variants))
-        for name in order:
-            started = time.perf_counter()
-            variants[name]()
-            if round_:  # the first round only warms the caches
-                times[name].append(time.perf_counter() - started)
-    medians = {name: statistics.median(runs) for name, runs in times.items()}
+    medians = timed_alternating(variants, args.repeat)
     count = len(files)
     print(f"\n== what matching adds per file: {count} queries, each command with and "
           "without the bank ==")  # fmt: skip
@@ -277,11 +290,6 @@ def command_rows(
                           "added_per_file_s": round(added, 4)}  # fmt: skip
         print(f"{label:44} {without:9.2f} {with_:8.2f} {added:17.3f}")
     figures["matching_added"] = table
-
-
-def run(command: Sequence[str]) -> None:
-    """Run one command as the user would, its output discarded; a failure stops the bench."""
-    subprocess.run(command, capture_output=True, check=True, env=ENV)
 
 
 def hash_rows(ffmpeg: str, args: argparse.Namespace, figures: dict[str, object]) -> None:
