@@ -176,19 +176,20 @@ def fitted_rate(
     far = np.full((picked.size, 1), cap, np.float32)
     table = np.concatenate([far, table, far], axis=1)
     low, high = config.rate_range
-    every = config.rate_fit_step
+    rate_step = config.rate_fit_step
     # Steps from 1.0 to the range's ends; rounded first, as (0.8 - 1) / 0.005 is -39.99...
-    first_step, last_step = round((low - 1) / every, 9), round((high - 1) / every, 9)
-    rates = 1.0 + every * np.arange(np.ceil(first_step), np.floor(last_step) + 1)
+    first_step, last_step = round((low - 1) / rate_step, 9), round((high - 1) / rate_step, 9)
+    rates = 1.0 + rate_step * np.arange(np.ceil(first_step), np.floor(last_step) + 1)
     # Offsets the pairs suggest at any rate in range, a little beyond.
     pair_times, pair_known = clip.time[pairs.q], known.time[pairs.k]
     first = float(np.min(pair_known - high * pair_times)) - 1.0
     last = float(np.max(pair_known - low * pair_times)) + 1.0
-    every = config.rate_fit_offset_step  # a grid through 0: a copy may start with the video
-    lowest, highest = np.floor(first / every), np.ceil(last / every)
+    # Offsets on a grid through 0: a copy may start with the video.
+    offset_step = config.rate_fit_offset_step
+    lowest, highest = np.floor(first / offset_step), np.ceil(last / offset_step)
     if not highest - lowest < config.rate_fit_max_offsets:  # also when not finite
         return 1.0
-    offsets = every * np.arange(lowest, highest + 1)
+    offsets = offset_step * np.arange(lowest, highest + 1)
     half = known.interval / 2
     start, end = float(known.time[0]) - half, float(known.time[-1]) + half
     rows = np.arange(picked.size)[None, :]
