@@ -8,7 +8,7 @@ import numpy as np
 from verify.hashing.forms import Form, frame_forms, stack_forms
 from verify.hashing.normalise import BarProfile, FrameRows
 from verify.hashing.phash import centre_crop, phash_stack, phash_windows, phash_windows_stack
-from verify.hashing.scenes import FrameChanges, shot_starts
+from verify.hashing.scenes import FrameChanges, ShotDetector, shot_starts
 from verify.matching.reframe import framing_grid, through_framings, window_boxes
 
 
@@ -72,6 +72,23 @@ def test_bars_and_cuts_measured_as_frames_arrive_are_those_of_all_frames_at_once
                     getattr(getattr(measured, side), name), getattr(getattr(whole, side), name)
                 )
     assert BarProfile.of_rows(rows, 40, 70).crop().x == 20  # the bar is seen
+
+
+def test_changes_measured_frame_by_frame_are_the_shot_detectors_and_the_stacks():
+    """``--sample scenes`` measures each frame's change once, frame by frame
+    (`FrameChanges.add_one`), for its shot detector and for the cuts: the values
+    must be the detector's own measure and those of the frames added as stacks."""
+    frames = list(pictures(20, 90, 160, 7))
+    frames[12] = frames[12] // 4  # a darker frame: a large change of tone
+    one, stacked, detector = FrameChanges(), FrameChanges(), ShotDetector()
+    each = [one.add_one(f) for f in frames]
+    for start in range(0, len(frames), 6):
+        stacked.add(frames[start : start + 6])
+    assert each == [detector.measure(f) for f in frames]
+    assert each[0] is None and max(e[1] for e in each[1:]) > 0.5
+    differences, tonal = stacked.measures()
+    assert each[1:] == list(zip(differences.tolist(), tonal.tolist(), strict=True))
+    assert all(np.array_equal(a, b) for a, b in zip(one.measures(), stacked.measures(), strict=True))
 
 
 def test_mirrored_forms_from_mirrored_cells_are_the_mirrored_pictures_hashes():

@@ -38,7 +38,7 @@ from verify.hashing.normalise import (
 )
 from verify.hashing.pdq import PdqHash
 from verify.hashing.phash import FrameHash
-from verify.hashing.scenes import FrameChanges, ShotDetector, shot_starts
+from verify.hashing.scenes import FrameChanges, ShotDetector, sharpness, shot_starts
 from verify.inspection.metadata import StreamInfo, parse_container, parse_streams
 from verify.media.decode import (
     DecodedFrame,
@@ -405,22 +405,32 @@ _MEASURE_CHUNK = 16
 
 class _Measured:
     """What bars and cuts are judged by, measured on the scanned frames as they
-    arrive, a few at a time: the main thread would otherwise wait on the decoder."""
+    arrive, a few at a time: the main thread would otherwise wait on the decoder.
 
-    def __init__(self) -> None:
+    ``each_frame``: each frame's change is measured as it arrives and `add`
+    returns it, for a shot detector that decides frame by frame (``--sample
+    scenes``); the shot detection and the cuts then share one measurement.
+    """
+
+    def __init__(self, *, each_frame: bool = False) -> None:
         self.changes = FrameChanges()
+        self._each_frame = each_frame
         self._rows: list[FrameRows] = []
         self._waiting: list[np.ndarray] = []
 
-    def add(self, grey: np.ndarray) -> None:
+    def add(self, grey: np.ndarray) -> tuple[float, float] | None:
+        """Take the next frame; with ``each_frame``, its change from the one before."""
+        change = self.changes.add_one(grey) if self._each_frame else None
         self._waiting.append(grey)
         if len(self._waiting) >= _MEASURE_CHUNK:
             self.flush()
+        return change
 
     def flush(self) -> None:
         if self._waiting:
             stack = np.stack(self._waiting)
-            self.changes.add(stack)
+            if not self._each_frame:
+                self.changes.add(stack)
             self._rows.append(FrameRows.of(stack))
             self._waiting = []
 
@@ -450,7 +460,7 @@ def _collect(
     long_side, scan_rate = hashing_decode(sampling, config, colour=colour)
     detector = ShotDetector(config) if sampling.mode == "scenes" else None
     scanned: list[DecodedFrame] = []
-    measured = _Measured()
+    measured = _Measured(each_frame=detector is not None)
     pending: tuple[float, np.ndarray] | None = None  # best full frame of the open shot
     frames = decode_frames(
         path, sampling, long_side, colour=colour, dense_rate=scan_rate, stall_timeout=timeout,
@@ -463,12 +473,16 @@ def _collect(
             grey = cv2.resize(grey, (width, height), interpolation=cv2.INTER_AREA)
             resized.append(frame.time)
         scanned.append(DecodedFrame(frame.index, frame.time, frame.keyframe, grey))
-        measured.add(grey)
+        change = measured.add(grey)
         if detector is None:
             if export is not None:
                 export(frame.time, frame.pixels)
             continue
-        if detector.add(frame.time, grey) and pending is not None and export is not None:
+        if (
+            detector.observe(frame.time, change, sharpness(grey))
+            and pending is not None
+            and export is not None
+        ):
             export(*pending)  # the previous shot just closed
         if export is not None and detector.latest_is_best:
             pending = (frame.time, frame.pixels)

@@ -54,8 +54,7 @@ class ShotDetector:
 
     def add(self, time: float, grey: np.ndarray) -> bool:
         """Add the next scanned frame; return True if it starts a new shot."""
-        change = self.measure(grey)
-        return self.observe(time, change, float(cv2.Laplacian(grey, cv2.CV_64F).var()))
+        return self.observe(time, self.measure(grey), sharpness(grey))
 
     def measure(self, grey: np.ndarray) -> tuple[float, float] | None:
         """How ``grey`` differs from the frame measured before it (mean absolute
@@ -111,6 +110,12 @@ class ShotDetector:
         return self.shots
 
 
+def sharpness(grey: np.ndarray) -> float:
+    """How sharp a frame is: the variance of its Laplacian (a shot's sharpest frame
+    represents it)."""
+    return float(cv2.Laplacian(grey, cv2.CV_64F).var())
+
+
 class FrameChanges:
     """What `shot_starts` compares, measured as frames arrive (`add`, in order, one
     size): each frame's grey histogram and its mean absolute change from the one
@@ -137,6 +142,16 @@ class FrameChanges:
             (np.maximum(later, earlier) - np.minimum(later, earlier)).mean(axis=1)
         )
         self._last = flat[-1]
+
+    def add_one(self, frame: np.ndarray) -> tuple[float, float] | None:
+        """Add the next frame; return its (mean absolute difference, histogram
+        distance) from the one before (None for the first), as `measures` has them."""
+        before = self._histograms[-1][-1] if self._histograms else None
+        self.add(frame[None])
+        if before is None:
+            return None
+        tonal = float(np.abs(self._histograms[-1][0] - before).sum())
+        return float(self._differences[-1][0]), tonal
 
     def measures(self) -> tuple[np.ndarray, np.ndarray]:
         """(mean absolute difference, histogram distance) of each frame from the one
