@@ -88,7 +88,8 @@ def test_changes_measured_frame_by_frame_are_the_shot_detectors_and_the_stacks()
     assert each[0] is None and max(e[1] for e in each[1:]) > 0.5
     differences, tonal = stacked.measures()
     assert each[1:] == list(zip(differences.tolist(), tonal.tolist(), strict=True))
-    assert all(np.array_equal(a, b) for a, b in zip(one.measures(), stacked.measures(), strict=True))
+    for a, b in zip(one.measures(), stacked.measures(), strict=True):
+        assert np.array_equal(a, b)
 
 
 def test_mirrored_forms_from_mirrored_cells_are_the_mirrored_pictures_hashes():

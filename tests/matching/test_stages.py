@@ -259,11 +259,12 @@ def off_centre_crop() -> Case:
 
 
 def footage_in_moving_frame(
-    top: int, bottom: int, left: int, right: int
+    top: int, bottom: int, left: int, right: int, *, still: bool = False
 ) -> tuple[tuple[HashedFrame, ...], tuple[tuple[float, np.ndarray], ...], tuple[HashedFrame, ...]]:
-    """Known footage (smooth fields blending from second to second, at 2 a second)
-    and a 6 s clip showing its seconds 2-8 at [top:bottom, left:right] of a
-    160x90 frame over other moving fields: (known frames, clip pictures, clip frames)."""
+    """Known footage (smooth fields blending from second to second, at 2 a second;
+    ``still``: one field throughout) and a 6 s clip showing its seconds 2-8 at
+    [top:bottom, left:right] of a 160x90 frame over other moving fields: (known
+    frames, clip pictures, clip frames)."""
     rng = np.random.default_rng(23)
 
     def fields(count: int, size: tuple[int, int]) -> list[np.ndarray]:
@@ -276,6 +277,8 @@ def footage_in_moving_frame(
     footage, scenery = fields(12, (480, 270)), fields(12, (640, 360))
 
     def picture(t: float, frames: list[np.ndarray], size: tuple[int, int]) -> np.ndarray:
+        if still and frames is footage:
+            t = 2.0
         i, w = int(t), t - int(t)
         mixed = np.clip((1 - w) * frames[i] + w * frames[i + 1], 0, 255).astype(np.uint8)
         return cv2.resize(mixed, size, interpolation=cv2.INTER_AREA)
@@ -602,6 +605,20 @@ def test_a_report_without_pictures_says_what_it_could_not_search(tmp_path):
     assert (with_pictures.unprobed, with_pictures.unframed) == (False, ())
 
 
+def test_still_footage_in_a_panel_is_found(tmp_path):
+    """Still footage (a camera trap at night) shown in a panel over moving video: every
+    anchor shows one picture and meets one known picture. That is what still
+    footage does, and it is found; an unrelated still picture in the same panel
+    is not (the bank's video is another field)."""
+    known, pictures, clip = footage_in_moving_frame(20, 65, 70, 150, still=True)
+    case = Case([("S", known, 10.0)], clip, 6.0, lambda report: True, pictures)
+    (found,) = run(case, tmp_path / "still").matches
+    assert found.region is not None and found.segments[0].mean_distance <= 2.0
+    other, _pictures, _clip = footage_in_moving_frame(20, 65, 70, 150)  # moving fields
+    unrelated = Case([("O", other[:1] * 20, 10.0)], clip, 6.0, lambda report: True, pictures)
+    assert run(unrelated, tmp_path / "unrelated").matches == ()
+
+
 def test_a_flat_shot_gives_the_panel_search_nothing_to_look_for():
     # Every picture near-uniform (a black shot): no anchors, no lookups, no error.
     from verify.matching.panels import PanelSearch
@@ -703,6 +720,28 @@ def test_a_second_copy_in_the_same_panel_stays():
     assert drop_nested([further, best]) == [best]
     weaker = match("b", 0.4, 1.5)
     assert drop_nested([weaker, best]) == [best]
+
+
+def test_a_close_match_through_a_window_into_a_better_panel_is_dropped():
+    """Still footage looks alike whatever the second: a crop of other seconds of it in
+    the bank meets a window into the panel that shows it, as closely and as fully
+    as the panel's own video does. A window under half the panel's area is not
+    the same panel, so not a second copy: dropped. The same panel a few pixels
+    off stays."""
+
+    def match(name: str, score: float, bits: float, region) -> Match:
+        segment = Segment(0.0, 8.0, 0.0, 8.0, frames=100, mean_distance=bits)
+        return Match(known_video(name), score, False, (segment,), region=region)
+
+    panel = {"x": 0.0, "y": 0.5, "width": 1.0, "height": 0.49}
+    window = {"x": 0.37, "y": 0.53, "width": 0.27, "height": 0.43}  # a 9:16 crop of it
+    shifted = {"x": 0.01, "y": 0.5, "width": 0.98, "height": 0.48}
+    best = match("a", 0.997, 0.2, panel)
+    assert drop_nested([match("b", 0.994, 0.4, window), best]) == [best]
+    assert drop_nested([match("b", 0.994, 0.4, shifted), best]) == [
+        best,
+        match("b", 0.994, 0.4, shifted),
+    ]
 
 
 def test_a_far_whole_frame_match_over_a_better_matchs_seconds_is_dropped():

@@ -279,8 +279,9 @@ def drop_nested(matches: list[Match], config: MatchConfig = MATCH) -> list[Match
     mostly (over half its area) inside a better one's panel over mostly the
     same seconds is a chance meeting (dark or plain footage meets dark frames
     a few bits apart), unless it meets the clip about as closely and as fully
-    (`MatchConfig.overlap_min_extra_bits`, `MatchConfig.overlap_max_score_share`):
-    a second copy of that video in the bank. A match through the whole frame,
+    (`MatchConfig.overlap_min_extra_bits`, `MatchConfig.overlap_max_score_share`)
+    through a panel at least half the size: a second copy of that video in the
+    bank. A match through the whole frame,
     or a framing of it, over mostly the seconds of a better match, its frames
     over `MatchConfig.overlap_max_mean_distance` bits apart, is a chance
     meeting when the better match is through a panel (the frame is a picture
@@ -309,9 +310,17 @@ def _contradicts(match: Match, better: Match, config: MatchConfig) -> bool:
         # is not a copy of that panel's video, nor of another known video.
         return better.region is not None or (further and weaker)
     # A second copy of the better match's video, shown in the same panel, meets
-    # it about as closely and as fully: it stays.
+    # it about as closely and as fully: it stays. A panel under half the size of
+    # the better one is a window into its picture, not the same panel: still
+    # footage, whose frames are alike whatever the second, meets a crop of other
+    # seconds of it there as closely.
     nested = better.region is not None and _overlap(match.region, better.region) > 0.5
-    return nested and (further or weaker)
+    smaller = _area(match.region) < 0.5 * _area(better.region) if nested else False
+    return nested and (further or weaker or smaller)
+
+
+def _area(region: dict[str, float]) -> float:
+    return region["width"] * region["height"]
 
 
 def _overlap(inner: dict[str, float], outer: dict[str, float]) -> float:
@@ -322,7 +331,7 @@ def _overlap(inner: dict[str, float], outer: dict[str, float]) -> float:
         high = min(inner[start] + inner[size], outer[start] + outer[size])
         return max(0.0, high - low)
 
-    area = inner["width"] * inner["height"]
+    area = _area(inner)
     return along("x", "width") * along("y", "height") / area if area > 0 else 0.0
 
 

@@ -122,7 +122,7 @@ class PanelSearch:
             return None
         chosen: dict[int, np.ndarray] = {}
         for index, shot in enumerate(self.shots):
-            distance, nearest = nearest_hashes(shot.hashes, known, config.distance_block_cells)
+            distance, _nearest = nearest_hashes(shot.hashes, known, config.distance_block_cells)
             distance = np.where(shot.usable, distance, 64)
             hit = distance <= config.match_distance
             close = hit.sum(axis=0)
@@ -130,13 +130,11 @@ class PanelSearch:
             best = int(np.lexsort((spread, -close))[0])
             if close[best] < config.reframe_min_anchors:
                 continue
+            # Anchors that all show one picture and meet one known picture count:
+            # still footage does that, and a chance meeting of a still picture is
+            # left to the match's distance (`MatchConfig.panel_max_mean_distance`)
+            # and to `drop_nested`.
             matched = np.flatnonzero(hit[:, best])
-            targets = known[nearest[matched, best]]
-            # Anchors that all show one picture, meeting one known picture, are a
-            # single coincidence, however many: still text against a still night.
-            shown = numeric.distinct(shot.hashes[matched, best])
-            if shown.size < 2 or numeric.distinct(targets).size < 2:
-                continue
             pictures = [self.pictures[shot.anchors[a]] for a in matched]
             height, width = pictures[0].shape[:2]
             refined = _refine(shot.boxes[best], pictures, known, config.distance_block_cells)
