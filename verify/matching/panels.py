@@ -114,7 +114,8 @@ class PanelSearch:
         """Per shot, the proposal through which the most anchors show ``known`` hashes.
 
         A shot's winner needs ``reframe_min_anchors`` anchors within
-        ``match_distance`` of a known frame; None when no shot has one.
+        ``match_distance`` of a known frame, found as proposed or, failing
+        that, after refining a near miss (`_near_miss`); None when no shot has one.
         """
         config = self.config
         known = np.asarray(known, np.uint64)
@@ -128,21 +129,57 @@ class PanelSearch:
             close = hit.sum(axis=0)
             spread = np.minimum(distance, 32).sum(axis=0)
             best = int(np.lexsort((spread, -close))[0])
+            box, matched = shot.boxes[best], np.flatnonzero(hit[:, best])
             if close[best] < config.reframe_min_anchors:
-                continue
+                near = self._near_miss(shot, distance, known)
+                if near is None:
+                    continue
+                box, matched = near
             # Anchors that all show one picture and meet one known picture count:
             # still footage does that, and a chance meeting of a still picture is
             # left to the match's distance (`MatchConfig.panel_max_mean_distance`)
             # and to `drop_nested`.
-            matched = np.flatnonzero(hit[:, best])
             pictures = [self.pictures[shot.anchors[a]] for a in matched]
             height, width = pictures[0].shape[:2]
-            refined = _refine(shot.boxes[best], pictures, known, config.distance_block_cells)
+            refined = _refine(box, pictures, known, config.distance_block_cells)
             chosen[index] = np.clip(refined, 0.0, [width, height, width, height])
         if not chosen:
             return None
         longest = max(chosen, key=lambda i: self.shots[i].end - self.shots[i].first)
         return PanelChoice(chosen, self._region(longest, chosen[longest]))
+
+    def _near_miss(
+        self, shot: _Shot, distance: np.ndarray, known: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """A proposal a few pixels off that fits once refined: (its refined box, the
+        anchors then within ``match_distance``), or None.
+
+        A proposal's edges follow its evidence lines, which may lie a pixel or
+        two inside a rim; its anchors then miss their known frames by a few bits.
+        The ``panel_near_tries`` nearest proposals (fewest bits over the anchors)
+        with ``reframe_min_anchors`` anchors within ``match_distance +
+        panel_near_bits`` are refined on their usable anchors and counted again;
+        the refined box must bring half of them within ``panel_near_fit_bits``
+        (a box moved to fit is held to fitting closely).
+        """
+        config = self.config
+        cells = config.distance_block_cells
+        near = (distance <= config.match_distance + config.panel_near_bits).sum(axis=0)
+        spread = np.minimum(distance, 32).sum(axis=0)
+        tries = [
+            int(b) for b in np.argsort(spread, kind="stable")
+            if near[b] >= config.reframe_min_anchors
+        ][: config.panel_near_tries]  # fmt: skip
+        for b in tries:
+            usable = np.flatnonzero(shot.usable[:, b])
+            stack = np.stack([self.pictures[shot.anchors[a]] for a in usable])
+            box = _refine(shot.boxes[b], list(stack), known, cells)
+            bits, _nearest = nearest_hashes(phash_windows_stack(stack, box[None, :]), known, cells)
+            hit = usable[bits[:, 0] <= config.match_distance]
+            fits = float(numeric.median(bits[:, 0])) <= config.panel_near_fit_bits
+            if hit.size >= config.reframe_min_anchors and fits:
+                return box, hit
+        return None
 
     def hashes(self, choice: PanelChoice, fallback: np.ndarray) -> np.ndarray:
         """Every clip frame's hash through its shot's chosen panel.
