@@ -31,7 +31,9 @@ class Shot:
 
 
 class ShotDetector:
-    """Feed frames in time order with `add`; read finished shots from `shots`."""
+    """Feed frames in time order to `observe`, each with its change from the one
+    before (`measure`, or `FrameChanges.add_one`) and its `sharpness`; read
+    finished shots from `shots`."""
 
     def __init__(self, config: HashConfig = HASH) -> None:
         self.config = config
@@ -52,10 +54,6 @@ class ShotDetector:
         """True if the frame added last is now its shot's representative."""
         return self._current is not None and self._current.best_index == self._count - 1
 
-    def add(self, time: float, grey: np.ndarray) -> bool:
-        """Add the next scanned frame; return True if it starts a new shot."""
-        return self.observe(time, self.measure(grey), sharpness(grey))
-
     def measure(self, grey: np.ndarray) -> tuple[float, float] | None:
         """How ``grey`` differs from the frame measured before it (mean absolute
         difference, histogram distance; None for the first), remembering it for
@@ -75,7 +73,8 @@ class ShotDetector:
 
     def observe(self, time: float, change: tuple[float, float] | None, sharpness: float) -> bool:
         """Take the next frame by its measures: ``change`` from the frame before (mean
-        absolute difference, histogram distance; None for the first), its sharpness."""
+        absolute difference, histogram distance; None for the first) and its
+        sharpness; return True if it starts a new shot."""
         index = self._count
         self._count += 1
         is_cut = False
