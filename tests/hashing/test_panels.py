@@ -6,6 +6,7 @@ import dataclasses
 
 import cv2
 import numpy as np
+import pytest
 
 from verify.config import MATCH
 from verify.hashing.normalise import CropBox
@@ -48,6 +49,40 @@ def test_an_inset_over_moving_video_is_found():
         frames.append(frame.astype(np.uint8))
     panels = propose_panels(frames)
     assert near(panels[0], CropBox(60, 30, 70, 40))
+
+
+def inset_between_pixels(left: int, right: int, top: int, bottom: int) -> list[np.ndarray]:
+    """Frames of an inset over moving video, drawn at four times the size and reduced
+    (so its sides may fall across pixels, which then mix both pictures): its sides
+    in quarter pixels of the 160x90 frame."""
+
+    def larger(picture: np.ndarray) -> np.ndarray:
+        return cv2.resize(picture, (640, 360), interpolation=cv2.INTER_LINEAR)
+
+    frames = []
+    pairs = zip(panning(2, 90, 160, (2, 3)), panning(3, 90, 160, (1, 2)), strict=True)
+    for back, footage in pairs:
+        frame, inset = larger(back), larger(footage)
+        frame[top:bottom, left:right] = inset[top:bottom, left:right]
+        frames.append(cv2.resize(frame, (160, 90), interpolation=cv2.INTER_AREA).astype(np.uint8))
+    return frames
+
+
+@pytest.mark.parametrize(
+    ("quarters", "pixels"),
+    [
+        ((240, 520, 120, 280), (60, 130, 30, 70)),  # on pixel boundaries
+        ((241, 517, 121, 279), (60, 129, 30, 70)),  # mixed pixels three quarters inset
+        ((243, 519, 123, 277), (61, 130, 31, 69)),  # ... a quarter inset
+        ((242, 518, 122, 278), (61, 129, 31, 69)),  # ... half: left out
+    ],
+)
+def test_a_panel_s_sides_are_placed_to_the_pixel(quarters, pixels):
+    """A small panel a pixel short of its picture hashes a few bits off it: each side
+    is placed on the pixels wholly inside, a pixel mixing both pictures going to
+    the one it mostly shows."""
+    found = propose_panels(inset_between_pixels(*quarters))[0]
+    assert (found.x, found.x + found.width, found.y, found.y + found.height) == pixels
 
 
 def test_the_halves_of_a_split_screen_are_found():

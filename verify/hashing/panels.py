@@ -90,7 +90,7 @@ def propose_panels(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> l
     (the frame's own sides count whole), and each covers ``panel_min_share``
     to ``panel_max_share`` of the frame; the whole frame is never one. Ranked
     two ways, taken in turn (see below), then by size; at most
-    ``panel_proposals``, none within two pixels of a better one on every side.
+    ``panel_proposals``, none within a pixel of a better one on every side.
     Proposals, not answers: which (if any) shows known footage is for the
     bank to say (`verify.matching.panels`). Empty for fewer than
     ``inset_min_frames`` frames.
@@ -101,6 +101,8 @@ def propose_panels(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> l
     if height < 16 or width < 16:
         return []
     (rows, columns), (quiet_rows, quiet_columns) = border_evidence(frames, config)
+    # Where each side's border lines lie exactly, over the side's own length (`_side`).
+    exact_rows, exact_columns = _running(rows, axis=1), _running(columns, axis=0)
     # A side may sit one pixel either way of the line it is measured on.
     rows = rows | np.roll(rows, 1, axis=0) | np.roll(rows, -1, axis=0)
     columns = columns | np.roll(columns, 1, axis=1) | np.roll(columns, -1, axis=1)
@@ -177,10 +179,15 @@ def propose_panels(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> l
     # The chosen boxes' edges (left, top, right, bottom), to compare each candidate with.
     chosen_edges = np.zeros((config.panel_proposals, 4), np.int64)
     for i, j in itertools.chain.from_iterable(zip(*orders, strict=True)):
-        box = _inside(int(top[i]), int(bottom[i]), int(left[j]), int(right[j]), width, height)
+        box = _inside(
+            (int(top[i]), int(bottom[i]), int(left[j]), int(right[j])),
+            exact_rows, exact_columns, width, height,
+        )  # fmt: skip
         edges = (box.x, box.y, box.x + box.width, box.y + box.height)
-        # None within two pixels of a chosen one on every side.
-        if not (np.abs(chosen_edges[: len(chosen)] - edges).max(axis=1, initial=0) <= 2).any():
+        # None within a pixel of a chosen one on every side: sides are placed to the
+        # pixel (`_side`), so two pixels apart is another placement (an inset's
+        # bottom two pixels above the frame's).
+        if not (np.abs(chosen_edges[: len(chosen)] - edges).max(axis=1, initial=0) <= 1).any():
             chosen_edges[len(chosen)] = edges
             chosen.append(box)
             if len(chosen) == config.panel_proposals:
@@ -195,10 +202,39 @@ def _running(mask: np.ndarray, *, axis: int) -> np.ndarray:
     return np.pad(mask.cumsum(axis, dtype=np.int32), pad)
 
 
-def _inside(top: int, bottom: int, left: int, right: int, width: int, height: int) -> CropBox:
-    """The picture inside edge lines (a line on an edge two pixels wide: step off it)."""
-    x0 = 0 if left == 0 else left + 2
-    y0 = 0 if top == 0 else top + 2
-    x1 = width if right == width - 1 else right - 1
-    y1 = height if bottom == height - 1 else bottom - 1
+def _inside(
+    lines: tuple[int, int, int, int], rows: np.ndarray, columns: np.ndarray,
+    width: int, height: int,
+) -> CropBox:  # fmt: skip
+    """The picture inside four edge lines (top, bottom, left, right), each side placed
+    by `_side` on the border pixels along it (``rows``, ``columns``: `_running`
+    counts of the unwidened evidence); a line on the frame's own side is that side."""
+    top, bottom, left, right = lines
+    across_rows = rows[:, right + 1] - rows[:, left]  # per row, over the box's width
+    across_columns = columns[bottom + 1] - columns[top]  # per column, over its height
+    x0 = 0 if left == 0 else _side(across_columns, left, inner=1)
+    x1 = width if right == width - 1 else _side(across_columns, right, inner=-1)
+    y0 = 0 if top == 0 else _side(across_rows, top, inner=1)
+    y1 = height if bottom == height - 1 else _side(across_rows, bottom, inner=-1)
     return CropBox(x0, y0, max(1, x1 - x0), max(1, y1 - y0))
+
+
+def _side(counts: np.ndarray, line: int, *, inner: int) -> int:
+    """Where the picture inside a side begins (``inner`` 1: a left or top side) or
+    ends (-1: right or bottom, exclusive), from the border pixels ``counts`` found
+    on each line along the side's length, near ``line`` (a widened line).
+
+    Each line judges the pixels either side of it: a border between pixels p
+    and p + 1 shows on lines p and p + 1. A border across pixel m, which then
+    mixes both pictures, shows on m, and more on the neighbouring line whose
+    far pixel's picture m holds less of. The strongest two adjacent lines, a
+    and a + 1, make a + 1 the first pixel inside a left or top side and a the
+    last inside a right or bottom one; a mixed pixel goes to the picture it
+    mostly shows. (Stepping a fixed two pixels off a widened line left small
+    panels a pixel or two short of their picture, a few bits off its hashes.)
+    """
+    low, high = max(0, line - 2), min(len(counts) - 2, line + 1)
+    pairs = counts[low : high + 1] + counts[low + 1 : high + 2]
+    # On a tie, the pair further inside.
+    best = len(pairs) - 1 - int(np.argmax(pairs[::-1])) if inner > 0 else int(np.argmax(pairs))
+    return low + best + 1
