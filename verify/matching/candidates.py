@@ -3,8 +3,9 @@
 The bank keeps postings of 16-bit slices of its frames' indexed hashes
 (multi-index hashing): two hashes within a few bits share a slice with high
 probability. The clip looks up its probe frames' forms (`probe_hashes`);
-videos sharing at least ``min_candidate_votes`` keys are candidates, at most
-``max_candidates`` of them, most votes first.
+videos sharing at least ``min_candidate_votes`` keys (one, for a clip of
+fewer than ``single_vote_below_keys``: still footage) are candidates, at
+most ``max_candidates`` of them, most votes first.
 """
 
 from __future__ import annotations
@@ -67,8 +68,10 @@ def find_candidates(
     bank: BankStore, hashes: list[int], config: MatchConfig = MATCH
 ) -> list[tuple[int, int]]:
     """Candidate videos for these lookup hashes: (video id, votes), most votes first."""
-    keys = thin_keys(bank, sorted(slice_keys(hashes)), config)
-    return bank.candidates(keys, min_votes=config.min_candidate_votes, limit=config.max_candidates)
+    keys = sorted(slice_keys(hashes))
+    votes = 1 if len(keys) < config.single_vote_below_keys else config.min_candidate_votes
+    keys = thin_keys(bank, keys, config)
+    return bank.candidates(keys, min_votes=votes, limit=config.max_candidates)
 
 
 def thin_keys(bank: BankStore, keys: list[int], config: MatchConfig = MATCH) -> list[int]:
