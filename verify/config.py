@@ -183,9 +183,15 @@ class HashConfig:
     # they move together), standing out by panel_min_ridge from the pixels
     # panel_ridge further on one side at least; or one side is still (mean squared
     # change at most panel_still_energy, compression noise) while the other
-    # moves (over panel_moving_energy); or, where both are still, a step of more
-    # than window_edge_step grey levels in panel_step_persistence of the frames
-    # (a drawn rim, the edge of a still picture). A line is a candidate side when such
+    # moves (over panel_moving_energy); or one side is frozen (at most
+    # panel_frozen_energy: decoded camera footage always changes more) while the
+    # other changes at all (over panel_still_energy); or, where both are still, a
+    # step of more than window_edge_step grey levels in panel_step_persistence of
+    # the frames (a drawn rim, the edge of a still picture). On the tuning part,
+    # the dark camera trap's portrait in a 65 % inset changed by 0.1 (scaled down,
+    # its noise was gone) beside a parked-car street whose camera shook, 5: the
+    # step between them, 24 grey levels at the median, came and went with the
+    # shake. A line is a candidate side when such
     # pixels cover panel_min_side of the frame's width (or height) along it; a
     # proposed panel's four sides are each covered for panel_side_coverage of
     # their length (the frame's own sides count as covered) and it covers
@@ -200,6 +206,7 @@ class HashConfig:
     panel_ridge: int = 3
     panel_still_energy: float = 4.0
     panel_moving_energy: float = 16.0
+    panel_frozen_energy: float = 1.0
     panel_step_persistence: float = 0.9
     panel_min_side: float = 0.12
     panel_side_coverage: float = 0.35

@@ -8,9 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
-from verify.config import MATCH
+from verify.config import HASH, MATCH
 from verify.hashing.normalise import CropBox
-from verify.hashing.panels import propose_panels
+from verify.hashing.panels import border_evidence, propose_panels
 
 FRAMES = 40
 
@@ -85,6 +85,30 @@ def test_a_panel_s_sides_are_placed_to_the_pixel(quarters, pixels):
     assert (found.x, found.x + found.width, found.y, found.y + found.height) == pixels
 
 
+def test_a_frozen_picture_beside_one_that_barely_moves_is_a_border():
+    """A frozen inset (a near-still night clip, scaled down until its noise is gone)
+    beside a camera that shakes by a pixel: the one side changes too little to be
+    called moving, the other not at all, and the step between them comes and goes.
+    Its pixels change where the frozen picture's never do: that is a border."""
+    scenery, still = texture(11), texture(12)[:60, :40]
+    frames = []
+    for k in range(FRAMES):
+        dy, dx = k % 2, (k // 2) % 2
+        frame = (scenery[dy : dy + 60, dx : dx + 80] - 128) * 0.35 + 100
+        frame[:, 40:] = (still - 128) * 0.35 + 100
+        frames.append(frame.astype(np.uint8))
+    stack = np.stack(frames).astype(np.float32)
+    energy = (np.diff(stack, axis=0) ** 2).mean(axis=0)
+    floor = HASH.panel_still_energy
+    assert floor < np.median(energy[:, :38]) < HASH.panel_moving_energy
+    assert np.median(energy[:, 42:]) <= HASH.panel_frozen_energy
+    (_rows, columns), _silent = border_evidence(frames)
+    # The border runs between columns 39 and 40: lines 39 and 40 judge across it.
+    along = columns[5:55].mean(axis=0)
+    assert along[39] >= 0.7 and along[40] >= 0.7
+    assert along[42:].max() == 0.0
+
+
 def test_the_halves_of_a_split_screen_are_found():
     left, right = panning(4, 90, 80, (1, 1)), panning(5, 90, 80, (2, 1))
     pairs = zip(left, right, strict=True)
@@ -109,10 +133,6 @@ def test_a_picture_beside_its_blurred_copy_across_a_plain_wall():
     where a plain wall runs across the window's sides, nothing on either side
     moves, so only the lower part of each side shows a border. Those silent
     stretches do not count against the side, so the window is proposed."""
-    import dataclasses
-
-    from verify.config import HASH
-
     footage = panning(8, 90, 60, (1, 2))
     frames = []
     for picture in footage:

@@ -38,9 +38,12 @@ def border_evidence(
     stands out from the pixels ``panel_ridge`` further on at least one side,
     which lie within one picture: busy footage, whose own pixels decorrelate,
     shows no border within itself, yet its border with calmer footage shows.
-    Where both sides are still, a persistent edge stands in (below); where
-    both are still with no such edge (a plain wall running from one picture
-    into its blurred copy), the pixel is *silent*: no evidence either way.
+    A frozen side (no change at all: a still picture, a near-still clip scaled
+    down until its noise is gone) beside one that changes however little is a
+    border too. Where both sides are still, a persistent edge stands in
+    (below); where both are still with no such edge (a plain wall running
+    from one picture into its blurred copy), the pixel is *silent*: no
+    evidence either way.
     """
     step = max(1, len(frames) // config.panel_max_frames)
     stack = np.stack(frames[::step]).astype(np.float32)
@@ -57,8 +60,12 @@ def border_evidence(
         floor = config.panel_still_energy
         both = (ea > floor) & (eb > floor)
         apart = np.where(both, 1.0 - together / np.sqrt(np.maximum(ea * eb, 1e-6)), 0.0)
-        lone = ((ea > config.panel_moving_energy) & (eb <= floor)) | (
-            (eb > config.panel_moving_energy) & (ea <= floor)
+        frozen = config.panel_frozen_energy
+        lone = (
+            ((ea > config.panel_moving_energy) & (eb <= floor))
+            | ((eb > config.panel_moving_energy) & (ea <= floor))
+            | ((ea > floor) & (eb <= frozen))
+            | ((eb > floor) & (ea <= frozen))
         )
         apart = np.where(lone, 1.0, apart)
         line = np.zeros_like(power, dtype=np.float64)
