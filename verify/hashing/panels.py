@@ -108,7 +108,7 @@ def propose_panels(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> l
     if height < 16 or width < 16:
         return []
     (rows, columns), (quiet_rows, quiet_columns) = border_evidence(frames, config)
-    # Where each side's border lines lie exactly, over the side's own length (`_side`).
+    # Where each side's border lines lie exactly, over the side's own length (`_placed`).
     exact_rows, exact_columns = _running(rows, axis=1), _running(columns, axis=0)
     # A side may sit one pixel either way of the line it is measured on.
     rows = rows | np.roll(rows, 1, axis=0) | np.roll(rows, -1, axis=0)
@@ -177,26 +177,37 @@ def propose_panels(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> l
     )
     candidates = np.argwhere(fits)
     orders = [
-        candidates[np.lexsort((-area[fits], -np.round(score[fits], 1)))].tolist()
+        np.lexsort((-area[fits], -np.round(score[fits], 1))).tolist()
         for score in (drawn_share, all_sides, drawn_telling)
     ]
     chosen: list[CropBox] = []
     if config.panel_proposals <= 0:
         return chosen
-    # The chosen boxes' edges (left, top, right, bottom), to compare each candidate with.
+    # Every candidate's edges (left, top, right, bottom), each side placed to the
+    # pixel (`_placed`); a line on the frame's own side is that side.
+    ty, by = top[candidates[:, 0]], bottom[candidates[:, 0]]
+    lx, rx = left[candidates[:, 1]], right[candidates[:, 1]]
+    left_at = _placed(exact_columns, lx, ty, by, rows=False, inner=True)
+    top_at = _placed(exact_rows, ty, lx, rx, rows=True, inner=True)
+    right_at = _placed(exact_columns, rx, ty, by, rows=False, inner=False)
+    bottom_at = _placed(exact_rows, by, lx, rx, rows=True, inner=False)
+    placed = np.stack([
+        np.where(lx == 0, 0, left_at),
+        np.where(ty == 0, 0, top_at),
+        np.where(rx == width - 1, width, right_at),
+        np.where(by == height - 1, height, bottom_at),
+    ], axis=1).tolist()  # fmt: skip
+    # The chosen boxes' edges, to compare each candidate with.
     chosen_edges = np.zeros((config.panel_proposals, 4), np.int64)
-    for i, j in itertools.chain.from_iterable(zip(*orders, strict=True)):
-        box = _inside(
-            (int(top[i]), int(bottom[i]), int(left[j]), int(right[j])),
-            exact_rows, exact_columns, width, height,
-        )  # fmt: skip
-        edges = (box.x, box.y, box.x + box.width, box.y + box.height)
+    for k in itertools.chain.from_iterable(zip(*orders, strict=True)):
+        x0, y0, x1, y1 = placed[k]
+        edges = (x0, y0, max(x0 + 1, x1), max(y0 + 1, y1))
         # None within a pixel of a chosen one on every side: sides are placed to the
-        # pixel (`_side`), so two pixels apart is another placement (an inset's
-        # bottom two pixels above the frame's).
+        # pixel, so two pixels apart is another placement (an inset's bottom two
+        # pixels above the frame's).
         if not (np.abs(chosen_edges[: len(chosen)] - edges).max(axis=1, initial=0) <= 1).any():
             chosen_edges[len(chosen)] = edges
-            chosen.append(box)
+            chosen.append(CropBox(x0, y0, edges[2] - x0, edges[3] - y0))
             if len(chosen) == config.panel_proposals:
                 break
     return chosen
@@ -209,39 +220,35 @@ def _running(mask: np.ndarray, *, axis: int) -> np.ndarray:
     return np.pad(mask.cumsum(axis, dtype=np.int32), pad)
 
 
-def _inside(
-    lines: tuple[int, int, int, int], rows: np.ndarray, columns: np.ndarray,
-    width: int, height: int,
-) -> CropBox:  # fmt: skip
-    """The picture inside four edge lines (top, bottom, left, right), each side placed
-    by `_side` on the border pixels along it (``rows``, ``columns``: `_running`
-    counts of the unwidened evidence); a line on the frame's own side is that side."""
-    top, bottom, left, right = lines
-    across_rows = rows[:, right + 1] - rows[:, left]  # per row, over the box's width
-    across_columns = columns[bottom + 1] - columns[top]  # per column, over its height
-    x0 = 0 if left == 0 else _side(across_columns, left, inner=1)
-    x1 = width if right == width - 1 else _side(across_columns, right, inner=-1)
-    y0 = 0 if top == 0 else _side(across_rows, top, inner=1)
-    y1 = height if bottom == height - 1 else _side(across_rows, bottom, inner=-1)
-    return CropBox(x0, y0, max(1, x1 - x0), max(1, y1 - y0))
-
-
-def _side(counts: np.ndarray, line: int, *, inner: int) -> int:
-    """Where the picture inside a side begins (``inner`` 1: a left or top side) or
-    ends (-1: right or bottom, exclusive), from the border pixels ``counts`` found
-    on each line along the side's length, near ``line`` (a widened line).
+def _placed(
+    running: np.ndarray, lines: np.ndarray, low: np.ndarray, high: np.ndarray, *,
+    rows: bool, inner: bool,
+) -> np.ndarray:  # fmt: skip
+    """Where the picture inside each side begins (``inner``: a left or top side) or
+    ends (a right or bottom one, exclusive): sides on ``lines``, each running
+    along pixels ``low`` to ``high`` (columns for a row's side, ``rows``, else
+    rows), from the border pixels counted along them (``running``: `_running`
+    counts of the unwidened evidence), near each widened line.
 
     Each line judges the pixels either side of it: a border between pixels p
     and p + 1 shows on lines p and p + 1. A border across pixel m, which then
     mixes both pictures, shows on m, and more on the neighbouring line whose
     far pixel's picture m holds less of. The strongest two adjacent lines, a
-    and a + 1, make a + 1 the first pixel inside a left or top side and a the
-    last inside a right or bottom one; a mixed pixel goes to the picture it
-    mostly shows. (Stepping a fixed two pixels off a widened line left small
-    panels a pixel or two short of their picture, a few bits off its hashes.)
+    and a + 1 (within two of the line), make a + 1 the first pixel inside a
+    left or top side and a the last inside a right or bottom one; a mixed
+    pixel goes to the picture it mostly shows. (Stepping a fixed two pixels
+    off a widened line left small panels a pixel or two short of their
+    picture, a few bits off its hashes.) On a tie, the pair further inside.
     """
-    low, high = max(0, line - 2), min(len(counts) - 2, line + 1)
-    pairs = counts[low : high + 1] + counts[low + 1 : high + 2]
-    # On a tie, the pair further inside.
-    best = len(pairs) - 1 - int(np.argmax(pairs[::-1])) if inner > 0 else int(np.argmax(pairs))
-    return low + best + 1
+    size = running.shape[0] if rows else running.shape[1]
+    near = lines[:, None] + np.arange(-2, 3)  # lines - 2 .. lines + 2
+    at = np.clip(near, 0, size - 1)
+    if rows:
+        counts = running[at, high[:, None] + 1] - running[at, low[:, None]]
+    else:
+        counts = running[high[:, None] + 1, at] - running[low[:, None], at]
+    counts = np.where((near >= 0) & (near < size), counts, 0)
+    first = near[:, :-1]  # a, for the pairs (a, a + 1)
+    pairs = np.where((first >= 0) & (first <= size - 2), counts[:, :-1] + counts[:, 1:], -1)
+    best = 3 - np.argmax(pairs[:, ::-1], axis=1) if inner else np.argmax(pairs, axis=1)
+    return first[np.arange(len(first)), best] + 1
