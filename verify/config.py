@@ -251,12 +251,14 @@ class MatchConfig:
     # clip, and at most this many are compared frame by frame.
     min_candidate_votes: int = 2
     # A clip that looks up fewer keys than this needs one vote: still footage
-    # repeats a few hashes (its 90-150 keys, against 1,400-2,800 for moving
-    # footage on the accuracy bench), so a copy a few bits off meets its video
-    # on fewer distinct keys. On the tuning part, the dark camera trap's
-    # portrait in a screen recording met its video on one key (and matched it,
-    # 5.8 bits apart, once it was a candidate). Each candidate is still held to
-    # the frame-by-frame match.
+    # repeats a few hashes (90-150 keys of its own frames, and about 110 more
+    # from its grid of framings, `reframe_probe_below_keys`; moving footage
+    # gives 1,400-2,800 on the accuracy bench), so a copy a few bits off meets
+    # its video on fewer distinct keys. The count is of the keys one lookup
+    # passes: the clip's own, then those with its panels' (`match_fingerprint`).
+    # On the tuning part, the dark camera trap's portrait in a screen recording
+    # met its video on one key (and matched it, 5.8 bits apart, once it was a
+    # candidate). Each candidate is still held to the frame-by-frame match.
     single_vote_below_keys: int = 600
     # Clip frames looked up in the postings: probe_rate a second (the bank's own
     # rate), plus any frame at least probe_change_bits from the last one looked
