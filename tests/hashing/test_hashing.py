@@ -55,18 +55,27 @@ def test_frame_hash_value_object():
 
 
 def test_window_hashes_are_phash_of_the_resized_window(samples):
-    """Windows (fractional pixels too) hash as pHash of Pillow's reduction of them."""
+    """Windows (fractional pixels too) hash as pHash of Pillow's reduction of them, to
+    within the rounding the folded passes skip: 2 bits at most, a fraction on average."""
     grey = np.asarray(Image.open(samples / "photo.jpg").convert("L").resize((160, 90)))
     height, width = grey.shape
-    boxes = np.array([
-        (0, 0, width, height), (24, 13, 136, 76), (10.3, 5.7, 150.2, 85.1), (3.3, 0.1, 140.9, 77.7),
+    rng = np.random.default_rng(7)
+    size = rng.uniform(1 / 3, 1, (60, 2)) * (width, height)
+    corner = rng.uniform(0, 1, (60, 2)) * ((width, height) - size)
+    boxes = np.vstack([
+        [(0, 0, width, height), (24, 13, 136, 76)],
+        [(10.3, 5.7, 150.2, 85.1), (3.3, 0.1, 140.9, 77.7)],
+        np.hstack([corner, corner + size]),
     ])  # fmt: skip
     found = phash_windows(grey, boxes)
     image = Image.fromarray(grey)
+    apart = []
     for box, value in zip(boxes, found, strict=True):
         reduced = image.resize((32, 32), Image.Resampling.LANCZOS, box=tuple(box))
-        assert FrameHash(int(value)) == FrameHash.from_image_hash(imagehash.phash(reduced))
-    assert FrameHash(int(found[0])) == phash(grey)
+        apart.append(FrameHash(int(value)) - FrameHash.from_image_hash(imagehash.phash(reduced)))
+    assert max(apart) <= 2
+    assert np.mean(apart) <= 0.5
+    assert FrameHash(int(found[0])) - phash(grey) <= 2
 
 
 @pytest.mark.parametrize("text", ["keyframes", "scenes", "fps=2", "fps=0.5"])

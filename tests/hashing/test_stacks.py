@@ -35,6 +35,18 @@ def test_windows_of_a_stack_are_each_pictures_own():
     assert np.unique(stacked).size > 15
 
 
+def test_windows_hash_the_same_after_their_weights_were_dropped():
+    """The spans' weights are kept for a thousand or so spans, then dropped: a call
+    that meets the limit, with spans seen before and new ones, still hashes each."""
+    grey = pictures(1, 90, 160, 5)[0]
+    boxes = np.array([[0, 0, 80, 90], [10.5, 5, 150, 85]])
+    first = phash_windows(grey, boxes)
+    many = np.array([[0, 0, 40 + i / 8, 90] for i in range(900)])
+    phash_windows(grey, many)  # fills most of the store
+    again = np.vstack([boxes, many[:10], [[1, 1, 100 + i / 8, 80] for i in range(300)]])
+    assert np.array_equal(phash_windows(grey, again)[:2], first)
+
+
 def test_framings_of_pictures_of_two_sizes_are_each_pictures_own():
     wide, tall = pictures(4, 90, 160, 3), pictures(3, 160, 90, 4)
     mixed = [wide[0], tall[0], wide[1], wide[2], tall[1], tall[2], wide[3]]
