@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
 from verify.hashing.forms import Form, frame_forms, stack_forms
 from verify.hashing.normalise import BarProfile, FrameRows
@@ -26,11 +27,12 @@ def test_a_stack_longer_than_a_chunk_hashes_each_frame_as_alone():
     assert len({f.pdq for f in together}) > 60  # distinct pictures, not one hash repeated
 
 
-def test_windows_of_a_stack_are_each_pictures_own():
+@pytest.mark.parametrize("exact", [True, False])
+def test_windows_of_a_stack_are_each_pictures_own(exact):
     greys = pictures(5, 90, 160, 2)
     boxes = np.array([[0, 0, 80, 90], [10.5, 5, 150, 85], [40, 0, 120, 45], [0, 0, 80, 45]])
-    stacked = phash_windows_stack(greys, boxes)
-    alone = np.array([phash_windows(g, boxes) for g in greys])
+    stacked = phash_windows_stack(greys, boxes, exact=exact)
+    alone = np.array([phash_windows(g, boxes, exact=exact) for g in greys])
     assert np.array_equal(stacked, alone)
     assert np.unique(stacked).size > 15
 
@@ -40,11 +42,12 @@ def test_windows_hash_the_same_after_their_weights_were_dropped():
     that meets the limit, with spans seen before and new ones, still hashes each."""
     grey = pictures(1, 90, 160, 5)[0]
     boxes = np.array([[0, 0, 80, 90], [10.5, 5, 150, 85]])
-    first = phash_windows(grey, boxes)
-    many = np.array([[0, 0, 40 + i / 8, 90] for i in range(900)])
-    phash_windows(grey, many)  # fills most of the store
-    again = np.vstack([boxes, many[:10], [[1, 1, 100 + i / 8, 80] for i in range(300)]])
-    assert np.array_equal(phash_windows(grey, again)[:2], first)
+    for exact in (True, False):
+        first = phash_windows(grey, boxes, exact=exact)
+        many = np.array([[0, 0, 40 + i / 8, 90] for i in range(900)])
+        phash_windows(grey, many, exact=exact)  # fills most of the store
+        again = np.vstack([boxes, many[:10], [[1, 1, 100 + i / 8, 80] for i in range(300)]])
+        assert np.array_equal(phash_windows(grey, again, exact=exact)[:2], first)
 
 
 def test_framings_of_pictures_of_two_sizes_are_each_pictures_own():

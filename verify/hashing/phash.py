@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -220,30 +220,25 @@ _BIT_VALUES = np.left_shift(np.uint64(1), np.arange(HASH_BITS - 1, -1, -1, dtype
 _SIDE = 32  # pHash reduces an image to 32x32 before its DCT
 
 
-# Each window span's reduction folded with the DCT (`_lanczos_lows`), by (start, end, size).
+# Each window span's reduction, by (start, end, size): its Lanczos weights
+# (`_lanczos_bands`), and those folded with the DCT (`_lanczos_lows`).
+_BANDS: dict[tuple[float, float, int], tuple[slice, np.ndarray]] = {}
 _LOWS: dict[tuple[float, float, int], tuple[slice, np.ndarray]] = {}
-_LOWS_KEPT = 1024  # spans kept at most (a query meets a few hundred): about 8 MB
-_LOWS_AT_ONCE = 64  # spans whose weights are computed together (a few MB at a time)
+_KEPT = 1024  # spans each store keeps at most (a query meets a few hundred): under 40 MB
+_AT_ONCE = 64  # spans whose weights are computed together (a few MB at a time)
 
 
-def _lanczos_lows(
-    spans: Sequence[tuple[float, float]], size: int
-) -> list[tuple[slice, np.ndarray]]:
-    """For each span (start, end) of a line of ``size`` pixels: the pixels its reduction
-    reads (a slice) and a (those pixels x 8) matrix that gives the 8 lowest DCT
-    frequencies of its 32-pixel reduction in one product.
+def _weights(spans: Sequence[tuple[float, float]], size: int) -> list[tuple[slice, np.ndarray]]:
+    """For each span (start, end) of a line of ``size`` pixels: the pixels its 32-pixel
+    reduction reads (a slice) and its weights over them (32 x those pixels).
 
     The reduction is Pillow's Lanczos (its kernel, support and normalisation,
-    as ``Image.resize(..., box=...)`` weighs a line); the spans not seen before
-    are computed together, as one array each step.
+    as ``Image.resize(..., box=...)`` weighs a line); spans are computed
+    together, as one array each step.
     """
-    wanted = list(dict.fromkeys(spans))
-    missing = [span for span in wanted if (*span, size) not in _LOWS]
-    if len(_LOWS) + len(missing) > _LOWS_KEPT:
-        _LOWS.clear()
-        missing = wanted
-    for first in range(0, len(missing), _LOWS_AT_ONCE):
-        chunk = missing[first : first + _LOWS_AT_ONCE]
+    out = []
+    for first in range(0, len(spans), _AT_ONCE):
+        chunk = spans[first : first + _AT_ONCE]
         start, end = np.array(chunk, np.float64).T
         scale = (end - start) / _SIDE
         stretch = np.maximum(scale, 1.0)[:, None, None]
@@ -259,35 +254,79 @@ def _lanczos_lows(
         kernel[inside] = np.sinc(near) * np.sinc(near / 3.0)
         total = kernel.sum(axis=2, keepdims=True)
         weights = np.divide(kernel, total, out=np.zeros_like(kernel), where=total != 0)
-        for span, line in zip(chunk, weights, strict=True):
+        for line in weights:
             used = np.flatnonzero(line.any(axis=0))
             band = slice(int(used[0]), int(used[-1]) + 1) if used.size else slice(0, size)
-            _LOWS[(*span, size)] = band, np.ascontiguousarray((_DCT_LOW @ line[:, band]).T)
-    return [_LOWS[(*span, size)] for span in spans]
+            out.append((band, np.ascontiguousarray(line[:, band])))
+    return out
 
 
-def phash_windows(grey: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+def _stored(
+    store: dict[tuple[float, float, int], tuple[slice, np.ndarray]],
+    spans: Sequence[tuple[float, float]],
+    size: int,
+    make: Callable[[list[tuple[float, float]]], list[tuple[slice, np.ndarray]]],
+) -> list[tuple[slice, np.ndarray]]:
+    """``make``'s value for each span, those not in ``store`` made together and kept
+    (the store is emptied first when it would hold more than `_KEPT`)."""
+    wanted = list(dict.fromkeys(spans))
+    missing = [span for span in wanted if (*span, size) not in store]
+    if len(store) + len(missing) > _KEPT:
+        store.clear()
+        missing = wanted
+    if missing:
+        store.update(zip(((*span, size) for span in missing), make(missing), strict=True))
+    return [store[(*span, size)] for span in spans]
+
+
+def _lanczos_bands(
+    spans: Sequence[tuple[float, float]], size: int
+) -> list[tuple[slice, np.ndarray]]:
+    """`_weights` of each span, kept for the next call."""
+    return _stored(_BANDS, spans, size, lambda missing: _weights(missing, size))
+
+
+def _lanczos_lows(
+    spans: Sequence[tuple[float, float]], size: int
+) -> list[tuple[slice, np.ndarray]]:
+    """For each span: the pixels its reduction reads and a (those pixels x 8) matrix
+    that gives the 8 lowest DCT frequencies of its 32-pixel reduction in one product."""
+
+    def folded(missing: list[tuple[float, float]]) -> list[tuple[slice, np.ndarray]]:
+        return [
+            (band, np.ascontiguousarray((_DCT_LOW @ weights).T))
+            for band, weights in _weights(missing, size)
+        ]
+
+    return _stored(_LOWS, spans, size, folded)
+
+
+def phash_windows(grey: np.ndarray, boxes: np.ndarray, *, exact: bool = True) -> np.ndarray:
     """pHashes of windows of a grey image, as uint64 values.
 
     ``boxes`` holds (left, top, right, bottom) rows in pixels, fractions
-    allowed. Each window is reduced as `phash` reduces a whole image
-    (Pillow's Lanczos to 32x32, then the DCT's 8x8 lowest frequencies), but
-    the reduction and the DCT are folded into one matrix per direction, and
-    the passes are not rounded to 8 bits in between: a window on whole
-    pixels gets the hash `phash` gives that crop to within a bit or two (on
-    the real-footage bench's frames, 0.64 bits on average, against 0.44 with
-    the roundings, at a third of the cost; the filter also reads the pixels
-    just outside a box, which a crop has not).
+    allowed. Each window is reduced to 32x32 as `phash` reduces a whole
+    image (Pillow's Lanczos, each pass rounded to 8 bits), as matrix
+    products so that many windows cost little; a window on whole pixels gets
+    the hash `phash` gives that crop to within a bit or two (the filter reads
+    the pixels just outside a box; a crop has none).
+
+    ``exact=False`` folds each direction's reduction and pHash's DCT into one
+    matrix and skips the roundings between the passes, at a third of the
+    cost: on the real-footage bench's frames such a hash lies 0.64 bits from
+    the crop's pHash on average, against 0.44 with the roundings. A search
+    over many windows uses it; a window it then settles on is measured
+    exactly (see `verify.matching.panels` and `verify.matching.reframe`).
     """
-    return phash_windows_stack(grey[None], boxes)[0]
+    return phash_windows_stack(grey[None], boxes, exact=exact)[0]
 
 
-def phash_windows_stack(greys: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+def phash_windows_stack(greys: np.ndarray, boxes: np.ndarray, *, exact: bool = True) -> np.ndarray:
     """`phash_windows` of each image of a stack (images, rows, columns): (images, boxes).
 
-    The images share each direction's matrices, and windows share their
-    spans: a stack costs one product per distinct horizontal span, then one
-    per distinct vertical span for all the windows on it.
+    The images share each span's weights, and windows their spans: a stack
+    costs one product per distinct horizontal span, then one per distinct
+    vertical span for all the windows on it.
     """
     count, height, width = greys.shape
     boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
@@ -295,27 +334,41 @@ def phash_windows_stack(greys: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     pixels = np.asarray(greys, np.float64)  # a caller hashing one stack often converts it once
     rows = boxes.tolist()
     across_spans = list(dict.fromkeys((left, right) for left, _, right, _ in rows))
-    across = {  # (images, rows, 8) per horizontal span
-        span: pixels[:, :, band] @ low
-        for span, (band, low) in zip(across_spans, _lanczos_lows(across_spans, width), strict=True)
-    }
     down: dict[tuple[float, float], list[tuple[int, tuple[float, float]]]] = {}
     for i, (left, top, right, bottom) in enumerate(rows):
         down.setdefault((top, bottom), []).append((i, (left, right)))
+    lines = _lanczos_bands if exact else _lanczos_lows
+    across = {}  # per horizontal span: (images, rows, 32) reduced, or (images, rows, 8) folded
+    for span, (band, weights) in zip(across_spans, lines(across_spans, width), strict=True):
+        across[span] = (
+            _round_8bit(pixels[:, :, band] @ weights.T) if exact else pixels[:, :, band] @ weights
+        )
     order: list[int] = []  # the windows in the order the vertical products give them
     parts = []
-    lows = _lanczos_lows(list(down), height)
-    for (_span, members), (band, low) in zip(down.items(), lows, strict=True):
+    side = _SIDE if exact else 8
+    for (_span, members), (band, weights) in zip(
+        down.items(), lines(list(down), height), strict=True
+    ):
         # All windows of a vertical span at once; only the rows its band reads are
         # copied side by side.
         side_by_side = np.concatenate([across[span][:, band] for _, span in members], axis=2)
-        frequencies = low.T @ side_by_side  # (images, 8, 8 k)
-        parts.append(frequencies.reshape(count, 8, len(members), 8))
+        reduced = (weights if exact else weights.T) @ side_by_side  # (images, side, side k)
+        parts.append(reduced.reshape(count, side, len(members), side))
         order += [i for i, _ in members]
-    low = np.concatenate(parts, axis=2).swapaxes(1, 2).reshape(count, len(boxes), HASH_BITS)
+    windows = np.concatenate(parts, axis=2).swapaxes(1, 2)  # (images, windows, side, side)
+    if exact:
+        windows = _DCT_LOW @ _round_8bit(windows) @ _DCT_LOW.T
+    low = windows.reshape(count, len(boxes), HASH_BITS)
     bits = low > numeric.median(low, axis=2)[..., None]
     hashes = np.bitwise_or.reduce(np.where(bits, _BIT_VALUES, np.uint64(0)), axis=2)
     return hashes[:, np.argsort(order)]  # back in the order of ``boxes``
+
+
+def _round_8bit(values: np.ndarray) -> np.ndarray:
+    """``values`` rounded half up and clipped to 0..255, as Pillow stores a pass; in place."""
+    np.add(values, 0.5, out=values)
+    np.floor(values, out=values)
+    return np.clip(values, 0, 255, out=values)
 
 
 def dhash(grey: np.ndarray) -> FrameHash:

@@ -97,7 +97,8 @@ class PanelSearch:
             picks = np.linspace(0, len(lively) - 1, min(config.panel_anchors, len(lively)))
             anchors = [lively[round(float(k))] for k in picks]
             stack = np.stack([pictures[a] for a in anchors])
-            hashes = phash_windows_stack(stack, boxes)
+            # Scored and looked up by the folded hashes; the chosen box is refined exactly.
+            hashes = phash_windows_stack(stack, boxes, exact=False)
             usable = _box_std(stack, boxes) >= hash_config.uniform_std
             self.shots.append(_Shot(first, end, region, boxes, anchors, hashes, usable))
 
@@ -125,12 +126,20 @@ class PanelSearch:
         for index, shot in enumerate(self.shots):
             distance, _nearest = nearest_hashes(shot.hashes, known, config.distance_block_cells)
             distance = np.where(shot.usable, distance, 64)
-            hit = distance <= config.match_distance
-            close = hit.sum(axis=0)
+            close = (distance <= config.match_distance).sum(axis=0)
             spread = np.minimum(distance, 32).sum(axis=0)
-            best = int(np.lexsort((spread, -close))[0])
-            box, matched = shot.boxes[best], np.flatnonzero(hit[:, best])
-            if close[best] < config.reframe_min_anchors:
+            # The folded hashes' best few proposals, ranked again through exact hashes.
+            top = np.lexsort((spread, -close))[: config.window_rescore]
+            stack = np.stack([self.pictures[a] for a in shot.anchors])
+            exact, _nearest = nearest_hashes(
+                phash_windows_stack(stack, shot.boxes[top]), known, config.distance_block_cells
+            )
+            exact = np.where(shot.usable[:, top], exact, 64)
+            hit = exact <= config.match_distance
+            ranked = hit.sum(axis=0), np.minimum(exact, 32).sum(axis=0)
+            best = int(np.lexsort((ranked[1], -ranked[0]))[0])
+            box, matched = shot.boxes[top[best]], np.flatnonzero(hit[:, best])
+            if ranked[0][best] < config.reframe_min_anchors:
                 near = self._near_miss(shot, distance, known)
                 if near is None:
                     continue

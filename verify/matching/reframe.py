@@ -94,30 +94,36 @@ def window_boxes(framings: np.ndarray, width: int, height: int) -> np.ndarray:
     return np.clip(boxes, 0.0, [width, height, width, height])
 
 
-# Bytes of products (pictures x framings x rows x 8 floats) that `through_framings`
-# hashes at once: within the processor's cache, a stack of pictures costs less
-# than one call each; past it, more. (Measured on the 140 framings of the grid,
-# 32 pictures of 160x90: one picture a call 20 ms, 4 a call 15 ms, 32 a call
-# 21 ms; on 160 pictures through 2 framings: 4 a call 4.2 ms, 64 a call 3.1 ms.)
+# Bytes of products (pictures x framings x rows x 32 floats, or 8 folded) that
+# `through_framings` hashes at once: within the processor's cache, a stack of
+# pictures costs less than one call each; past it, more. (Measured folded on the
+# 140 framings of the grid, 32 pictures of 160x90: one picture a call 20 ms, 4 a
+# call 15 ms, 32 a call 21 ms; on 160 pictures through 2 framings: 4 a call
+# 4.2 ms, 64 a call 3.1 ms.)
 _STACK_BYTES = 4_000_000
 # Pictures filled in and hashed at a time by `Reframer.through_band` (an hour's at
 # the query's 16 a second, at once, would take gigabytes).
 _BAND_CHUNK = 256
 
 
-def through_framings(pictures: Sequence[np.ndarray], framings: np.ndarray) -> np.ndarray:
+def through_framings(
+    pictures: Sequence[np.ndarray], framings: np.ndarray, *, exact: bool = True
+) -> np.ndarray:
     """pHash of each picture through each framing row (pictures x framings), pictures
-    of one size hashed as a stack: the same values as one `phash_windows` call each."""
+    of one size hashed as a stack: the same values as one `phash_windows` call each
+    (``exact`` as there)."""
     out = np.zeros((len(pictures), len(framings)), np.uint64)
     by_size: dict[tuple[int, ...], list[int]] = {}
     for i, picture in enumerate(pictures):
         by_size.setdefault(picture.shape, []).append(i)
     for (height, width, *_), members in by_size.items():
         boxes = window_boxes(framings, width, height)
-        step = max(1, _STACK_BYTES // (len(boxes) * height * 8 * 8))
+        side = 32 if exact else 8
+        step = max(1, _STACK_BYTES // (len(boxes) * height * side * 8))
         for start in range(0, len(members), step):
             chunk = members[start : start + step]
-            out[chunk] = phash_windows_stack(np.stack([pictures[i] for i in chunk]), boxes)
+            stack = np.stack([pictures[i] for i in chunk])
+            out[chunk] = phash_windows_stack(stack, boxes, exact=exact)
     return out
 
 
@@ -242,7 +248,8 @@ class Reframer:
         """pHashes of anchors ``which`` through every grid framing (anchors x framings)."""
         anchors = self.anchors
         missing = [i for i in dict.fromkeys(which) if i not in self._rows]
-        rows = through_framings([anchors[i][1] for i in missing], self._grid)
+        # A search over 140 framings: the folded hashes (the winner is refined exactly).
+        rows = through_framings([anchors[i][1] for i in missing], self._grid, exact=False)
         self._rows.update(zip(missing, rows, strict=True))
         return np.array([self._rows[i] for i in which], np.uint64).reshape(-1, len(self._grid))
 
@@ -285,13 +292,20 @@ class Reframer:
         distance, where = nearest_hashes(self._grid_hashes(range(len(anchors))), known, cells)
         close = (distance <= config.match_distance).sum(axis=0)
         spread = np.minimum(distance, 32).sum(axis=0)
+        # The folded search's best few, ranked again through exact hashes.
+        top = np.lexsort((spread, -close))[: config.window_rescore]
+        exact = through_framings([picture for _, picture in anchors], self._grid[top])
+        distance, where = nearest_hashes(exact, known, cells)
+        close = (distance <= config.match_distance).sum(axis=0)
+        spread = np.minimum(distance, 32).sum(axis=0)
         best = int(np.lexsort((spread, -close))[0])
         if close[best] < config.reframe_min_anchors:
             return None
         matched = np.flatnonzero(distance[:, best] <= config.match_distance)
         targets = known[where[matched, best]]
         pictures = [anchors[a][1] for a in matched]
-        framing, bits = self._refine(self._grid[best], pictures, targets, config.reframe_grid_step)
+        start = self._grid[top[best]]
+        framing, bits = self._refine(start, pictures, targets, config.reframe_grid_step)
         if (bits <= config.match_distance).sum() < config.reframe_min_anchors:
             return None
         found = Framing.of_row(framing)
