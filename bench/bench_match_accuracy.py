@@ -78,6 +78,9 @@ from verify import HASH, MATCH, index_file, match_file, open_bank  # noqa: E402
 GOAL_RECALL = 0.97
 GOAL_RECALL_PER_TRANSFORM = 0.9
 GOAL_SEGMENT_ERROR_S = 0.3
+# A segment's placement slack from which the text output says its edges are uncertain
+# (`SLACK_WORTH_SAYING_S` in verify's matching.describe).
+SLACK_WORTH_SAYING_S = 1.0
 
 
 def progress(message: str) -> None:
@@ -190,6 +193,13 @@ def score_case(case: evalset.Case, result: dict[str, Any], names: dict[str, str]
         if unmirrored:
             row.setdefault("warnings", []).append(f"{truth.source}: not reported as mirrored")
     row["segment_error_s"] = None if None in errors or not errors else round(max(errors), 3)
+    # How far the true sources' segments say they could be moved (still footage).
+    slack = [
+        s.get("placement_slack_s", 0.0)
+        for truth in case.truth for match in by_name.get(truth.source, [])
+        for s in match["segments"]
+    ]  # fmt: skip
+    row["placement_slack_s"] = max(slack, default=None)
     return row
 
 
@@ -217,6 +227,9 @@ def summarise(rows: Sequence[dict[str, Any]], *, second_copies: bool = False) ->
     positives = [r for r in rows if r["positive"]]
     negatives = [r for r in rows if not r["positive"]]
     errors = [r["segment_error_s"] for r in positives if r.get("segment_error_s") is not None]
+    placed = [r for r in positives if r.get("segment_error_s") is not None]
+    over = [r for r in placed if r["segment_error_s"] > GOAL_SEGMENT_ERROR_S]
+    within = [r for r in placed if r["segment_error_s"] <= GOAL_SEGMENT_ERROR_S]
     found = sum(r["found"] for r in positives)
     false_positives = sum(len(r["false_positives"]) for r in rows)
     recall = found / len(positives) if positives else 0.0
@@ -249,6 +262,15 @@ def summarise(rows: Sequence[dict[str, Any]], *, second_copies: bool = False) ->
         else None,
         "segment_error_max_s": round(max(errors), 3) if errors else None,
         "segments_over_goal": sum(e > GOAL_SEGMENT_ERROR_S for e in errors),
+        # Segments that say their placement is uncertain (the text output says so from
+        # SLACK_WORTH_SAYING_S), among the queries over the goal and within it.
+        "slack_said_over_goal": sum(
+            (r["placement_slack_s"] or 0.0) >= SLACK_WORTH_SAYING_S for r in over
+        ),
+        "slack_said_within_goal": sum(
+            (r["placement_slack_s"] or 0.0) >= SLACK_WORTH_SAYING_S for r in within
+        ),
+        "segments_within_goal": len(within),
         "transforms": transforms,
         "goals": {
             "recall_overall": recall >= GOAL_RECALL,
@@ -295,6 +317,11 @@ def format_report(summary: dict[str, Any], rows: Sequence[dict[str, Any]]) -> li
         f"segment error: median {s['segment_error_median_s']} s, p95 "
         f"{s['segment_error_p95_s']} s, max {s['segment_error_max_s']} s, "
         f"{s['segments_over_goal']} over 0.3 s"
+    )
+    lines.append(
+        f"segments saying their placement is uncertain (slack >= {SLACK_WORTH_SAYING_S:g} s): "
+        f"{s['slack_said_over_goal']} of the {s['segments_over_goal']} queries over 0.3 s, "
+        f"{s['slack_said_within_goal']} of the {s['segments_within_goal']} within"
     )
     if s.get("second_copies"):
         c = s["second_copies"]

@@ -379,6 +379,18 @@ class MatchConfig:
     # caption fading in, fast motion between the bank's frames). Unrelated
     # frames differ by about 32 bits; 16 is four standard deviations below that.
     extend_distance: int = 16
+    # How far a segment could be moved along the known video and fit as well:
+    # the largest shift (in steps of the known frames' interval, up to
+    # placement_max_seconds either way, unbroken from zero) at which its frames'
+    # mean bits to the known frame at their moment stay within
+    # placement_margin_bits of where it is placed (a frame further than
+    # match_distance counts match_distance + 1). Moving footage changes by
+    # several bits in half a second, so its segments are pinned (0-0.5 s); still
+    # footage fits one second as well as another, and says so, since its edges
+    # cannot be told from its pictures. One bit: about the spread of a still
+    # picture's hash from one re-encoded frame to the next.
+    placement_margin_bits: float = 1.0
+    placement_max_seconds: float = 10.0
     # Clip-by-known distance tables are computed this many cells at a time and
     # only close pairs kept: an hour-long clip against an hour-long known video
     # stays within a few tens of MB.

@@ -436,6 +436,36 @@ def test_a_copy_at_another_speed_says_so(tmp_path):
     assert "the known speed" not in render_match(plain)
 
 
+def excerpt_of_still_footage() -> Case:
+    """An excerpt of a still shot (each frame only re-encoded): it fits the known video
+    at any offset, and its segment must say how far."""
+    rng = np.random.default_rng(21)
+    still = s.Source(np.repeat(s.random_hashes(rng, 1), round(20 * s.SOURCE_FPS), axis=0))
+    clip = s.sample(still, 16, start=6.0, end=12.0, noise=2, rng=rng)
+    known = s.sample(still, 2, noise=2, rng=rng)
+    return Case([("T", known, 20.0)], clip, 6.0, lambda report: bool(only(report, "T")))
+
+
+def test_a_segment_says_how_far_it_could_be_moved(tmp_path):
+    """Still footage's segment fits as well seconds away, and says so (JSON valid
+    against the schema, and in words); moving footage's is pinned and says nothing."""
+    from tests.conftest import validate
+    from verify.cli.render import render_match
+
+    still = run(excerpt_of_still_footage(), tmp_path / "still")
+    document = still.to_dict()
+    validate(document, "match")
+    (segment,) = document["matches"][0]["segments"]
+    assert segment["placement_slack_s"] >= 5.0
+    assert "it fits as well up to" in render_match(still)
+    for name, case in (("moving", excerpt_of_slow_footage()), ("faster", played_faster())):
+        report = run(case, tmp_path / name)
+        document = report.to_dict()
+        validate(document, "match")
+        assert [s["placement_slack_s"] for s in document["matches"][0]["segments"]] == [0.0]
+        assert "it fits as well" not in render_match(report)
+
+
 @pytest.mark.parametrize("stage", sorted(CASES))
 def test_each_stage_is_needed_for_its_case(stage, tmp_path):
     case = CASES[stage]()

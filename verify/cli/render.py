@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from verify.matching.describe import describe_mask, describe_rate, describe_region
+from verify.matching.describe import describe_mask, describe_rate, describe_region, describe_slack
 from verify.media.sampling import SOUND_ONLY
 from verify.timestamps import format_utc, timestamp_label
 
@@ -403,12 +403,12 @@ def render_match(report: MatchReport) -> str:
         if item.masked:
             lines.append(f"         {describe_mask(item.masked)}")
         for s in item.segments:
-            speed = describe_rate(s.rate)
+            notes = [note for note in (describe_rate(s.rate), describe_slack(s.slack)) if note]
             lines.append(
                 f"         clip {timestamp_label(s.query_start)}-{timestamp_label(s.query_end)}"
                 f"  =  known {timestamp_label(s.ref_start)}-{timestamp_label(s.ref_end)}"
                 f"  ({s.frames} frames, {s.mean_distance:.1f} bits apart"
-                f"{'; ' + speed if speed else ''})"
+                f"{''.join('; ' + note for note in notes)})"
             )
     return "\n".join(lines + _sound_lines(report) + _list_lines(report))
 

@@ -1,5 +1,5 @@
-"""Matches in words: a framing, a region, a masked band, a speed (no numpy: loaded at
-once)."""
+"""Matches in words: a framing, a region, a masked band, a speed, a segment's slack (no
+numpy: loaded at once)."""
 
 from __future__ import annotations
 
@@ -34,3 +34,18 @@ def describe_rate(rate: float) -> str:
         return ""
     change = "sped up" if rate > 1 else "slowed down"
     return f"{change} to {rate:.2f}x the known speed"
+
+
+# Slack from this many known seconds up is worth saying: moving footage's segments
+# are pinned to within a frame interval (0.5 s at the bank's fps=2).
+SLACK_WORTH_SAYING_S = 1.0
+
+
+def describe_slack(slack: float) -> str:
+    """A segment's placement slack in words; "" where its pictures pin it."""
+    if slack < SLACK_WORTH_SAYING_S:
+        return ""
+    return (
+        f"the picture barely changes: it fits as well up to {slack:.1f} s earlier or later "
+        "in the known video, so these edges are not certain"
+    )

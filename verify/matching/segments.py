@@ -42,6 +42,9 @@ class Segment:
     known_matched: int = dataclasses.field(default=0, compare=False)
     # Known seconds per clip second (1: the copy plays at the known speed).
     rate: float = dataclasses.field(default=1.0, compare=False)
+    # Known seconds the segment could be moved either way and fit as well
+    # (`placement_slack`): 0 where its pictures pin it, seconds for still footage.
+    slack: float = dataclasses.field(default=0.0, compare=False)
 
     @property
     def query_length(self) -> float:
@@ -73,6 +76,7 @@ class Segment:
             "frames": int(self.frames),
             "mean_distance": round(float(self.mean_distance), 2),
             "rate": round(float(self.rate), 3),
+            "placement_slack_s": round(float(self.slack), 2),
         }
 
 
@@ -154,9 +158,58 @@ def segment_runs(
         segment = Segment(
             start, end, ref_start, ref_end, len(run), float(np.mean(list(closest.values()))),
             float(first), float(last), int(spanned.sum()), len(closest),
+            slack=placement_slack(alignment, run, offset),
         )  # fmt: skip
         results.append((segment, members))
     return results
+
+
+def placement_slack(alignment: Alignment, run: list[int], offset: float) -> float:
+    """Known seconds the run's alignment could be moved either way and fit as well.
+
+    Each shift of the offset, a known frame interval at a time (up to
+    ``placement_max_seconds``), is scored by the run's frames' mean bits to the
+    known frame at their moment, from the close pairs (a frame with no close
+    pair there counts ``match_distance + 1``, as does a moment outside the
+    known video). The slack is the largest shift, unbroken from zero on its
+    side, that scores within ``placement_margin_bits`` of no shift: 0 where the
+    pictures pin the segment, up to the maximum for still footage.
+    """
+    clip, known, pairs, config = alignment.clip, alignment.known, alignment.pairs, alignment.config
+    usable = np.flatnonzero(known.usable)
+    if usable.size == 0 or not run:
+        return 0.0
+    step = known.interval
+    reach = int(config.placement_max_seconds / step)
+    shifts = step * np.arange(-reach, reach + 1)
+    far = config.match_distance + 1
+    # Bits apart of each run frame and each usable known frame, far where no close pair.
+    row = np.full(clip.size, -1)
+    row[run] = np.arange(len(run))
+    column = np.full(known.size, -1)
+    column[usable] = np.arange(usable.size)
+    table = np.full((len(run), usable.size + 1), far, np.float64)  # last column: no frame
+    keep = (row[pairs.q] >= 0) & (column[pairs.k] >= 0)
+    table[row[pairs.q[keep]], column[pairs.k[keep]]] = pairs.distance[keep]
+    # Each frame's known moment under each shift, and the usable frame nearest it.
+    times = known.time[usable]
+    moments = clip.time[run][None, :] + offset + shifts[:, None]  # (shifts, run)
+    after = np.minimum(np.searchsorted(times, moments), times.size - 1)
+    before = np.maximum(after - 1, 0)
+    nearest = np.where(
+        np.abs(times[after] - moments) < np.abs(times[before] - moments), after, before
+    )
+    inside = np.abs(times[nearest] - moments) <= step / 2
+    nearest = np.where(inside, nearest, usable.size)
+    score = table[np.arange(len(run))[None, :], nearest].mean(axis=1)  # per shift
+    fits = score <= score[reach] + config.placement_margin_bits
+    later = np.flatnonzero(~fits[reach:])
+    earlier = np.flatnonzero(~fits[reach::-1])
+    steps = max(
+        int(later[0]) - 1 if later.size else reach,
+        int(earlier[0]) - 1 if earlier.size else reach,
+    )
+    return float(steps * step)
 
 
 def extend(alignment: Alignment, run: list[int], offset: float, free: np.ndarray) -> list[int]:

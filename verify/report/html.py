@@ -24,6 +24,7 @@ from verify.matching.describe import (
     describe_mask,
     describe_rate,
     describe_region,
+    describe_slack,
 )
 from verify.media.sampling import SOUND_ONLY
 from verify.timestamps import timestamp_label
@@ -449,10 +450,17 @@ def timeline_svg(duration: float, matches: list[dict[str, Any]]) -> str:
             x = segment["query_start"] * scale
             w = max(2.0, (segment["query_end"] - segment["query_start"]) * scale)
             known = f"known {clock(segment['ref_start'])}–{clock(segment['ref_end'])}"
-            speed = describe_rate(segment["rate"])
+            notes = [
+                note
+                for note in (
+                    describe_rate(segment["rate"]),
+                    describe_slack(segment.get("placement_slack_s", 0.0)),
+                )
+                if note
+            ]
             tip = (
                 f"this file {clock(segment['query_start'])}–{clock(segment['query_end'])} = "
-                f"{known} of {_file_name(match['path'])}{', ' + speed if speed else ''}"
+                f"{known} of {_file_name(match['path'])}{''.join(', ' + n for n in notes)}"
             )
             out.append(
                 f'<rect x="{x:.1f}" y="{top + 18}" width="{w:.1f}" height="22" fill="{colour}" '
@@ -832,12 +840,13 @@ def _match_details(matching: dict[str, Any]) -> str:
             f"<tr><td>{timestamp_label(s['query_start'])} – {timestamp_label(s['query_end'])}</td>"
             f"<td>{timestamp_label(s['ref_start'])} – {timestamp_label(s['ref_end'])}</td>"
             f"<td>{s['frames']}</td><td>{s['mean_distance']:.1f}</td>"
-            f"<td>{s['rate']:.2f}x</td></tr>"
+            f"<td>{s['rate']:.2f}x</td><td>{s.get('placement_slack_s', 0.0):.1f} s</td></tr>"
             for s in m["segments"]
         )
         parts.append(
             "<table><tr><th>this file</th><th>known video</th><th>matching frames</th>"
-            "<th>bits apart (0 = identical)</th><th>speed (known seconds a second)</th></tr>"
+            "<th>bits apart (0 = identical)</th><th>speed (known seconds a second)</th>"
+            "<th>fits as well moved by (still footage: edges uncertain)</th></tr>"
             f"{rows}</table>"
         )
     return "".join(parts) + listed
