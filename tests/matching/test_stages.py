@@ -436,14 +436,15 @@ def test_a_copy_at_another_speed_says_so(tmp_path):
     assert "the known speed" not in render_match(plain)
 
 
-def excerpt_of_still_footage() -> Case:
+def excerpt_of_still_footage(seconds: float = 20.0) -> Case:
     """An excerpt of a still shot (each frame only re-encoded): it fits the known video
     at any offset, and its segment must say how far."""
     rng = np.random.default_rng(21)
-    still = s.Source(np.repeat(s.random_hashes(rng, 1), round(20 * s.SOURCE_FPS), axis=0))
-    clip = s.sample(still, 16, start=6.0, end=12.0, noise=2, rng=rng)
+    still = s.Source(np.repeat(s.random_hashes(rng, 1), round(seconds * s.SOURCE_FPS), axis=0))
+    start, end = 0.3 * seconds, 0.6 * seconds
+    clip = s.sample(still, 16, start=start, end=end, noise=2, rng=rng)
     known = s.sample(still, 2, noise=2, rng=rng)
-    return Case([("T", known, 20.0)], clip, 6.0, lambda report: bool(only(report, "T")))
+    return Case([("T", known, seconds)], clip, end - start, lambda r: bool(only(r, "T")))
 
 
 def test_a_segment_says_how_far_it_could_be_moved(tmp_path):
@@ -458,6 +459,9 @@ def test_a_segment_says_how_far_it_could_be_moved(tmp_path):
     (segment,) = document["matches"][0]["segments"]
     assert segment["placement_slack_s"] >= 5.0
     assert "it fits as well up to" in render_match(still)
+    # A run longer than the frames the slack is scored on (a minute's) says so too.
+    long = run(excerpt_of_still_footage(300.0), tmp_path / "long")
+    assert [s.slack for m in long.matches for s in m.segments] == [MATCH.placement_max_seconds]
     for name, case in (("moving", excerpt_of_slow_footage()), ("faster", played_faster())):
         report = run(case, tmp_path / name)
         document = report.to_dict()

@@ -164,6 +164,11 @@ def segment_runs(
     return results
 
 
+# Clip frames a segment's slack is scored on at most (a minute's at the query's 16 a
+# second): the score is a mean, and a long run's frames would make a large table.
+_SLACK_FRAMES = 1024
+
+
 def placement_slack(alignment: Alignment, run: list[int], offset: float) -> float:
     """Known seconds the run's alignment could be moved either way and fit as well.
 
@@ -182,26 +187,33 @@ def placement_slack(alignment: Alignment, run: list[int], offset: float) -> floa
     step = known.interval
     reach = int(config.placement_max_seconds / step)
     shifts = step * np.arange(-reach, reach + 1)
-    far = config.match_distance + 1
-    # Bits apart of each run frame and each usable known frame, far where no close pair.
+    frames = np.asarray(run)
+    if frames.size > _SLACK_FRAMES:  # a mean: evenly spread frames tell it as well
+        frames = frames[np.linspace(0, frames.size - 1, _SLACK_FRAMES).astype(int)]
+    # The close pairs of these frames, by (frame's row, usable known frame's column).
     row = np.full(clip.size, -1)
-    row[run] = np.arange(len(run))
+    row[frames] = np.arange(frames.size)
     column = np.full(known.size, -1)
     column[usable] = np.arange(usable.size)
-    table = np.full((len(run), usable.size + 1), far, np.float64)  # last column: no frame
     keep = (row[pairs.q] >= 0) & (column[pairs.k] >= 0)
-    table[row[pairs.q[keep]], column[pairs.k[keep]]] = pairs.distance[keep]
-    # Each frame's known moment under each shift, and the usable frame nearest it.
+    keys = row[pairs.q[keep]] * (usable.size + 1) + column[pairs.k[keep]]
+    order = np.argsort(keys, kind="stable")
+    keys, bits = keys[order], pairs.distance[keep][order]
+    # Each frame's known moment under each shift, and the usable frame nearest it
+    # (column usable.size: no frame there).
     times = known.time[usable]
-    moments = clip.time[run][None, :] + offset + shifts[:, None]  # (shifts, run)
+    moments = clip.time[frames][None, :] + offset + shifts[:, None]  # (shifts, frames)
     after = np.minimum(np.searchsorted(times, moments), times.size - 1)
     before = np.maximum(after - 1, 0)
     nearest = np.where(
         np.abs(times[after] - moments) < np.abs(times[before] - moments), after, before
     )
-    inside = np.abs(times[nearest] - moments) <= step / 2
-    nearest = np.where(inside, nearest, usable.size)
-    score = table[np.arange(len(run))[None, :], nearest].mean(axis=1)  # per shift
+    nearest = np.where(np.abs(times[nearest] - moments) <= step / 2, nearest, usable.size)
+    wanted = np.arange(frames.size)[None, :] * (usable.size + 1) + nearest
+    at = np.minimum(np.searchsorted(keys, wanted), max(keys.size - 1, 0))
+    paired = (keys[at] == wanted) if keys.size else np.zeros(wanted.shape, bool)
+    far = config.match_distance + 1  # no close pair there, or no known frame
+    score = np.where(paired, bits[at] if keys.size else far, far).mean(axis=1)  # per shift
     fits = score <= score[reach] + config.placement_margin_bits
     later = np.flatnonzero(~fits[reach:])
     earlier = np.flatnonzero(~fits[reach::-1])
