@@ -164,6 +164,19 @@ def segment_runs(
     return results
 
 
+def nearest_in_time(
+    times: np.ndarray, moments: np.ndarray, interval: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each moment: the index of the nearest of ``times`` (sorted; the earlier one on
+    a tie), and whether it lies within half an ``interval`` of the moment."""
+    after = np.minimum(np.searchsorted(times, moments), times.size - 1)
+    before = np.maximum(after - 1, 0)
+    nearest = np.where(
+        np.abs(times[after] - moments) < np.abs(times[before] - moments), after, before
+    )
+    return nearest, np.abs(times[nearest] - moments) <= interval / 2
+
+
 # Clip frames a segment's slack is scored on at most (a minute's at the query's 16 a
 # second): the score is a mean, and a long run's frames would make a large table.
 _SLACK_FRAMES = 1024
@@ -201,14 +214,9 @@ def placement_slack(alignment: Alignment, run: list[int], offset: float) -> floa
     keys, bits = keys[order], pairs.distance[keep][order]
     # Each frame's known moment under each shift, and the usable frame nearest it
     # (column usable.size: no frame there).
-    times = known.time[usable]
     moments = clip.time[frames][None, :] + offset + shifts[:, None]  # (shifts, frames)
-    after = np.minimum(np.searchsorted(times, moments), times.size - 1)
-    before = np.maximum(after - 1, 0)
-    nearest = np.where(
-        np.abs(times[after] - moments) < np.abs(times[before] - moments), after, before
-    )
-    nearest = np.where(np.abs(times[nearest] - moments) <= step / 2, nearest, usable.size)
+    nearest, within = nearest_in_time(known.time[usable], moments, step)
+    nearest = np.where(within, nearest, usable.size)
     wanted = np.arange(frames.size)[None, :] * (usable.size + 1) + nearest
     at = np.minimum(np.searchsorted(keys, wanted), max(keys.size - 1, 0))
     paired = (keys[at] == wanted) if keys.size else np.zeros(wanted.shape, bool)
@@ -238,12 +246,9 @@ def extend(alignment: Alignment, run: list[int], offset: float, free: np.ndarray
     usable_known = np.flatnonzero(known.usable)
     if usable_known.size == 0:
         return run
-    aligned = clip.time + offset
-    times = known.time[usable_known]
-    after = np.minimum(np.searchsorted(times, aligned), times.size - 1)
-    before = np.maximum(after - 1, 0)
-    pick = np.where(np.abs(times[after] - aligned) < np.abs(times[before] - aligned), after, before)
-    close_in_time = np.abs(times[pick] - aligned) <= known.interval / 2
+    pick, close_in_time = nearest_in_time(
+        known.time[usable_known], clip.time + offset, known.interval
+    )
     qs = np.arange(clip.size)
     distances = paired_distances(clip, known, qs, usable_known[pick], mirrored=alignment.mirrored)
     fits = close_in_time & (distances <= config.extend_distance) & free
