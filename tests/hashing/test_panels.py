@@ -167,11 +167,13 @@ def test_shots_without_a_panel_of_their_own_use_the_nearest_shots():
     box = np.array([40.0, 20.0, 120.0, 70.0])
     search = object.__new__(PanelSearch)
     search.pictures, search.config = pictures, MATCH
-    none = np.zeros((0, 4))
+    none, no_anchors = np.zeros((0, 4)), np.zeros((0, 90, 160), np.uint8)
     search.shots = [
-        _Shot(0, 3, None, none, [], np.zeros((0, 0), np.uint64), np.zeros((0, 0), bool)),
-        _Shot(3, 6, None, box[None, :], [], np.zeros((0, 1), np.uint64), np.zeros((0, 1), bool)),
-    ]
+        _Shot(0, 3, None, none, [], no_anchors, np.zeros((0, 0), np.uint64),
+              np.zeros((0, 0), bool)),
+        _Shot(3, 6, None, box[None, :], [], no_anchors, np.zeros((0, 1), np.uint64),
+              np.zeros((0, 1), bool)),
+    ]  # fmt: skip
     fallback = np.arange(9, dtype=np.uint64)
     found = search.hashes(PanelChoice({1: box}, {}), fallback)
     for i in range(7):  # shot 0, shot 1, and frame 6 of no shot the search kept
@@ -229,7 +231,10 @@ def test_a_proposal_a_few_pixels_inside_its_panel_is_refined_before_it_is_given_
     search.pictures, search.config = pictures, MATCH
     anchors = list(range(len(pictures)))
     usable = np.ones_like(hashes, bool)
-    search.shots = [_Shot(0, len(pictures), None, proposal[None, :], anchors, hashes, usable)]
+    stack = np.stack(pictures)
+    search.shots = [
+        _Shot(0, len(pictures), None, proposal[None, :], anchors, stack, hashes, usable)
+    ]
     choice = search.choose(known)
     assert choice is not None
     assert np.array_equal(choice.boxes[0], [40.0, 20.0, 120.0, 70.0])

@@ -29,6 +29,18 @@ from verify.hashing.panels import propose_panels
 from verify.hashing.phash import nearest_hashes, phash_windows_stack
 
 
+def best_windows(
+    distance: np.ndarray, config: MatchConfig = MATCH
+) -> tuple[np.ndarray, np.ndarray]:
+    """Windows best first, from each anchor's bits to its nearest known frame through
+    each (anchors x windows): most anchors within ``match_distance``, then fewest bits
+    in all (each capped at 32). Returns that order and each window's count of close
+    anchors."""
+    close = (distance <= config.match_distance).sum(axis=0)
+    spread = np.minimum(distance, 32).sum(axis=0)
+    return np.lexsort((spread, -close)), close
+
+
 @dataclasses.dataclass(frozen=True)
 class _Shot:
     """One shot's pictures (indices first..end), proposals and anchor hashes."""
@@ -38,6 +50,7 @@ class _Shot:
     region: ShotRegion | None
     boxes: np.ndarray  # (proposals, 4): left, top, right, bottom in the shot's pixels
     anchors: list[int]  # picture indices
+    stack: np.ndarray  # (anchors, rows, columns): the anchors' pictures, stacked once
     hashes: np.ndarray  # (anchors, proposals) uint64
     # (anchors, proposals): False where the panel shows a flat picture (a dark
     # corner, a bar: grey deviation under uniform_std), which meets dark known
@@ -100,7 +113,7 @@ class PanelSearch:
             # Scored and looked up by the folded hashes; the chosen box is refined exactly.
             hashes = phash_windows_stack(stack, boxes, exact=False)
             usable = _box_std(stack, boxes) >= hash_config.uniform_std
-            self.shots.append(_Shot(first, end, region, boxes, anchors, hashes, usable))
+            self.shots.append(_Shot(first, end, region, boxes, anchors, stack, hashes, usable))
 
     def probe_hashes(self) -> list[int]:
         """Every proposal's hash on ``panel_probe_anchors`` of the anchors (every other
@@ -126,20 +139,17 @@ class PanelSearch:
         for index, shot in enumerate(self.shots):
             distance, _nearest = nearest_hashes(shot.hashes, known, config.distance_block_cells)
             distance = np.where(shot.usable, distance, 64)
-            close = (distance <= config.match_distance).sum(axis=0)
-            spread = np.minimum(distance, 32).sum(axis=0)
             # The folded hashes' best few proposals, ranked again through exact hashes.
-            top = np.lexsort((spread, -close))[: config.window_rescore]
-            stack = np.stack([self.pictures[a] for a in shot.anchors])
+            top = best_windows(distance, config)[0][: config.window_rescore]
             exact, _nearest = nearest_hashes(
-                phash_windows_stack(stack, shot.boxes[top]), known, config.distance_block_cells
+                phash_windows_stack(shot.stack, shot.boxes[top]), known, config.distance_block_cells
             )
             exact = np.where(shot.usable[:, top], exact, 64)
-            hit = exact <= config.match_distance
-            ranked = hit.sum(axis=0), np.minimum(exact, 32).sum(axis=0)
-            best = int(np.lexsort((ranked[1], -ranked[0]))[0])
-            box, matched = shot.boxes[top[best]], np.flatnonzero(hit[:, best])
-            if ranked[0][best] < config.reframe_min_anchors:
+            order, close = best_windows(exact, config)
+            best = int(order[0])
+            box = shot.boxes[top[best]]
+            matched = np.flatnonzero(exact[:, best] <= config.match_distance)
+            if close[best] < config.reframe_min_anchors:
                 near = self._near_miss(shot, distance, known)
                 if near is None:
                     continue
@@ -148,9 +158,8 @@ class PanelSearch:
             # still footage does that, and a chance meeting of a still picture is
             # left to the match's distance (`MatchConfig.panel_max_mean_distance`)
             # and to `drop_nested`.
-            pictures = [self.pictures[shot.anchors[a]] for a in matched]
-            height, width = pictures[0].shape[:2]
-            refined = _refine(box, pictures, known, config.distance_block_cells)
+            height, width = shot.stack.shape[1:3]
+            refined = _refine(box, list(shot.stack[matched]), known, config.distance_block_cells)
             chosen[index] = np.clip(refined, 0.0, [width, height, width, height])
         if not chosen:
             return None
@@ -181,7 +190,7 @@ class PanelSearch:
         ][: config.panel_near_tries]  # fmt: skip
         for b in tries:
             usable = np.flatnonzero(shot.usable[:, b])
-            stack = np.stack([self.pictures[shot.anchors[a]] for a in usable])
+            stack = shot.stack[usable]
             box = _refine(shot.boxes[b], list(stack), known, cells)
             bits, _nearest = nearest_hashes(phash_windows_stack(stack, box[None, :]), known, cells)
             hit = usable[bits[:, 0] <= config.match_distance]

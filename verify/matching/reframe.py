@@ -37,7 +37,7 @@ from verify.hashing.phash import (
 )
 from verify.matching.bands import Band, fill_band, find_band
 from verify.matching.describe import describe_framing
-from verify.matching.panels import PanelSearch
+from verify.matching.panels import PanelSearch, best_windows
 from verify.media.sampling import Sampling
 
 if TYPE_CHECKING:  # annotations only: hashing and matching load no inspection code
@@ -289,16 +289,13 @@ class Reframer:
             return None
         if not _any_within(self._grid_hashes(self._screen), known, config.match_distance, cells):
             return None
-        distance, where = nearest_hashes(self._grid_hashes(range(len(anchors))), known, cells)
-        close = (distance <= config.match_distance).sum(axis=0)
-        spread = np.minimum(distance, 32).sum(axis=0)
+        distance, _where = nearest_hashes(self._grid_hashes(range(len(anchors))), known, cells)
         # The folded search's best few, ranked again through exact hashes.
-        top = np.lexsort((spread, -close))[: config.window_rescore]
+        top = best_windows(distance, config)[0][: config.window_rescore]
         exact = through_framings([picture for _, picture in anchors], self._grid[top])
         distance, where = nearest_hashes(exact, known, cells)
-        close = (distance <= config.match_distance).sum(axis=0)
-        spread = np.minimum(distance, 32).sum(axis=0)
-        best = int(np.lexsort((spread, -close))[0])
+        order, close = best_windows(distance, config)
+        best = int(order[0])
         if close[best] < config.reframe_min_anchors:
             return None
         matched = np.flatnonzero(distance[:, best] <= config.match_distance)
