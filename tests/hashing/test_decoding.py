@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import shutil
 import time
 
 import numpy as np
@@ -43,13 +45,30 @@ def test_an_early_run_is_taken_over(samples):
     assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(taken, fresh, strict=True))
 
 
-def test_the_early_probe_is_taken_over(samples):
-    clip = samples / "telegram_reencode.mp4"
-    fresh = ffmpeg.ffprobe_json(clip, timeout=30)
+def test_the_early_probe_is_taken_over(samples, tmp_path):
+    clip = shutil.copy(samples / "telegram_reencode.mp4", tmp_path / "clip.mp4")
+    fresh = ffmpeg.ffprobe_json(samples / "telegram_reencode.mp4", timeout=30)
     start_early(clip, FPS4)
     (probe,) = ffmpeg.EARLY_TOOLS.waiting()
-    assert ffmpeg.ffprobe_json(clip, timeout=30) == fresh
+    assert ffmpeg.ffprobe_json(clip, timeout=30)["streams"] == fresh["streams"]
     assert not ffmpeg.EARLY_TOOLS.waiting() and probe.returncode == 0
+
+
+def test_a_file_probed_already_starts_no_early_probe(samples, tmp_path):
+    clip = shutil.copy(samples / "telegram_reencode.mp4", tmp_path / "clip.mp4")
+    ffmpeg.ffprobe_json(clip, timeout=30)
+    ffmpeg.probe_early(os.path.abspath(os.fsencode(clip)))
+    assert not ffmpeg.EARLY_TOOLS.waiting()
+
+
+def test_a_file_written_since_is_probed_again(samples, tmp_path):
+    clip = tmp_path / "clip"
+    shutil.copy(samples / "original.mov", clip)
+    before = ffmpeg.ffprobe_json(clip, timeout=30)
+    shutil.copy(samples / "telegram_reencode.mp4", clip)  # the same file, written over
+    after = ffmpeg.ffprobe_json(clip, timeout=30)
+    assert before["format"]["size"] != after["format"]["size"] == str(clip.stat().st_size)
+    assert after == ffmpeg.ffprobe_json(clip, timeout=30)
 
 
 def test_an_early_run_for_other_options_is_not_used(samples):

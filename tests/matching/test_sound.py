@@ -13,7 +13,7 @@ import pytest
 
 from tests.audio.tunes import tune, write_wav
 from tests.conftest import run_ffmpeg, validate
-from verify import index_file, open_bank
+from verify import find_tool, index_file, open_bank
 
 SECONDS = 12
 X264 = ("-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p")
@@ -137,6 +137,31 @@ def test_a_clip_without_sound_says_so(run_cli, scene):
     assert _pictures(document) == ["a"]
     assert (document["sound"]["state"], document["sound"]["matches"]) == ("no_sound", [])
     assert document["sound"]["unheard"] == []
+
+
+def _logged_tool(folder: Path, name: str) -> tuple[Path, Path]:
+    """A wrapper that writes each command line it is run with to a log, then runs
+    the real tool; (the wrapper, its log)."""
+    log, wrapper = folder / f"{name}.log", folder / name
+    real = find_tool(name).path
+    wrapper.write_text(f"#!/bin/sh\necho \"$*\" >> '{log}'\nexec '{real}' \"$@\"\n")
+    wrapper.chmod(0o755)
+    return wrapper, log
+
+
+def test_a_clip_without_sound_is_not_decoded_for_it(run_cli, scene, tmp_path):
+    ffmpeg, ffmpeg_log = _logged_tool(tmp_path, "ffmpeg")
+    ffprobe, ffprobe_log = _logged_tool(tmp_path, "ffprobe")
+    env = {"VERIFY_FFMPEG": str(ffmpeg), "VERIFY_FFPROBE": str(ffprobe)}
+    for clip, sound_runs in (("mute", 0), ("reencode", 1)):
+        for log in (ffmpeg_log, ffprobe_log):
+            log.unlink(missing_ok=True)
+        result = run_cli("match", "--json", "--db", str(scene["bank"]), str(scene[clip]), env=env)
+        assert result.exit_code == 0, result.stderr
+        runs = ffmpeg_log.read_text().splitlines()
+        assert sum("-map 0:a:0" in run for run in runs) == sound_runs, runs
+        assert len(ffprobe_log.read_text().splitlines()) == 1  # shared by picture and sound
+        assert _pictures(json.loads(result.stdout)) == ["a"]
 
 
 def test_unrelated_picture_and_sound_match_nothing(run_cli, scene):

@@ -38,6 +38,7 @@ from verify.config import AUDIO, HASH, INSPECT, MATCH, AudioConfig, HashConfig, 
 from verify.errors import NoSound, NoVideo, UnreadableMedia
 from verify.hashing.fingerprint import VideoFingerprint, sound_only_fingerprint
 from verify.hashing.forms import Form, FrameTable
+from verify.inspection.metadata import parse_streams
 from verify.matching.candidates import find_candidates, lookup_hashes
 from verify.matching.cuts import meet_at_cuts
 from verify.matching.panels import PanelSearch
@@ -51,6 +52,7 @@ from verify.matching.sound import (
     relate,
     unheard_sound,
 )
+from verify.media.ffmpeg import ffprobe_json
 from verify.media.filehash import sha256_file
 from verify.media.sampling import Sampling
 
@@ -80,7 +82,11 @@ def match_file(
     """
     # The sound decodes in its own ffmpeg process and is fingerprinted on a thread
     # (numpy's FFT releases the interpreter) while the picture is matched.
-    sound = _beside().submit(_clip_sound, path, timeout, audio_config) if bank.has_audio() else None
+    sound = (
+        _beside().submit(_clip_sound, path, timeout, audio_config, probed)
+        if bank.has_audio()
+        else None
+    )
     signals = None
     if bank.list_count():
         # The bank holds shared lists: the file's own PDQ/vPDQ too (a second decode,
@@ -153,16 +159,36 @@ def _sound_file(
 
 
 def _clip_sound(
-    path: str | os.PathLike[str] | bytes, timeout: float, config: AudioConfig
+    path: str | os.PathLike[str] | bytes,
+    timeout: float,
+    config: AudioConfig,
+    probed: Inspection | None = None,
 ) -> tuple[AudioFingerprint | None, SoundState | None, str | None]:
-    """The clip's sound as landmarks, or why there are none: (landmarks, state, detail)."""
+    """The clip's sound as landmarks, or why there are none: (landmarks, state, detail).
+
+    A clip whose streams (``probed``, else the probe the picture's hashing
+    shares) hold no audio is not handed to ffmpeg for its sound.
+    """
     try:
+        if not _has_audio_stream(path, timeout, probed):
+            return None, SoundState.NO_SOUND, None
         clip = fingerprint_audio(path, timeout=timeout, config=config)
     except NoSound:
         return None, SoundState.NO_SOUND, None
     except UnreadableMedia as exc:
         return None, SoundState.UNREADABLE, exc.message
     return (clip, None, None) if clip.count else (None, SoundState.NO_SOUND, None)
+
+
+def _has_audio_stream(
+    path: str | os.PathLike[str] | bytes, timeout: float, probed: Inspection | None
+) -> bool:
+    """Whether the file lists an audio stream (ffprobe's run shared with the picture's)."""
+    if probed is not None and probed.container is not None:
+        streams = probed.streams
+    else:
+        streams = parse_streams(ffprobe_json(path, timeout=timeout))
+    return any(stream.kind == "audio" for stream in streams)
 
 
 def _sound_report(

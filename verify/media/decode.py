@@ -33,10 +33,9 @@ from verify.media.ffmpeg import (
     media_arg,
     media_input,
     needs_link,
-    probe_command,
+    probe_early,
     signal_group,
 )
-from verify.media.ffmpeg import start_early as start_tool_early
 from verify.media.sampling import Sampling
 
 if TYPE_CHECKING:
@@ -271,7 +270,7 @@ def start_early(
         args = build_command(source, sampling, long_side, dense_rate=dense_rate, config=config)
         EARLY_DECODERS.start(args, lambda: DecoderRun(args, stall_timeout))
         if probe:
-            start_tool_early(probe_command(source))  # hashing probes the file too
+            probe_early(source)  # hashing probes the file too
     except VerifyError:
         pass  # no ffmpeg: the real start says so, with the file's name
 

@@ -307,15 +307,128 @@ def kill_group(proc: subprocess.Popen[bytes]) -> None:
     proc.communicate()
 
 
+class _Answer:
+    """One shared run's outcome, once it is known."""
+
+    def __init__(self) -> None:
+        self.known = threading.Event()
+        self.done: subprocess.CompletedProcess[bytes] | None = None
+        self.error: BaseException | None = None
+
+    def wait(self) -> subprocess.CompletedProcess[bytes]:
+        self.known.wait()
+        if self.error is not None:
+            raise self.error
+        assert self.done is not None
+        return self.done
+
+
+class _SharedProbes:
+    """ffprobe's answers for the files this process probed lately, by file identity.
+
+    Callers that ask about the same unchanged file with the same ffprobe, at
+    once or one after another (the matcher's picture and its sound), share
+    one run: the first runs it, the others wait for its answer. A file is
+    known by its device, inode, size and change times, so a file written
+    since is probed again; a failed run is not kept.
+    """
+
+    def __init__(self, limit: int = 8) -> None:
+        self._limit = limit
+        self._answers: dict[tuple, _Answer] = {}  # oldest first
+        self._lock = threading.Lock()
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        self._answers, self._lock = {}, threading.Lock()
+
+    def knows(self, key: tuple | None) -> bool:
+        """Whether a run for ``key`` has answered or is running."""
+        with self._lock:
+            return key is not None and key in self._answers
+
+    def answer(
+        self, key: tuple | None, run: Callable[[], subprocess.CompletedProcess[bytes]]
+    ) -> subprocess.CompletedProcess[bytes]:
+        """``run()``'s result, shared with every caller that asks with the same ``key``
+        (None: not shared)."""
+        if key is None:
+            return run()
+        with self._lock:
+            shared = self._answers.get(key)
+            mine = shared is None
+            if mine:
+                shared = self._answers[key] = _Answer()
+                while len(self._answers) > self._limit:
+                    del self._answers[next(iter(self._answers))]
+        assert shared is not None
+        if not mine:
+            return shared.wait()
+        try:
+            shared.done = run()
+        except BaseException as exc:
+            shared.error = exc
+            raise
+        finally:
+            if shared.done is None or shared.done.returncode != 0:
+                with self._lock:
+                    if self._answers.get(key) is shared:
+                        del self._answers[key]
+            shared.known.set()
+        return shared.done
+
+
+_SHARED_PROBES = _SharedProbes()
+
+
+def _file_identity(path: str | os.PathLike[str] | bytes) -> tuple | None:
+    """What tells one version of a regular file from another (None: not a regular file)."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def _probe_key(
+    path: str | os.PathLike[str] | bytes, demuxer_options: dict[str, str] | None = None
+) -> tuple | None:
+    """What `_SharedProbes` knows a probe by: the file's identity, the ffprobe and
+    the options (None: a file that is not regular, whose probe is not shared)."""
+    identity = _file_identity(path)
+    if identity is None:
+        return None
+    options = tuple(sorted((demuxer_options or {}).items()))
+    return (identity, find_tool("ffprobe").path, options)
+
+
+def probe_early(path: str | os.PathLike[str] | bytes) -> None:
+    """Start the ffprobe run `ffprobe_json` will soon be asked for (`start_early`),
+    unless its answer is known already. ``path`` must need no link (`needs_link`)."""
+    with contextlib.suppress(ToolMissing):
+        if not _SHARED_PROBES.knows(_probe_key(path)):
+            start_early(probe_command(path))
+
+
 def ffprobe_json(
     path: str | os.PathLike[str] | bytes,
     *,
     timeout: float,
     demuxer_options: dict[str, str] | None = None,
 ) -> dict:
-    """ffprobe's format, streams and chapters for one file, as parsed JSON."""
-    with media_input(path) as source:
-        done = run_tool(probe_command(source, demuxer_options), timeout=timeout, path=path)
+    """ffprobe's format, streams and chapters for one file, as parsed JSON.
+
+    Callers in one process asking about the same unchanged file share one
+    ffprobe run (`_SharedProbes`); each gets its own parsed copy.
+    """
+
+    def run() -> subprocess.CompletedProcess[bytes]:
+        with media_input(path) as source:
+            return run_tool(probe_command(source, demuxer_options), timeout=timeout, path=path)
+
+    done = _SHARED_PROBES.answer(_probe_key(path, demuxer_options), run)
     try:
         doc = json.loads(done.stdout.decode("utf-8", "replace") or "{}")
     except json.JSONDecodeError:
