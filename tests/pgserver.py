@@ -36,6 +36,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _runuser() -> str:
+    """util-linux's runuser, which root's PATH may leave out (it lives in /usr/sbin)."""
+    for candidate in (shutil.which("runuser"), "/usr/sbin/runuser", "/sbin/runuser"):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    raise RuntimeError(
+        "runuser not found (util-linux, usually /usr/sbin/runuser): tests run as root "
+        "start PostgreSQL as the postgres user with it"
+    )
+
+
 class PostgresServer:
     """One throwaway server; `url` names a database on it."""
 
@@ -48,7 +59,7 @@ class PostgresServer:
         if os.geteuid() == 0:
             user = pwd.getpwnam("postgres")
             os.chown(self.folder, user.pw_uid, user.pw_gid)
-            self._as = ["runuser", "-u", "postgres", "--"]
+            self._as = [_runuser(), "-u", "postgres", "--"]
 
     def _run(self, *args: str) -> subprocess.CompletedProcess:
         done = subprocess.run(
