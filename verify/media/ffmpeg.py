@@ -308,7 +308,11 @@ def kill_group(proc: subprocess.Popen[bytes]) -> None:
 
 
 class _Answer:
-    """One shared run's outcome, once it is known."""
+    """One shared run's outcome, once it is known.
+
+    Not a `concurrent.futures.Future`: `verify --help` imports this module, and
+    that package would add its import to every start-up.
+    """
 
     def __init__(self) -> None:
         self.known = threading.Event()
