@@ -31,7 +31,7 @@ LAYERS = (
     "cli",
 )
 SHARED = {"verify.config", "verify.errors", "verify.output", "verify.timestamps",
-          "verify.schemas", "verify.version", "verify.journal"}  # fmt: skip
+          "verify.schemas", "verify.version", "verify.journal", "verify.pools"}  # fmt: skip
 
 
 def module_name(path: Path) -> str:

@@ -2,9 +2,10 @@
 
 `app` holds the Click group; one module per command group (`inspect`,
 `hashing`, `bank`, `batch`, `report`, `doctor`) parses options, calls one
-library function and renders the result with `render`.
+library function and renders the result with `render`. The installed
+command runs `run` (the group, then a quick exit); tests call `main`.
 """
 
-from verify.cli.app import main
+from verify.cli.app import main, run
 
-__all__ = ["main"]
+__all__ = ["main", "run"]

@@ -1,5 +1,5 @@
 """``python -m verify.cli``: the same as the `verify` command."""
 
-from verify.cli.app import main
+from verify.cli.app import run
 
-main()
+run()

@@ -9,8 +9,10 @@ JSON.
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
+import threading
 import time
 import traceback
 from typing import Any
@@ -33,6 +35,7 @@ from verify.cli.inspect import inspect
 from verify.cli.report import report, timestamp_group
 from verify.errors import ExitCode, ToolMissing, VerifyError
 from verify.media.ffmpeg import find_tool
+from verify.pools import close_pools
 from verify.version import __version__
 
 
@@ -255,5 +258,44 @@ def _record_contexts(command: click.Command) -> None:
 _record_contexts(main)
 
 
+def run() -> None:
+    """The `verify` command: `main`, then `quick_exit` with its exit code."""
+    code: int | str | None = 0
+    try:
+        main()  # Click's standalone mode always ends in SystemExit
+    except SystemExit as done:
+        code = done.code
+    quick_exit(code)
+
+
+def quick_exit(code: int | str | None) -> None:
+    """End the process with exit status ``code`` once the command is done, without
+    Python's teardown of every module it imported.
+
+    That teardown (numpy, OpenCV and some 370 modules after a match) frees
+    memory the process is about to give back anyway; skipping it saves about
+    60 ms a match. What Python's exit does before it is done here, in its
+    order: verify's idle worker threads end (`close_pools`), the exit handlers
+    run (temporary files, early decoders, worker pools, logging) and output is
+    flushed. A thread still working, output that cannot be flushed, or a
+    ``code`` that is not a number take Python's normal exit, which then
+    behaves as it always did.
+    """
+    if code is None:
+        code = 0
+    close_pools()
+    others = [t for t in threading.enumerate() if t is not threading.main_thread()]
+    handlers = getattr(atexit, "_run_exitfuncs", None)  # CPython's; absent: normal exit
+    if not isinstance(code, int) or handlers is None or any(not t.daemon for t in others):
+        sys.exit(code)
+    try:
+        handlers()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)  # a closed pipe: Python's exit reports it, as it always did
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

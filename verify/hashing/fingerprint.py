@@ -51,6 +51,7 @@ from verify.media.ffmpeg import ffprobe_json
 from verify.media.filehash import sha256_file
 from verify.media.sampling import SOUND_ONLY, Sampling
 from verify.media.walk import check_readable_file
+from verify.pools import shared_pool
 
 if TYPE_CHECKING:  # annotations only: hashing and matching load no inspection code
     from verify.inspection.inspect import Inspection
@@ -340,15 +341,10 @@ def sound_only_fingerprint(
     )  # fmt: skip
 
 
-@functools.cache
 def _beside_decoder() -> concurrent.futures.ThreadPoolExecutor:
     """The threads that probe and digest a file while it decodes, started once a
     process (starting two per file cost more than a short clip's hashing)."""
-    return concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="beside")
-
-
-# A forked child has none of its parent's threads: it starts its own.
-os.register_at_fork(after_in_child=_beside_decoder.cache_clear)
+    return shared_pool("beside-decoder")
 
 
 def _shot_regions(

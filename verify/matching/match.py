@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
-import functools
 import os
 from typing import TYPE_CHECKING
 
@@ -55,6 +54,7 @@ from verify.matching.sound import (
 from verify.media.ffmpeg import ffprobe_json
 from verify.media.filehash import sha256_file
 from verify.media.sampling import Sampling
+from verify.pools import shared_pool
 
 if TYPE_CHECKING:  # annotations only: hashing and matching load no inspection code
     from verify.inspection.inspect import Inspection
@@ -123,16 +123,11 @@ def match_file(
     return dataclasses.replace(report, list_matches=match_lists(bank, signals.result()))
 
 
-@functools.cache
 def _beside() -> concurrent.futures.ThreadPoolExecutor:
     """The threads that hash a file's sound, and its PDQ for the shared lists, while its
     picture is matched (ffmpeg decodes in its own processes; numpy releases the
     interpreter while it filters and transforms)."""
-    return concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="verify-beside")
-
-
-# A forked child (a batch worker) has none of its parent's threads: it starts its own.
-os.register_at_fork(after_in_child=_beside.cache_clear)
+    return shared_pool("beside-match")
 
 
 def _sound_file(
