@@ -19,7 +19,7 @@ from tests.conftest import run_ffmpeg, validate
 from verify.config import HASH, MATCH, QUERY_HASH
 from verify.errors import ExitCode
 from verify.hashing.fingerprint import HashedFrame, VideoFingerprint, fingerprint_video
-from verify.hashing.normalise import CropBox, detect_bars
+from verify.hashing.normalise import CropBox, detect_bars, is_uniform
 from verify.hashing.pdq import pdq_hash
 from verify.hashing.phash import FrameHash, phash, phash_windows
 from verify.media.decode import Sampling
@@ -565,3 +565,25 @@ def test_keyframes_output_not_writable(run_cli, samples, tmp_path):
     assert result.exit_code == ExitCode.OUTPUT
     assert "cannot create the output folder" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_uniform_frames_are_told_as_the_definition_tells_them():
+    """OpenCV measures is_uniform's spread and detail; the verdicts are numpy's."""
+    rng = np.random.default_rng(4)
+    ramp = np.tile(np.arange(160, dtype=np.uint8), (90, 1))
+    frames = {
+        "black": np.zeros((90, 160), np.uint8),
+        "faint noise": (128 + rng.integers(-4, 5, (90, 160))).astype(np.uint8),
+        "smooth ramp": ramp,  # spread 46, no detail
+        "footage-like": cv2.GaussianBlur(rng.integers(0, 256, (90, 160), np.uint8), (5, 5), 1),
+        "mirrored view": ramp[:, ::-1],
+        "floats": ramp.astype(np.float64) / 2,
+    }
+    verdicts = {}
+    for name, frame in frames.items():
+        detail = np.abs(cv2.Laplacian(frame.astype(np.float32), cv2.CV_32F, ksize=3)).mean()
+        expected = float(frame.std()) < HASH.uniform_std or float(detail) < HASH.uniform_detail
+        assert is_uniform(frame) == expected, name
+        verdicts[name] = expected
+    assert verdicts == {"black": True, "faint noise": True, "smooth ramp": True,
+                        "footage-like": False, "mirrored view": True, "floats": True}  # fmt: skip

@@ -37,6 +37,19 @@ def test_windows_of_a_stack_are_each_pictures_own(exact):
     assert np.unique(stacked).size > 15
 
 
+@pytest.mark.parametrize("exact", [True, False])
+def test_windows_sharing_a_span_hash_as_each_alone(exact):
+    # One horizontal span under three vertical ones: it is reduced once, over
+    # the rows all three read, and each window takes its own rows from that.
+    greys = pictures(3, 90, 160, 5)
+    boxes = np.array([[20, 0, 100, 40], [20, 35.5, 100, 90], [20, 10, 100, 60],
+                      [0, 10, 60, 60], [70, 50, 160, 90]])  # fmt: skip
+    together = phash_windows_stack(greys, boxes, exact=exact)
+    alone = np.stack([phash_windows_stack(greys, box[None], exact=exact)[:, 0] for box in boxes])
+    assert np.array_equal(together, alone.T)
+    assert np.unique(together).size == together.size
+
+
 def test_windows_hash_the_same_after_their_weights_were_dropped():
     """The spans' weights are kept for a thousand or so spans, then dropped: a call
     that meets the limit, with spans seen before and new ones, still hashes each."""

@@ -325,40 +325,51 @@ def phash_windows_stack(greys: np.ndarray, boxes: np.ndarray, *, exact: bool = T
     """`phash_windows` of each image of a stack (images, rows, columns): (images, boxes).
 
     The images share each span's weights, and windows their spans: a stack
-    costs one product per distinct horizontal span, then one per distinct
-    vertical span for all the windows on it.
+    costs one product per distinct horizontal span, over only the rows its
+    windows' vertical spans read, then one per distinct vertical span for all
+    the windows on it; the DCT of every window is two products.
     """
     count, height, width = greys.shape
     boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
     boxes = np.clip(boxes, 0.0, [width, height, width, height])
     pixels = np.asarray(greys, np.float64)  # a caller hashing one stack often converts it once
-    rows = boxes.tolist()
-    across_spans = list(dict.fromkeys((left, right) for left, _, right, _ in rows))
     down: dict[tuple[float, float], list[tuple[int, tuple[float, float]]]] = {}
-    for i, (left, top, right, bottom) in enumerate(rows):
+    for i, (left, top, right, bottom) in enumerate(boxes.tolist()):
         down.setdefault((top, bottom), []).append((i, (left, right)))
     lines = _lanczos_bands if exact else _lanczos_lows
-    across = {}  # per horizontal span: (images, rows, 32) reduced, or (images, rows, 8) folded
-    for span, (band, weights) in zip(across_spans, lines(across_spans, width), strict=True):
-        across[span] = (
-            _round_8bit(pixels[:, :, band] @ weights.T) if exact else pixels[:, :, band] @ weights
-        )
+    down_lines = lines(list(down), height)
+    reach: dict[tuple[float, float], tuple[int, int]] = {}  # per horizontal span: rows read
+    for members, (band, _weights) in zip(down.values(), down_lines, strict=True):
+        for _, span in members:
+            first, stop = reach.get(span, (band.start, band.stop))
+            reach[span] = (min(first, band.start), max(stop, band.stop))
+    spans = list(reach)
+    across = {}  # per horizontal span: its first row, and (images, rows, 32) reduced or 8 folded
+    for span, (band, weights) in zip(spans, lines(spans, width), strict=True):
+        first, stop = reach[span]
+        reduced = pixels[:, first:stop, band] @ (weights.T if exact else weights)
+        across[span] = (first, _round_8bit(reduced) if exact else reduced)
     order: list[int] = []  # the windows in the order the vertical products give them
     parts = []
     side = _SIDE if exact else 8
-    for (_span, members), (band, weights) in zip(
-        down.items(), lines(list(down), height), strict=True
-    ):
+    for (_span, members), (band, weights) in zip(down.items(), down_lines, strict=True):
         # All windows of a vertical span at once; only the rows its band reads are
         # copied side by side.
-        side_by_side = np.concatenate([across[span][:, band] for _, span in members], axis=2)
+        side_by_side = np.concatenate(
+            [rows[:, band.start - first : band.stop - first]
+             for first, rows in (across[span] for _, span in members)], axis=2,
+        )  # fmt: skip
         reduced = (weights if exact else weights.T) @ side_by_side  # (images, side, side k)
         parts.append(reduced.reshape(count, side, len(members), side))
         order += [i for i, _ in members]
-    windows = np.concatenate(parts, axis=2).swapaxes(1, 2)  # (images, windows, side, side)
-    if exact:
-        windows = _DCT_LOW @ _round_8bit(windows) @ _DCT_LOW.T
-    low = windows.reshape(count, len(boxes), HASH_BITS)
+    windows = np.concatenate(parts, axis=2)  # (images, side, windows, side)
+    if exact:  # the DCT's 8 lowest frequencies: across every window's rows, then down
+        rows = _round_8bit(windows).reshape(-1, _SIDE) @ _DCT_LOW.T
+        low = np.tensordot(_DCT_LOW, rows.reshape(count, _SIDE, len(boxes), 8), axes=(1, 1))
+        low = low.transpose(1, 2, 0, 3)  # (images, windows, 8, 8)
+    else:
+        low = windows.swapaxes(1, 2)
+    low = low.reshape(count, len(boxes), HASH_BITS)
     bits = low > numeric.median(low, axis=2)[..., None]
     hashes = np.bitwise_or.reduce(np.where(bits, _BIT_VALUES, np.uint64(0)), axis=2)
     return hashes[:, np.argsort(order)]  # back in the order of ``boxes``
