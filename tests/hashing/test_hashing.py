@@ -587,3 +587,31 @@ def test_uniform_frames_are_told_as_the_definition_tells_them():
         verdicts[name] = expected
     assert verdicts == {"black": True, "faint noise": True, "smooth ramp": True,
                         "footage-like": False, "mirrored view": True, "floats": True}  # fmt: skip
+
+
+def _pillow_line_weights(size: int, out: int) -> np.ndarray:
+    """Pillow's 8-bit Lanczos coefficients, one output pixel at a time, as its
+    ``precompute_coeffs`` computes them: the oracle for the vectorised ones."""
+    scale = size / out
+    stretch = max(scale, 1.0)
+    weights = np.zeros((out, size))
+    for i in range(out):
+        centre = (i + 0.5) * scale
+        low = max(int(centre - 3.0 * stretch + 0.5), 0)
+        high = min(int(centre + 3.0 * stretch + 0.5), size)
+        t = (np.arange(low, high) - centre + 0.5) * (1.0 / stretch)
+        kernel = np.where((t >= -3.0) & (t < 3.0), np.sinc(t) * np.sinc(t / 3.0), 0.0)
+        if kernel.sum() != 0.0:
+            kernel = kernel / kernel.sum()
+        scaled = kernel * (1 << 22)
+        weights[i, low:high] = np.trunc(np.where(scaled < 0, scaled - 0.5, scaled + 0.5))
+    return weights
+
+
+@pytest.mark.parametrize("out", [8, 9, 32])
+def test_lanczos_weights_are_pillows_to_the_bit(out):
+    from verify.hashing.phash import _fixed_weights
+
+    sizes = [*range(1, 400), 479, 640, 1080, 1279, 1920, 4032]  # enlarging too (size < out)
+    for size in sizes:
+        assert np.array_equal(_fixed_weights(size, out), _pillow_line_weights(size, out)), size

@@ -79,23 +79,31 @@ def _fixed_weights(size: int, out: int) -> np.ndarray:
 
     Products of such weights with 8-bit pixels, summed over a line, stay far
     below 2**53, so a float matrix product gives Pillow's integer sums exactly.
+    All output pixels are computed at once; each one's kernel is summed over its
+    own pixels in order, as one line alone would be (the same weights, to the
+    bit, for every size up to 8192 and 8, 9 or 32 outputs).
     """
     scale = size / out
     stretch = max(scale, 1.0)
     support = 3.0 * stretch
-    inverse = 1.0 / stretch
+    centres = (np.arange(out) + 0.5) * scale
+    lows = np.maximum((centres - support + 0.5).astype(np.int64), 0)
+    highs = np.minimum((centres + support + 0.5).astype(np.int64), size)
+    lengths = highs - lows
+    pixel = lows[:, None] + np.arange(int(lengths.max()))[None, :]  # (out, longest reach)
+    inside = pixel < highs[:, None]
+    t = (pixel - centres[:, None] + 0.5) * (1.0 / stretch)
+    kernel = np.where(inside & (t >= -3.0) & (t < 3.0), np.sinc(t) * np.sinc(t / 3.0), 0.0)
+    totals = np.empty(out)
+    for length in np.unique(lengths):  # rows that reach as far are summed together
+        rows = np.flatnonzero(lengths == length)
+        totals[rows] = kernel[rows, :length].sum(axis=1)
+    kernel = np.divide(kernel, totals[:, None], out=kernel, where=totals[:, None] != 0.0)
+    scaled = kernel * (1 << _PRECISION)
+    rounded = np.trunc(np.where(scaled < 0, scaled - 0.5, scaled + 0.5))
     weights = np.zeros((out, size))
-    for i in range(out):
-        centre = (i + 0.5) * scale
-        low = max(int(centre - support + 0.5), 0)
-        high = min(int(centre + support + 0.5), size)
-        t = (np.arange(low, high) - centre + 0.5) * inverse
-        kernel = np.where((t >= -3.0) & (t < 3.0), np.sinc(t) * np.sinc(t / 3.0), 0.0)
-        total = kernel.sum()
-        if total != 0.0:
-            kernel = kernel / total
-        scaled = kernel * (1 << _PRECISION)
-        weights[i, low:high] = np.trunc(np.where(scaled < 0, scaled - 0.5, scaled + 0.5))
+    rows = np.broadcast_to(np.arange(out)[:, None], pixel.shape)
+    weights[rows[inside], pixel[inside]] = rounded[inside]
     return weights
 
 
