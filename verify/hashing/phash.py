@@ -95,7 +95,7 @@ def _fixed_weights(size: int, out: int) -> np.ndarray:
     t = (pixel - centres[:, None] + 0.5) * (1.0 / stretch)
     kernel = np.where(inside & (t >= -3.0) & (t < 3.0), np.sinc(t) * np.sinc(t / 3.0), 0.0)
     totals = np.empty(out)
-    for length in np.unique(lengths):  # rows that reach as far are summed together
+    for length in numeric.distinct(lengths):  # rows that reach as far are summed together
         rows = np.flatnonzero(lengths == length)
         totals[rows] = kernel[rows, :length].sum(axis=1)
     kernel = np.divide(kernel, totals[:, None], out=kernel, where=totals[:, None] != 0.0)
