@@ -66,7 +66,12 @@ class CropBox:
 
 def detail_map(frame: np.ndarray) -> np.ndarray:
     """Absolute Laplacian: fine detail, near zero on flat or blurred areas."""
-    return np.abs(cv2.Laplacian(frame.astype(np.float32), cv2.CV_32F, ksize=3))
+    return np.abs(_laplacian(frame.astype(np.float32)))
+
+
+def _laplacian(pixels: np.ndarray) -> np.ndarray:
+    """The 3x3 Laplacian of 8-bit or float32 pixels, as float32 (exact for 8-bit ones)."""
+    return cv2.Laplacian(pixels, cv2.CV_32F, ksize=3)
 
 
 def detect_bars(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> CropBox:
@@ -288,7 +293,7 @@ def is_uniform(frame: np.ndarray, config: HashConfig = HASH) -> bool:
     _mean, spread = cv2.meanStdDev(pixels)
     if float(spread[0, 0]) < config.uniform_std:
         return True
-    detail = cv2.norm(cv2.Laplacian(pixels, cv2.CV_32F, ksize=3), cv2.NORM_L1) / pixels.size
+    detail = cv2.norm(_laplacian(pixels), cv2.NORM_L1) / pixels.size  # detail_map's mean
     return detail < config.uniform_detail
 
 

@@ -372,8 +372,8 @@ def phash_windows_stack(greys: np.ndarray, boxes: np.ndarray, *, exact: bool = T
         order += [i for i, _ in members]
     windows = np.concatenate(parts, axis=2)  # (images, side, windows, side)
     if exact:  # the DCT's 8 lowest frequencies: across every window's rows, then down
-        rows = _round_8bit(windows).reshape(-1, _SIDE) @ _DCT_LOW.T
-        low = np.tensordot(_DCT_LOW, rows.reshape(count, _SIDE, len(boxes), 8), axes=(1, 1))
+        halfway = _round_8bit(windows).reshape(-1, _SIDE) @ _DCT_LOW.T
+        low = np.tensordot(_DCT_LOW, halfway.reshape(count, _SIDE, len(boxes), 8), axes=(1, 1))
         low = low.transpose(1, 2, 0, 3)  # (images, windows, 8, 8)
     else:
         low = windows.swapaxes(1, 2)
