@@ -309,6 +309,22 @@ def vertical_blur(_src: Clip, _other: Clip) -> str:
     )
 
 
+def vertical_zoom_caption(_src: Clip, _other: Clip) -> str:
+    """A short-video re-frame: 9:16, the footage zoomed 1.3x (its sides cut off) in the
+    upper part, over a blurred copy, with a caption above and a line of text below."""
+    w, h = 360, 640
+    return (
+        f"[0:v]fps={FPS},split[a][b];[a]scale={w}:{h}:force_original_aspect_ratio=increase,"
+        f"crop={w}:{h},boxblur=18:2,setsar=1[bg];[b]scale={round(w * 1.3 / 2) * 2}:-2,"
+        f"crop={w}:ih,setsar=1[fg];[bg][fg]overlay=x=0:y=H*0.26,"
+        + text("WATCH TILL THE END", "(w-tw)/2", "h*0.12", 26, "white",
+               "box=1:boxcolor=black@0.6:boxborderw=8")
+        + ","
+        + text("follow for more", "(w-tw)/2", "h*0.80", 20, "white")
+        + ",format=yuv420p[v]"
+    )  # fmt: skip
+
+
 def screen_recording(_src: Clip, _other: Clip) -> str:
     """A phone's screen recording of an app playing the clip: UI around it, scaled 0.95x."""
     w, h = 360, 780
@@ -398,6 +414,10 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout("letterbox", "fitted into 640x640 with black bars",
            plain("scale=640:640:force_original_aspect_ratio=decrease:force_divisible_by=2,"
                  "pad=640:640:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1"), uses_other=False),
+    # Added later, last, so that no earlier layout's background changes: a second
+    # 9:16 re-frame, zoomed and captioned as short-video apps make them.
+    Layout("vertical_zoom_caption", "9:16 re-frame, zoomed 1.3x, captioned, over a blur",
+           vertical_zoom_caption, uses_other=False),
 )  # fmt: skip
 
 
@@ -535,14 +555,26 @@ def compilation_cases(folder: Path, known: Sequence[Clip]) -> list[Case]:
                                           (landscape[0], "black")])
             for k, extra in enumerate(portrait[1:], 2)
         ]  # fmt: skip
-        for label, frame, picks in plans:
+        plans = [(label, frame, picks, 4.0) for label, frame, picks in plans]
+        # Added later, after the others (which are unchanged): a phone-shaped
+        # compilation, and one of five shorter shots in which a portrait crop
+        # follows the landscape clip of the same camera, or another portrait.
+        if len(landscape) >= 4:
+            plans += [
+                ("mixed916", (360, 640), [(landscape[2], "blur"), (portrait[0], "black"),
+                                          (landscape[3], "black")], 4.0),
+                ("mixed169_five", (640, 360), [(landscape[2], "black"), (portrait[-1], "blur"),
+                                               (landscape[3], "blur"), (portrait[0], "black"),
+                                               (landscape[0], "black")], 3.0),
+            ]  # fmt: skip
+        for label, frame, picks, length in plans:
             parts, truth, at = [], [], 0.0
             for k, (clip, bars) in enumerate(picks):
-                start = round(1.0 + 1.7 * k, 2) % max(1.0, clip.duration - 4.5)
+                start = round(1.0 + 1.7 * k, 2) % max(1.0, clip.duration - length - 0.5)
                 start = round(start, 2)
-                parts.append((clip, start, 4.0, bars))
-                truth.append(Truth(clip.name, at, at + 4.0, start, start + 4.0))
-                at += 4.0
+                parts.append((clip, start, length, bars))
+                truth.append(Truth(clip.name, at, at + length, start, start + length))
+                at += length
             stem = f"q_comp_{label}_{part}"
             note = " + ".join(f"{c.name}[{s:g}-{s + n:g}] {b}" for c, s, n, b in parts)
             cases.append(Case(stem[2:], "compilation_mixed",

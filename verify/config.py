@@ -217,6 +217,17 @@ class HashConfig:
     panel_min_share: float = 0.06
     panel_max_share: float = 0.9
     panel_proposals: int = 72
+    # Bands across the frame's whole width or height among the rectangles that
+    # fit (at most panel_bands) are listed apart, for footage zoomed to fill a
+    # re-frame (`PanelSearch.choose_filled`): its captions over the blurred
+    # copy draw strong lines, and the rectangles between them outrank the
+    # band's two sides among the proposals (the tuning part's camera trap and
+    # dashcam re-frames: not among the 72).
+    # Bands are taken between the panel_band_lines strongest lines (and the
+    # frame's sides), not window_max_lines: a caption's letters draw a line
+    # each, and took 9 of the 16 slots.
+    panel_bands: int = 48
+    panel_band_lines: int = 32
 
 
 @dataclasses.dataclass(frozen=True)
@@ -449,6 +460,21 @@ class MatchConfig:
     panel_near_bits: int = 4
     panel_near_tries: int = 2
     panel_near_fit_bits: float = 4.0
+    # A panel whose shape (width/height) differs by panel_fill_min_change or
+    # more from a candidate's picture may show it zoomed to fill and cut in the
+    # middle, as short-video re-frames do (`PanelSearch.choose_filled`): its
+    # part that shows the known centre 70 % is tried when the panel as a whole
+    # matched nothing. Under it, the panel shows the picture whole (letterboxed
+    # within a pixel or two): the plain search's case. The tuning part's
+    # re-frames zoomed 1.3x show 0.77 of a 16:9 picture's width. A second box
+    # per proposal is a second chance to meet a known picture by chance: a
+    # match through it must have frames panel_fill_max_mean_distance bits apart
+    # on average, at most. On the tuning part the re-frames' and compilations'
+    # true matches through it came 0-2.0 bits apart, and chance meetings 8.9
+    # and 9.2; copies under text across the middle met their video through it
+    # 4.5-10 bits apart, but were found through their whole frame as closely.
+    panel_fill_min_change: float = 0.08
+    panel_fill_max_mean_distance: float = 4.0
     # A match found through a panel must have frames panel_max_mean_distance bits
     # apart on average, at most: on the real-footage bench's tuning part, true
     # panel matches averaged 0.4-4.9 bits and chance ones 8-10.

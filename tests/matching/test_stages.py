@@ -737,6 +737,29 @@ def test_a_panel_inside_a_better_panel_over_the_same_seconds_is_dropped():
     assert drop_nested([whole, match("b", 0.4, inside)]) == [whole, match("b", 0.4, inside)]
 
 
+def test_a_panel_within_a_plain_copy_of_the_whole_frame_is_dropped():
+    """Over seconds where the whole frame is a plain copy of one known video (its
+    frames within panel_skip_distance bits), no panel of it shows another: a still
+    scene meets a crop of other seconds of itself there. Beside a whole-frame match
+    further apart (a frame an inset moved), or at other seconds, the panel stays."""
+
+    def match(name: str, score: float, bits: float, region=None, start=0.0) -> Match:
+        segment = Segment(start, start + 4.0, 0.0, 4.0, frames=64, mean_distance=bits)
+        return Match(known_video(name), score, False, (segment,), region=region)
+
+    band = {"x": 0.4, "y": 0.12, "width": 0.2, "height": 0.75}
+    plain = match("room", 0.34, 0.9)
+    assert drop_nested([match("portrait", 0.3, 2.0, band), plain]) == [plain]
+    assert MATCH.panel_skip_distance < 3.0
+    moved = match("room", 0.34, 3.0)
+    assert drop_nested([match("portrait", 0.3, 2.0, band), moved]) == [
+        moved,
+        match("portrait", 0.3, 2.0, band),
+    ]
+    later = match("portrait", 0.3, 2.0, band, start=8.0)
+    assert drop_nested([later, plain]) == [plain, later]
+
+
 def test_a_second_copy_in_the_same_panel_stays():
     """Two copies of one video in the bank, shown in one panel, meet it about as
     closely and as fully: both are reported. A nested match far further than the
@@ -828,3 +851,91 @@ def test_the_rate_of_a_long_copy_is_fitted_on_a_bounded_sample():
     pairs = close_pairs(clip, known, mirrored=False)
     few = dataclasses.replace(MATCH, rate_fit_points=10)
     assert playback_rate(clip, known, pairs, few) == pytest.approx(0.9, abs=0.01)
+
+
+def zoomed_reframe() -> tuple[Case, tuple[int, int]]:
+    """Known 16:9 footage zoomed 1.3x to fill the width of a 90x160 portrait frame
+    (its middle 77 % of columns, whole height) between moving fields above and
+    below, as short-video re-frames show it: (the case, the band's rows)."""
+    rng = np.random.default_rng(31)
+    scenery = [
+        cv2.resize(rng.integers(0, 256, (16, 9), dtype=np.uint8), (90, 160),
+                   interpolation=cv2.INTER_CUBIC).astype(np.float64)
+        for _ in range(12)
+    ]  # fmt: skip
+    footage = [
+        cv2.resize(rng.integers(0, 256, (9, 16), dtype=np.uint8), (480, 270),
+                   interpolation=cv2.INTER_CUBIC).astype(np.float64)
+        for _ in range(12)
+    ]  # fmt: skip
+    top, height, zoomed = 40, 66, 118  # 118 x 66: the 16:9 picture 1.3x as wide as the frame
+
+    def blend(frames: list[np.ndarray], t: float, size: tuple[int, int]) -> np.ndarray:
+        i, w = int(t), t - int(t)
+        mixed = np.clip((1 - w) * frames[i] + w * frames[i + 1], 0, 255).astype(np.uint8)
+        return cv2.resize(mixed, size, interpolation=cv2.INTER_AREA)
+
+    def composite(t: float) -> np.ndarray:
+        frame = blend(scenery, t + 3.3, (90, 160))
+        shown = blend(footage, 2.0 + t, (zoomed, height))
+        frame[top : top + height] = shown[:, (zoomed - 90) // 2 : (zoomed - 90) // 2 + 90]
+        return frame
+
+    known = tuple(
+        HashedFrame(float(t), frame_forms(blend(footage, t, (160, 90))), False, False)
+        for t in np.arange(0, 10, 0.5)
+    )  # fmt: skip
+    pictures = tuple((float(t), composite(t)) for t in np.arange(0, 6, 1 / s.CLIP_FPS))
+    clip = tuple(HashedFrame(t, frame_forms(p), False, False) for t, p in pictures)
+    return Case([("Z", known, 10.0)], clip, 6.0, lambda report: True, pictures), (top, height)
+
+
+def test_footage_zoomed_to_fill_a_re_frame_is_found_through_its_band(tmp_path):
+    """A 9:16 re-frame that zooms 16:9 footage to fill the frame's width: the band
+    shows the middle 77 % of the known picture, so neither it whole nor any form of
+    the frame meets the known frames. Its part that shows the known centre 70 %
+    does: found, with the band as its region and the shown part as its framing;
+    without the search for filled panels, nothing is."""
+    case, (top, height) = zoomed_reframe()
+    portrait = dataclasses.replace(s.fingerprint(case.clip, case.duration, "clip"),
+                                   width=90, height=160)  # fmt: skip
+
+    def report(config=MATCH, where="fill"):
+        with SqliteBank(tmp_path / where / "bank.sqlite") as bank:
+            for name, frames, duration in case.known:
+                bank.add_video(s.fingerprint(frames, duration, name))
+            reframer = Reframer("clip", f"fps={s.CLIP_FPS:g}", config=config)
+            for time, picture in case.pictures:
+                reframer.add(time, picture)
+            return match_fingerprint(portrait, bank, config, reframer=reframer)
+
+    (tmp_path / "fill").mkdir()
+    (found,) = report().matches
+    assert found.segments[0].mean_distance <= MATCH.panel_fill_max_mean_distance
+    assert abs(found.segments[0].ref_start - 2.0) <= 0.3
+    assert abs(found.region["y"] - top / 160) <= 0.02
+    assert abs(found.region["height"] - height / 160) <= 0.02
+    assert found.framing is not None and abs(found.framing.width - 90 / 118) <= 0.02
+    assert found.framing.height == 1.0
+    (tmp_path / "whole").mkdir()
+    unfilled = dataclasses.replace(MATCH, panel_fill_min_change=100.0)
+    assert report(unfilled, "whole").matches == ()
+
+
+def test_filled_boxes_show_the_known_centre_of_a_picture_cut_to_the_panel():
+    from verify.matching.panels import filled_boxes
+
+    # A 16:9 picture in a 90 x 66 panel: its middle 0.77 of columns, all rows.
+    (box,) = filled_boxes(np.array([[0.0, 40.0, 90.0, 106.0]]), 16 / 9)
+    shown = (90 / 66) / (16 / 9)
+    cut = (1 - shown) / 2
+    assert box == pytest.approx([(0.15 - cut) / shown * 90, 40 + 0.15 * 66,
+                                 (0.85 - cut) / shown * 90, 40 + 0.85 * 66])  # fmt: skip
+    # A 9:16 picture in a wide panel: its middle rows, all columns.
+    (box,) = filled_boxes(np.array([[10.0, 0.0, 110.0, 50.0]]), 9 / 16)
+    shown = (9 / 16) / 2.0
+    assert box[0] == pytest.approx(10 + 15) and box[2] == pytest.approx(10 + 85)
+    assert box[1] == pytest.approx((0.15 - (1 - shown) / 2) / shown * 50)
+    # The picture's own shape: the plain centre 70 %.
+    (box,) = filled_boxes(np.array([[0.0, 0.0, 160.0, 90.0]]), 16 / 9)
+    assert box == pytest.approx([24.0, 13.5, 136.0, 76.5])

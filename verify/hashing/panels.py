@@ -16,7 +16,7 @@ them against each candidate known video (`verify.matching.panels`).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -91,7 +91,17 @@ def border_evidence(
 
 
 def propose_panels(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> list[CropBox]:
-    """Rectangles bounded by borders or the frame's sides, the likeliest first.
+    """Rectangles bounded by borders or the frame's sides, the likeliest first
+    (`propose`'s panels)."""
+    return propose(frames, config)[0]
+
+
+def propose(
+    frames: Sequence[np.ndarray], config: HashConfig = HASH
+) -> tuple[list[CropBox], list[CropBox]]:
+    """(panels, bands): rectangles bounded by borders or the frame's sides, the
+    likeliest first, and, of all those considered, the bands across the frame's
+    whole width or height, at most ``panel_bands``.
 
     Each side is a border for at least ``panel_side_coverage`` of its length
     (the frame's own sides count whole), and each covers ``panel_min_share``
@@ -101,12 +111,18 @@ def propose_panels(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> l
     Proposals, not answers: which (if any) shows known footage is for the
     bank to say (`verify.matching.panels`). Empty for fewer than
     ``inset_min_frames`` frames.
+
+    Bands are ranked by the third ranking alone (the drawn sides' share over
+    their pixels that tell), none within a pixel of a better one on every
+    side: a re-frame's footage between rows of its own blurred copy, whose
+    captions over the blur draw lines that outrank its two sides among the
+    panels.
     """
     if len(frames) < config.inset_min_frames:
-        return []
+        return [], []
     height, width = frames[0].shape[:2]
     if height < 16 or width < 16:
-        return []
+        return [], []
     (rows, columns), (quiet_rows, quiet_columns) = border_evidence(frames, config)
     # Where each side's border lines lie exactly, over the side's own length (`_placed`).
     exact_rows, exact_columns = _running(rows, axis=1), _running(columns, axis=0)
@@ -122,93 +138,124 @@ def propose_panels(frames: Sequence[np.ndarray], config: HashConfig = HASH) -> l
     quiet_along_rows, quiet_along_columns = (
         _running(quiet_rows & ~rows, axis=1), _running(quiet_columns & ~columns, axis=0),
     )  # fmt: skip
+
+    def lines(counts: np.ndarray, length: int, size: int, limit: int) -> list[int]:
+        # The frame's own sides bound panels too (a split screen's halves).
+        strongest = strongest_lines(counts, config.panel_min_side * length, limit)
+        return sorted({0, *strongest, size - 1})
+
+    def rectangles(
+        ys: list[int], xs: list[int]
+    ) -> tuple[list[list[int]], list[list[int]], list[tuple[float, float]]]:
+        """The rectangles on lines ``ys`` and ``xs`` that fit, as placed edges; their
+        three rankings (indices into the edges); and each one's sort key by the third."""
+        top, bottom = np.array([(a, b) for a in ys for b in ys if b - a >= 0.15 * height]).T
+        left, right = np.array([(a, b) for a in xs for b in xs if b - a >= 0.15 * width]).T
+        if top.size == 0 or left.size == 0:
+            return [], [[], [], []], []
+        ty, by, lx, rx = top[:, None], bottom[:, None], left[None, :], right[None, :]
+        span_x, span_y = rx - lx + 1, by - ty + 1
+        borders = np.broadcast_arrays(ty == 0, by == height - 1, lx == 0, rx == width - 1)
+
+        def side_share(along: np.ndarray, quiet: np.ndarray, across: bool, at, lo, hi, span):
+            """Border pixels along one side: over its length, and over its pixels that
+            tell (at least panel_min_telling of its length counts, however silent the
+            rest)."""
+            if across:
+                found = along[at, hi + 1] - along[at, lo]
+                silent = quiet[at, hi + 1] - quiet[at, lo]
+            else:
+                found = along[hi + 1, at] - along[lo, at]
+                silent = quiet[hi + 1, at] - quiet[lo, at]
+            return found / span, found / np.maximum(span - silent, config.panel_min_telling * span)
+
+        sides = [
+            side_share(along_rows, quiet_along_rows, True, ty, lx, rx, span_x),
+            side_share(along_rows, quiet_along_rows, True, by, lx, rx, span_x),
+            side_share(along_columns, quiet_along_columns, False, lx, ty, by, span_y),
+            side_share(along_columns, quiet_along_columns, False, rx, ty, by, span_y),
+        ]
+        covered, telling = (
+            np.stack(np.broadcast_arrays(*kind)) for kind in zip(*sides, strict=True)
+        )
+        on_border = np.stack(borders)
+        # Silent stretches do not count against a side; the ranking below still
+        # prefers sides that are border along their whole length.
+        weakest = np.where(on_border, 1.0, telling).min(axis=0)
+        drawn = (~on_border).sum(axis=0)  # sides that are borders within the frame
+        # Three rankings, taken in turn: how much of the sides drawn inside the
+        # frame is border (a split screen's half, closed by the frame on three
+        # sides, ranks high), and how much of all four sides is, the frame's own
+        # counting half (an inset drawn on four sides ranks high).
+        drawn_share = np.where(on_border, 0.0, covered).sum(axis=0) / np.maximum(drawn, 1)
+        all_sides = np.where(on_border, 0.5, covered).sum(axis=0)
+        # A third: the drawn sides' share over their pixels that tell (a picture
+        # beside its own blurred copy, where a plain wall runs across the border).
+        drawn_telling = np.where(on_border, 0.0, telling).sum(axis=0) / np.maximum(drawn, 1)
+        area = ((rx - lx + 1) * (by - ty + 1)).astype(np.float64)
+        share = area / (width * height)
+        fits = (
+            (weakest >= config.panel_side_coverage)
+            & (share >= config.panel_min_share)
+            & (share <= config.panel_max_share)
+            & (drawn > 0)
+        )
+        candidates = np.argwhere(fits)
+        orders = [
+            np.lexsort((-area[fits], -np.round(score[fits], 1))).tolist()
+            for score in (drawn_share, all_sides, drawn_telling)
+        ]
+        keys = list(zip((-np.round(drawn_telling[fits], 1)).tolist(), (-area[fits]).tolist(),
+                        strict=True))  # fmt: skip
+        # Every candidate's edges (left, top, right, bottom), each side placed to the
+        # pixel (`_placed`); a line on the frame's own side is that side.
+        ty, by = top[candidates[:, 0]], bottom[candidates[:, 0]]
+        lx, rx = left[candidates[:, 1]], right[candidates[:, 1]]
+        left_at = _placed(exact_columns, lx, ty, by, rows=False, inner=True)
+        top_at = _placed(exact_rows, ty, lx, rx, rows=True, inner=True)
+        right_at = _placed(exact_columns, rx, ty, by, rows=False, inner=False)
+        bottom_at = _placed(exact_rows, by, lx, rx, rows=True, inner=False)
+        placed = np.stack([
+            np.where(lx == 0, 0, left_at),
+            np.where(ty == 0, 0, top_at),
+            np.where(rx == width - 1, width, right_at),
+            np.where(by == height - 1, height, bottom_at),
+        ], axis=1).tolist()  # fmt: skip
+        return placed, orders, keys
+
+    row_counts, column_counts = rows.sum(1), columns.sum(0)
     limit = config.window_max_lines
-    ys = strongest_lines(rows.sum(1), config.panel_min_side * width, limit)
-    xs = strongest_lines(columns.sum(0), config.panel_min_side * height, limit)
-    # The frame's own sides bound panels too (a split screen's halves).
-    ys = sorted({0, *ys, height - 1})
-    xs = sorted({0, *xs, width - 1})
-    top, bottom = np.array([(a, b) for a in ys for b in ys if b - a >= 0.15 * height]).T
-    left, right = np.array([(a, b) for a in xs for b in xs if b - a >= 0.15 * width]).T
-    if top.size == 0 or left.size == 0:
-        return []
-    ty, by, lx, rx = top[:, None], bottom[:, None], left[None, :], right[None, :]
-    span_x, span_y = rx - lx + 1, by - ty + 1
+    ys, xs = lines(row_counts, width, height, limit), lines(column_counts, height, width, limit)
+    placed, orders, _keys = rectangles(ys, xs)
+    panels = _distinct(placed, itertools.chain.from_iterable(zip(*orders, strict=True)),
+                       config.panel_proposals)  # fmt: skip
+    # Bands: between more lines (captions over a re-frame's blur draw several),
+    # across the frame; rows and columns ranked together.
+    more = config.panel_band_lines
+    across = rectangles(lines(row_counts, width, height, more), [0, width - 1])
+    down = rectangles([0, height - 1], lines(column_counts, height, width, more))
+    edges = across[0] + down[0]
+    keys = across[2] + down[2]
+    bands = _distinct(edges, sorted(range(len(edges)), key=keys.__getitem__), config.panel_bands)
+    return panels, bands
 
-    borders = np.broadcast_arrays(ty == 0, by == height - 1, lx == 0, rx == width - 1)
 
-    def side_share(along: np.ndarray, quiet: np.ndarray, across: bool, at, lo, hi, span):
-        """Border pixels along one side: over its length, and over its pixels that
-        tell (at least panel_min_telling of its length counts, however silent the rest)."""
-        if across:
-            found, silent = along[at, hi + 1] - along[at, lo], quiet[at, hi + 1] - quiet[at, lo]
-        else:
-            found, silent = along[hi + 1, at] - along[lo, at], quiet[hi + 1, at] - quiet[lo, at]
-        return found / span, found / np.maximum(span - silent, config.panel_min_telling * span)
-
-    sides = [
-        side_share(along_rows, quiet_along_rows, True, ty, lx, rx, span_x),
-        side_share(along_rows, quiet_along_rows, True, by, lx, rx, span_x),
-        side_share(along_columns, quiet_along_columns, False, lx, ty, by, span_y),
-        side_share(along_columns, quiet_along_columns, False, rx, ty, by, span_y),
-    ]
-    covered, telling = (np.stack(np.broadcast_arrays(*kind)) for kind in zip(*sides, strict=True))
-    on_border = np.stack(borders)
-    # Silent stretches do not count against a side; the ranking below still
-    # prefers sides that are border along their whole length.
-    weakest = np.where(on_border, 1.0, telling).min(axis=0)
-    drawn = (~on_border).sum(axis=0)  # sides that are borders within the frame
-    # Three rankings, taken in turn: how much of the sides drawn inside the
-    # frame is border (a split screen's half, closed by the frame on three
-    # sides, ranks high), and how much of all four sides is, the frame's own
-    # counting half (an inset drawn on four sides ranks high).
-    drawn_share = np.where(on_border, 0.0, covered).sum(axis=0) / np.maximum(drawn, 1)
-    all_sides = np.where(on_border, 0.5, covered).sum(axis=0)
-    # A third: the drawn sides' share over their pixels that tell (a picture
-    # beside its own blurred copy, where a plain wall runs across the border).
-    drawn_telling = np.where(on_border, 0.0, telling).sum(axis=0) / np.maximum(drawn, 1)
-    area = ((rx - lx + 1) * (by - ty + 1)).astype(np.float64)
-    share = area / (width * height)
-    fits = (
-        (weakest >= config.panel_side_coverage)
-        & (share >= config.panel_min_share)
-        & (share <= config.panel_max_share)
-        & (drawn > 0)
-    )
-    candidates = np.argwhere(fits)
-    orders = [
-        np.lexsort((-area[fits], -np.round(score[fits], 1))).tolist()
-        for score in (drawn_share, all_sides, drawn_telling)
-    ]
+def _distinct(placed: list[list[int]], order: Iterable[int], limit: int) -> list[CropBox]:
+    """Up to ``limit`` of the ``placed`` edges (left, top, right, bottom) in ``order``,
+    each as a box, none within a pixel of an earlier one on every side: sides are
+    placed to the pixel, so two pixels apart is another placement (an inset's bottom
+    two pixels above the frame's)."""
     chosen: list[CropBox] = []
-    if config.panel_proposals <= 0:
+    if limit <= 0:
         return chosen
-    # Every candidate's edges (left, top, right, bottom), each side placed to the
-    # pixel (`_placed`); a line on the frame's own side is that side.
-    ty, by = top[candidates[:, 0]], bottom[candidates[:, 0]]
-    lx, rx = left[candidates[:, 1]], right[candidates[:, 1]]
-    left_at = _placed(exact_columns, lx, ty, by, rows=False, inner=True)
-    top_at = _placed(exact_rows, ty, lx, rx, rows=True, inner=True)
-    right_at = _placed(exact_columns, rx, ty, by, rows=False, inner=False)
-    bottom_at = _placed(exact_rows, by, lx, rx, rows=True, inner=False)
-    placed = np.stack([
-        np.where(lx == 0, 0, left_at),
-        np.where(ty == 0, 0, top_at),
-        np.where(rx == width - 1, width, right_at),
-        np.where(by == height - 1, height, bottom_at),
-    ], axis=1).tolist()  # fmt: skip
-    # The chosen boxes' edges, to compare each candidate with.
-    chosen_edges = np.zeros((config.panel_proposals, 4), np.int64)
-    for k in itertools.chain.from_iterable(zip(*orders, strict=True)):
+    chosen_edges = np.zeros((limit, 4), np.int64)
+    for k in order:
         x0, y0, x1, y1 = placed[k]
         edges = (x0, y0, max(x0 + 1, x1), max(y0 + 1, y1))
-        # None within a pixel of a chosen one on every side: sides are placed to the
-        # pixel, so two pixels apart is another placement (an inset's bottom two
-        # pixels above the frame's).
         if not (np.abs(chosen_edges[: len(chosen)] - edges).max(axis=1, initial=0) <= 1).any():
             chosen_edges[len(chosen)] = edges
             chosen.append(CropBox(x0, y0, edges[2] - x0, edges[3] - y0))
-            if len(chosen) == config.panel_proposals:
+            if len(chosen) == limit:
                 break
     return chosen
 

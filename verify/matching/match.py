@@ -217,23 +217,46 @@ def _in_panel(
     clip: FrameTable, known: FrameTable, video: KnownVideo, duration: float,
     panels: PanelSearch, config: MatchConfig,
 ) -> Match | None:  # fmt: skip
-    """The clip aligned with a known video through the panel that shows it, if one does."""
+    """The clip aligned with a known video through the panel that shows it, if one does:
+    the known picture whole in it or, when that matches nothing firmly, zoomed to fill
+    it (`PanelSearch.choose_filled`), the better kept."""
     targets = np.concatenate([known.forms[f][known.usable] for f in (Form.PHASH, Form.CENTRE85)])
     choice = panels.choose(targets)
-    if choice is None:
-        return None
-    hashes = panels.hashes(choice, clip.forms[Form.PHASH])
-    match = best_match(
-        clip.with_form(Form.PANEL, hashes), known, video, duration, mirrored=(False,),
-        config=config,
+    match = None
+    if choice is not None:
+        hashes = panels.hashes(choice, clip.forms[Form.PHASH])
+        match = _panel_match(clip.with_form(Form.PANEL, hashes), known, video, duration, config)
+        match = match and dataclasses.replace(match, region=choice.region)
+    firm = match is not None and is_firm(match, duration, config)
+    if firm or not (video.width and video.height):
+        return match
+    centre = known.forms[Form.CENTRE70][known.usable]
+    filled = panels.choose_filled(centre, video.width / video.height)
+    if filled is None or filled.shows is None:
+        return match
+    hashes = panels.hashes(filled, clip.forms[Form.CENTRE70])
+    through = _panel_match(
+        clip.with_form(Form.WINDOW, hashes), known, video, duration, config,
+        framing=Framing(*filled.shows), limit=config.panel_fill_max_mean_distance,
     )  # fmt: skip
-    if match is None:
+    return _better(match, through and dataclasses.replace(through, region=filled.region))
+
+
+def _panel_match(
+    clip: FrameTable, known: FrameTable, video: KnownVideo, duration: float,
+    config: MatchConfig, framing: Framing | None = None, limit: float | None = None,
+) -> Match | None:  # fmt: skip
+    """`best_match` through a panel's form (unmirrored), if its frames are close enough:
+    many panels, tried on many known frames, meet some by chance, so a panel's match
+    must be close, as real ones are (within 5 bits on the bench): within ``limit``
+    bits on average (default ``panel_max_mean_distance``)."""
+    match = best_match(
+        clip, known, video, duration, mirrored=(False,), framing=framing, config=config
+    )
+    limit = config.panel_max_mean_distance if limit is None else limit
+    if match is None or _mean_bits(match) > limit:
         return None
-    # Many panels, tried on many known frames, meet some by chance: a panel's
-    # match must be close, as real ones are (within 5 bits on the bench).
-    if _mean_bits(match) > config.panel_max_mean_distance:
-        return None
-    return dataclasses.replace(match, region=choice.region)
+    return match
 
 
 def _aligned(
@@ -308,7 +331,9 @@ def drop_nested(matches: list[Match], config: MatchConfig = MATCH) -> list[Match
     meeting when the better match is through a panel (the frame is a picture
     made of several) or when it is far from the better one on both other
     counts; a second copy meets the whole frame about as closely, or as
-    fully, and stays.
+    fully, and stays. A match through a panel over mostly the seconds of a
+    better match through the whole frame whose frames are a plain copy's
+    (within `MatchConfig.panel_skip_distance` bits) is a chance meeting too.
     """
     kept: list[Match] = []
     for match in sorted(matches, key=lambda m: m.score, reverse=True):
@@ -322,6 +347,12 @@ def _contradicts(match: Match, better: Match, config: MatchConfig) -> bool:
     if _shared_seconds(match, better) <= 0.5 * match.coverage:
         return False
     bits = _mean_bits(match)
+    if match.region is not None and better.region is None:
+        # Over those seconds the whole frame is a plain copy of the better match's
+        # video (its frames within panel_skip_distance bits: an inset would move
+        # them further), so no panel of it shows another: a still scene meets a
+        # crop of other seconds of itself there.
+        return _mean_bits(better) <= config.panel_skip_distance
     further = bits >= _mean_bits(better) + config.overlap_min_extra_bits
     weaker = match.score < config.overlap_max_score_share * better.score
     if match.region is None:

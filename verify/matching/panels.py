@@ -15,7 +15,7 @@ compared with the known frames like any other form.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import cv2
@@ -25,7 +25,7 @@ from verify import numeric
 from verify.config import HASH, MATCH, HashConfig, MatchConfig
 from verify.hashing.fingerprint import ShotRegion
 from verify.hashing.normalise import is_uniform
-from verify.hashing.panels import propose_panels
+from verify.hashing.panels import propose
 from verify.hashing.phash import nearest_hashes, phash_windows_stack
 
 
@@ -56,6 +56,8 @@ class _Shot:
     # corner, a bar: grey deviation under uniform_std), which meets dark known
     # frames by chance.
     usable: np.ndarray
+    # (bands, 4): rectangles across the whole width or height (`propose`).
+    bands: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 4)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,6 +67,9 @@ class PanelChoice:
     boxes: dict[int, np.ndarray]
     # Where the panel sits in the clip's frame, as fractions (of its longest shot).
     region: dict[str, float]
+    # The part of the known picture the panel shows (left, top, width, height, as
+    # fractions) when it shows it zoomed to fill (`PanelSearch.choose_filled`).
+    shows: tuple[float, float, float, float] | None = None
 
 
 class PanelSearch:
@@ -79,8 +84,10 @@ class PanelSearch:
         hash_config: HashConfig = HASH,
         *,
         flat: Sequence[bool | None] | None = None,
+        frame_aspect: float = 16 / 9,
     ):
-        """``flat``: whether each picture is near-uniform (`is_uniform`), where known."""
+        """``flat``: whether each picture is near-uniform (`is_uniform`), where known;
+        ``frame_aspect``: the clip frame's width/height (display size)."""
         self.pictures = pictures
         known = list(flat) if flat is not None else [None] * len(pictures)
         if len(known) != len(pictures):
@@ -90,6 +97,9 @@ class PanelSearch:
             return known[i] if known[i] is not None else is_uniform(pictures[i], hash_config)
 
         self.config = config
+        self.uniform_std = hash_config.uniform_std
+        self.frame_aspect = frame_aspect
+        self._filled_cache: dict[tuple[int, float], tuple[np.ndarray, ...]] = {}
         self.shots: list[_Shot] = []
         stamps = np.asarray(times, np.float64)
         starts = [int(np.searchsorted(stamps, s.start - 1e-6)) for s in shots] or [0]
@@ -98,11 +108,14 @@ class PanelSearch:
             group = pictures[first:end]
             if len(group) < hash_config.inset_min_frames:
                 continue
-            proposals = propose_panels(group, hash_config)
+            proposals, bands = propose(group, hash_config)
             if not proposals:
                 continue
-            boxes = np.array(
-                [(p.x, p.y, p.x + p.width, p.y + p.height) for p in proposals], np.float64
+            boxes, band_boxes = (
+                np.array(
+                    [(p.x, p.y, p.x + p.width, p.y + p.height) for p in found], np.float64
+                ).reshape(-1, 4)
+                for found in (proposals, bands)
             )
             lively = [i for i in range(first, end) if not is_flat(i)]
             if not lively:
@@ -113,15 +126,21 @@ class PanelSearch:
             # Scored and looked up by the folded hashes; the chosen box is refined exactly.
             hashes = phash_windows_stack(stack, boxes, exact=False)
             usable = _box_std(stack, boxes) >= hash_config.uniform_std
-            self.shots.append(_Shot(first, end, region, boxes, anchors, stack, hashes, usable))
+            self.shots.append(
+                _Shot(first, end, region, boxes, anchors, stack, hashes, usable, band_boxes)
+            )
 
     def probe_hashes(self) -> list[int]:
         """Every proposal's hash on ``panel_probe_anchors`` of the anchors (every other
-        one): looked up with the clip's own frames."""
+        one), and those of the bands' parts that would show a 16:9 picture's centre
+        70 % zoomed to fill them (the shape of most footage; `choose_filled`): looked
+        up with the clip's own frames."""
         probes = self.config.panel_probe_anchors
+        tables = [(shot.hashes, shot.usable) for shot in self.shots]
+        tables += [self._filled(shot, round(16 / 9, 3))[2:] for shot in self.shots]
         return [
-            int(v) for shot in self.shots
-            for v in numeric.distinct(shot.hashes[::2][:probes][shot.usable[::2][:probes]])
+            int(v) for hashes, usable in tables
+            for v in numeric.distinct(hashes[::2][:probes][usable[::2][:probes]])
         ]  # fmt: skip
 
     def choose(self, known: np.ndarray) -> PanelChoice | None:
@@ -131,29 +150,94 @@ class PanelSearch:
         ``match_distance`` of a known frame, found as proposed or, failing
         that, after refining a near miss (`_near_miss`); None when no shot has one.
         """
+        return self._choose(known, lambda shot: (shot.boxes, shot.boxes, shot.hashes, shot.usable))
+
+    def choose_filled(self, known_centre70: np.ndarray, aspect: float) -> PanelChoice | None:
+        """Per shot, the proposal that shows the known picture (of width/height ``aspect``)
+        zoomed to fill it and cut to its shape in the middle, as short-video re-frames
+        and compilations fill a window: the part of each such proposal that shows the
+        known centre 70 % (`filled_boxes`) is chosen as `choose` chooses a proposal,
+        against the known ``known_centre70`` hashes. The shot's bands are tried (a
+        re-frame fills the frame's width with footage zoomed in; `propose`), those
+        whose shape is ``panel_fill_min_change`` or more from the known picture's
+        (the others show it whole, `choose`'s case). The choice's boxes are those
+        parts, its region the whole band."""
+        aspect = round(aspect, 3)
+        choice = self._choose(known_centre70, lambda shot: self._filled(shot, aspect), screen=True)
+        if choice is None:
+            return None
+        region = choice.region
+        shape = region["width"] / region["height"] * self.frame_aspect
+        width, height = min(1.0, shape / aspect), min(1.0, aspect / shape)
+        shows = ((1 - width) / 2, (1 - height) / 2, width, height)
+        return dataclasses.replace(choice, shows=tuple(round(v, 4) for v in shows))
+
+    def _filled(
+        self, shot: _Shot, aspect: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The shot's bands of another shape than ``aspect`` for `_choose`: (the parts
+        that show the known centre 70 % filled in, the bands, the parts' folded hashes
+        on the anchors, whether usable), made once per shape."""
+        key = (shot.first, aspect)
+        if key not in self._filled_cache:  # candidates of one shape share them
+            boxes = shot.bands
+            shape = (boxes[:, 2] - boxes[:, 0]) / (boxes[:, 3] - boxes[:, 1])
+            outer = boxes[
+                np.abs(np.log(shape / aspect)) >= np.log1p(self.config.panel_fill_min_change)
+            ]
+            inner = filled_boxes(outer, aspect)
+            if len(inner):
+                hashes = phash_windows_stack(shot.stack, inner, exact=False)
+                usable = _box_std(shot.stack, inner) >= self.uniform_std
+            else:  # nothing to try in this shot
+                hashes = np.zeros((len(shot.stack), 0), np.uint64)
+                usable = np.zeros(hashes.shape, bool)
+            self._filled_cache[key] = (inner, outer, hashes, usable)
+        return self._filled_cache[key]
+
+    def _choose(
+        self,
+        known: np.ndarray,
+        boxes_of: Callable[[_Shot], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+        *,
+        screen: bool = False,
+    ) -> PanelChoice | None:
+        """`choose` over each shot's boxes as ``boxes_of`` gives them: (the boxes hashed,
+        the panels they lie in, their folded hashes on the anchors, whether usable).
+        With ``screen``, a shot none of whose boxes brings ``reframe_min_anchors``
+        anchors within ``match_distance + panel_near_bits`` by the folded hashes is
+        passed over (it could not be a near miss either) before anything is hashed
+        exactly."""
         config = self.config
         known = np.asarray(known, np.uint64)
         if known.size == 0:
             return None
         chosen: dict[int, np.ndarray] = {}
+        panels: dict[int, np.ndarray] = {}
         for index, shot in enumerate(self.shots):
-            distance, _nearest = nearest_hashes(shot.hashes, known, config.distance_block_cells)
-            distance = np.where(shot.usable, distance, 64)
+            boxes, outer, hashes, usable = boxes_of(shot)
+            if not len(boxes):
+                continue
+            distance, _nearest = nearest_hashes(hashes, known, config.distance_block_cells)
+            distance = np.where(usable, distance, 64)
+            reach = config.match_distance + config.panel_near_bits
+            if screen and (distance <= reach).sum(axis=0).max() < config.reframe_min_anchors:
+                continue
             # The folded hashes' best few proposals, ranked again through exact hashes.
             top = best_windows(distance, config)[0][: config.window_rescore]
             exact, _nearest = nearest_hashes(
-                phash_windows_stack(shot.stack, shot.boxes[top]), known, config.distance_block_cells
+                phash_windows_stack(shot.stack, boxes[top]), known, config.distance_block_cells
             )
-            exact = np.where(shot.usable[:, top], exact, 64)
+            exact = np.where(usable[:, top], exact, 64)
             order, close = best_windows(exact, config)
             best = int(order[0])
-            box = shot.boxes[top[best]]
+            box, panel = boxes[top[best]], outer[top[best]]
             matched = np.flatnonzero(exact[:, best] <= config.match_distance)
             if close[best] < config.reframe_min_anchors:
-                near = self._near_miss(shot, distance, known)
+                near = self._near_miss(shot, boxes, usable, distance, known)
                 if near is None:
                     continue
-                box, matched = near
+                box, matched, panel = *near[:2], outer[near[2]]
             # Anchors that all show one picture and meet one known picture count:
             # still footage does that, and a chance meeting of a still picture is
             # left to the match's distance (`MatchConfig.panel_max_mean_distance`)
@@ -161,16 +245,18 @@ class PanelSearch:
             height, width = shot.stack.shape[1:3]
             refined = _refine(box, list(shot.stack[matched]), known, config.distance_block_cells)
             chosen[index] = np.clip(refined, 0.0, [width, height, width, height])
+            panels[index] = panel if outer is not boxes else chosen[index]
         if not chosen:
             return None
         longest = max(chosen, key=lambda i: self.shots[i].end - self.shots[i].first)
-        return PanelChoice(chosen, self._region(longest, chosen[longest]))
+        return PanelChoice(chosen, self._region(longest, panels[longest]))
 
     def _near_miss(
-        self, shot: _Shot, distance: np.ndarray, known: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray] | None:
+        self, shot: _Shot, boxes: np.ndarray, usable_boxes: np.ndarray, distance: np.ndarray,
+        known: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, int] | None:  # fmt: skip
         """A proposal a few pixels off that fits once refined: (its refined box, the
-        anchors then within ``match_distance``), or None.
+        anchors then within ``match_distance``, the proposal's index), or None.
 
         A proposal's edges follow its evidence lines, which may lie a pixel or
         two inside a rim; its anchors then miss their known frames by a few bits.
@@ -189,14 +275,14 @@ class PanelSearch:
             if near[b] >= config.reframe_min_anchors
         ][: config.panel_near_tries]  # fmt: skip
         for b in tries:
-            usable = np.flatnonzero(shot.usable[:, b])
+            usable = np.flatnonzero(usable_boxes[:, b])
             stack = shot.stack[usable]
-            box = _refine(shot.boxes[b], list(stack), known, cells)
+            box = _refine(boxes[b], list(stack), known, cells)
             bits, _nearest = nearest_hashes(phash_windows_stack(stack, box[None, :]), known, cells)
             hit = usable[bits[:, 0] <= config.match_distance]
             fits = float(numeric.median(bits[:, 0])) <= config.panel_near_fit_bits
             if hit.size >= config.reframe_min_anchors and fits:
-                return box, hit
+                return box, hit, b
         return None
 
     def hashes(self, choice: PanelChoice, fallback: np.ndarray) -> np.ndarray:
@@ -247,6 +333,29 @@ class PanelSearch:
             "width": round((right - left) / width * crop["width"], 4),
             "height": round((bottom - top) / height * crop["height"], 4),
         }
+
+
+def filled_boxes(panels: np.ndarray, aspect: float, inner: tuple[float, float] = (0.15, 0.85)
+                 ) -> np.ndarray:  # fmt: skip
+    """The part of each panel (left, top, right, bottom) that shows the ``inner`` span
+    (fractions) of a picture of width/height ``aspect`` scaled to fill the panel and cut
+    to its shape in the middle: a panel narrower than the picture shows its middle
+    columns, a wider one its middle rows."""
+    panels = np.asarray(panels, np.float64).reshape(-1, 4)
+    left, top, right, bottom = panels.T
+    width, height = right - left, bottom - top
+    # The share of the picture's width (height) the panel shows; 1 along the other side.
+    across = np.minimum(1.0, (width / height) / aspect)
+    down = np.minimum(1.0, aspect / (width / height))
+    low, high = inner
+
+    def span(start: np.ndarray, size: np.ndarray, shown: np.ndarray) -> tuple[np.ndarray, ...]:
+        cut = (1.0 - shown) / 2
+        return start + (low - cut) / shown * size, start + (high - cut) / shown * size
+
+    x0, x1 = span(left, width, across)
+    y0, y1 = span(top, height, down)
+    return np.stack([x0, y0, x1, y1], axis=1)
 
 
 def _box_std(pictures: np.ndarray, boxes: np.ndarray) -> np.ndarray:

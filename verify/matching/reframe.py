@@ -342,6 +342,7 @@ class Reframer:
                 self.config,
                 self.hash_config,
                 flat=self._flat,
+                frame_aspect=(fingerprint.width or 16) / (fingerprint.height or 9),
             )
         return self._panels
 
