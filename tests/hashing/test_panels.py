@@ -240,3 +240,26 @@ def test_a_proposal_a_few_pixels_inside_its_panel_is_refined_before_it_is_given_
     assert np.array_equal(choice.boxes[0], [40.0, 20.0, 120.0, 70.0])
     search.config = dataclasses.replace(MATCH, panel_near_tries=0)
     assert search.choose(known) is None
+
+
+def test_a_re_frame_s_band_is_proposed_beside_its_captions():
+    """Footage across a 90x160 portrait frame, over a blurred moving copy, with two
+    caption boxes of sharp stripes above it and a line of them below: the caption
+    rows draw the strongest lines, yet the footage's band is among the bands, and
+    every band runs across the whole width or height."""
+    from verify.hashing.panels import propose
+
+    footage = panning(5, 66, 90, (1, 2))
+    frames = []
+    for k, shown in enumerate(footage):
+        blur = cv2.GaussianBlur(cv2.resize(shown, (90, 160)), (0, 0), 6)
+        frame = blur.copy()
+        frame[40:106] = shown
+        stripes = np.where((np.arange(90) // 3 + k) % 2, 235.0, 20.0)
+        for top, bottom in ((14, 20), (22, 28), (126, 131)):
+            frame[top:bottom, 10:80] = stripes[10:80]
+        frames.append(np.clip(frame, 0, 255).astype(np.uint8))
+    panels, bands = propose(frames)
+    assert panels and bands
+    assert any(near(b, CropBox(0, 40, 90, 66), slack=1) for b in bands)
+    assert all((b.x == 0 and b.width == 90) or (b.y == 0 and b.height == 160) for b in bands)

@@ -112,11 +112,12 @@ def propose(
     bank to say (`verify.matching.panels`). Empty for fewer than
     ``inset_min_frames`` frames.
 
-    Bands are ranked by the third ranking alone (the drawn sides' share over
-    their pixels that tell), none within a pixel of a better one on every
-    side: a re-frame's footage between rows of its own blurred copy, whose
-    captions over the blur draw lines that outrank its two sides among the
-    panels.
+    Bands lie between the ``panel_band_lines`` strongest lines (not
+    ``window_max_lines``) and are ranked by the third ranking alone (the drawn
+    sides' share over their pixels that tell), rows and columns together,
+    none within a pixel of a better one on every side: a re-frame's footage
+    between rows of its own blurred copy, whose captions over the blur draw
+    lines that outrank its two sides among the panels.
     """
     if len(frames) < config.inset_min_frames:
         return [], []
