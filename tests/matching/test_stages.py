@@ -258,6 +258,26 @@ def off_centre_crop() -> Case:
     return Case([("R", known, 10.0)], clip, 6.0, check, pictures)
 
 
+def fields(
+    rng: np.random.Generator, count: int, cells: tuple[int, int], size: tuple[int, int]
+) -> list[np.ndarray]:
+    """``count`` smooth random fields of ``size`` (width, height), from ``cells``
+    (rows, columns) of noise."""
+    return [
+        cv2.resize(rng.integers(0, 256, cells, dtype=np.uint8), size,
+                   interpolation=cv2.INTER_CUBIC).astype(np.float64)
+        for _ in range(count)
+    ]  # fmt: skip
+
+
+def blend(frames: list[np.ndarray], t: float, size: tuple[int, int]) -> np.ndarray:
+    """Second ``t`` of footage that blends from one of ``frames`` to the next each
+    second, at ``size`` (width, height)."""
+    i, w = int(t), t - int(t)
+    mixed = np.clip((1 - w) * frames[i] + w * frames[i + 1], 0, 255).astype(np.uint8)
+    return cv2.resize(mixed, size, interpolation=cv2.INTER_AREA)
+
+
 def footage_in_moving_frame(
     top: int, bottom: int, left: int, right: int, *, still: bool = False
 ) -> tuple[tuple[HashedFrame, ...], tuple[tuple[float, np.ndarray], ...], tuple[HashedFrame, ...]]:
@@ -266,22 +286,10 @@ def footage_in_moving_frame(
     [top:bottom, left:right] of a 160x90 frame over other moving fields: (known
     frames, clip pictures, clip frames)."""
     rng = np.random.default_rng(23)
-
-    def fields(count: int, size: tuple[int, int]) -> list[np.ndarray]:
-        return [
-            cv2.resize(rng.integers(0, 256, (9, 16), dtype=np.uint8), size,
-                       interpolation=cv2.INTER_CUBIC).astype(np.float64)
-            for _ in range(count)
-        ]  # fmt: skip
-
-    footage, scenery = fields(12, (480, 270)), fields(12, (640, 360))
+    footage, scenery = fields(rng, 12, (9, 16), (480, 270)), fields(rng, 12, (9, 16), (640, 360))
 
     def picture(t: float, frames: list[np.ndarray], size: tuple[int, int]) -> np.ndarray:
-        if still and frames is footage:
-            t = 2.0
-        i, w = int(t), t - int(t)
-        mixed = np.clip((1 - w) * frames[i] + w * frames[i + 1], 0, 255).astype(np.uint8)
-        return cv2.resize(mixed, size, interpolation=cv2.INTER_AREA)
+        return blend(frames, 2.0 if still and frames is footage else t, size)
 
     def composite(t: float) -> np.ndarray:
         frame = picture(t + 3.3, scenery, (160, 90))
@@ -858,22 +866,9 @@ def zoomed_reframe() -> tuple[Case, tuple[int, int]]:
     (its middle 77 % of columns, whole height) between moving fields above and
     below, as short-video re-frames show it: (the case, the band's rows)."""
     rng = np.random.default_rng(31)
-    scenery = [
-        cv2.resize(rng.integers(0, 256, (16, 9), dtype=np.uint8), (90, 160),
-                   interpolation=cv2.INTER_CUBIC).astype(np.float64)
-        for _ in range(12)
-    ]  # fmt: skip
-    footage = [
-        cv2.resize(rng.integers(0, 256, (9, 16), dtype=np.uint8), (480, 270),
-                   interpolation=cv2.INTER_CUBIC).astype(np.float64)
-        for _ in range(12)
-    ]  # fmt: skip
+    scenery = fields(rng, 12, (16, 9), (90, 160))
+    footage = fields(rng, 12, (9, 16), (480, 270))
     top, height, zoomed = 40, 66, 118  # 118 x 66: the 16:9 picture 1.3x as wide as the frame
-
-    def blend(frames: list[np.ndarray], t: float, size: tuple[int, int]) -> np.ndarray:
-        i, w = int(t), t - int(t)
-        mixed = np.clip((1 - w) * frames[i] + w * frames[i + 1], 0, 255).astype(np.uint8)
-        return cv2.resize(mixed, size, interpolation=cv2.INTER_AREA)
 
     def composite(t: float) -> np.ndarray:
         frame = blend(scenery, t + 3.3, (90, 160))
