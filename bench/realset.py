@@ -543,19 +543,19 @@ def compilation_cases(folder: Path, known: Sequence[Clip]) -> list[Case]:
         landscape = [c for c in clips if not c.portrait]
         if not portrait or len(landscape) < 2:
             continue
+        # (label, frame, shots as (clip, bars), each shot's seconds)
         plans = [
             ("mixed169", (640, 360), [(portrait[0], "black"), (landscape[0], "black"),
-                                      (landscape[1], "blur")]),
+                                      (landscape[1], "blur")], 4.0),
             ("mixed43", (640, 480), [(landscape[1], "black"), (portrait[0], "blur"),
-                                     (landscape[0], "black")]),
+                                     (landscape[0], "black")], 4.0),
         ]  # fmt: skip
         # A portrait added later gets a compilation of its own, the earlier ones unchanged.
         plans += [
             (f"mixed43_{k}", (640, 480), [(landscape[1], "black"), (extra, "blur"),
-                                          (landscape[0], "black")])
+                                          (landscape[0], "black")], 4.0)
             for k, extra in enumerate(portrait[1:], 2)
         ]  # fmt: skip
-        plans = [(label, frame, picks, 4.0) for label, frame, picks in plans]
         # Added later, after the others (which are unchanged): a phone-shaped
         # compilation, and one of five shorter shots in which a portrait crop
         # follows the landscape clip of the same camera, or another portrait.

@@ -220,28 +220,16 @@ def off_centre_crop() -> Case:
     """A copy cropped off the centre (87 % x 90 %, from 13 % left): none of its forms
     meets a stored one; through the framing it shows, its frames do. Real pictures
     (smooth random ones dissolving into each other) and real pHashes, no ffmpeg."""
-    rng = np.random.default_rng(21)
-    fields = [
-        cv2.resize(rng.integers(0, 256, (9, 16), dtype=np.uint8), (480, 270),
-                   interpolation=cv2.INTER_CUBIC).astype(np.float64)
-        for _ in range(12)
-    ]  # fmt: skip
-
-    def picture(t: float) -> np.ndarray:
-        i, w = int(t), t - int(t)
-        mixed = np.clip((1 - w) * fields[i] + w * fields[i + 1], 0, 255).astype(np.uint8)
-        return cv2.resize(mixed, (160, 90), interpolation=cv2.INTER_AREA)
+    footage = fields(np.random.default_rng(21), 12, (9, 16), (480, 270))
 
     def cropped(t: float) -> np.ndarray:
-        whole = picture(t)
+        whole = blend(footage, t, (160, 90))
         part = whole[0:81, 21:160]  # 13 % from the left, 87 % x 90 %
         return cv2.resize(part, (160, 93), interpolation=cv2.INTER_AREA)
 
-    known = tuple(
-        HashedFrame(float(t), frame_forms(picture(t)), False, False) for t in np.arange(0, 10, 0.5)
+    known, pictures, clip = known_and_clip(
+        lambda t: blend(footage, t, (160, 90)), lambda t: cropped(2.0 + t)
     )
-    pictures = tuple((float(t), cropped(2.0 + t)) for t in np.arange(0, 6, 1 / s.CLIP_FPS))
-    clip = tuple(HashedFrame(t, frame_forms(p), False, False) for t, p in pictures)
 
     def check(report: MatchReport) -> bool:
         found = [m for m in report.matches if m.video.path == "R"]
@@ -278,6 +266,21 @@ def blend(frames: list[np.ndarray], t: float, size: tuple[int, int]) -> np.ndarr
     return cv2.resize(mixed, size, interpolation=cv2.INTER_AREA)
 
 
+def known_and_clip(
+    known_at: Callable[[float], np.ndarray], clip_at: Callable[[float], np.ndarray]
+) -> tuple[tuple[HashedFrame, ...], tuple[tuple[float, np.ndarray], ...], tuple[HashedFrame, ...]]:
+    """A known video's frames, its pictures ``known_at(t)`` over 10 s at 2 a second, and
+    a 6 s clip's, ``clip_at(t)`` at the clip rate: (known frames, clip pictures, clip
+    frames)."""
+    known = tuple(
+        HashedFrame(float(t), frame_forms(known_at(t)), False, False)
+        for t in np.arange(0, 10, 0.5)
+    )  # fmt: skip
+    pictures = tuple((float(t), clip_at(t)) for t in np.arange(0, 6, 1 / s.CLIP_FPS))
+    clip = tuple(HashedFrame(t, frame_forms(p), False, False) for t, p in pictures)
+    return known, pictures, clip
+
+
 def footage_in_moving_frame(
     top: int, bottom: int, left: int, right: int, *, still: bool = False
 ) -> tuple[tuple[HashedFrame, ...], tuple[tuple[float, np.ndarray], ...], tuple[HashedFrame, ...]]:
@@ -296,13 +299,7 @@ def footage_in_moving_frame(
         frame[top:bottom, left:right] = picture(2.0 + t, footage, (right - left, bottom - top))
         return frame
 
-    known = tuple(
-        HashedFrame(float(t), frame_forms(picture(t, footage, (160, 90))), False, False)
-        for t in np.arange(0, 10, 0.5)
-    )  # fmt: skip
-    pictures = tuple((float(t), composite(t)) for t in np.arange(0, 6, 1 / s.CLIP_FPS))
-    clip = tuple(HashedFrame(t, frame_forms(p), False, False) for t, p in pictures)
-    return known, pictures, clip
+    return known_and_clip(lambda t: picture(t, footage, (160, 90)), composite)
 
 
 def inset_over_moving_video() -> Case:
@@ -876,12 +873,7 @@ def zoomed_reframe() -> tuple[Case, tuple[int, int]]:
         frame[top : top + height] = shown[:, (zoomed - 90) // 2 : (zoomed - 90) // 2 + 90]
         return frame
 
-    known = tuple(
-        HashedFrame(float(t), frame_forms(blend(footage, t, (160, 90))), False, False)
-        for t in np.arange(0, 10, 0.5)
-    )  # fmt: skip
-    pictures = tuple((float(t), composite(t)) for t in np.arange(0, 6, 1 / s.CLIP_FPS))
-    clip = tuple(HashedFrame(t, frame_forms(p), False, False) for t, p in pictures)
+    known, pictures, clip = known_and_clip(lambda t: blend(footage, t, (160, 90)), composite)
     return Case([("Z", known, 10.0)], clip, 6.0, lambda report: True, pictures), (top, height)
 
 

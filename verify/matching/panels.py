@@ -41,6 +41,11 @@ def best_windows(
     return np.lexsort((spread, -close)), close
 
 
+# The shape of the picture whose filled parts of the bands are looked up in the
+# bank (`PanelSearch.probe_hashes`): most footage is 16:9.
+_LOOKED_UP_SHAPE = 16 / 9
+
+
 @dataclasses.dataclass(frozen=True)
 class _Shot:
     """One shot's pictures (indices first..end), proposals and anchor hashes."""
@@ -137,7 +142,7 @@ class PanelSearch:
         up with the clip's own frames."""
         probes = self.config.panel_probe_anchors
         tables = [(shot.hashes, shot.usable) for shot in self.shots]
-        tables += [self._filled(shot, round(16 / 9, 3))[2:] for shot in self.shots]
+        tables += [self._filled(shot, _LOOKED_UP_SHAPE)[2:] for shot in self.shots]
         return [
             int(v) for hashes, usable in tables
             for v in numeric.distinct(hashes[::2][:probes][usable[::2][:probes]])
@@ -150,7 +155,7 @@ class PanelSearch:
         ``match_distance`` of a known frame, found as proposed or, failing
         that, after refining a near miss (`_near_miss`); None when no shot has one.
         """
-        return self._choose(known, lambda shot: (shot.boxes, shot.boxes, shot.hashes, shot.usable))
+        return self._choose(known, lambda shot: (shot.boxes, None, shot.hashes, shot.usable))
 
     def choose_filled(self, known_centre70: np.ndarray, aspect: float) -> PanelChoice | None:
         """Per shot, the proposal that shows the known picture (of width/height ``aspect``)
@@ -167,10 +172,9 @@ class PanelSearch:
         if choice is None:
             return None
         region = choice.region
-        shape = region["width"] / region["height"] * self.frame_aspect
-        width, height = min(1.0, shape / aspect), min(1.0, aspect / shape)
+        width, height = shown_shares(region["width"] / region["height"] * self.frame_aspect, aspect)
         shows = ((1 - width) / 2, (1 - height) / 2, width, height)
-        return dataclasses.replace(choice, shows=tuple(round(v, 4) for v in shows))
+        return dataclasses.replace(choice, shows=tuple(round(float(v), 4) for v in shows))
 
     def _filled(
         self, shot: _Shot, aspect: float
@@ -178,6 +182,7 @@ class PanelSearch:
         """The shot's bands of another shape than ``aspect`` for `_choose`: (the parts
         that show the known centre 70 % filled in, the bands, the parts' folded hashes
         on the anchors, whether usable), made once per shape."""
+        aspect = round(aspect, 3)
         key = (shot.first, aspect)
         if key not in self._filled_cache:  # candidates of one shape share them
             boxes = shot.bands
@@ -198,12 +203,13 @@ class PanelSearch:
     def _choose(
         self,
         known: np.ndarray,
-        boxes_of: Callable[[_Shot], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+        boxes_of: Callable[[_Shot], tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]],
         *,
         screen: bool = False,
     ) -> PanelChoice | None:
         """`choose` over each shot's boxes as ``boxes_of`` gives them: (the boxes hashed,
-        the panels they lie in, their folded hashes on the anchors, whether usable).
+        the panels they lie in or None when they are the panels, their folded hashes on
+        the anchors, whether usable).
         With ``screen``, a shot none of whose boxes brings ``reframe_min_anchors``
         anchors within ``match_distance + panel_near_bits`` by the folded hashes is
         passed over (it could not be a near miss either) before anything is hashed
@@ -220,8 +226,9 @@ class PanelSearch:
                 continue
             distance, _nearest = nearest_hashes(hashes, known, config.distance_block_cells)
             distance = np.where(usable, distance, 64)
-            reach = config.match_distance + config.panel_near_bits
-            if screen and (distance <= reach).sum(axis=0).max() < config.reframe_min_anchors:
+            # Anchors each box brings within reach of a near miss (`_near_miss`).
+            near = (distance <= config.match_distance + config.panel_near_bits).sum(axis=0)
+            if screen and near.max() < config.reframe_min_anchors:
                 continue
             # The folded hashes' best few proposals, ranked again through exact hashes.
             top = best_windows(distance, config)[0][: config.window_rescore]
@@ -231,13 +238,15 @@ class PanelSearch:
             exact = np.where(usable[:, top], exact, 64)
             order, close = best_windows(exact, config)
             best = int(order[0])
-            box, panel = boxes[top[best]], outer[top[best]]
+            index_of_box = int(top[best])
             matched = np.flatnonzero(exact[:, best] <= config.match_distance)
             if close[best] < config.reframe_min_anchors:
-                near = self._near_miss(shot, boxes, usable, distance, known)
-                if near is None:
+                missed = self._near_miss(shot, boxes, usable, distance, near, known)
+                if missed is None:
                     continue
-                box, matched, panel = *near[:2], outer[near[2]]
+                box, matched, index_of_box = missed
+            else:
+                box = boxes[index_of_box]
             # Anchors that all show one picture and meet one known picture count:
             # still footage does that, and a chance meeting of a still picture is
             # left to the match's distance (`MatchConfig.panel_max_mean_distance`)
@@ -245,7 +254,7 @@ class PanelSearch:
             height, width = shot.stack.shape[1:3]
             refined = _refine(box, list(shot.stack[matched]), known, config.distance_block_cells)
             chosen[index] = np.clip(refined, 0.0, [width, height, width, height])
-            panels[index] = panel if outer is not boxes else chosen[index]
+            panels[index] = chosen[index] if outer is None else outer[index_of_box]
         if not chosen:
             return None
         longest = max(chosen, key=lambda i: self.shots[i].end - self.shots[i].first)
@@ -253,7 +262,7 @@ class PanelSearch:
 
     def _near_miss(
         self, shot: _Shot, boxes: np.ndarray, usable_boxes: np.ndarray, distance: np.ndarray,
-        known: np.ndarray,
+        near: np.ndarray, known: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray, int] | None:  # fmt: skip
         """A proposal a few pixels off that fits once refined: (its refined box, the
         anchors then within ``match_distance``, the proposal's index), or None.
@@ -262,13 +271,13 @@ class PanelSearch:
         two inside a rim; its anchors then miss their known frames by a few bits.
         The ``panel_near_tries`` nearest proposals (fewest bits over the anchors)
         with ``reframe_min_anchors`` anchors within ``match_distance +
-        panel_near_bits`` are refined on their usable anchors and counted again;
+        panel_near_bits`` (``near``: each proposal's count) are refined on their
+        usable anchors and counted again;
         the refined box must bring half of them within ``panel_near_fit_bits``
         (a box moved to fit is held to fitting closely).
         """
         config = self.config
         cells = config.distance_block_cells
-        near = (distance <= config.match_distance + config.panel_near_bits).sum(axis=0)
         spread = np.minimum(distance, 32).sum(axis=0)
         tries = [
             int(b) for b in np.argsort(spread, kind="stable")
@@ -335,6 +344,13 @@ class PanelSearch:
         }
 
 
+def shown_shares(shape: Any, aspect: float) -> tuple[Any, Any]:
+    """The shares of a picture's width and height (of width/height ``aspect``) that a
+    panel of width/height ``shape`` shows when the picture is scaled to fill it: one
+    of them is 1. Arrays of shapes give arrays."""
+    return np.minimum(1.0, shape / aspect), np.minimum(1.0, aspect / shape)
+
+
 def filled_boxes(panels: np.ndarray, aspect: float, inner: tuple[float, float] = (0.15, 0.85)
                  ) -> np.ndarray:  # fmt: skip
     """The part of each panel (left, top, right, bottom) that shows the ``inner`` span
@@ -344,9 +360,7 @@ def filled_boxes(panels: np.ndarray, aspect: float, inner: tuple[float, float] =
     panels = np.asarray(panels, np.float64).reshape(-1, 4)
     left, top, right, bottom = panels.T
     width, height = right - left, bottom - top
-    # The share of the picture's width (height) the panel shows; 1 along the other side.
-    across = np.minimum(1.0, (width / height) / aspect)
-    down = np.minimum(1.0, aspect / (width / height))
+    across, down = shown_shares(width / height, aspect)
     low, high = inner
 
     def span(start: np.ndarray, size: np.ndarray, shown: np.ndarray) -> tuple[np.ndarray, ...]:
