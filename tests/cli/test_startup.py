@@ -9,6 +9,7 @@ a fresh interpreter, since this test process has long loaded everything.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -58,3 +59,20 @@ def test_every_public_name_resolves(name):
 def test_unknown_names_are_attribute_errors():
     with pytest.raises(AttributeError, match="no_such_thing"):
         _ = verify.no_such_thing  # type: ignore[attr-defined]
+
+
+def blas_threads_seen(env: dict[str, str]) -> str:
+    """OPENBLAS_NUM_THREADS as a fresh `verify` process leaves it for numpy."""
+    script = "import os, verify.cli; print(os.environ.get('OPENBLAS_NUM_THREADS'))"
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+        check=True,
+    )  # fmt: skip
+    return done.stdout.strip()
+
+
+def test_the_command_line_keeps_numpy_to_one_blas_thread_unless_told():
+    # A second BLAS thread spins on the core ffmpeg decodes on (see verify/cli/__init__.py).
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    assert blas_threads_seen(env) == "1"
+    assert blas_threads_seen({**env, "OPENBLAS_NUM_THREADS": "3"}) == "3"
