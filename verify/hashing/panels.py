@@ -249,16 +249,31 @@ def _distinct(placed: list[list[int]], order: Iterable[int], limit: int) -> list
     chosen: list[CropBox] = []
     if limit <= 0:
         return chosen
-    chosen_edges = np.zeros((limit, 4), np.int64)
+    ends: dict[tuple[int, int], list[tuple[int, int]]] = {}  # chosen (right, bottom) by (left, top)
+    seen: set[int] = set()  # the rankings list each placement once each: once will do
     for k in order:
+        if k in seen:
+            continue
+        seen.add(k)
         x0, y0, x1, y1 = placed[k]
-        edges = (x0, y0, max(x0 + 1, x1), max(y0 + 1, y1))
-        if not (np.abs(chosen_edges[: len(chosen)] - edges).max(axis=1, initial=0) <= 1).any():
-            chosen_edges[len(chosen)] = edges
-            chosen.append(CropBox(x0, y0, edges[2] - x0, edges[3] - y0))
+        x1, y1 = max(x0 + 1, x1), max(y0 + 1, y1)
+        if not _near_any(ends, x0, y0, x1, y1):
+            chosen.append(CropBox(x0, y0, x1 - x0, y1 - y0))
             if len(chosen) == limit:
                 break
+            ends.setdefault((x0, y0), []).append((x1, y1))
     return chosen
+
+
+def _near_any(ends: dict[tuple[int, int], list[tuple[int, int]]], x0: int, y0: int, x1: int,
+              y1: int) -> bool:  # fmt: skip
+    """Whether a box in ``ends`` lies within a pixel of (x0, y0, x1, y1) on every side."""
+    return any(
+        abs(x1 - right) <= 1 and abs(y1 - bottom) <= 1
+        for left in (x0 - 1, x0, x0 + 1)
+        for top in (y0 - 1, y0, y0 + 1)
+        for right, bottom in ends.get((left, top), ())
+    )
 
 
 def _running(mask: np.ndarray, *, axis: int) -> np.ndarray:
