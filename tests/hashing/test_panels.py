@@ -263,3 +263,27 @@ def test_a_re_frame_s_band_is_proposed_beside_its_captions():
     assert panels and bands
     assert any(near(b, CropBox(0, 40, 90, 66), slack=1) for b in bands)
     assert all((b.x == 0 and b.width == 90) or (b.y == 0 and b.height == 160) for b in bands)
+
+
+def test_distinct_placements_are_those_no_earlier_choice_is_within_a_pixel_of():
+    # Against the rule itself, box by box, on placements crowded into a few pixels
+    # (every one near several others), listed more than once, as the rankings do.
+    from verify.hashing.panels import _distinct
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        count = int(rng.integers(1, 120))
+        placed = rng.integers(0, 9, (count, 4)).tolist()
+        order = rng.integers(0, count, 3 * count).tolist()
+        limit = int(rng.choice([1, 5, 48, 1000]))
+        expected: list[tuple[int, int, int, int]] = []
+        for k in order:
+            x0, y0, x1, y1 = placed[k]
+            edges = (x0, y0, max(x0 + 1, x1), max(y0 + 1, y1))
+            if len(expected) < limit and not any(
+                max(abs(a - b) for a, b in zip(edges, other, strict=True)) <= 1
+                for other in expected
+            ):
+                expected.append(edges)
+        chosen = _distinct(placed, order, limit)
+        assert [(b.x, b.y, b.x + b.width, b.y + b.height) for b in chosen] == expected
