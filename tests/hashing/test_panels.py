@@ -10,7 +10,7 @@ import pytest
 
 from verify.config import HASH, MATCH
 from verify.hashing.normalise import CropBox
-from verify.hashing.panels import border_evidence, propose_panels
+from verify.hashing.panels import _distinct, border_evidence, propose_panels
 
 FRAMES = 40
 
@@ -268,8 +268,6 @@ def test_a_re_frame_s_band_is_proposed_beside_its_captions():
 def test_distinct_placements_are_those_no_earlier_choice_is_within_a_pixel_of():
     # Against the rule itself, box by box, on placements crowded into a few pixels
     # (every one near several others), listed more than once, as the rankings do.
-    from verify.hashing.panels import _distinct
-
     rng = np.random.default_rng(7)
     for _ in range(200):
         count = int(rng.integers(1, 120))
