@@ -145,15 +145,13 @@ def propose(
         strongest = strongest_lines(counts, config.panel_min_side * length, limit)
         return sorted({0, *strongest, size - 1})
 
-    def rectangles(
-        ys: list[int], xs: list[int]
-    ) -> tuple[list[list[int]], list[list[int]], list[tuple[float, float]]]:
-        """The rectangles on lines ``ys`` and ``xs`` that fit, as placed edges; their
-        three rankings (indices into the edges); and each one's sort key by the third."""
+    def rectangles(ys: list[int], xs: list[int]) -> tuple[list[list[int]], list[np.ndarray]]:
+        """The rectangles on lines ``ys`` and ``xs`` that fit, as placed edges, and their
+        scores: the three rankings' (below) and their areas, an array each."""
         top, bottom = np.array([(a, b) for a in ys for b in ys if b - a >= 0.15 * height]).T
         left, right = np.array([(a, b) for a in xs for b in xs if b - a >= 0.15 * width]).T
         if top.size == 0 or left.size == 0:
-            return [], [[], [], []], []
+            return [], [np.zeros(0)] * 4
         ty, by, lx, rx = top[:, None], bottom[:, None], left[None, :], right[None, :]
         span_x, span_y = rx - lx + 1, by - ty + 1
         borders = np.broadcast_arrays(ty == 0, by == height - 1, lx == 0, rx == width - 1)
@@ -202,12 +200,6 @@ def propose(
             & (drawn > 0)
         )
         candidates = np.argwhere(fits)
-        orders = [
-            np.lexsort((-area[fits], -np.round(score[fits], 1))).tolist()
-            for score in (drawn_share, all_sides, drawn_telling)
-        ]
-        keys = list(zip((-np.round(drawn_telling[fits], 1)).tolist(), (-area[fits]).tolist(),
-                        strict=True))  # fmt: skip
         # Every candidate's edges (left, top, right, bottom), each side placed to the
         # pixel (`_placed`); a line on the frame's own side is that side.
         ty, by = top[candidates[:, 0]], bottom[candidates[:, 0]]
@@ -222,22 +214,27 @@ def propose(
             np.where(rx == width - 1, width, right_at),
             np.where(by == height - 1, height, bottom_at),
         ], axis=1).tolist()  # fmt: skip
-        return placed, orders, keys
+        return placed, [score[fits] for score in (drawn_share, all_sides, drawn_telling, area)]
+
+    def ranked(score: np.ndarray, area: np.ndarray) -> list[int]:
+        """Indices by ``score`` to a tenth, best first, then by area, largest first."""
+        return np.lexsort((-area, -np.round(score, 1))).tolist()
 
     row_counts, column_counts = rows.sum(1), columns.sum(0)
     limit = config.window_max_lines
     ys, xs = lines(row_counts, width, height, limit), lines(column_counts, height, width, limit)
-    placed, orders, _keys = rectangles(ys, xs)
+    placed, (*scores, area) = rectangles(ys, xs)
+    orders = [ranked(score, area) for score in scores]
     panels = _distinct(placed, itertools.chain.from_iterable(zip(*orders, strict=True)),
                        config.panel_proposals)  # fmt: skip
     # Bands: between more lines (captions over a re-frame's blur draw several),
-    # across the frame; rows and columns ranked together.
+    # across the frame; rows and columns ranked together, by the third ranking.
     more = config.panel_band_lines
     across = rectangles(lines(row_counts, width, height, more), [0, width - 1])
     down = rectangles([0, height - 1], lines(column_counts, height, width, more))
     edges = across[0] + down[0]
-    keys = across[2] + down[2]
-    bands = _distinct(edges, sorted(range(len(edges)), key=keys.__getitem__), config.panel_bands)
+    telling, areas = (np.concatenate([across[1][i], down[1][i]]) for i in (2, 3))
+    bands = _distinct(edges, ranked(telling, areas), config.panel_bands)
     return panels, bands
 
 
