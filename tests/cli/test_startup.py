@@ -22,21 +22,30 @@ HEAVY = ("numpy", "cv2", "scipy", "PIL", "imagehash", "exifread", "sqlite3", "ff
 COMMANDS = ([], ["match"], ["index", "add"], ["batch"], ["report"], ["hash"], ["inspect"])
 
 
-def loaded_after(argv: list[str]) -> list[str]:
-    """The heavy modules loaded once ``verify ARGV --help`` has run."""
+def after_help(argv: list[str], printed: str, env: dict[str, str] | None = None) -> str:
+    """The value of the expression ``printed`` (as printed) once ``verify ARGV --help``
+    has run in a fresh interpreter (the group runs, then the command's help)."""
     script = (
-        "import json, sys\n"
+        "import json, os, sys\n"
         "from verify.cli.app import main\n"
         "try:\n"
         f"    main({[*argv, '--help']!r}, prog_name='verify')\n"
         "except SystemExit:\n"
         "    pass\n"
-        f"print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
+        f"print({printed})\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+        check=True,
+    )  # fmt: skip
+    return done.stdout.strip().splitlines()[-1]
+
+
+def loaded_after(argv: list[str]) -> list[str]:
+    """The heavy modules loaded once ``verify ARGV --help`` has run."""
+    return json.loads(
+        after_help(argv, f"json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules))")
     )
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 @pytest.mark.parametrize("argv", COMMANDS, ids=lambda a: " ".join(a) or "verify")
@@ -61,27 +70,9 @@ def test_unknown_names_are_attribute_errors():
         _ = verify.no_such_thing  # type: ignore[attr-defined]
 
 
-def blas_threads_after_a_command(env: dict[str, str]) -> str:
-    """OPENBLAS_NUM_THREADS once the `verify` group has run, before any command imports
-    numpy (``verify hash --help``: the group runs, then the command's help)."""
-    script = (
-        "import os\n"
-        "from verify.cli.app import main\n"
-        "try:\n"
-        "    main(['hash', '--help'], prog_name='verify')\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print(os.environ.get('OPENBLAS_NUM_THREADS'))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
-        check=True,
-    )  # fmt: skip
-    return done.stdout.strip().splitlines()[-1]
-
-
 def test_commands_keep_numpy_to_one_blas_thread_unless_told():
     # A second BLAS thread only contends with ffmpeg (see `main` in verify/cli/app.py).
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
-    assert blas_threads_after_a_command(env) == "1"
-    assert blas_threads_after_a_command({**env, "OPENBLAS_NUM_THREADS": "3"}) == "3"
+    threads = "os.environ.get('OPENBLAS_NUM_THREADS')"  # before any command imports numpy
+    assert after_help(["hash"], threads, env) == "1"
+    assert after_help(["hash"], threads, {**env, "OPENBLAS_NUM_THREADS": "3"}) == "3"
