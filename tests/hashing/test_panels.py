@@ -242,6 +242,55 @@ def test_a_proposal_a_few_pixels_inside_its_panel_is_refined_before_it_is_given_
     assert search.choose(known) is None
 
 
+def test_a_shot_no_proposal_brings_near_a_known_video_is_passed_over_unhashed(monkeypatch):
+    """A candidate none of whose frames comes within ``match_distance +
+    panel_near_bits`` of the clip's proposals on ``reframe_min_anchors`` anchors
+    (by the folded hashes) is passed over before any window is hashed exactly;
+    one whose frames the panel shows is hashed exactly and chosen."""
+    from verify.hashing.phash import phash_stack, phash_windows_stack
+    from verify.matching import panels
+    from verify.matching.panels import PanelSearch, _Shot
+
+    rng = np.random.default_rng(6)
+    footage = [
+        cv2.GaussianBlur(rng.integers(0, 256, (50, 80), dtype=np.uint8), (0, 0), 1.5)
+        for _ in range(8)
+    ]
+    pictures = []
+    for frame in footage:
+        picture = cv2.GaussianBlur(rng.integers(0, 256, (90, 160), dtype=np.uint8), (0, 0), 1.5)
+        picture[20:70, 40:120] = frame
+        pictures.append(picture)
+    stack = np.stack(pictures)
+    panel = np.array([[40.0, 20.0, 120.0, 70.0]])
+    folded = phash_windows_stack(stack, panel, exact=False)
+    search = object.__new__(PanelSearch)
+    search.pictures, search.config = pictures, MATCH
+    search.shots = [
+        _Shot(0, len(pictures), None, panel, list(range(len(pictures))), stack, folded,
+              np.ones_like(folded, bool))
+    ]  # fmt: skip
+    exact_calls = []
+
+    def counted(greys, boxes, *, exact=True):
+        exact_calls.append(exact)
+        return phash_windows_stack(greys, boxes, exact=exact)
+
+    monkeypatch.setattr(panels, "phash_windows_stack", counted)
+    unrelated = phash_stack(
+        np.stack([rng.integers(0, 256, (50, 80), dtype=np.uint8) for _ in range(8)])
+    )
+    reach = MATCH.match_distance + MATCH.panel_near_bits
+    assert (np.bitwise_count(folded[:, :1] ^ unrelated[None, :]) > reach).all()
+    assert search.choose(unrelated) is None
+    assert exact_calls == []
+    shown = phash_stack(np.stack(footage))
+    choice = search.choose(shown)
+    assert choice is not None
+    assert np.allclose(choice.boxes[0], panel[0], atol=1.0)
+    assert True in exact_calls
+
+
 def test_a_re_frame_s_band_is_proposed_beside_its_captions():
     """Footage across a 90x160 portrait frame, over a blurred moving copy, with two
     caption boxes of sharp stripes above it and a line of them below: the caption

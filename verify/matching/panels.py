@@ -168,7 +168,7 @@ class PanelSearch:
         (the others show it whole, `choose`'s case). The choice's boxes are those
         parts, its region the whole band."""
         aspect = round(aspect, 3)
-        choice = self._choose(known_centre70, lambda shot: self._filled(shot, aspect), screen=True)
+        choice = self._choose(known_centre70, lambda shot: self._filled(shot, aspect))
         if choice is None:
             return None
         region = choice.region
@@ -204,16 +204,17 @@ class PanelSearch:
         self,
         known: np.ndarray,
         boxes_of: Callable[[_Shot], tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]],
-        *,
-        screen: bool = False,
     ) -> PanelChoice | None:
         """`choose` over each shot's boxes as ``boxes_of`` gives them: (the boxes hashed,
         the panels they lie in or None when they are the panels, their folded hashes on
         the anchors, whether usable).
-        With ``screen``, a shot none of whose boxes brings ``reframe_min_anchors``
-        anchors within ``match_distance + panel_near_bits`` by the folded hashes is
-        passed over (it could not be a near miss either) before anything is hashed
-        exactly."""
+
+        A shot none of whose boxes brings ``reframe_min_anchors`` anchors within
+        ``match_distance + panel_near_bits`` by the folded hashes is passed over
+        before anything is hashed exactly: it could not be a near miss, and a box
+        could win only if, on some anchor, its exact hash lay ``panel_near_bits`` + 1
+        bits or more nearer the known frame than its folded one (they lie within a
+        bit of each other on average). Most candidates are passed over so."""
         config = self.config
         known = np.asarray(known, np.uint64)
         if known.size == 0:
@@ -228,7 +229,7 @@ class PanelSearch:
             distance = np.where(usable, distance, 64)
             # Anchors each box brings within reach of a near miss (`_near_miss`).
             near = (distance <= config.match_distance + config.panel_near_bits).sum(axis=0)
-            if screen and near.max() < config.reframe_min_anchors:
+            if near.max() < config.reframe_min_anchors:
                 continue
             # The folded hashes' best few proposals, ranked again through exact hashes.
             top = best_windows(distance, config)[0][: config.window_rescore]
