@@ -242,6 +242,40 @@ def test_a_proposal_a_few_pixels_inside_its_panel_is_refined_before_it_is_given_
     assert search.choose(known) is None
 
 
+def test_a_near_miss_is_tried_only_where_half_its_anchors_are_within_reach(monkeypatch):
+    """A refined near miss must bring half its usable anchors within
+    ``panel_near_fit_bits``; a proposal with ``reframe_min_anchors`` anchors within
+    ``match_distance + panel_near_bits`` but most of them further is not refined,
+    while one with half of them within reach is, though it lies further overall."""
+    from verify.matching import panels
+    from verify.matching.panels import PanelSearch, _Shot
+
+    rng = np.random.default_rng(7)
+    stack = rng.integers(0, 256, (16, 90, 160), dtype=np.uint8)
+    boxes = np.array([[10.0, 10.0, 90.0, 60.0], [40.0, 20.0, 120.0, 70.0]])
+    reach = MATCH.match_distance + MATCH.panel_near_bits
+    distance = np.full((16, 2), 20, np.int16)
+    distance[:4, 0] = distance[:8, 1] = reach  # 4 of 16 anchors near the first, 8 the second
+    distance[4:, 0] = 16  # the first is nearer overall, so it would be tried first
+    usable = np.ones((16, 2), bool)
+    near = (distance <= reach).sum(axis=0)
+    assert near.tolist() == [4, 8] and near[0] >= MATCH.reframe_min_anchors
+    assert np.minimum(distance, 32).sum(axis=0).argmin() == 0
+    refined = []
+
+    def recorded(box, pictures, known, cells):
+        refined.append(box.tolist())
+        return box
+
+    monkeypatch.setattr(panels, "_refine", recorded)
+    search = object.__new__(PanelSearch)
+    search.config = MATCH
+    shot = _Shot(0, 16, None, boxes, list(range(16)), stack, np.zeros((16, 2), np.uint64), usable)
+    known = rng.integers(0, 2**63, 8, dtype=np.int64).astype(np.uint64)
+    assert search._near_miss(shot, boxes, usable, distance, near, known) is None
+    assert refined == [boxes[1].tolist()]
+
+
 def test_a_shot_no_proposal_brings_near_a_known_video_is_passed_over_unhashed(monkeypatch):
     """A candidate none of whose frames comes within ``match_distance +
     panel_near_bits`` of the clip's proposals on ``reframe_min_anchors`` anchors

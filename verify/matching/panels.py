@@ -271,18 +271,21 @@ class PanelSearch:
         A proposal's edges follow its evidence lines, which may lie a pixel or
         two inside a rim; its anchors then miss their known frames by a few bits.
         The ``panel_near_tries`` nearest proposals (fewest bits over the anchors)
-        with ``reframe_min_anchors`` anchors within ``match_distance +
-        panel_near_bits`` (``near``: each proposal's count) are refined on their
-        usable anchors and counted again;
+        with ``reframe_min_anchors`` anchors, and half their usable ones, within
+        ``match_distance + panel_near_bits`` (``near``: each proposal's count) are
+        refined on their usable anchors and counted again;
         the refined box must bring half of them within ``panel_near_fit_bits``
-        (a box moved to fit is held to fitting closely).
+        (a box moved to fit is held to fitting closely). A proposal whose anchors
+        mostly lie beyond a few pixels' miss is not refined: the half that must
+        fit would have to come from further than a near miss was measured to lie.
         """
         config = self.config
         cells = config.distance_block_cells
         spread = np.minimum(distance, 32).sum(axis=0)
+        usable_count = usable_boxes.sum(axis=0)
         tries = [
             int(b) for b in np.argsort(spread, kind="stable")
-            if near[b] >= config.reframe_min_anchors
+            if near[b] >= max(config.reframe_min_anchors, usable_count[b] / 2)
         ][: config.panel_near_tries]  # fmt: skip
         for b in tries:
             usable = np.flatnonzero(usable_boxes[:, b])
