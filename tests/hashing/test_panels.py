@@ -206,15 +206,10 @@ def test_a_refined_panel_meets_the_moment_it_shows_not_the_one_nearest_at_first(
     assert _refine(off, pictures, known, MATCH.distance_block_cells).tolist() == truth.tolist()
 
 
-def test_a_proposal_a_few_pixels_inside_its_panel_is_refined_before_it_is_given_up():
-    """A proposal three pixels inside its panel on two sides (its evidence lines a
-    pixel or two in from a rim) misses the known frames by 12-14 bits, over
-    ``match_distance``: refined as a near miss, it reaches the panel's sides and
-    is chosen. Without the near-miss tries the shot has no panel."""
-    from verify.hashing.phash import phash_stack, phash_windows_stack
-    from verify.matching.panels import PanelSearch, _Shot
-
-    rng = np.random.default_rng(2)
+def inset_scene(seed: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Eight 80x50 pictures of fine grain (the known footage) and the 160x90 frames
+    that show each at (40, 20)-(120, 70) over grain of their own."""
+    rng = np.random.default_rng(seed)
     footage = [
         cv2.GaussianBlur(rng.integers(0, 256, (50, 80), dtype=np.uint8), (0, 0), 1.5)
         for _ in range(8)
@@ -224,6 +219,18 @@ def test_a_proposal_a_few_pixels_inside_its_panel_is_refined_before_it_is_given_
         picture = cv2.GaussianBlur(rng.integers(0, 256, (90, 160), dtype=np.uint8), (0, 0), 1.5)
         picture[20:70, 40:120] = frame
         pictures.append(picture)
+    return footage, pictures
+
+
+def test_a_proposal_a_few_pixels_inside_its_panel_is_refined_before_it_is_given_up():
+    """A proposal three pixels inside its panel on two sides (its evidence lines a
+    pixel or two in from a rim) misses the known frames by 12-14 bits, over
+    ``match_distance``: refined as a near miss, it reaches the panel's sides and
+    is chosen. Without the near-miss tries the shot has no panel."""
+    from verify.hashing.phash import phash_stack, phash_windows_stack
+    from verify.matching.panels import PanelSearch, _Shot
+
+    footage, pictures = inset_scene(2)
     known = phash_stack(np.stack(footage))
     proposal = np.array([43.0, 23.0, 120.0, 70.0])
     hashes = phash_windows_stack(np.stack(pictures), proposal[None, :])
@@ -285,16 +292,7 @@ def test_a_shot_no_proposal_brings_near_a_known_video_is_passed_over_unhashed(mo
     from verify.matching import panels
     from verify.matching.panels import PanelSearch, _Shot
 
-    rng = np.random.default_rng(6)
-    footage = [
-        cv2.GaussianBlur(rng.integers(0, 256, (50, 80), dtype=np.uint8), (0, 0), 1.5)
-        for _ in range(8)
-    ]
-    pictures = []
-    for frame in footage:
-        picture = cv2.GaussianBlur(rng.integers(0, 256, (90, 160), dtype=np.uint8), (0, 0), 1.5)
-        picture[20:70, 40:120] = frame
-        pictures.append(picture)
+    footage, pictures = inset_scene(6)
     stack = np.stack(pictures)
     panel = np.array([[40.0, 20.0, 120.0, 70.0]])
     folded = phash_windows_stack(stack, panel, exact=False)
@@ -311,9 +309,7 @@ def test_a_shot_no_proposal_brings_near_a_known_video_is_passed_over_unhashed(mo
         return phash_windows_stack(greys, boxes, exact=exact)
 
     monkeypatch.setattr(panels, "phash_windows_stack", counted)
-    unrelated = phash_stack(
-        np.stack([rng.integers(0, 256, (50, 80), dtype=np.uint8) for _ in range(8)])
-    )
+    unrelated = phash_stack(np.stack(inset_scene(60)[0]))  # other footage of the same kind
     reach = MATCH.match_distance + MATCH.panel_near_bits
     assert (np.bitwise_count(folded[:, :1] ^ unrelated[None, :]) > reach).all()
     assert search.choose(unrelated) is None
