@@ -73,6 +73,25 @@ def test_framings_of_pictures_of_two_sizes_are_each_pictures_own():
     assert np.array_equal(found, expected)
 
 
+def test_frame_rows_are_numpy_s_line_means_and_spreads():
+    """Each line's detail, sharpest step and mean are numpy's to the bit; its spread,
+    from the sums of the values and of their squares, within 1e-9 of numpy's ``std``
+    (flat lines, whose spread is 0, included)."""
+    rng = np.random.default_rng(8)
+    stack = rng.integers(0, 256, (5, 90, 160), dtype=np.uint8)
+    stack[1] = 255  # a white frame
+    stack[2, 10] = 7  # a flat row
+    measured = FrameRows.of(stack)
+    signed = stack.astype(np.int16)
+    for axis, side in ((2, measured.rows), (1, measured.columns)):
+        steps = np.abs(np.diff(signed, axis=axis))
+        assert np.array_equal(side[0], steps.mean(axis=axis, dtype=np.float64))
+        assert np.array_equal(side[1], steps.max(axis=axis))
+        assert np.array_equal(side[2], stack.mean(axis=axis, dtype=np.float64))
+        assert np.allclose(side[3], stack.std(axis=axis, dtype=np.float64), rtol=0, atol=1e-9)
+    assert measured.rows[3][1].max() == 0 and measured.rows[3][2, 10] == 0
+
+
 def test_bars_and_cuts_measured_as_frames_arrive_are_those_of_all_frames_at_once():
     """`FrameRows` and `FrameChanges` fed a few frames at a time (as the decoder hands
     them over) give the very profiles and cuts that all the frames give at once."""
