@@ -390,16 +390,25 @@ class MatchConfig:
     # caption fading in, fast motion between the bank's frames). Unrelated
     # frames differ by about 32 bits; 16 is four standard deviations below that.
     extend_distance: int = 16
-    # How far a segment could be moved along the known video and fit as well:
-    # the largest shift (in steps of the known frames' interval, up to
-    # placement_max_seconds either way, unbroken from zero) at which its frames'
-    # mean bits to the known frame at their moment stay within
-    # placement_margin_bits of where it is placed (a frame further than
-    # match_distance counts match_distance + 1). Moving footage changes by
-    # several bits in half a second, so its segments are pinned (0-0.5 s); still
-    # footage fits one second as well as another, and says so, since its edges
-    # cannot be told from its pictures. One bit: about the spread of a still
-    # picture's hash from one re-encoded frame to the next.
+    # How far a segment's edges could be moved along the known video and fit as
+    # well: the largest move (in steps of the known frames' interval, up to
+    # placement_max_seconds either way, unbroken from zero), of the whole
+    # segment or of one edge with the other held (another speed, within
+    # rate_range), at which its frames' mean bits to the known frame at their
+    # moment stay within placement_margin_bits of where it is placed (a frame
+    # further than match_distance counts match_distance + 1). Moving footage
+    # changes by several bits in half a second, so its segments are pinned
+    # (0-0.5 s); still footage fits one second as well as another, and says
+    # so, since its edges cannot be told from its pictures. One bit: about the
+    # spread of a still picture's hash from one re-encoded frame to the next.
+    # A moved edge (the other held) is held to half the margin (see
+    # verify.matching.segments.placement_slack). On the real-footage bench's
+    # tuning part, 5 still copies at 1.1x were aligned at rate 1, an edge
+    # 0.46-0.9 s off, with a slack of 0.48-0.5 s (one 2.0) from shifts alone;
+    # moving one edge too, 0.96-2.0 s, each at least its error. With the whole
+    # margin for a moved edge too, the same, but 64 of the tuning part's 155
+    # queries placed within 0.3 s said their placement is uncertain (46 with
+    # half; 23 from shifts alone), and 38 of the synthetic set's 161 (28; 4).
     placement_margin_bits: float = 1.0
     placement_max_seconds: float = 10.0
     # Clip-by-known distance tables are computed this many cells at a time and

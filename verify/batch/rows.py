@@ -23,8 +23,8 @@ from verify.hashing.fingerprint import HashedFrame, VideoFingerprint
 if TYPE_CHECKING:
     from verify.audio.landmarks import AudioFingerprint
 
-SCHEMA_VERSION = "1.7"  # 1.2: a time's zone_source; 1.3 list_matches; 1.4 frames' PDQ; 1.5 sound;
-# 1.6 bank matches' segments carry their rate; 1.7 and their placement slack
+SCHEMA_VERSION = "1.8"  # 1.2: a time's zone_source; 1.3 list_matches; 1.4 frames' PDQ; 1.5 sound;
+# 1.6 bank matches' segments carry their rate; 1.7 and their placement slack; 1.8 as match 1.8
 DOUBTFUL_TIME_FLAGS = frozenset({"creation_time_epoch", "creation_time_future"})
 _REQUIRED = {"path": str, "sha256": str, "size": int, "mtime_ns": int, "media_kind": str}
 

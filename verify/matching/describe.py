@@ -47,5 +47,5 @@ def describe_slack(slack: float) -> str:
         return ""
     return (
         f"the picture barely changes: it fits as well up to {slack:.1f} s earlier or later "
-        "in the known video, so these edges are not certain"
+        "in the known video (moved whole, or at another speed), so these edges are not certain"
     )

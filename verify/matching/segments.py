@@ -183,15 +183,20 @@ _SLACK_FRAMES = 1024
 
 
 def placement_slack(alignment: Alignment, run: list[int], offset: float) -> float:
-    """Known seconds the run's alignment could be moved either way and fit as well.
+    """Known seconds the run's edges could be moved either way and fit as well.
 
-    Each shift of the offset, a known frame interval at a time (up to
-    ``placement_max_seconds``), is scored by the run's frames' mean bits to the
-    known frame at their moment, from the close pairs (a frame with no close
-    pair there counts ``match_distance + 1``, as does a moment outside the
-    known video). The slack is the largest shift, unbroken from zero on its
-    side, that scores within ``placement_margin_bits`` of no shift: 0 where the
-    pictures pin the segment, up to the maximum for still footage.
+    Two kinds of move are scored, a known frame interval at a time (up to
+    ``placement_max_seconds``): the whole run shifted along the known video,
+    and one edge held while the other moves (the run at another speed, within
+    ``rate_range`` of its own: still footage fits a copy played 1.1x as fast
+    as well at the known speed, its far edge a second off). Each move is
+    scored by the run's frames' mean bits to the known frame at their moment,
+    from the close pairs (a frame with no close pair there counts
+    ``match_distance + 1``, as does a moment outside the known video). The
+    slack is the largest move of an edge, unbroken from zero on its side,
+    that scores within ``placement_margin_bits`` of none (half that when one
+    edge is held): 0 where the pictures pin the run, up to the maximum for
+    still footage.
     """
     clip, known, pairs, config = alignment.clip, alignment.known, alignment.pairs, alignment.config
     usable = np.flatnonzero(known.usable)
@@ -199,7 +204,7 @@ def placement_slack(alignment: Alignment, run: list[int], offset: float) -> floa
         return 0.0
     step = known.interval
     reach = int(config.placement_max_seconds / step)
-    shifts = step * np.arange(-reach, reach + 1)
+    moves = step * np.arange(-reach, reach + 1)
     frames = np.asarray(run)
     if frames.size > _SLACK_FRAMES:  # a mean: evenly spread frames tell it as well
         frames = frames[np.linspace(0, frames.size - 1, _SLACK_FRAMES).astype(int)]
@@ -212,23 +217,41 @@ def placement_slack(alignment: Alignment, run: list[int], offset: float) -> floa
     keys = row[pairs.q[keep]] * (usable.size + 1) + column[pairs.k[keep]]
     order = np.argsort(keys, kind="stable")
     keys, bits = keys[order], pairs.distance[keep][order]
-    # Each frame's known moment under each shift, and the usable frame nearest it
-    # (column usable.size: no frame there).
-    moments = clip.time[frames][None, :] + offset + shifts[:, None]  # (shifts, frames)
+    # How far each frame moves when the moved edge moves by one second: all of
+    # them by as much for a shift; from nothing at the held edge to as much at
+    # the moved one for a change of speed.
+    times = clip.time[frames]
+    span = float(times[-1] - times[0])
+    share = (times - times[0]) / span if span > 0 else np.ones(times.size)
+    shares = np.stack([np.ones(times.size), share, 1.0 - share])
+    # (kinds, moves, frames): each frame's known moment under each move.
+    moments = times + offset + moves[:, None, None] * shares[None, :, :]
+    moments = moments.transpose(1, 0, 2)
     nearest, within = nearest_in_time(known.time[usable], moments, step)
     nearest = np.where(within, nearest, usable.size)
-    wanted = np.arange(frames.size)[None, :] * (usable.size + 1) + nearest
+    wanted = np.arange(frames.size) * (usable.size + 1) + nearest
     at = np.minimum(np.searchsorted(keys, wanted), max(keys.size - 1, 0))
     paired = (keys[at] == wanted) if keys.size else np.zeros(wanted.shape, bool)
     far = config.match_distance + 1  # no close pair there, or no known frame
-    score = np.where(paired, bits[at] if keys.size else far, far).mean(axis=1)  # per shift
-    fits = score <= score[reach] + config.placement_margin_bits
-    later = np.flatnonzero(~fits[reach:])
-    earlier = np.flatnonzero(~fits[reach::-1])
-    steps = max(
-        int(later[0]) - 1 if later.size else reach,
-        int(earlier[0]) - 1 if earlier.size else reach,
-    )
+    score = np.where(paired, bits[at] if keys.size else far, far).mean(axis=2)  # (kinds, moves)
+    # An edge moved with the other held moves the frames half as far on average
+    # as a shift does, so it is held to half the margin: changes spread evenly
+    # (slides) then bound both kinds of move alike, while footage that changes
+    # at one end only (people walking in, then nothing) leaves the other free.
+    margin = config.placement_margin_bits * np.array([1.0, 0.5, 0.5])[:, None]
+    fits = score <= score[:, reach : reach + 1] + margin
+    # A speed outside the rate range (of the run's own) is no reading of the copy.
+    low, high = config.rate_range
+    fits[1:] &= (moves >= (low - 1.0) * span) & (moves <= (high - 1.0) * span)
+    steps = 0
+    for kind in fits:
+        later = np.flatnonzero(~kind[reach:])
+        earlier = np.flatnonzero(~kind[reach::-1])
+        steps = max(
+            steps,
+            int(later[0]) - 1 if later.size else reach,
+            int(earlier[0]) - 1 if earlier.size else reach,
+        )
     return float(steps * step)
 
 

@@ -27,8 +27,8 @@ from verify.version import __version__
 
 # 1.3 inspect 1.2; 1.4 list_matches; 1.5 inspect 1.3; 1.6 PDQ; 1.7 forensics; 1.8 sound;
 # 1.9 analyse 1.2 inside; 1.10 a match's masked band; 1.11 each segment's rate;
-# 1.12 each segment's placement slack
-SCHEMA_VERSION = "1.12"
+# 1.12 each segment's placement slack; 1.13 that slack as match 1.8 gives it
+SCHEMA_VERSION = "1.13"
 # At most this many frames are shown (gallery and contact sheet), evenly
 # chosen: enough to see every shot of a short clip, few enough that the HTML
 # stays a few megabytes for an hour of video. The JSON lists every frame.
