@@ -13,7 +13,8 @@ from verify.matching.segments import Segment
 if TYPE_CHECKING:
     from verify.audio.landmarks import AudioFingerprint
 
-SCHEMA_VERSION = "1.8"  # 1.4: sound; 1.5: masked; 1.6: segments' rate; 1.7: their slack; 1.8: of one edge too
+# 1.4: sound; 1.5: masked; 1.6: segments' rate; 1.7: their slack; 1.8: one edge moved too
+SCHEMA_VERSION = "1.8"
 
 
 @dataclasses.dataclass(frozen=True)
