@@ -405,9 +405,9 @@ class MatchConfig:
     # verify.matching.segments.placement_slack). On the real-footage bench's
     # tuning part, 5 still copies at 1.1x were aligned at rate 1, an edge
     # 0.46-0.9 s off, with a slack of 0.48-0.5 s (one 2.0) from shifts alone;
-    # moving one edge too, 0.96-2.0 s, each at least its error. With the whole
-    # margin for a moved edge too, the same, but 64 of the tuning part's 155
-    # queries placed within 0.3 s said their placement is uncertain (46 with
+    # moving one edge too, 0.5-2.0 s, each at least its error. With the whole
+    # margin for a moved edge too, the same, but 57 of the tuning part's 155
+    # queries placed within 0.3 s said their placement is uncertain (39 with
     # half; 23 from shifts alone), and 38 of the synthetic set's 161 (28; 4).
     placement_margin_bits: float = 1.0
     placement_max_seconds: float = 10.0

@@ -952,3 +952,32 @@ def test_filled_boxes_show_the_known_centre_of_a_picture_cut_to_the_panel():
     # The picture's own shape: the plain centre 70 %.
     (box,) = filled_boxes(np.array([[0.0, 0.0, 160.0, 90.0]]), 16 / 9)
     assert box == pytest.approx([24.0, 13.5, 136.0, 76.5])
+
+
+def test_a_moved_edge_is_bounded_by_the_rate_range():
+    """A still shot between moving footage, matched whole: a shift soon reaches the
+    moving footage, but holding one edge and moving the other keeps every frame on the
+    still shot until the speed leaves the rate range: ending earlier (or starting
+    later) makes the run 0.8x as fast within (1 - 0.8) x its span."""
+    from verify.matching.offsets import Alignment
+    from verify.matching.segments import placement_slack
+
+    rng = np.random.default_rng(0)
+    still = s.Source(np.repeat(s.random_hashes(rng, 1), round(10 * s.SOURCE_FPS), axis=0))
+    source = s.joined(s.moving(rng, 5, drift=3), still, s.moving(rng, 5, drift=3))
+    known = s.table(s.sample(source, 2, noise=2, rng=rng))
+    clip = s.table(s.sample(source, 16, start=5.0, end=15.0, noise=2, rng=rng))
+    pairs = close_pairs(clip, known, mirrored=False)
+    offsets = known.time[pairs.k] - clip.time[pairs.q]
+    run = list(range(clip.size))
+    span = float(clip.time[-1] - clip.time[0])
+
+    def slack(rate_range: tuple[float, float]) -> float:
+        config = dataclasses.replace(MATCH, rate_range=rate_range)
+        return placement_slack(
+            Alignment(clip, known, pairs, offsets, False, 10, 20, config), run, 5.0
+        )
+
+    low = MATCH.rate_range[0]
+    assert slack(MATCH.rate_range) == np.floor((1 - low) * span / known.interval) * known.interval
+    assert slack((0.5, 2.0)) > slack(MATCH.rate_range)  # the range is what bounds it

@@ -225,8 +225,7 @@ def placement_slack(alignment: Alignment, run: list[int], offset: float) -> floa
     share = (times - times[0]) / span if span > 0 else np.ones(times.size)
     shares = np.stack([np.ones(times.size), share, 1.0 - share])
     # (kinds, moves, frames): each frame's known moment under each move.
-    moments = times + offset + moves[:, None, None] * shares[None, :, :]
-    moments = moments.transpose(1, 0, 2)
+    moments = times + offset + shares[:, None, :] * moves[None, :, None]
     nearest, within = nearest_in_time(known.time[usable], moments, step)
     nearest = np.where(within, nearest, usable.size)
     wanted = np.arange(frames.size) * (usable.size + 1) + nearest
@@ -240,9 +239,12 @@ def placement_slack(alignment: Alignment, run: list[int], offset: float) -> floa
     # at one end only (people walking in, then nothing) leaves the other free.
     margin = config.placement_margin_bits * np.array([1.0, 0.5, 0.5])[:, None]
     fits = score <= score[:, reach : reach + 1] + margin
-    # A speed outside the rate range (of the run's own) is no reading of the copy.
+    # A speed outside the rate range (times the run's own) is no reading of the
+    # copy: moving the end by m makes the run (span + m) / span as fast, moving
+    # the start by m, (span - m) / span.
     low, high = config.rate_range
-    fits[1:] &= (moves >= (low - 1.0) * span) & (moves <= (high - 1.0) * span)
+    fits[1] &= (moves >= (low - 1.0) * span) & (moves <= (high - 1.0) * span)
+    fits[2] &= (moves >= (1.0 - high) * span) & (moves <= (1.0 - low) * span)
     steps = 0
     for kind in fits:
         later = np.flatnonzero(~kind[reach:])
