@@ -270,6 +270,11 @@ def summarise(rows: Sequence[dict[str, Any]], *, second_copies: bool = False) ->
         "slack_said_within_goal": sum(
             (r["placement_slack_s"] or 0.0) >= SLACK_WORTH_SAYING_S for r in within
         ),
+        # Queries over the goal whose slack is at least their worst edge's error: the
+        # segment says its edges could be that far off.
+        "slack_covers_over_goal": sum(
+            (r["placement_slack_s"] or 0.0) >= r["segment_error_s"] for r in over
+        ),
         "segments_within_goal": len(within),
         "transforms": transforms,
         "goals": {
@@ -321,7 +326,9 @@ def format_report(summary: dict[str, Any], rows: Sequence[dict[str, Any]]) -> li
     lines.append(
         f"segments saying their placement is uncertain (slack >= {SLACK_WORTH_SAYING_S:g} s): "
         f"{s['slack_said_over_goal']} of the {s['segments_over_goal']} queries over 0.3 s, "
-        f"{s['slack_said_within_goal']} of the {s['segments_within_goal']} within"
+        f"{s['slack_said_within_goal']} of the {s['segments_within_goal']} within; "
+        f"{s['slack_covers_over_goal']} of those over 0.3 s have a slack as large as "
+        "their error"
     )
     if s.get("second_copies"):
         c = s["second_copies"]

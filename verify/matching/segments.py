@@ -42,8 +42,9 @@ class Segment:
     known_matched: int = dataclasses.field(default=0, compare=False)
     # Known seconds per clip second (1: the copy plays at the known speed).
     rate: float = dataclasses.field(default=1.0, compare=False)
-    # Known seconds the segment could be moved either way and fit as well
-    # (`placement_slack`): 0 where its pictures pin it, seconds for still footage.
+    # Known seconds the segment's edges could be moved either way (whole, or one
+    # edge: another speed) and fit as well (`placement_slack`): 0 where its
+    # pictures pin it, seconds for still footage.
     slack: float = dataclasses.field(default=0.0, compare=False)
 
     @property
@@ -196,7 +197,8 @@ def placement_slack(alignment: Alignment, run: list[int], offset: float) -> floa
     slack is the largest move of an edge, unbroken from zero on its side,
     that scores within ``placement_margin_bits`` of none (half that when one
     edge is held): 0 where the pictures pin the run, up to the maximum for
-    still footage.
+    still footage. The edges moved are the run's first and last matched
+    frames; a segment's own edges may lie a little beyond them.
     """
     clip, known, pairs, config = alignment.clip, alignment.known, alignment.pairs, alignment.config
     usable = np.flatnonzero(known.usable)
@@ -242,9 +244,12 @@ def placement_slack(alignment: Alignment, run: list[int], offset: float) -> floa
     # A speed outside the rate range (times the run's own) is no reading of the
     # copy: moving the end by m makes the run (span + m) / span as fast, moving
     # the start by m, (span - m) / span.
+    # Bounds rounded, as (1 - 0.8) x 2.5 is 0.49999999999999994: a move that
+    # makes exactly the range's end is in it, on either side.
     low, high = config.rate_range
-    fits[1] &= (moves >= (low - 1.0) * span) & (moves <= (high - 1.0) * span)
-    fits[2] &= (moves >= (1.0 - high) * span) & (moves <= (1.0 - low) * span)
+    slower, faster = round((low - 1.0) * span, 9), round((high - 1.0) * span, 9)
+    fits[1] &= (moves >= slower) & (moves <= faster)
+    fits[2] &= (moves >= -faster) & (moves <= -slower)
     steps = 0
     for kind in fits:
         later = np.flatnonzero(~kind[reach:])
