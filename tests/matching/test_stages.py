@@ -983,3 +983,38 @@ def test_a_moved_edge_is_bounded_by_the_rate_range():
     low = MATCH.rate_range[0]
     assert slack(MATCH.rate_range) == np.floor((1 - low) * span / known.interval) * known.interval
     assert slack((0.5, 2.0)) > slack(MATCH.rate_range)  # the range is what bounds it
+
+
+def test_a_segment_claims_no_clip_time_outside_the_known_video():
+    """Still footage placed by its offset alone may have matched frames beyond either end
+    of the known video along that offset: the segment starts and ends where the known
+    video does, so its clip seconds and known seconds stay the same length."""
+    from verify.matching.offsets import Alignment
+    from verify.matching.segments import segment_runs
+
+    rng = np.random.default_rng(3)
+    still = s.Source(np.repeat(s.random_hashes(rng, 1), round(6 * s.SOURCE_FPS), axis=0))
+    known = s.table(s.sample(still, 2, noise=2, rng=rng))
+    clip = s.table(s.sample(still, 16, noise=2, rng=rng))
+    pairs = close_pairs(clip, known, mirrored=False)
+    config = dataclasses.replace(
+        MATCH, exact_offset_stage=False, middle_offset_stage=False, same_timeline_stage=False,
+        extend_stage=False, edges_stage=False,
+    )  # fmt: skip
+    for offset in (-2.0, 2.0):  # the clip's first 2 s before the known start; last 2 s after
+        alignment = Alignment(clip, known, pairs, np.zeros(0), False, 6.0, 6.0, config)
+        chosen = {q: (q % known.size, offset, 1) for q in range(clip.size)}
+        ((segment, _members),) = segment_runs(alignment, chosen, np.ones(clip.size, bool))
+        assert segment.ref_start >= 0.0 and segment.ref_end <= 6.0
+        assert segment.query_length == pytest.approx(segment.ref_end - segment.ref_start)
+        assert segment.query_length == pytest.approx(4.0, abs=0.1)
+
+
+def test_a_segment_moved_before_the_known_start_starts_with_it():
+    """Moving a segment's start (a cut) to before the known video's start along its
+    offset and rate stops it where the known video starts."""
+    segment = Segment(2.0, 6.0, 1.0, 5.4, 40, 1.0, 2.0, 6.0, 8, 8, rate=1.1)
+    moved = segment.moved(start=0.5)  # 1.5 clip s earlier: 1.65 known s, past 0
+    assert moved.ref_start == 0.0
+    assert moved.query_start == pytest.approx(2.0 - 1.0 / 1.1)
+    assert (moved.query_end - moved.query_start) * 1.1 == pytest.approx(moved.ref_end)

@@ -55,9 +55,12 @@ class Segment:
         """The segment with new clip edges, its known edges moved along its offset and rate."""
         start = self.query_start if start is None else start
         end = self.query_end if end is None else end
+        ref_start = self.ref_start + (start - self.query_start) * self.rate
+        if ref_start < 0.0:  # the known video starts later along this alignment
+            start -= ref_start / self.rate
+            ref_start = 0.0
         return dataclasses.replace(
-            self, query_start=start, query_end=end,
-            ref_start=max(0.0, self.ref_start + (start - self.query_start) * self.rate),
+            self, query_start=start, query_end=end, ref_start=ref_start,
             ref_end=self.ref_end + (end - self.query_end) * self.rate,
         )  # fmt: skip
 
@@ -144,10 +147,15 @@ def segment_runs(
             end = edges.find(last, forward=True, limit=alignment.clip_duration)
         else:
             start, end = float(first), float(last)
-        ref_start = max(0.0, start + offset)
-        ref_end = end + offset
+        # The clip shows the known video only where the known video lasts along the
+        # offset: still footage placed by its offset alone may have matched frames
+        # beyond either end of it.
+        start = max(start, -offset)
         if alignment.known_duration:
-            ref_end = min(alignment.known_duration, ref_end)
+            end = min(end, alignment.known_duration - offset)
+        if end <= start:
+            continue
+        ref_start, ref_end = max(0.0, start + offset), end + offset  # max: rounding
         # Bits apart at the same moment: each known frame's closest clip frame.
         closest: dict[int, int] = {}
         for q in run:
