@@ -1018,3 +1018,8 @@ def test_a_segment_moved_before_the_known_start_starts_with_it():
     assert moved.ref_start == 0.0
     assert moved.query_start == pytest.approx(2.0 - 1.0 / 1.1)
     assert (moved.query_end - moved.query_start) * 1.1 == pytest.approx(moved.ref_end)
+    # Past the known video's end (8 s here), when the caller knows it: it ends with it.
+    later = segment.moved(end=9.0, known_duration=8.0)  # 3 clip s later: 3.3 known s
+    assert later.ref_end == 8.0
+    assert later.query_end == pytest.approx(6.0 + 2.6 / 1.1)
+    assert segment.moved(end=9.0).ref_end == pytest.approx(5.4 + 3.3)  # not known: as asked

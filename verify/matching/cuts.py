@@ -72,12 +72,12 @@ def meet_at_cuts(
             segment = edited[id(m)][i]
             at_edge = segment.query_end >= a.query_end - interval or segment.query_end > cut
             if at_edge and segment.query_start < cut:
-                edited[id(m)][i] = segment.moved(end=cut)
+                edited[id(m)][i] = segment.moved(end=cut, known_duration=m.video.duration)
         for m, i in second:
             segment = edited[id(m)][i]
             at_edge = segment.query_start <= b.query_start + interval or segment.query_start < cut
             if at_edge and cut < segment.query_end:
-                edited[id(m)][i] = segment.moved(start=cut)
+                edited[id(m)][i] = segment.moved(start=cut, known_duration=m.video.duration)
     return [dataclasses.replace(m, segments=tuple(edited[id(m)])) for m in matches]
 
 

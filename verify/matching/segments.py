@@ -33,7 +33,8 @@ class Segment:
     ref_end: float
     frames: int  # matched frame pairs supporting it
     mean_distance: float
-    # Clip times of the first and last matched frames: the edges lie beyond.
+    # Clip times of the first and last matched frames (within the edges, where the
+    # known video lasts): the edges lie beyond.
     first_match: float = dataclasses.field(default=0.0, compare=False)
     last_match: float = dataclasses.field(default=0.0, compare=False)
     # Usable known frames within the segment, and how many of them a clip
@@ -51,18 +52,26 @@ class Segment:
     def query_length(self) -> float:
         return self.query_end - self.query_start
 
-    def moved(self, *, start: float | None = None, end: float | None = None) -> Segment:
-        """The segment with new clip edges, its known edges moved along its offset and rate."""
+    def moved(
+        self, *, start: float | None = None, end: float | None = None,
+        known_duration: float | None = None,
+    ) -> Segment:  # fmt: skip
+        """The segment with new clip edges, its known edges moved along its offset and
+        rate; an edge that would pass the known video's start (or its end, when
+        ``known_duration`` is given) stops there."""
         start = self.query_start if start is None else start
         end = self.query_end if end is None else end
         ref_start = self.ref_start + (start - self.query_start) * self.rate
         if ref_start < 0.0:  # the known video starts later along this alignment
             start -= ref_start / self.rate
             ref_start = 0.0
+        ref_end = self.ref_end + (end - self.query_end) * self.rate
+        if known_duration and ref_end > known_duration:  # and ends sooner
+            end -= (ref_end - known_duration) / self.rate
+            ref_end = known_duration
         return dataclasses.replace(
-            self, query_start=start, query_end=end, ref_start=ref_start,
-            ref_end=self.ref_end + (end - self.query_end) * self.rate,
-        )  # fmt: skip
+            self, query_start=start, query_end=end, ref_start=ref_start, ref_end=ref_end
+        )
 
     def at_rate(self, rate: float) -> Segment:
         """A segment found on clip times multiplied by ``rate``, on the clip's own times."""
@@ -166,7 +175,7 @@ def segment_runs(
         spanned = known.usable & (known.time >= ref_start) & (known.time <= ref_end)
         segment = Segment(
             start, end, ref_start, ref_end, len(run), float(np.mean(list(closest.values()))),
-            float(first), float(last), int(spanned.sum()), len(closest),
+            max(float(first), start), min(float(last), end), int(spanned.sum()), len(closest),
             slack=placement_slack(alignment, run, offset),
         )  # fmt: skip
         results.append((segment, members))
